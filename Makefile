@@ -1,0 +1,63 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := app:create_app
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: run serve install install-test assets translations migrate demo test bench clean chromium
+
+run: install assets translations migrate demo serve
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt constraints.txt
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt constraints.txt
+	$(BIN)/pip install -q -r requirements-test.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Front-end assets (bpmn-js, charts) come from npm with a lockfile, never a CDN.
+assets:
+	@if [ -f package.json ]; then \
+	  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; \
+	  npm run --silent build; \
+	fi
+
+translations: install
+	$(BIN)/pybabel compile -q -d app/translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask init
+
+demo: install
+	$(BIN)/flask seed-demo
+
+# Web server and job worker together; Ctrl-C stops both.
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@trap 'kill 0' INT TERM EXIT; \
+	if $(BIN)/flask --help | grep -q " worker"; then $(BIN)/flask worker & fi; \
+	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
+
+# Debian's chromium drives the browser tests (test tools cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install-test assets translations chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install-test assets translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules app/static/dist instance

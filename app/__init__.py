@@ -1,0 +1,66 @@
+"""Application factory: builds the app in short, named steps."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from config import check_production
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("config.Config")
+    if config:
+        app.config.update(config)
+    check_production(app.config)
+    _ensure_instance_folder(app)
+    _init_extensions(app)
+    _init_appbuilder(app)
+    _init_security_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _ensure_instance_folder(app: Flask) -> None:
+    import os
+
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    import os
+
+    from app.extensions import csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    import app.models  # noqa: F401  (register every model on the metadata)
+
+
+def _init_appbuilder(app: Flask) -> None:
+    from flask_appbuilder import AppBuilder
+
+    from app.extensions import db
+    from app.views import register_views
+
+    appbuilder = AppBuilder(update_perms=False)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+
+
+def _init_security_hooks(app: Flask) -> None:
+    from app.web_security import init_web_security
+
+    init_web_security(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

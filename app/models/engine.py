@@ -1,0 +1,161 @@
+"""Tables of the BPMN runtime: definitions, instances, tasks, history, jobs.
+
+Inbox queries read ``human_task``/``task_candidate`` only and never
+deserialize a workflow; the workflow state is one compressed blob per instance
+and the parsed spec is stored once per definition version.
+"""
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from app.models.base import JSONType, UtcDateTime, utcnow
+
+
+class ProcessDefinition(Model):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_definition_key_version"),)
+    id = Column(Integer, primary_key=True)
+    key = Column(String(100), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    version = Column(Integer, nullable=False)
+    checksum = Column(String(64), nullable=False)
+    bpmn_xml = Column(Text, nullable=False)
+    spec = Column(LargeBinary, nullable=False)  # zlib-compressed serializer JSON
+    has_di = Column(Boolean, nullable=False, default=True)
+    start_messages = Column(JSONType, nullable=False, default=list)
+    timer_start = Column(String(200))
+    starter_groups = Column(JSONType, nullable=False, default=list)  # empty: any staff role
+    deployed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    deployed_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    source = Column(String(20), nullable=False, default="file")  # file | editor | api
+    deployed_by = relationship("User", foreign_keys=[deployed_by_id])
+
+    def __repr__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class ProcessInstance(Model):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_instance_status_started", "status", "started_at"),)
+    id = Column(Integer, primary_key=True)
+    definition_id = Column(Integer, ForeignKey("process_definition.id"), nullable=False, index=True)
+    process_key = Column(String(100), nullable=False, index=True)
+    business_key = Column(String(100), index=True)
+    status = Column(String(20), nullable=False, default="running")
+    state = Column(LargeBinary, nullable=False)  # zlib-compressed workflow JSON, without spec
+    rev = Column(Integer, nullable=False, default=1)  # optimistic concurrency
+    started_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    started_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    ended_at = Column(UtcDateTime())
+    end_reason = Column(Text)
+    incident_element = Column(String(100))
+    incident_message = Column(Text)
+    record_type = Column(String(40))
+    record_id = Column(Integer)
+    customer = Column(String(200))
+    definition = relationship(ProcessDefinition)
+    started_by = relationship("User", foreign_keys=[started_by_id])
+
+    __mapper_args__ = {"version_id_col": rev}
+
+    def __repr__(self) -> str:
+        return f"{self.process_key}#{self.id}"
+
+
+class HumanTask(Model):
+    """One row per READY user task (or confirm-only task) of an instance."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid", name="uq_task_instance_guid"),
+        Index("ix_task_assignee_open", "assignee_id", "state", "due_at"),
+        Index("ix_task_state_due", "state", "due_at"),
+    )
+    id = Column(Integer, primary_key=True)
+    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
+    task_guid = Column(String(36), nullable=False)
+    element_id = Column(String(100), nullable=False)
+    name = Column(String(200), nullable=False)
+    documentation = Column(Text)
+    form = Column(JSONType, nullable=False, default=list)
+    confirm_only = Column(Boolean, nullable=False, default=False)
+    state = Column(String(12), nullable=False, default="open")  # open | completed | cancelled
+    assignee_id = Column(Integer, ForeignKey("ab_user.id"))
+    priority = Column(Integer, nullable=False, default=50)
+    due_at = Column(UtcDateTime())
+    follow_up_at = Column(UtcDateTime())
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    claimed_at = Column(UtcDateTime())
+    completed_at = Column(UtcDateTime())
+    completed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    process_key = Column(String(100), nullable=False)
+    process_name = Column(String(200), nullable=False)
+    business_key = Column(String(100), index=True)
+    customer = Column(String(200))
+    draft = Column(JSONType)
+    submitted = Column(JSONType)
+    instance = relationship(ProcessInstance)
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
+    candidates = relationship("TaskCandidate", cascade="all, delete-orphan", back_populates="task")
+
+
+class TaskCandidate(Model):
+    """A group (role name) or a user who may claim an open task."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (
+        Index("ix_candidate_group", "group_name", "task_id"),
+        Index("ix_candidate_user", "user_id", "task_id"),
+    )
+    id = Column(Integer, primary_key=True)
+    task_id = Column(Integer, ForeignKey("human_task.id", ondelete="CASCADE"), nullable=False, index=True)
+    group_name = Column(String(64))
+    user_id = Column(Integer, ForeignKey("ab_user.id"))
+    task = relationship(HumanTask, back_populates="candidates")
+
+
+class HistoryEvent(Model):
+    """Append-only: what happened to an instance, who did it, when."""
+
+    __tablename__ = "history_event"
+    __table_args__ = (Index("ix_history_user_at", "user_id", "at"),)
+    id = Column(Integer, primary_key=True)
+    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
+    task_id = Column(Integer)
+    event = Column(String(32), nullable=False)
+    element_id = Column(String(100))
+    element_name = Column(String(200))
+    user_id = Column(Integer)
+    at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    data = Column(JSONType)
+
+
+class Job(Model):
+    """Background work: a timer, a timer start, an async step, a mail, a digest."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_state_due", "state", "due_at"),)
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)
+    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    due_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    state = Column(String(12), nullable=False, default="pending")  # pending | done | incident
+    lease_owner = Column(String(100))
+    lease_expires_at = Column(UtcDateTime())
+    retries_left = Column(Integer, nullable=False, default=3)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    payload = Column(JSONType, nullable=False, default=dict)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    finished_at = Column(UtcDateTime())

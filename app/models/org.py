@@ -1,0 +1,29 @@
+"""Organisation: departments and the per-user profile FAB's User lacks."""
+from flask_appbuilder import Model
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import relationship
+
+
+class Department(Model):
+    __tablename__ = "department"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), unique=True, nullable=False)
+    name = Column(String(100), nullable=False)
+    name_en = Column(String(100))
+    head_id = Column(Integer, ForeignKey("ab_user.id"))
+    head = relationship("User", foreign_keys=[head_id])
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class UserProfile(Model):
+    """Department membership and notification preference of a user."""
+
+    __tablename__ = "user_profile"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    department_id = Column(Integer, ForeignKey("department.id"), index=True)
+    notify_mode = Column(String(10), nullable=False, default="instant")  # instant | digest
+    phone = Column(String(32))
+    user = relationship("User", foreign_keys=[user_id])
+    department = relationship(Department)

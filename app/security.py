@@ -1,0 +1,147 @@
+"""Security manager and the customer's roles.
+
+The eight roles are FAB built-in roles: their permissions are regexes checked
+in memory, so a permission check costs no query. Admins may still create
+extra roles in the database through FAB's screens.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import redirect
+from flask_appbuilder import expose
+from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
+from flask_login import logout_user
+
+log = logging.getLogger(__name__)
+
+# Permission name patterns (FAB checks with re.match, so anchor the end).
+READ = r"can_(read|list|show|get|info|download|export)$"
+WRITE = r"can_(read|list|show|get|info|download|export|write|add|edit|post|put)$"
+ALL = r".*"
+SELF_SERVICE = [
+    (r"(UserInfoEditView|ResetMyPasswordView)$", r"can_this_form_(get|post)$"),
+    (r"(UserDBModelView|UserApiKeyModelView)$", r"(can_userinfo|resetmypassword|userinfoedit)$"),
+    (r"(MyApiKeyView|ApiKey)$", ALL),
+]
+RECORDS = "Customer|ServiceRequest|Complaint|Incident|ContingencyPlan|FieldRecord|Survey|ServicePlan|Case|Department"
+
+
+def _perm(views: str, perms: str) -> tuple[str, str]:
+    return (rf"({views})$", perms)
+
+
+def _menus(names: str) -> tuple[str, str]:
+    return (rf"({names})$", r"menu_access$")
+
+
+WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    "Admin": [(ALL, ALL)],
+    "ProcessOwner": [
+        _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
+        _perm("Inbox", ALL),
+        _perm(RECORDS + "|WorkCalendar", READ),
+        _menus(WORK_MENUS + "|Process design|Processes|Process instances|Reports|KPIs"),
+        *SELF_SERVICE,
+    ],
+    "Supervisor": [
+        _perm("Inbox|ProcessInstance|" + RECORDS, ALL),
+        _perm("ContactData", r"can_reveal$"),
+        _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog", READ),
+        _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Departments"),
+        *SELF_SERVICE,
+    ],
+    "CustomerService": [
+        _perm("Inbox", ALL),
+        _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
+        _perm("ContingencyPlan|FieldRecord|ServicePlan|Case|Department|ProcessInstance", READ),
+        _perm("ContactData", r"can_reveal$"),
+        _menus(WORK_MENUS),
+        *SELF_SERVICE,
+    ],
+    "TechSupport": [
+        _perm("Inbox", ALL),
+        _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
+        _perm("Customer|Complaint|Incident|ContingencyPlan|Survey|Department|ProcessInstance", READ),
+        _menus(WORK_MENUS),
+        *SELF_SERVICE,
+    ],
+    "FieldService": [
+        _perm("Inbox", ALL),
+        _perm("FieldRecord", WRITE),
+        _perm("Customer|ServiceRequest|Case|Incident|ContingencyPlan|Department|ProcessInstance", READ),
+        _perm("ContactData", r"can_reveal$"),
+        _menus(WORK_MENUS),
+        *SELF_SERVICE,
+    ],
+    "Sales": [
+        _perm("Inbox", ALL),
+        _perm("Customer|ServiceRequest|ServicePlan", WRITE),
+        _perm("Complaint|Survey|Case|Department|ProcessInstance", READ),
+        _perm("ContactData", r"can_reveal$"),
+        _menus(WORK_MENUS),
+        *SELF_SERVICE,
+    ],
+    "ReadOnly": [
+        _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
+        _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
+        *SELF_SERVICE,
+    ],
+}
+ROLE_NAMES = list(ROLE_PERMISSIONS)
+
+
+class AuthDBView(FabAuthDBView):
+    """Logout changes state, so it takes a POST with a CSRF token."""
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        from app.audit import audit
+
+        audit("logout", commit=True)
+        logout_user()
+        return redirect(self.appbuilder.get_url_for_login)
+
+
+class SecurityManager(FabSecurityManager):
+    """FAB's manager with our built-in roles, limiter and audit hooks."""
+
+    authdbview = AuthDBView
+
+    @staticmethod
+    def create_builtin_roles():
+        return ROLE_PERMISSIONS
+
+    def create_limiter(self, app):
+        from app.extensions import limiter
+
+        return limiter
+
+    def sync_roles(self) -> None:
+        """Create the role rows the built-in roles need (users link to rows)."""
+        for name in [*ROLE_NAMES, self.auth_role_public]:
+            if self.find_role(name) is None:
+                self.add_role(name)
+
+    def has_role(self, user, *names: str) -> bool:
+        roles = {r.name for r in self.get_user_roles(user)} if user else set()
+        return bool(roles & set(names))
+
+    # --- audit of security events -----------------------------------------
+    def auth_user_db(self, username, password):
+        from app.audit import audit
+
+        user = super().auth_user_db(username, password)
+        audit("login" if user else "login_failed", target=(username or "")[:64], commit=True)
+        return user
+
+    def add_user(self, *args, **kwargs):
+        from app.audit import audit
+
+        user = super().add_user(*args, **kwargs)
+        if user:
+            audit("user_created", target=user.username, detail=",".join(r.name for r in user.roles), commit=True)
+        return user

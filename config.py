@@ -1,0 +1,116 @@
+"""Application settings.
+
+Every value has a default that runs with no set-up (SQLite under the instance
+folder, a development secret) and can be overridden from the environment.
+Production (``APP_ENV=production``) refuses the development secret.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(url: str | None) -> str | None:
+    """Accept plain ``postgresql://`` URLs; the driver we ship is psycopg 3."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Config:
+    APP_NAME = "客服运营平台 · CS Ops"
+    APP_ENV = env("APP_ENV", "development")
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+
+    # --- database: SQLite file in the instance folder unless DATABASE_URL is set
+    SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL")) or (
+        "sqlite:///" + str(BASE_DIR / "instance" / "app.db")
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # --- Flask-AppBuilder: schema comes from Alembic only, roles from FAB_ROLES
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False  # `flask init` writes permissions after migrations
+    FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
+    FAB_ADD_SECURITY_API = True
+    FAB_API_KEY_ENABLED = True
+    FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_BASE_TEMPLATE = "app_base.html"
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = env("AUTH_RATE_LIMIT", "5 per minute")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # --- security baseline
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+
+    # --- i18n
+    BABEL_DEFAULT_LOCALE = env("BABEL_DEFAULT_LOCALE", "zh")
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # --- mail (Flask-Mail); sent by the job executor through the outbox
+    MAIL_SERVER = env("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = env_int("MAIL_PORT", 8025)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = env("MAIL_USERNAME")
+    MAIL_PASSWORD = env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "cs-ops@localhost")
+
+    # --- engine
+    ENGINE_TIMEZONE = env("ENGINE_TIMEZONE", "Asia/Shanghai")
+    BPMN_MAX_BYTES = env_int("BPMN_MAX_BYTES", 5 * 1024 * 1024)
+    DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run in production with the development secret or none."""
+    if config.get("APP_ENV") == "production":
+        secret = config.get("SECRET_KEY")
+        if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+            raise RuntimeError(
+                "APP_ENV=production needs SECRET_KEY set to a random value of at "
+                "least 32 characters (the development secret is refused)."
+            )

@@ -1,0 +1,117 @@
+"""Fixtures: one app per test session on SQLite (a temp file) or, with
+TEST_DATABASE_URL, on PostgreSQL; the schema always comes from the migrations."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+
+import pytest
+
+from app.setup import DEMO_USERS
+
+_ip = itertools.count(1)
+
+
+def test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database so that the migrations build everything."""
+    from sqlalchemy import create_engine, text
+
+    from config import database_url
+
+    if url.startswith("sqlite"):
+        return
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.setup import init_security, seed_demo
+    from config import database_url
+
+    url = test_database_url(tmp_path_factory)
+    reset_database(url)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url(url),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "MAIL_SUPPRESS_SEND": False,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        upgrade()
+        init_security()
+        seed_demo()
+    yield app
+
+
+@pytest.fixture(scope="session")
+def is_postgres(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+@pytest.fixture
+def app_ctx(app):
+    from app.extensions import db
+
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+
+
+def new_client(app, ip: str | None = None):
+    """A test client with its own remote address, so rate limits don't leak between tests."""
+    ip = ip or f"10.0.{next(_ip) // 250}.{next(_ip) % 250 + 1}"
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = ip
+    return c
+
+
+@pytest.fixture
+def client(app):
+    return new_client(app)
+
+
+def csrf_token(client, path: str = "/login/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str | None = None):
+    password = password or "Demo#2026Pass"
+    token = csrf_token(client)
+    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as('agent') -> a logged-in test client."""
+
+    def _login(username: str):
+        c = new_client(app)
+        resp = login(c, username)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return c
+
+    return _login
+
+
+ROLE_USERS = {role: username for username, role, *_ in DEMO_USERS}
