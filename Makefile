@@ -6,7 +6,7 @@ export FLASK_APP := app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run serve install install-test assets translations migrate demo test bench clean chromium
+.PHONY: i18n-extract run serve install install-test assets translations migrate demo test bench clean chromium
 
 run: install assets translations migrate demo serve
 
@@ -33,7 +33,7 @@ assets:
 	fi
 
 translations: install
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -61,3 +61,8 @@ bench: install-test assets translations
 
 clean:
 	rm -rf $(VENV) node_modules app/static/dist instance
+
+# Refresh the catalogues after adding strings; then translate the empty msgstr in zh.
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations

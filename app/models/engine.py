@@ -35,6 +35,7 @@ class ProcessDefinition(Model):
     start_messages = Column(JSONType, nullable=False, default=list)
     timer_start = Column(String(200))
     starter_groups = Column(JSONType, nullable=False, default=list)  # empty: any staff role
+    start_form = Column(JSONType, nullable=False, default=list)
     deployed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     deployed_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     source = Column(String(20), nullable=False, default="file")  # file | editor | api
@@ -159,3 +160,48 @@ class Job(Model):
     payload = Column(JSONType, nullable=False, default=dict)
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     finished_at = Column(UtcDateTime())
+
+
+class ProcessDraft(Model):
+    """The editor's working copy of a process, saved on the server."""
+
+    __tablename__ = "process_draft"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(100), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    bpmn_xml = Column(Text, nullable=False)
+    rev = Column(Integer, nullable=False, default=1)  # a save names the rev it edited
+    saved_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    saved_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    saved_by = relationship("User", foreign_keys=[saved_by_id])
+
+
+class MailOutbox(Model):
+    """Transactional outbox: written with the step that caused it, sent by the job executor."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_state_created", "state", "created_at"),)
+    id = Column(Integer, primary_key=True)
+    message_id = Column(String(200), nullable=False, unique=True)
+    kind = Column(String(40), nullable=False)
+    recipients = Column(JSONType, nullable=False, default=list)
+    subject = Column(String(300), nullable=False)
+    body_text = Column(Text, nullable=False)
+    body_html = Column(Text)
+    state = Column(String(12), nullable=False, default="pending")  # pending | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    sent_at = Column(UtcDateTime())
+
+
+class SavedFilter(Model):
+    """A user's named inbox filter."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filter_user_name"),)
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(String(100), nullable=False)
+    params = Column(JSONType, nullable=False, default=dict)

@@ -1,0 +1,35 @@
+"""Who performs an engine operation: the services check permissions against it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STAFF_ROLES = frozenset({"Admin", "ProcessOwner", "Supervisor", "CustomerService",
+                         "TechSupport", "FieldService", "Sales"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(None, "system", frozenset({"Admin"}))
+
+    @classmethod
+    def from_user(cls, user) -> "Actor":
+        roles = {r.name for r in user.roles} | {r.name for g in getattr(user, "groups", []) for r in g.roles}
+        return cls(user.id, user.username, frozenset(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return "Admin" in self.roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        return bool(self.roles & {"Admin", "Supervisor"})
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)

@@ -1,0 +1,169 @@
+"""Repository service: validate and deploy BPMN, list versions, load specs."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.engine import store
+from app.engine.actor import Actor
+from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
+from app.engine.bpmn.parser import DEFAULT_ROLES
+from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.models import ProcessDefinition, ProcessInstance
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class Deployment:
+    definition: ProcessDefinition
+    created: bool
+
+
+def _as_bytes(xml: bytes | str) -> bytes:
+    return xml.encode("utf-8") if isinstance(xml, str) else xml
+
+
+def _parse(xml: bytes, filename: str):
+    if len(xml) > MAX_BYTES:
+        raise Invalid(f"The file is {len(xml) // 1024} KB; the limit is {MAX_BYTES // 1024} KB.",
+                      problems=[Problem("", "", "definitions", "file too large",
+                                        f"keep diagrams under {MAX_BYTES // 1024 // 1024} MB").to_dict()])
+    try:
+        return parse_definition(xml, filename=filename, known_roles=DEFAULT_ROLES)
+    except BpmnError as err:
+        raise Invalid("The diagram cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
+
+
+def validate(xml: bytes | str, *, filename: str = "diagram.bpmn") -> list[Problem]:
+    """Every problem at once (errors and warnings); an empty list deploys."""
+    try:
+        parsed = _parse(_as_bytes(xml), filename)
+    except Invalid as err:
+        return [Problem(**p) if isinstance(p, dict) else p for p in err.details["problems"]]
+    return list(parsed.problems) + _unresolved_calls(parsed)
+
+
+def _unresolved_calls(parsed) -> list[Problem]:
+    problems = []
+    for key in sorted(parsed.called_elements):
+        if latest_definition(key, required=False) is None:
+            problems.append(Problem(key, key, "callActivity", f"called process '{key}' is not deployed",
+                                    f"deploy the process with id '{key}' first"))
+    return problems
+
+
+def _called_specs(parsed) -> dict:
+    """Specs of called processes that live in other deployed definitions."""
+    subs = {}
+    for key in parsed.called_elements:
+        other = latest_definition(key)
+        spec, other_subs = store.cached_specs(other.id, other.spec)
+        subs.update(other_subs)
+        subs[key] = spec
+    return subs
+
+
+def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: str = "diagram.bpmn") -> Deployment:
+    """Store a new immutable version; identical XML to the latest version is a no-op."""
+    if not (actor.is_admin or "ProcessOwner" in actor.roles):
+        raise Forbidden("Only process owners and admins deploy processes.")
+    xml = _as_bytes(xml)
+    parsed = _parse(xml, filename)
+    problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
+    checksum = hashlib.sha256(xml).hexdigest()
+    latest = latest_definition(parsed.process_id, required=False)
+    if latest is not None and latest.checksum == checksum:
+        return Deployment(latest, False)
+    specs = dict(parsed.specs)
+    spec = specs.pop(parsed.process_id)
+    specs.update(_called_specs(parsed))
+    definition = ProcessDefinition(
+        key=parsed.process_id, name=parsed.name or parsed.process_id,
+        version=(latest.version + 1) if latest else 1, checksum=checksum,
+        bpmn_xml=xml.decode("utf-8"), spec=store.dump_specs(spec, specs),
+        has_di=parsed.has_di, start_messages=sorted(parsed.start_messages),
+        timer_start=parsed.timer_start, starter_groups=list(getattr(parsed, "starter_groups", []) or []),
+        start_form=[f.to_dict() for f in parsed.start_form],
+        deployed_by_id=actor.user_id, source=source,
+    )
+    db.session.add(definition)
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise Conflict(f"Version {definition.version} of '{definition.key}' was deployed meanwhile; try again.") from err
+    from app.audit import audit
+    from app.engine import jobs
+
+    audit("deploy", target=f"{definition.key} v{definition.version}", detail=source)
+    jobs.schedule_timer_start(definition)
+    db.session.commit()
+    return Deployment(definition, True)
+
+
+def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
+    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first."""
+    files = sorted(Path(path).glob("*.bpmn"))
+    pending, done = list(files), []
+    for _ in range(len(files) + 1):
+        retry = []
+        for f in pending:
+            try:
+                done.append(deploy(f.read_bytes(), actor=actor, filename=f.name))
+            except Invalid as err:
+                if any("is not deployed" in p.get("message", "") for p in err.details.get("problems", [])):
+                    retry.append(f)
+                else:
+                    raise Invalid(f"{f.name}: {err.message}", **err.details) from err
+        if not retry:
+            return done
+        pending = retry
+    raise Invalid("Call activities refer to processes that no file defines.", files=[f.name for f in pending])
+
+
+def latest_definition(key: str, *, required: bool = True) -> ProcessDefinition | None:
+    row = db.session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if row is None and required:
+        raise NotFound(f"No process with key '{key}' is deployed.", key=key)
+    return row
+
+
+def get_definition(key: str, version: int | None = None) -> ProcessDefinition:
+    if version is None:
+        return latest_definition(key)
+    row = db.session.scalars(select(ProcessDefinition).filter_by(key=key, version=version)).first()
+    if row is None:
+        raise NotFound(f"Process '{key}' has no version {version}.", key=key, version=version)
+    return row
+
+
+def list_definitions() -> list[dict]:
+    """The latest version of each process with its count of running instances."""
+    latest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+              .group_by(ProcessDefinition.key).subquery())
+    rows = db.session.scalars(select(ProcessDefinition).join(
+        latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v))
+        .order_by(ProcessDefinition.key)).all()
+    running = dict(db.session.execute(
+        select(ProcessInstance.process_key, func.count()).where(ProcessInstance.status.in_(("running", "incident", "suspended")))
+        .group_by(ProcessInstance.process_key)).all())
+    return [{"definition": d, "running": running.get(d.key, 0)} for d in rows]
+
+
+def list_versions(key: str) -> list[ProcessDefinition]:
+    return db.session.scalars(select(ProcessDefinition).filter_by(key=key)
+                              .order_by(ProcessDefinition.version.desc())).all()
+
+
+def specs_of(definition: ProcessDefinition):
+    return store.cached_specs(definition.id, definition.spec)

@@ -1,0 +1,255 @@
+"""Runtime service: start instances, deliver messages, suspend/resume/terminate,
+retry incidents. Each operation loads, changes, saves in one transaction;
+``rev`` (optimistic locking) makes a concurrent change fail instead of being lost."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.engine import definitions, history, store, sync
+from app.engine.actor import Actor
+from app.engine.bpmn.parser import message_event
+from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
+from app.engine.scripting import script_engine
+from app.extensions import db
+from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
+
+T = TypeVar("T")
+ACTIVE = ("running", "incident", "suspended")
+MAX_VARIABLES_BYTES = 256 * 1024
+
+
+def load_workflow(inst: ProcessInstance) -> BpmnWorkflow:
+    spec, subs = definitions.specs_of(inst.definition)
+    return store.load_state(inst.state, spec, subs, script_engine())
+
+
+def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
+    inst.state = store.dump_state(wf)
+
+
+def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
+    """Run an operation; on an optimistic-lock failure roll back and run it again."""
+    for attempt in range(attempts):
+        try:
+            result = operation()
+            db.session.commit()
+            return result
+        except StaleDataError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise ConcurrentUpdate("The instance was changed by someone else meanwhile; please try again.")
+        except Exception:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _check_variables(variables: dict | None) -> dict:
+    import json
+
+    variables = dict(variables or {})
+    bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    if bad:
+        raise Invalid("Variable names must be identifiers not starting with '_'.", fields={k: "invalid name" for k in map(str, bad)})
+    try:
+        size = len(json.dumps(variables, default=str))
+    except (TypeError, ValueError) as err:
+        raise Invalid(f"Variables must be JSON values: {err}") from err
+    if size > MAX_VARIABLES_BYTES:
+        raise Invalid(f"Variables are {size} bytes; the limit is {MAX_VARIABLES_BYTES}.")
+    return variables
+
+
+def can_start(definition: ProcessDefinition, actor: Actor) -> bool:
+    if not actor.is_staff:
+        return False
+    groups = set(definition.starter_groups or [])
+    return not groups or actor.is_admin or bool(groups & actor.roles)
+
+
+def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: dict | None = None,
+                  version: int | None = None, customer: str | None = None, record: tuple[str, int] | None = None,
+                  message: str | None = None, commit: bool = True) -> ProcessInstance:
+    """Start the latest (or a given) version and run it to its first wait state."""
+    definition = definitions.get_definition(key, version)
+    if not can_start(definition, actor):
+        raise Forbidden(f"Your roles may not start '{definition.name}'.")
+    variables = _check_variables(variables)
+    spec, subs = definitions.specs_of(definition)
+    wf = BpmnWorkflow(spec, subs, script_engine=script_engine())
+    variables.setdefault("business_key", business_key)
+    variables.setdefault("starter", actor.username)
+    wf.task_tree.data.update(variables)
+    for task in wf.get_tasks():
+        task.data.update(variables)
+    inst = ProcessInstance(definition=definition, definition_id=definition.id, process_key=definition.key,
+                           business_key=business_key, status="running", state=b"", started_by_id=actor.user_id,
+                           customer=customer, record_type=record[0] if record else None,
+                           record_id=record[1] if record else None)
+    db.session.add(inst)
+    db.session.flush()
+    history.record(inst.id, "instance_started", actor=actor, data={"version": definition.version,
+                                                                  "business_key": business_key})
+    if message:
+        wf.catch(message_event(message, variables))
+        history.record(inst.id, "message_received", actor=actor, element_name=message)
+    sync.advance(inst, wf, actor=actor)
+    save_workflow(inst, wf)
+    if commit:
+        db.session.commit()
+    return inst
+
+
+def start_by_message(name: str, *, actor: Actor, business_key: str | None = None,
+                     variables: dict | None = None) -> list[ProcessInstance]:
+    """Start every process whose latest version has a message start event called ``name``."""
+    started = []
+    for item in definitions.list_definitions():
+        d = item["definition"]
+        if name in (d.start_messages or []):
+            started.append(start_process(d.key, actor=actor, business_key=business_key,
+                                         variables=variables, message=name, commit=False))
+    if not started:
+        raise NotFound(f"No deployed process starts on message '{name}'.", message=name)
+    db.session.commit()
+    return started
+
+
+def get_instance(instance_id: int) -> ProcessInstance:
+    inst = db.session.get(ProcessInstance, instance_id)
+    if inst is None:
+        raise NotFound(f"Process instance {instance_id} does not exist.", instance_id=instance_id)
+    return inst
+
+
+def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict | None = None,
+                    process_key: str | None = None) -> list[int]:
+    """Deliver a named message to the running instances with this business key that wait for it."""
+    if not actor.is_staff:
+        raise Forbidden("Your roles may not send messages to processes.")
+    payload = _check_variables(payload)
+
+    def operation() -> list[int]:
+        query = select(ProcessInstance).where(ProcessInstance.business_key == business_key,
+                                              ProcessInstance.status == "running")
+        if process_key:
+            query = query.where(ProcessInstance.process_key == process_key)
+        delivered = []
+        for inst in db.session.scalars(query).all():
+            wf = load_workflow(inst)
+            if not any(ev.name == name for ev in wf.waiting_events()):
+                continue
+            wf.catch(message_event(name, payload))
+            history.record(inst.id, "message_received", actor=actor, element_name=name, data=payload or None)
+            sync.advance(inst, wf, actor=actor)
+            save_workflow(inst, wf)
+            delivered.append(inst.id)
+        if not delivered:
+            raise Conflict(f"No running instance with business key '{business_key}' waits for message '{name}'.",
+                           message=name, business_key=business_key)
+        db.session.flush()
+        return delivered
+
+    return with_retry(operation)
+
+
+def _require_supervisor(actor: Actor) -> None:
+    if not actor.is_supervisor:
+        raise Forbidden("Only supervisors and admins may do this.")
+
+
+def _set_status(instance_id: int, actor: Actor, *, allowed: tuple[str, ...], status: str, event: str,
+                reason: str | None = None) -> ProcessInstance:
+    _require_supervisor(actor)
+
+    def operation() -> ProcessInstance:
+        inst = get_instance(instance_id)
+        if inst.status not in allowed:
+            raise Conflict(f"Instance {instance_id} is {inst.status}; cannot {event.split('_')[-1]} it.")
+        inst.status = status
+        if status == "terminated":
+            inst.ended_at, inst.end_reason = datetime.now(timezone.utc), reason
+            for task in db.session.scalars(select(HumanTask).filter_by(instance_id=inst.id, state="open")):
+                task.state = "cancelled"
+                task.candidates.clear()
+            for job in db.session.scalars(select(Job).filter_by(instance_id=inst.id, state="pending")):
+                job.state = "done"
+        history.record(inst.id, event, actor=actor, data={"reason": reason} if reason else None)
+        db.session.flush()
+        return inst
+
+    return with_retry(operation)
+
+
+def suspend(instance_id: int, *, actor: Actor, reason: str | None = None) -> ProcessInstance:
+    return _set_status(instance_id, actor, allowed=("running", "incident"), status="suspended",
+                       event="instance_suspended", reason=reason)
+
+
+def resume(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    inst = _set_status(instance_id, actor, allowed=("suspended",), status="running", event="instance_resumed")
+    if inst.incident_element:
+        inst.status = "incident"
+        db.session.commit()
+    return inst
+
+
+def terminate(instance_id: int, *, actor: Actor, reason: str) -> ProcessInstance:
+    if not reason or not reason.strip():
+        raise Invalid("A reason is required to terminate an instance.", fields={"reason": "required"})
+    return _set_status(instance_id, actor, allowed=ACTIVE, status="terminated", event="instance_terminated",
+                       reason=reason.strip()[:1000])
+
+
+def set_variables(instance_id: int, variables: dict, *, actor: Actor) -> ProcessInstance:
+    """Fix data of an instance (e.g. before retrying an incident)."""
+    _require_supervisor(actor)
+    variables = _check_variables(variables)
+
+    def operation() -> ProcessInstance:
+        inst = get_instance(instance_id)
+        wf = load_workflow(inst)
+        wf.data.update(variables)
+        for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            task.data.update(variables)
+        history.record(inst.id, "variables_changed", actor=actor, data=variables)
+        save_workflow(inst, wf)
+        db.session.flush()
+        return inst
+
+    return with_retry(operation)
+
+
+def retry_incident(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    _require_supervisor(actor)
+
+    def operation() -> ProcessInstance:
+        inst = get_instance(instance_id)
+        if inst.status != "incident":
+            raise Conflict(f"Instance {instance_id} has no incident to retry.")
+        element = inst.incident_element
+        inst.status, inst.incident_element, inst.incident_message = "running", None, None
+        history.record(inst.id, "incident_resolved", actor=actor, element_id=element)
+        wf = load_workflow(inst)
+        sync.advance(inst, wf, actor=actor)
+        save_workflow(inst, wf)
+        db.session.flush()
+        return inst
+
+    return with_retry(operation)
+
+
+def variables_of(inst: ProcessInstance) -> dict[str, Any]:
+    """The instance's current data, merged from its active and last tasks."""
+    wf = load_workflow(inst)
+    data = dict(wf.data)
+    tasks = sync.ready_human_tasks(wf) or ([wf.last_task] if wf.last_task else [])
+    for t in tasks:
+        data.update(t.data)
+    return data

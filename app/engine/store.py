@@ -1,0 +1,100 @@
+"""Persistence format: the parsed spec once per definition version, and per
+instance only the workflow state (tasks, data, events) without the spec.
+
+Both are the SpiffWorkflow serializer's JSON, zlib-compressed. Restored specs
+are cached per definition id: a version is immutable, so the cache never
+goes stale.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+
+from app.engine.bpmn.parser import SERIALIZER_CONFIG
+
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
+
+
+class StatelessWorkflowConverter(BpmnWorkflowConverter):
+    """The workflow without its spec; the spec is supplied on restore."""
+
+    def to_dict(self, workflow):
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SERIALIZER_CONFIG)
+_config[BpmnWorkflow] = StatelessWorkflowConverter
+serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+_registry = serializer.registry
+_workflow_converter = StatelessWorkflowConverter(BpmnWorkflow, _registry)
+
+
+def _pack(obj) -> bytes:
+    return zlib.compress(json.dumps(obj, cls=serializer._encoder_cls, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(blob: bytes):
+    return json.loads(zlib.decompress(blob))
+
+
+def dump_specs(spec, subprocess_specs: dict) -> bytes:
+    return _pack({
+        "spec": _registry.convert(spec),
+        "subprocess_specs": {k: _registry.convert(v) for k, v in subprocess_specs.items()},
+        VERSION_KEY: serializer.VERSION,
+    })
+
+
+def load_specs(blob: bytes):
+    dct = _unpack(blob)
+    spec = _registry.restore(dct["spec"])
+    subs = {k: _registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+    return spec, subs
+
+
+@lru_cache(maxsize=256)
+def cached_specs(definition_id: int, blob: bytes):
+    """Specs by definition id (immutable versions, so safe to cache)."""
+    return load_specs(blob)
+
+
+def dump_state(workflow: BpmnWorkflow) -> bytes:
+    _registry._encoder_mode = True
+    try:
+        dct = _workflow_converter.to_dict(workflow)
+    finally:
+        _registry._encoder_mode = False
+    dct[VERSION_KEY] = serializer.VERSION
+    return _pack(dct)
+
+
+def load_state(blob: bytes, spec, subprocess_specs: dict, script_engine=None) -> BpmnWorkflow:
+    dct = _unpack(blob)
+    dct.pop(VERSION_KEY, None)
+    workflow = _workflow_converter.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    if script_engine is not None:
+        workflow.script_engine = script_engine
+    return workflow
+
+
+def state_json(blob: bytes) -> dict:
+    """The decompressed state, for inspection by admins."""
+    return _unpack(blob)

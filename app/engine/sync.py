@@ -1,0 +1,185 @@
+"""Run a workflow to its next wait state and mirror it into our tables:
+READY human tasks -> ``human_task`` rows, waiting timers -> one timer job,
+newly finished elements -> history, errors -> an incident."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from uuid import UUID
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from app.engine import history
+from app.engine.bpmn.parser import human_task_meta
+from app.engine.scripting import parse_datetime, script_engine
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, TaskCandidate
+
+log = logging.getLogger(__name__)
+
+# Element types worth a history line when they finish (user tasks are recorded by the task service).
+_HISTORY_TYPES = {
+    "ExclusiveGateway": "gateway_taken", "InclusiveGateway": "gateway_taken", "EventBasedGateway": "gateway_taken",
+    "ScriptTask": "script_run", "ServiceTask": "service_run", "SendTask": "message_sent",
+    "ReceiveTask": "message_received", "IntermediateCatchEvent": "event_caught", "BoundaryEvent": "event_caught",
+    "StartEvent": "start_event", "EndEvent": "end_event", "CallActivity": "call_activity_completed",
+    "SubWorkflowTask": "subprocess_completed", "TransactionSubprocess": "subprocess_completed",
+}
+
+
+def _finished_ids(wf) -> set[UUID]:
+    return {t.id for t in wf.get_tasks(state=TaskState.FINISHED_MASK)}
+
+
+def advance(inst: ProcessInstance, wf, *, actor=None) -> None:
+    """Run engine steps, then mirror the new state. Script errors become an incident."""
+    before = _finished_ids(wf)
+    try:
+        wf.refresh_timers()
+        wf.do_engine_steps()
+    except (SpiffWorkflowException, Exception) as err:  # a broken script must not break the caller
+        _raise_incident(inst, wf, err, actor)
+    _record_finished(inst, wf, before, actor)
+    sync_tasks(inst, wf)
+    from app.engine import jobs
+
+    jobs.schedule_instance_timer(inst, next_timer_due(wf))
+    if wf.completed and inst.status in ("running", "incident"):
+        inst.status = "completed"
+        inst.ended_at = datetime.now(timezone.utc)
+        history.record(inst.id, "instance_completed", actor=actor)
+
+
+def _raise_incident(inst, wf, err, actor) -> None:
+    task = getattr(err, "task", None)
+    failed = [t for t in wf.get_tasks(state=TaskState.ERROR)]
+    task = task or (failed[0] if failed else None)
+    for t in failed:  # ready to run again once the data or diagram is fixed
+        t._set_state(TaskState.READY)
+    element = task.task_spec.bpmn_id if task is not None else None
+    name = (task.task_spec.bpmn_name or element) if task is not None else None
+    message = str(err)[:2000] or err.__class__.__name__
+    inst.status = "incident"
+    inst.incident_element = element
+    inst.incident_message = message
+    history.record(inst.id, "incident_raised", actor=actor, element_id=element, element_name=name,
+                   data={"error": message})
+    log.warning("incident on %s at %s: %s", inst, element, message)
+
+
+def _record_finished(inst, wf, before, actor) -> None:
+    for t in wf.get_tasks(state=TaskState.COMPLETED):
+        if t.id in before:
+            continue
+        kind = _HISTORY_TYPES.get(t.task_spec.__class__.__name__)
+        if kind is None or t.task_spec.bpmn_id is None:
+            continue
+        data = None
+        if kind == "gateway_taken":
+            data = {"to": [c.task_spec.bpmn_id for c in t.children if c.task_spec.bpmn_id]}
+        if kind == "event_caught" and "Timer" in t.task_spec.event_definition.__class__.__name__:
+            kind = "timer_fired"
+        history.record(inst.id, kind, actor=actor, element_id=t.task_spec.bpmn_id,
+                       element_name=t.task_spec.bpmn_name, data=data)
+
+
+def ready_human_tasks(wf) -> list:
+    return [t for t in wf.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
+    """One open row per READY human task; rows whose task vanished are cancelled."""
+    ready = {str(t.id): t for t in ready_human_tasks(wf)}
+    rows = db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == inst.id, HumanTask.state == "open")).all() if inst.id else []
+    known = {r.task_guid for r in rows}
+    for row in rows:
+        if row.task_guid not in ready:
+            row.state = "cancelled"
+            row.candidates.clear()
+            history.record(inst.id, "task_cancelled", task_id=row.id, element_id=row.element_id,
+                           element_name=row.name)
+    created = []
+    for guid, task in ready.items():
+        if guid in known or inst.status == "incident" and task.task_spec.bpmn_id == inst.incident_element:
+            continue
+        row = _new_task_row(inst, task)
+        db.session.add(row)
+        created.append(row)
+    if created:
+        db.session.flush()
+        for row in created:
+            history.record(inst.id, "task_created", task_id=row.id, element_id=row.element_id, element_name=row.name)
+            from app.engine import notifications
+
+            notifications.task_created(row)
+    return created
+
+
+def _evaluate(task, source):
+    return script_engine().evaluate(task, source) if source else None
+
+
+def _resolve_users(values: list[str], task) -> list[int]:
+    from app.models.engine import ProcessInstance  # noqa: F401  (keeps import local)
+    from flask_appbuilder.security.sqla.models import User
+
+    names = []
+    for v in values:
+        v = v.strip()
+        if v.startswith(("${", "#{")):
+            v = str(_evaluate(task, v) or "")
+        names.extend(n.strip() for n in v.split(",") if n.strip())
+    if not names:
+        return []
+    return list(db.session.scalars(select(User.id).where(User.username.in_(names))))
+
+
+def _new_task_row(inst: ProcessInstance, task) -> HumanTask:
+    meta = human_task_meta(task.task_spec)
+    spec = task.task_spec
+    row = HumanTask(
+        instance_id=inst.id, task_guid=str(task.id), element_id=spec.bpmn_id or spec.name,
+        name=(spec.bpmn_name or spec.bpmn_id or spec.name)[:200], process_key=inst.process_key,
+        process_name=inst.definition.name if inst.definition else inst.process_key,
+        business_key=inst.business_key, customer=inst.customer, state="open",
+        created_at=datetime.now(timezone.utc),
+    )
+    if meta is None:
+        row.confirm_only, row.form = True, []
+        return row
+    row.documentation = meta.documentation or None
+    row.confirm_only = bool(meta.confirm_only)
+    row.form = [f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form]
+    if meta.due_date:
+        row.due_at = parse_datetime(_evaluate(task, meta.due_date)).astimezone(timezone.utc)
+    if meta.follow_up_date:
+        row.follow_up_at = parse_datetime(_evaluate(task, meta.follow_up_date)).astimezone(timezone.utc)
+    if meta.priority not in (None, ""):
+        value = meta.priority
+        row.priority = int(value) if str(value).strip().lstrip("-").isdigit() else int(_evaluate(task, str(value)))
+    if meta.assignee:
+        users = _resolve_users([meta.assignee], task)
+        row.assignee_id = users[0] if users else None
+        row.claimed_at = row.created_at if users else None
+    for user_id in _resolve_users(list(meta.candidate_users), task):
+        row.candidates.append(TaskCandidate(user_id=user_id))
+    for group in meta.candidate_groups:
+        row.candidates.append(TaskCandidate(group_name=group))
+    return row
+
+
+def next_timer_due(wf) -> datetime | None:
+    """The earliest due time among the timers the workflow waits for."""
+    due = []
+    for ev in wf.waiting_events():
+        if "Timer" not in ev.event_type or ev.value is None:
+            continue
+        value = ev.value["next"] if isinstance(ev.value, dict) else ev.value
+        try:
+            due.append(parse_datetime(value).astimezone(timezone.utc))
+        except (TypeError, ValueError):
+            continue
+    return min(due) if due else None

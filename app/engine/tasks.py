@@ -1,0 +1,260 @@
+"""Task service: inbox queries, claim, unclaim, assign, drafts, complete.
+
+Inbox queries read only ``human_task``/``task_candidate`` (indexed) and never
+deserialize a workflow. Who may do what is checked here, not only in views."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import and_, exists, func, or_, select, update
+
+from app.engine import history, runtime, sync
+from app.engine.actor import Actor
+from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
+from app.engine.forms import FormField, validate_form
+from app.extensions import db
+from app.models import HumanTask, TaskCandidate
+
+AT_RISK_WINDOW = timedelta(hours=4)
+SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
+            "name": HumanTask.name, "process": HumanTask.process_name, "business_key": HumanTask.business_key,
+            "customer": HumanTask.customer}
+
+
+def sla_state(task: HumanTask, now: datetime | None = None) -> str:
+    """on_time / at_risk (due within 4 h) / overdue / none (no due date)."""
+    if task.due_at is None:
+        return "none"
+    now = now or datetime.now(timezone.utc)
+    end = task.completed_at or now
+    if end > task.due_at:
+        return "overdue"
+    if task.state == "open" and task.due_at - now <= AT_RISK_WINDOW:
+        return "at_risk"
+    return "on_time"
+
+
+def _candidate_clause(actor: Actor):
+    return exists().where(TaskCandidate.task_id == HumanTask.id, or_(
+        TaskCandidate.group_name.in_(sorted(actor.roles)), TaskCandidate.user_id == actor.user_id))
+
+
+@dataclass
+class Page:
+    items: list[HumanTask]
+    total: int
+    page: int
+    page_size: int
+
+
+def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: int = 25, sort: str = "due",
+                desc: bool = False, process_key: str | None = None, sla: str | None = None,
+                priority: int | None = None, created_from: datetime | None = None,
+                created_to: datetime | None = None, search: str | None = None) -> Page:
+    """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` (supervisors)."""
+    q = select(HumanTask)
+    if view == "mine":
+        q = q.where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open")
+    elif view == "group":
+        q = q.where(HumanTask.state == "open", HumanTask.assignee_id.is_(None), _candidate_clause(actor))
+    elif view == "completed":
+        q = q.where(HumanTask.completed_by_id == actor.user_id, HumanTask.state == "completed")
+    elif view == "department":
+        if not actor.is_supervisor:
+            raise Forbidden("Only supervisors see the department's tasks.")
+        q = q.where(HumanTask.state == "open")
+    else:
+        raise Invalid(f"Unknown inbox view '{view}'.", fields={"view": "unknown"})
+    now = datetime.now(timezone.utc)
+    if process_key:
+        q = q.where(HumanTask.process_key == process_key)
+    if priority is not None:
+        q = q.where(HumanTask.priority == priority)
+    if created_from:
+        q = q.where(HumanTask.created_at >= created_from)
+    if created_to:
+        q = q.where(HumanTask.created_at < created_to)
+    if sla == "overdue":
+        q = q.where(HumanTask.due_at < now)
+    elif sla == "at_risk":
+        q = q.where(HumanTask.due_at >= now, HumanTask.due_at <= now + AT_RISK_WINDOW)
+    elif sla == "on_time":
+        q = q.where(HumanTask.due_at > now + AT_RISK_WINDOW)
+    if search:
+        like = f"%{search.strip()[:100]}%"
+        q = q.where(or_(HumanTask.business_key.ilike(like), HumanTask.customer.ilike(like), HumanTask.name.ilike(like)))
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    column = SORTABLE.get(sort, HumanTask.due_at)
+    order = column.desc() if desc else column.asc()
+    q = q.order_by(column.is_(None), order, HumanTask.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    return Page(list(db.session.scalars(q)), total, page, page_size)
+
+
+def count_open(actor: Actor) -> dict[str, int]:
+    """Badge counts for the menu."""
+    mine = db.session.scalar(select(func.count()).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open"))
+    group = db.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.state == "open", HumanTask.assignee_id.is_(None), _candidate_clause(actor)))
+    return {"mine": mine or 0, "group": group or 0}
+
+
+def get_task(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.", task_id=task_id)
+    return task
+
+
+def is_candidate(task: HumanTask, actor: Actor) -> bool:
+    return any(c.user_id == actor.user_id or (c.group_name and c.group_name in actor.roles) for c in task.candidates)
+
+
+def can_view(task: HumanTask, actor: Actor) -> bool:
+    return (task.assignee_id == actor.user_id or task.completed_by_id == actor.user_id or actor.is_supervisor
+            or "ProcessOwner" in actor.roles or is_candidate(task, actor))
+
+
+def visible_task(task_id: int, actor: Actor) -> HumanTask:
+    task = get_task(task_id)
+    if not can_view(task, actor):
+        raise NotFound(f"Task {task_id} does not exist.", task_id=task_id)  # no hint that it exists
+    return task
+
+
+def _who(user_id: int | None) -> str:
+    from flask_appbuilder.security.sqla.models import User
+
+    user = db.session.get(User, user_id) if user_id else None
+    return user.username if user else "system"
+
+
+def _ensure_open(task: HumanTask) -> None:
+    if task.state == "completed":
+        raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
+                                   completed_by=_who(task.completed_by_id))
+    if task.state != "open":
+        raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open ({task.state}).")
+    if task.instance.status != "running":
+        raise Invalid(f"The process is {task.instance.status}; its tasks cannot be worked on.")
+
+
+def _set_assignee(task: HumanTask, expected: int | None, new: int | None) -> bool:
+    """Compare-and-set on the row, so two simultaneous claims cannot both win."""
+    cond = HumanTask.assignee_id.is_(None) if expected is None else HumanTask.assignee_id == expected
+    result = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open", cond)
+                                .values(assignee_id=new, claimed_at=datetime.now(timezone.utc) if new else None)
+                                .execution_options(synchronize_session=False))
+    db.session.refresh(task)
+    return result.rowcount == 1
+
+
+def claim(task_id: int, *, actor: Actor) -> HumanTask:
+    task = get_task(task_id)
+    _ensure_open(task)
+    if task.assignee_id == actor.user_id:
+        return task
+    if not (is_candidate(task, actor) or actor.is_supervisor):
+        raise Forbidden(f"You are not a candidate for task '{task.name}'.")
+    if task.assignee_id is not None or not _set_assignee(task, None, actor.user_id):
+        db.session.rollback()
+        raise TaskAlreadyClaimed(f"Task '{task.name}' was already claimed by {_who(get_task(task_id).assignee_id)}.")
+    history.record(task.instance_id, "task_claimed", actor=actor, task_id=task.id, element_id=task.element_id,
+                   element_name=task.name)
+    db.session.commit()
+    return task
+
+
+def unclaim(task_id: int, *, actor: Actor) -> HumanTask:
+    task = get_task(task_id)
+    _ensure_open(task)
+    if task.assignee_id != actor.user_id and not actor.is_supervisor:
+        raise Forbidden("Only the assignee or a supervisor may release a task.")
+    _set_assignee(task, task.assignee_id, None)
+    history.record(task.instance_id, "task_unclaimed", actor=actor, task_id=task.id, element_id=task.element_id,
+                   element_name=task.name)
+    db.session.commit()
+    return task
+
+
+def assign(task_id: int, user_id: int | None, *, actor: Actor) -> HumanTask:
+    """Supervisors (re)assign or delegate a task to anyone."""
+    from flask_appbuilder.security.sqla.models import User
+
+    if not actor.is_supervisor:
+        raise Forbidden("Only supervisors and admins assign tasks.")
+    task = get_task(task_id)
+    _ensure_open(task)
+    if user_id is not None and db.session.get(User, user_id) is None:
+        raise Invalid("No such user.", fields={"user_id": "unknown user"})
+    _set_assignee(task, task.assignee_id, user_id)
+    history.record(task.instance_id, "task_assigned", actor=actor, task_id=task.id, element_id=task.element_id,
+                   element_name=task.name, data={"assignee": _who(user_id) if user_id else None})
+    from app.engine import notifications
+
+    notifications.task_assigned(task)
+    db.session.commit()
+    return task
+
+
+def form_fields(task: HumanTask) -> list[FormField]:
+    return [FormField.from_dict(f) for f in (task.form or [])]
+
+
+def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
+    task = get_task(task_id)
+    _ensure_open(task)
+    if task.assignee_id != actor.user_id:
+        raise Forbidden("Claim the task before saving a draft.")
+    cleaned, errors = validate_form(form_fields(task), data, partial=True)
+    if errors:
+        raise Invalid("Some fields are not valid.", fields=errors)
+    task.draft = cleaned
+    db.session.commit()
+    return task
+
+
+def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTask:
+    """Validate the form, run the task, advance the instance: all or nothing."""
+    data = dict(data or {})
+
+    def operation() -> HumanTask:
+        task = get_task(task_id)
+        _ensure_open(task)
+        if task.assignee_id != actor.user_id:
+            if task.assignee_id is None and is_candidate(task, actor):
+                pass  # completing a claimable task claims it
+            elif task.assignee_id is None and actor.is_admin:
+                pass
+            else:
+                raise Forbidden(f"Task '{task.name}' is assigned to {_who(task.assignee_id)}.")
+        cleaned, errors = validate_form(form_fields(task), data)
+        if errors:
+            raise Invalid("Some fields are not valid.", fields=errors)
+        inst = task.instance
+        wf = runtime.load_workflow(inst)
+        spiff_task = wf.get_task_from_id(UUID(task.task_guid))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer waiting.")
+        done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open").values(
+            state="completed", completed_at=datetime.now(timezone.utc), completed_by_id=actor.user_id,
+            assignee_id=actor.user_id, submitted=cleaned, draft=None).execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            db.session.rollback()
+            task = get_task(task_id)
+            raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
+                                       completed_by=_who(task.completed_by_id))
+        db.session.execute(TaskCandidate.__table__.delete().where(TaskCandidate.task_id == task.id))
+        db.session.refresh(task)
+        spiff_task.data.update(cleaned)
+        spiff_task.run()
+        history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,
+                       element_name=task.name, data=cleaned or None)
+        sync.advance(inst, wf, actor=actor)
+        runtime.save_workflow(inst, wf)
+        db.session.flush()
+        return task
+
+    return runtime.with_retry(operation)

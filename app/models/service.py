@@ -1,0 +1,113 @@
+"""Service requests, field-service records, follow-up surveys."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from app.models.base import UtcDateTime, utcnow
+from app.models.numbering import number_on_insert
+
+# Share of the SLA window left under which a request counts as "at risk".
+AT_RISK_SHARE = 0.25
+
+
+class ServiceRequest(Model):
+    __tablename__ = "service_request"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), unique=True, nullable=False)
+    customer_id = Column(Integer, ForeignKey("customer.id"), nullable=False, index=True)
+    contact_id = Column(Integer, ForeignKey("contact.id", ondelete="SET NULL"), index=True)
+    equipment_id = Column(Integer, ForeignKey("equipment.id", ondelete="SET NULL"), index=True)
+    kind = Column(String(16), nullable=False, default="after_sales")
+    channel = Column(String(16), nullable=False, default="phone")
+    type = Column(String(24), nullable=False, default="general_question")
+    priority = Column(String(10), nullable=False, default="normal")
+    subject = Column(String(200))
+    description = Column(Text)
+    status = Column(String(16), nullable=False, default="new", index=True)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
+    accepted_at = Column(UtcDateTime())
+    due_at = Column(UtcDateTime(), index=True)
+    resolved_at = Column(UtcDateTime())
+    process_instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
+    customer = relationship("Customer")
+    contact = relationship("Contact")
+    equipment = relationship("Equipment")
+    process_instance = relationship("ProcessInstance")
+    field_records = relationship("FieldServiceRecord", back_populates="service_request",
+                                 cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return self.number or "SR-?"
+
+    def sla_state_at(self, now: datetime) -> str | None:
+        """on_time / at_risk / overdue against ``due_at``; None without a deadline."""
+        if self.due_at is None:
+            return None
+        if self.resolved_at is not None:
+            return "on_time" if self.resolved_at <= self.due_at else "overdue"
+        if self.status == "closed":
+            return None
+        if now >= self.due_at:
+            return "overdue"
+        start = self.accepted_at or self.created_at or now
+        window = (self.due_at - start).total_seconds()
+        left = (self.due_at - now).total_seconds()
+        return "at_risk" if window > 0 and left <= window * AT_RISK_SHARE else "on_time"
+
+    @property
+    def sla_state(self) -> str | None:
+        return self.sla_state_at(utcnow())
+
+
+class FieldServiceRecord(Model):
+    __tablename__ = "field_service_record"
+    id = Column(Integer, primary_key=True)
+    service_request_id = Column(Integer, ForeignKey("service_request.id", ondelete="CASCADE"),
+                                nullable=False, index=True)
+    engineer_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    appointment_at = Column(UtcDateTime())
+    arrived_at = Column(UtcDateTime())
+    work_done = Column(Text)
+    cause = Column(Text)
+    advice = Column(Text)
+    customer_confirmed = Column(Boolean, nullable=False, default=False)
+    confirmed_by_name = Column(String(100))
+    service_request = relationship(ServiceRequest, back_populates="field_records")
+    engineer = relationship("User", foreign_keys=[engineer_id])
+
+    def __repr__(self) -> str:
+        return f"{self.service_request} #{self.id}"
+
+
+class Survey(Model):
+    """A follow-up visit or satisfaction survey; answered through a signed
+    public link of which only the SHA-256 is stored (see app.records.surveys)."""
+
+    __tablename__ = "survey"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False, default="satisfaction")
+    customer_id = Column(Integer, ForeignKey("customer.id"), nullable=False, index=True)
+    service_request_id = Column(Integer, ForeignKey("service_request.id", ondelete="SET NULL"), index=True)
+    complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="SET NULL"), index=True)
+    language = Column(String(5), nullable=False, default="zh")
+    score = Column(Integer)
+    comments = Column(Text)
+    channel = Column(String(16))
+    token_hash = Column(String(64), unique=True)
+    sent_at = Column(UtcDateTime())
+    expires_at = Column(UtcDateTime())
+    answered_at = Column(UtcDateTime())
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    customer = relationship("Customer")
+    service_request = relationship(ServiceRequest)
+    complaint = relationship("Complaint")
+
+    def __repr__(self) -> str:
+        return f"{self.customer} #{self.id}"
+
+
+number_on_insert(ServiceRequest, "SR", "created_at")
