@@ -66,3 +66,4 @@ clean:
 i18n-extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o app/translations/messages.pot .
 	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/python tools/po_fill.py

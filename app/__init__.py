@@ -14,6 +14,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_production(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # one writer at a time on SQLite: wait for the lock instead of failing
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     _ensure_instance_folder(app)
     _init_extensions(app)
     _init_appbuilder(app)

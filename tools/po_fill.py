@@ -1,8 +1,10 @@
-"""Fill zh msgstr from a JSON dict of {msgid: translation}: `python tools/po_fill.py file.json`.
+"""Fill zh msgstr from the JSON dicts {msgid: translation} in tools/i18n/*.json
+(one file per area, so people working on different areas never clash).
 
 Keeps hand-edited translations; reports the msgids still untranslated."""
 import json
 import sys
+from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
@@ -10,7 +12,11 @@ PO = "app/translations/zh/LC_MESSAGES/messages.po"
 
 
 def main(path: str | None) -> int:
-    extra = json.load(open(path, encoding="utf-8")) if path else {}
+    extra = {}
+    for f in sorted(Path(__file__).parent.joinpath("i18n").glob("*.json")):
+        extra.update(json.loads(f.read_text(encoding="utf-8")))
+    if path:
+        extra.update(json.loads(Path(path).read_text(encoding="utf-8")))
     with open(PO, "rb") as f:
         catalog = read_po(f, locale="zh")
     for msg in catalog:

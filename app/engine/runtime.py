@@ -9,6 +9,7 @@ from typing import Any, Callable, TypeVar
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import definitions, history, store, sync
@@ -40,7 +41,7 @@ def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
             result = operation()
             db.session.commit()
             return result
-        except StaleDataError:
+        except (StaleDataError, IntegrityError):
             db.session.rollback()
             if attempt == attempts - 1:
                 raise ConcurrentUpdate("The instance was changed by someone else meanwhile; please try again.")

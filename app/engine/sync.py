@@ -94,7 +94,9 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
     rows = db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == inst.id, HumanTask.state == "open")).all() if inst.id else []
-    known = {r.task_guid for r in rows}
+    # Every row ever made for this instance: a stale state must not re-create a
+    # finished task (the instance's rev check then rejects the stale write).
+    known = set(db.session.scalars(select(HumanTask.task_guid).where(HumanTask.instance_id == inst.id)))
     for row in rows:
         if row.task_guid not in ready:
             row.state = "cancelled"
