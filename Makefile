@@ -56,7 +56,7 @@ chromium:
 test: install-test assets translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install-test assets translations
+bench: install-test translations
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
