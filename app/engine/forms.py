@@ -1,0 +1,303 @@
+"""Camunda 7 generated forms (`camunda:formData`): parsing, validation and a schema.
+
+Forms come from untrusted diagrams and untrusted submissions, so parsing never
+raises (problems are reported separately) and validation returns short English
+messages keyed by field id.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn'
+FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
+MAX_CHARS = 10_000  # global cap for any submitted string
+LONG_MIN, LONG_MAX = -(2 ** 63), 2 ** 63 - 1  # Camunda 'long' is a Java long
+
+_TRUE = {'true', 'on', '1', 'yes'}
+_FALSE = {'false', 'off', '0', 'no'}
+_INT_RE = re.compile(r'^[+-]?\d+$')
+_CAMUNDA_DATE_RE = re.compile(r'^(\d{1,2})/(\d{1,2})/(\d{4})$')  # dd/MM/yyyy
+
+
+@dataclass
+class FormField:
+    id: str
+    type: str = 'string'
+    label: str = ''
+    default: Any = None
+    required: bool = False
+    readonly: bool = False
+    minlength: int | None = None
+    maxlength: int | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)  # enum (id, label)
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        dct = asdict(self)
+        dct['options'] = [list(o) for o in self.options]
+        return dct
+
+    @classmethod
+    def from_dict(cls, dct: Mapping[str, Any]) -> 'FormField':
+        data = dict(dct)
+        data['options'] = [tuple(o) for o in data.get('options') or []]
+        return cls(**data)
+
+
+# ---------------------------------------------------------------- parsing
+
+def _ctag(name: str) -> str:
+    return '{%s}%s' % (CAMUNDA_NS, name)
+
+
+def _number(text: str | None, integral: bool) -> int | float | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if integral:
+        return int(text) if _INT_RE.match(text) else None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and _INT_RE.match(text) else value
+
+
+def parse_camunda_form(element: Any) -> tuple[list[FormField], list[tuple[str, str, str]]]:
+    """Read `camunda:formData` under an lxml element (a userTask or startEvent).
+
+    Returns (fields, issues) where each issue is (field_id, message, hint); bad
+    constraints are left unset on the field rather than raising.
+    """
+    fields: list[FormField] = []
+    issues: list[tuple[str, str, str]] = []
+    for xml_field in element.iterfind(f'.//{_ctag("formData")}/{_ctag("formField")}'):
+        fid = (xml_field.get('id') or '').strip()
+        ftype = (xml_field.get('type') or 'string').strip()
+        ff = FormField(id=fid, type=ftype, label=xml_field.get('label') or fid)
+        if not fid:
+            issues.append(('', 'A form field has no ID.', 'Give every form field an ID.'))
+        elif not fid.isidentifier():
+            issues.append((fid, f'Form field ID {fid!r} is not a valid variable name.',
+                           'Use letters, digits and underscores, starting with a letter.'))
+        if ftype not in FIELD_TYPES:
+            issues.append((fid, f'Form field {fid!r} has unknown type {ftype!r}.',
+                           f'Use one of: {", ".join(FIELD_TYPES)}.'))
+        for value in xml_field.iterfind(_ctag('value')):
+            ff.options.append((value.get('id') or '', value.get('name') or value.get('id') or ''))
+        if ftype == 'enum' and not ff.options:
+            issues.append((fid, f'Enum field {fid!r} has no values.', 'Add at least one value.'))
+        for prop in xml_field.iterfind(f'{_ctag("properties")}/{_ctag("property")}'):
+            ff.properties[prop.get('id') or ''] = prop.get('value') or ''
+        for constraint in xml_field.iterfind(f'{_ctag("validation")}/{_ctag("constraint")}'):
+            _apply_constraint(ff, constraint.get('name') or '', constraint.get('config'), issues)
+        raw_default = xml_field.get('defaultValue')
+        if raw_default is not None:
+            ff.default = _coerce_default(ff, raw_default)
+        fields.append(ff)
+    return fields, issues
+
+
+def _apply_constraint(ff: FormField, name: str, config: str | None,
+                      issues: list[tuple[str, str, str]]) -> None:
+    name = name.strip().lower()
+    if name in ('required', 'readonly'):
+        setattr(ff, name, True)
+    elif name in ('minlength', 'maxlength'):
+        value = _number(config, integral=True)
+        if value is None or value < 0:
+            issues.append((ff.id, f'Constraint {name} of field {ff.id!r} needs a whole number, got {config!r}.',
+                           f'Set the {name} config to a number such as 10.'))
+        else:
+            setattr(ff, name, value)
+    elif name in ('min', 'max'):
+        value = _number(config, integral=False)
+        if value is None:
+            issues.append((ff.id, f'Constraint {name} of field {ff.id!r} needs a number, got {config!r}.',
+                           f'Set the {name} config to a number such as 0.'))
+        else:
+            setattr(ff, name, value)
+    else:
+        issues.append((ff.id, f'Unknown constraint {name!r} on field {ff.id!r}.',
+                       'Use required, minlength, maxlength, min, max or readonly.'))
+
+
+def _coerce_default(ff: FormField, raw: str) -> Any:
+    """Type a literal default; expressions (`${...}`) and invalid values stay as text."""
+    if '${' in raw or '#{' in raw:
+        return raw
+    try:
+        return _coerce(ff, raw)
+    except ValueError:
+        return raw
+
+
+# ---------------------------------------------------------------- validation
+
+def _coerce(ff: FormField, value: Any) -> Any:
+    """Convert one submitted value to the field's type; ValueError has the user message."""
+    if ff.type == 'long':
+        if isinstance(value, bool):
+            raise ValueError('must be a whole number')
+        if isinstance(value, int):
+            result = value
+        elif isinstance(value, float) and value.is_integer():
+            result = int(value)
+        elif isinstance(value, str) and _INT_RE.match(value.strip()):
+            result = int(value.strip())
+        else:
+            raise ValueError('must be a whole number')
+        if not LONG_MIN <= result <= LONG_MAX:
+            raise ValueError('is out of range')
+        return result
+    if ff.type == 'boolean':
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError('must be true or false')
+    if ff.type == 'date':
+        return _coerce_date(value)
+    if ff.type == 'enum':
+        ids = [o[0] for o in ff.options]
+        if not isinstance(value, str) or value not in ids:
+            raise ValueError('must be one of: ' + ', '.join(ids))
+        return value
+    if not isinstance(value, str):  # 'string' (and unknown types, treated as text)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ValueError('must be text')
+    return value
+
+
+def _coerce_date(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        m = _CAMUNDA_DATE_RE.match(text)
+        try:
+            if m:
+                day, month, year = (int(g) for g in m.groups())
+                return date(year, month, day).isoformat()
+            if len(text) == 10:
+                return date.fromisoformat(text).isoformat()
+            if 'T' in text or ' ' in text:
+                return datetime.fromisoformat(text.replace('Z', '+00:00')).isoformat()
+        except ValueError:
+            pass
+    raise ValueError('must be a date (YYYY-MM-DD)')
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == '')
+
+
+def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, partial: bool = False,
+                  max_chars: int = MAX_CHARS) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check a submission against the form: (cleaned values, errors keyed by field id).
+
+    Fields that were not submitted are left out of the cleaned values. With
+    partial=True (saving a draft) missing required values are not an error.
+    """
+    by_id = {f.id: f for f in fields}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if not isinstance(data, Mapping):
+        return cleaned, {'': 'form data must be an object'}
+    for key in data:
+        if key not in by_id:
+            errors[str(key)[:100]] = 'unknown field'
+    for fid, ff in by_id.items():
+        present = fid in data
+        value = data.get(fid)
+        if isinstance(value, str) and len(value) > max_chars:
+            errors[fid] = f'is too long (at most {max_chars} characters)'
+            continue
+        if not present or _is_empty(value):
+            if ff.required and not partial and not (ff.readonly and not _is_empty(ff.default)):
+                errors[fid] = 'is required'
+            elif present:
+                if ff.readonly and not _is_empty(ff.default):
+                    errors[fid] = 'is read-only'
+                else:
+                    cleaned[fid] = None
+            continue
+        try:
+            result = _coerce(ff, value)
+        except ValueError as exc:
+            errors[fid] = str(exc)
+            continue
+        message = _check_constraints(ff, result)
+        if message:
+            errors[fid] = message
+        else:
+            cleaned[fid] = result
+    return cleaned, errors
+
+
+def _check_constraints(ff: FormField, value: Any) -> str | None:
+    if ff.readonly:
+        return None if value == ff.default else 'is read-only'
+    if ff.type not in ('long', 'boolean', 'date', 'enum'):  # text-like
+        if ff.minlength is not None and len(value) < ff.minlength:
+            return f'must be at least {ff.minlength} characters'
+        if ff.maxlength is not None and len(value) > ff.maxlength:
+            return f'must be at most {ff.maxlength} characters'
+    if ff.type == 'long':
+        if ff.min is not None and value < ff.min:
+            return f'must be at least {_fmt(ff.min)}'
+        if ff.max is not None and value > ff.max:
+            return f'must be at most {_fmt(ff.max)}'
+    return None
+
+
+def _fmt(number: int | float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+# ---------------------------------------------------------------- schema
+
+_JSON_TYPES = {'string': 'string', 'long': 'integer', 'boolean': 'boolean', 'date': 'string', 'enum': 'string'}
+
+
+def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
+    """JSON-Schema-like description of the form for the API and the UI."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for ff in fields:
+        prop: dict[str, Any] = {'type': _JSON_TYPES.get(ff.type, 'string'), 'title': ff.label or ff.id,
+                                'x-field-type': ff.type}
+        if ff.default is not None:
+            prop['default'] = ff.default
+        if ff.type == 'date':
+            prop['format'] = 'date'
+        if ff.type == 'enum':
+            prop['enum'] = [o[0] for o in ff.options]
+            prop['oneOf'] = [{'const': o[0], 'title': o[1]} for o in ff.options]
+        if ff.minlength is not None:
+            prop['minLength'] = ff.minlength
+        if ff.maxlength is not None:
+            prop['maxLength'] = ff.maxlength
+        if ff.type == 'long' and ff.min is not None:
+            prop['minimum'] = ff.min
+        if ff.type == 'long' and ff.max is not None:
+            prop['maximum'] = ff.max
+        if ff.readonly:
+            prop['readOnly'] = True
+        if ff.properties:
+            prop['x-properties'] = dict(ff.properties)
+        properties[ff.id] = prop
+        if ff.required:
+            required.append(ff.id)
+    return {'type': 'object', 'properties': properties, 'required': required,
+            'additionalProperties': False}
