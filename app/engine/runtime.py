@@ -98,6 +98,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
     history.record(inst.id, "instance_started", actor=actor, data={"version": definition.version,
                                                                   "business_key": business_key})
     if message:
+        wf.do_engine_steps()  # the start event must be waiting before it can catch
         wf.catch(message_event(message, variables))
         history.record(inst.id, "message_received", actor=actor, element_name=message)
     sync.advance(inst, wf, actor=actor)
@@ -117,7 +118,7 @@ def start_by_message(name: str, *, actor: Actor, business_key: str | None = None
             started.append(start_process(d.key, actor=actor, business_key=business_key,
                                          variables=variables, message=name, commit=False))
     if not started:
-        raise NotFound(f"No deployed process starts on message '{name}'.", message=name)
+        raise NotFound(f"No deployed process starts on message '{name}'.", message_name=name)
     db.session.commit()
     return started
 
@@ -153,7 +154,7 @@ def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict
             delivered.append(inst.id)
         if not delivered:
             raise Conflict(f"No running instance with business key '{business_key}' waits for message '{name}'.",
-                           message=name, business_key=business_key)
+                           message_name=name, business_key=business_key)
         db.session.flush()
         return delivered
 
