@@ -63,7 +63,7 @@ def _called_specs(parsed) -> dict:
     subs = {}
     for key in parsed.called_elements:
         other = latest_definition(key)
-        spec, other_subs = store.cached_specs(other.id, other.spec)
+        spec, other_subs = specs_of(other)
         subs.update(other_subs)
         subs[key] = spec
     return subs
@@ -166,4 +166,4 @@ def list_versions(key: str) -> list[ProcessDefinition]:
 
 
 def specs_of(definition: ProcessDefinition):
-    return store.cached_specs(definition.id, definition.spec)
+    return store.cached_specs(definition.id, lambda: definition.spec)

@@ -8,8 +8,10 @@ goes stale.
 from __future__ import annotations
 
 import json
+import threading
 import zlib
-from functools import lru_cache
+from collections import OrderedDict
+from typing import Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -70,10 +72,25 @@ def load_specs(blob: bytes):
     return spec, subs
 
 
-@lru_cache(maxsize=256)
-def cached_specs(definition_id: int, blob: bytes):
-    """Specs by definition id (immutable versions, so safe to cache)."""
-    return load_specs(blob)
+_SPEC_CACHE: "OrderedDict[int, tuple]" = OrderedDict()
+_SPEC_CACHE_SIZE = 256
+_spec_lock = threading.Lock()
+
+
+def cached_specs(definition_id: int, load_blob: Callable[[], bytes]):
+    """Specs by definition id. Versions are immutable, so the cache never goes
+    stale, and on a hit the (deferred) blob is not even read from the database."""
+    with _spec_lock:
+        hit = _SPEC_CACHE.get(definition_id)
+        if hit is not None:
+            _SPEC_CACHE.move_to_end(definition_id)
+            return hit
+    value = load_specs(load_blob())
+    with _spec_lock:
+        _SPEC_CACHE[definition_id] = value
+        while len(_SPEC_CACHE) > _SPEC_CACHE_SIZE:
+            _SPEC_CACHE.popitem(last=False)
+    return value
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:

@@ -92,11 +92,11 @@ def ready_human_tasks(wf) -> list:
 def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     """One open row per READY human task; rows whose task vanished are cancelled."""
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
-    rows = db.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == inst.id, HumanTask.state == "open")).all() if inst.id else []
     # Every row ever made for this instance: a stale state must not re-create a
     # finished task (the instance's rev check then rejects the stale write).
-    known = set(db.session.scalars(select(HumanTask.task_guid).where(HumanTask.instance_id == inst.id)))
+    every = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)).all()
+    rows = [r for r in every if r.state == "open"]
+    known = {r.task_guid for r in every}
     for row in rows:
         if row.task_guid not in ready:
             row.state = "cancelled"

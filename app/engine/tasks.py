@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.engine import history, runtime, sync
 from app.engine.actor import Actor
@@ -238,16 +239,18 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
         spiff_task = wf.get_task_from_id(UUID(task.task_guid))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer waiting.")
-        done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open").values(
-            state="completed", completed_at=datetime.now(timezone.utc), completed_by_id=actor.user_id,
-            assignee_id=actor.user_id, submitted=cleaned, draft=None).execution_options(synchronize_session=False))
+        values = dict(state="completed", completed_at=datetime.now(timezone.utc), completed_by_id=actor.user_id,
+                      assignee_id=actor.user_id, submitted=cleaned, draft=None)
+        done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
+                                  .values(**values).execution_options(synchronize_session=False))
         if done.rowcount != 1:
             db.session.rollback()
             task = get_task(task_id)
             raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
                                        completed_by=_who(task.completed_by_id))
-        db.session.execute(TaskCandidate.__table__.delete().where(TaskCandidate.task_id == task.id))
-        db.session.refresh(task)
+        task.candidates.clear()  # open tasks only have candidates (delete-orphan)
+        for key, value in values.items():  # mirror the UPDATE without reloading the row
+            set_committed_value(task, key, value)
         spiff_task.data.update(cleaned)
         spiff_task.run()
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,

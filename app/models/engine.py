@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import deferred, relationship
 
 from app.models.base import JSONType, UtcDateTime, utcnow
 
@@ -29,8 +29,9 @@ class ProcessDefinition(Model):
     name = Column(String(200), nullable=False)
     version = Column(Integer, nullable=False)
     checksum = Column(String(64), nullable=False)
-    bpmn_xml = Column(Text, nullable=False)
-    spec = Column(LargeBinary, nullable=False)  # zlib-compressed serializer JSON
+    # large and immutable: loaded only when asked for (specs are cached by id)
+    bpmn_xml = deferred(Column(Text, nullable=False))
+    spec = deferred(Column(LargeBinary, nullable=False))  # zlib-compressed serializer JSON
     has_di = Column(Boolean, nullable=False, default=True)
     start_messages = Column(JSONType, nullable=False, default=list)
     timer_start = Column(String(200))
