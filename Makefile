@@ -49,9 +49,10 @@ serve:
 	if $(BIN)/flask --help | grep -q " worker"; then $(BIN)/flask worker & fi; \
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
-# Debian's chromium drives the browser tests (test tools cannot download browsers here).
+# Debian's chromium (and a Chinese font) drive the browser tests (test tools cannot download browsers here).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: install-test assets translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)

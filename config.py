@@ -103,6 +103,8 @@ class Config:
     ENGINE_TIMEZONE = env("ENGINE_TIMEZONE", "Asia/Shanghai")
     BPMN_MAX_BYTES = env_int("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
+    # Public address in links sent to customers (surveys), e.g. https://cs.example.com
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 
 
 def check_production(config: dict) -> None:

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 def register_cli(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(deploy_workflows_command)
 
 
@@ -29,9 +30,12 @@ def seed_demo_command(quiet: bool) -> None:
     """Load the demo organisation and users (idempotent)."""
     from app.setup import init_security, seed_demo
 
+    from app.demo_records import seed_records
+
     init_security()
     users = seed_demo()
     _deploy_shipped()
+    seed_records()
     if not quiet:
         password = current_app.config["DEMO_PASSWORD"]
         click.echo("Demo users (for the demo only; password for all: %s)" % password)
@@ -56,3 +60,25 @@ def _deploy_shipped() -> None:
 def deploy_workflows_command() -> None:
     """Deploy every diagram in workflows/ (identical versions are skipped)."""
     _deploy_shipped()
+
+
+@click.command("worker")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds to wait when no job is due.")
+@click.option("--batch", default=10, show_default=True, type=int, help="Jobs leased per pass.")
+@click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@with_appcontext
+def worker_command(poll: float, batch: int, once: bool, log_level: str) -> None:
+    """Run background jobs: timers, mails, digests, SLA reminders (Ctrl-C stops)."""
+    import logging
+
+    from app.engine.worker import Worker
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(log_level.upper())
+    worker = Worker(current_app._get_current_object(), poll=poll, batch=batch)
+    worker.install_signal_handlers()
+    done = worker.run(once=once)
+    if once:
+        click.echo(f"{done} job(s) done")

@@ -48,7 +48,7 @@ class Complaint(Model):
     def reopen(self) -> "ComplaintRound":
         """Archive the current round and start a new one (status ``reopened``)."""
         archived = ComplaintRound(
-            round_no=self.reopen_count + 1,
+            round_no=(self.reopen_count or 0) + 1,
             plan=self.rectification_plan,
             result=self.rectification_result,
             feedback=self.feedback,
@@ -57,7 +57,7 @@ class Complaint(Model):
             at=utcnow(),
         )
         self.rounds.append(archived)
-        self.reopen_count += 1
+        self.reopen_count = (self.reopen_count or 0) + 1
         self.rectification_plan = self.rectification_result = self.feedback = None
         self.feedback_date = self.satisfaction = self.closed_at = None
         self.status = "reopened"

@@ -1,0 +1,249 @@
+"""Demo dataset of the service records (Chinese, deterministic, idempotent).
+
+``seed_records()`` needs the departments and demo users of ``app.setup.seed_demo``
+(it works without them, leaving those links empty). Service requests are
+created without processes; times are relative to ``now``.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from flask_appbuilder.security.sqla.models import User
+
+from app import demo_data as D
+from app.extensions import db
+from app.models import (
+    Case, Complaint, Contact, ContingencyPlan, Contract, Customer, Department, EmergencyIncident, Equipment,
+    FieldServiceRecord, IncidentNotification, ServicePlan, ServicePlanFeedback, ServiceRequest, Survey,
+)
+from app.models.base import utcnow
+from app.records.sla import default_due_at
+
+OPEN = ["new", "accepted", "in_progress", "on_site", "escalated"]
+PRIORITY_BY_TYPE = {"general_question": "low", "routine_fault": "normal", "complex_fault": "high",
+                    "emergency_stoppage": "urgent"}
+
+
+def customer_names(rng: random.Random, n: int) -> list[tuple[str, str, str, str]]:
+    """n distinct (name, industry, city, brand pinyin)."""
+    seen, out = set(), []
+    while len(out) < n:
+        city, city_py = rng.choice(D.CITIES)
+        brand, brand_py = rng.choice(D.BRANDS)
+        industry, stem = rng.choice(D.INDUSTRIES)
+        name = f"{city}{brand}{stem}{rng.choice(['有限公司', '股份有限公司', '有限公司'])}"
+        if name not in seen:
+            seen.add(name)
+            out.append((name, industry, city, brand_py))
+    return out
+
+
+def seed_records(n_customers: int = 200, n_requests: int = 500, n_complaints: int = 60, n_incidents: int = 5,
+                 now: datetime | None = None) -> dict[str, int]:
+    """Create the dataset once; returns counts (empty when it was already there)."""
+    rng = random.Random(42)
+    now = now or utcnow()
+    names = customer_names(rng, n_customers)
+    if db.session.query(Customer.id).filter_by(name=names[0][0]).first() is not None:
+        return {}
+    users = {u.username: u for u in db.session.query(User).all()}
+    departments = db.session.query(Department).order_by(Department.id).all()
+    customers = _customers(rng, names, now)
+    plans = _plans()
+    requests = _requests(rng, customers, n_requests, now)
+    db.session.flush()
+    field = _field_records(rng, requests, users)
+    complaints = _complaints(rng, customers, requests, departments, n_complaints, now)
+    incidents = _incidents(rng, customers, plans, n_incidents, now)
+    surveys = _surveys(rng, requests, complaints, now)
+    cases = _cases(rng, requests, complaints, users, now)
+    service_plans = _service_plans(rng, customers, users, now)
+    db.session.commit()
+    return {"customers": len(customers), "service_requests": len(requests), "field_records": field,
+            "complaints": len(complaints), "incidents": incidents, "surveys": surveys, "cases": cases,
+            "service_plans": service_plans}
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    (sur, sur_py), (given, given_py) = rng.choice(D.SURNAMES), rng.choice(D.GIVEN)
+    return sur + given, f"{given_py}.{sur_py}"
+
+
+def _customers(rng, names, now) -> list[Customer]:
+    customers, serial = [], 0
+    for i, (name, industry, city, brand_py) in enumerate(names):
+        c = Customer(name=name, industry=industry, channel_preference=rng.choice(["phone", "phone", "email", "wechat", "onsite"]),
+                     address=f"{city}市{rng.choice(D.DISTRICTS)}{rng.choice(D.ROADS)}{rng.randint(1, 999)}号",
+                     notes=rng.choice(D.CUSTOMER_NOTES) or None, created_at=now - timedelta(days=rng.randint(200, 900)))
+        for k in range(rng.randint(1, 3)):
+            person, local = _person(rng)
+            c.contacts.append(Contact(name=person, position=rng.choice(D.POSITIONS), is_primary=(k == 0),
+                                      phone=f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}",
+                                      email=f"{local}@{brand_py}{i}.example.com"))
+        for _ in range(rng.randint(1, 3)):
+            model, prefix = rng.choice(D.EQUIPMENT_MODELS)
+            serial += 1
+            installed = (now - timedelta(days=rng.randint(30, 1500))).date()
+            c.equipment.append(Equipment(model=model, serial=f"{prefix}{installed.year}{serial:05d}",
+                                         installed_on=installed, warranty_end=installed + timedelta(days=365 * 3)))
+        start = (now - timedelta(days=rng.randint(30, 700))).date()
+        c.contracts.append(Contract(code=f"HT-{start.year}-{i + 1:04d}", name=rng.choice(["年度维保服务合同", "设备采购及安装项目", "驻场运维服务项目"]),
+                                    start_date=start, end_date=date(start.year + rng.choice([1, 2, 3]), start.month, 1)))
+        customers.append(c)
+    db.session.add_all(customers)
+    return customers
+
+
+def _plans() -> dict[str, ContingencyPlan]:
+    plans = {t: ContingencyPlan(type=t, name=n, response_organisation=org, steps=steps)
+             for t, (n, org, steps) in D.PLANS.items()}
+    db.session.add_all(plans.values())
+    return plans
+
+
+def _requests(rng, customers, n, now) -> list[ServiceRequest]:
+    out = []
+    for _ in range(n):
+        c = rng.choice(customers)
+        created = now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
+        if rng.random() < 0.2:
+            kind, rtype, subject = "pre_sales", "general_question", rng.choice(D.PRESALES_SUBJECTS)
+        else:
+            kind = "after_sales"
+            rtype = rng.choices(list(D.REQUEST_SUBJECTS), weights=[3, 5, 2, 1])[0]
+            subject = rng.choice(D.REQUEST_SUBJECTS[rtype])
+        due = default_due_at(rtype, created)
+        age = (now - created).days
+        status = rng.choice(OPEN) if age < 5 else rng.choice(["closed", "closed", "resolved", "closed"]) if age > 20 \
+            else rng.choice(OPEN + ["resolved", "closed"])
+        sr = ServiceRequest(customer=c, contact=c.contacts[0], kind=kind, type=rtype, subject=subject,
+                            equipment=rng.choice(c.equipment) if kind == "after_sales" else None,
+                            channel=rng.choice(["phone", "phone", "email", "web", "onsite"]),
+                            priority=PRIORITY_BY_TYPE[rtype], status=status, created_at=created, due_at=due,
+                            description=f"客户反馈：{subject}。请尽快联系客户确认详情。")
+        if status != "new":
+            sr.accepted_at = created + timedelta(minutes=rng.randint(5, 90))
+        if status in ("resolved", "closed"):
+            late = rng.random() < 0.12
+            sr.resolved_at = due + timedelta(hours=rng.randint(1, 30)) if late else \
+                sr.accepted_at + (due - sr.accepted_at) * rng.uniform(0.2, 0.9)
+        out.append(sr)
+    out.sort(key=lambda r: r.created_at)  # numbers follow time
+    db.session.add_all(out)
+    return out
+
+
+def _field_records(rng, requests, users) -> int:
+    engineers = [u for name, u in users.items() if name in ("field", "tech")]
+    count = 0
+    for sr in requests:
+        if sr.type in ("complex_fault", "emergency_stoppage", "routine_fault") and sr.status in ("on_site", "resolved", "closed") \
+                and sr.accepted_at and rng.random() < 0.7:
+            appointment = sr.accepted_at + timedelta(hours=rng.randint(1, 20))
+            done = sr.status != "on_site"
+            sr.field_records.append(FieldServiceRecord(
+                engineer=rng.choice(engineers) if engineers else None, appointment_at=appointment,
+                arrived_at=appointment + timedelta(minutes=rng.randint(-20, 60)),
+                work_done=rng.choice(D.FIELD_WORK) if done else None, cause=rng.choice(D.FIELD_CAUSES) if done else None,
+                advice=rng.choice(D.FIELD_ADVICE) if done else None, customer_confirmed=done,
+                confirmed_by_name=sr.contact.name if done and sr.contact else None))
+            count += 1
+    return count
+
+
+def _complaints(rng, customers, requests, departments, n, now) -> list[Complaint]:
+    out = []
+    for _ in range(n):
+        sr = rng.choice(requests) if rng.random() < 0.6 else None
+        c = sr.customer if sr else rng.choice(customers)
+        received = now - timedelta(days=rng.uniform(0, 150))
+        plan, result = rng.choice(D.RECTIFICATIONS)
+        cp = Complaint(customer=c, contact=c.contacts[0], service_request=sr, matter=rng.choice(D.COMPLAINT_MATTERS),
+                       customer_demand=rng.choice(D.COMPLAINT_DEMANDS), received_at=received,
+                       responsible_department=rng.choice(departments) if departments else None)
+        stage = rng.choice(["received", "forwarded", "rectifying", "awaiting_feedback", "closed", "closed", "closed"])
+        if stage != "received":
+            cp.forwarded_at = received + timedelta(hours=rng.randint(1, 24))
+        if stage in ("rectifying", "awaiting_feedback", "closed"):
+            cp.rectification_plan = plan
+        if stage in ("awaiting_feedback", "closed"):
+            cp.rectification_result = result
+        cp.status = stage
+        if stage == "closed":
+            cp.satisfaction = rng.choice([2, 3, 4, 4, 5, 5])
+            cp.feedback = "客户认可整改结果" if cp.satisfaction >= 4 else "客户认为整改不到位"
+            cp.feedback_date = (received + timedelta(days=rng.randint(3, 12))).date()
+            cp.closed_at = received + timedelta(days=rng.randint(3, 12))
+            if cp.satisfaction < 4 and rng.random() < 0.6:
+                cp.reopen()  # unsatisfied: re-opened, the first round stays in history
+                cp.rectification_plan = "升级处理：由部门负责人牵头重新整改"
+        out.append(cp)
+    out.sort(key=lambda c: c.received_at)
+    db.session.add_all(out)
+    return out
+
+
+def _incidents(rng, customers, plans, n, now) -> int:
+    for i in range(n):
+        itype, title, desc = D.INCIDENTS[i % len(D.INCIDENTS)]
+        reported = now - timedelta(days=rng.randint(5, 160))
+        closed = i % 2 == 0
+        inc = EmergencyIncident(type=itype, title=title, description=desc, reported_at=reported,
+                                contingency_plan=plans[itype], status="closed" if closed else "responding",
+                                closed_at=reported + timedelta(days=rng.randint(2, 10)) if closed else None,
+                                summary="已全部处理完毕，受影响客户均已恢复" if closed else None,
+                                improvements="完善预警机制，提前储备备件" if closed else None)
+        inc.customers = rng.sample(customers, rng.randint(3, 12))
+        for c in inc.customers:
+            inc.notifications.append(IncidentNotification(
+                customer=c, channel=rng.choice(["phone", "sms", "email", "wechat"]),
+                sent_at=reported + timedelta(hours=rng.randint(1, 6)), content=f"【{title}】我们正在处理，如有影响请联系服务热线。"))
+        db.session.add(inc)
+    return n
+
+
+def _surveys(rng, requests, complaints, now) -> int:
+    count = 0
+    for sr in [r for r in requests if r.status == "closed"][:120]:
+        sent = (sr.resolved_at or sr.created_at) + timedelta(days=1)
+        answered = rng.random() < 0.7
+        db.session.add(Survey(kind=rng.choice(["follow_up", "satisfaction"]), customer=sr.customer, service_request=sr,
+                              channel=rng.choice(["sms", "email", "wechat"]), sent_at=sent, expires_at=sent + timedelta(days=14),
+                              answered_at=sent + timedelta(hours=rng.randint(1, 72)) if answered else None,
+                              score=rng.choice([3, 4, 4, 5, 5, 5]) if answered else None,
+                              comments=rng.choice(["工程师很专业", "响应及时", "希望缩短备件等待时间", None]) if answered else None))
+        count += 1
+    for cp in [c for c in complaints if c.status == "closed"]:
+        db.session.add(Survey(kind="follow_up", customer=cp.customer, complaint=cp, channel="phone",
+                              sent_at=cp.closed_at, answered_at=cp.closed_at, score=cp.satisfaction))
+        count += 1
+    return count
+
+
+def _cases(rng, requests, complaints, users, now) -> int:
+    sharer = users.get("tech") or users.get("admin")
+    for i, (category, title, summary) in enumerate(D.CASES):
+        db.session.add(Case(title=title, category=category, summary=summary,
+                            content=f"{summary}\n\n背景、处理过程与经验总结见附件。", shared_by=sharer,
+                            shared_at=now - timedelta(days=rng.randint(1, 120)), is_published=i % 4 != 3,
+                            service_request=rng.choice(requests) if category == "fault" else None,
+                            complaint=rng.choice(complaints) if category == "complaint" and complaints else None))
+    return len(D.CASES)
+
+
+def _service_plans(rng, customers, users, now) -> int:
+    approver = users.get("supervisor")
+    for title, needs, urgency, importance in D.SERVICE_PLANS:
+        c = rng.choice(customers)
+        approved = rng.random() < 0.7
+        sp = ServicePlan(customer=c, title=f"{c.name[:6]}…{title}", needs=needs, urgency=urgency, importance=importance,
+                         plan="1. 需求确认\n2. 制定实施计划\n3. 分工执行\n4. 阶段反馈", created_at=now - timedelta(days=rng.randint(10, 90)),
+                         status=rng.choice(["in_progress", "summarised"]) if approved else "pending_approval",
+                         approved_by=approver if approved else None,
+                         approved_at=now - timedelta(days=rng.randint(1, 9)) if approved else None)
+        if approved:
+            sp.feedback.append(ServicePlanFeedback(at=now - timedelta(days=rng.randint(0, 8)), content="客户对阶段成果表示满意",
+                                                   evaluation=rng.choice(["满意", "基本满意"])))
+        db.session.add(sp)
+    return len(D.SERVICE_PLANS)

@@ -1,0 +1,1 @@
+"""Services around the customer-service records (exports, survey links, time display)."""

@@ -1,0 +1,38 @@
+"""Screens of the customer-service records, under the "Service" menu.
+
+Menu names are the ones app/security.py grants ``menu_access`` on; labels are
+translated. Sub-record screens (contacts, contracts, ...) have no menu entry:
+they open as tabs of their parent record.
+"""
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _
+
+from app.views.records.complaints import ComplaintRoundView, ComplaintView
+from app.views.records.customers import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
+from app.views.records.emergency import ContingencyPlanView, IncidentNotificationView, IncidentView
+from app.views.records.planning import CaseView, ServicePlanFeedbackView, ServicePlanView
+from app.views.records.service import FieldRecordView, ServiceRequestView, SurveyView
+
+MENU = [
+    (CustomerView, "Customers", _("Customers"), "fa-building"),
+    (ServiceRequestView, "Service requests", _("Service requests"), "fa-life-ring"),
+    (ComplaintView, "Complaints", _("Complaints"), "fa-exclamation-circle"),
+    (IncidentView, "Incidents", _("Incidents"), "fa-bolt"),
+    (ContingencyPlanView, "Contingency plans", _("Contingency plans"), "fa-book"),
+    (FieldRecordView, "Field records", _("Field records"), "fa-wrench"),
+    (SurveyView, "Surveys", _("Surveys"), "fa-smile-o"),
+    (ServicePlanView, "Service plans", _("Service plans"), "fa-tasks"),
+    (CaseView, "Cases", _("Cases"), "fa-archive"),
+]
+NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
+           ServicePlanFeedbackView, ContactDataView]
+
+
+def register_record_views(appbuilder: AppBuilder) -> None:
+    for view, name, label, icon in MENU:
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Service",
+                            category_label=_("Service"), category_icon="fa-folder-open")
+    for view in NO_MENU:
+        appbuilder.add_view_no_menu(view)
