@@ -1,0 +1,118 @@
+"""Checks of expressions, timers, scripts and loops: each must compile before deployment."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from ..expressions import ExpressionError, is_iso8601_timer_literal
+from .checks_base import BaseChecks
+from .meta import PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, timer_source
+from .xml import BPMN_NS, camunda_attr, local_name
+
+
+class ExpressionChecks(BaseChecks):
+
+    def expr(self, el: Any, text: str | None, what: str, hint: str, mode: str = 'eval',
+             convert: Callable[[str | None], str | None] = expression_source) -> None:
+        if text is None or not text.strip():
+            self.add(el, f'{what} is empty.', hint)
+            return
+        try:
+            source = convert(text)
+        except ExpressionError as exc:
+            self.add(el, f'{what} {text.strip()!r} is not a valid expression: {exc}.', hint)
+            return
+        for issue in self.check(source, mode):
+            self.add(el, f'{what} {text.strip()!r} does not compile: {issue}', hint)
+
+    def el_timerEventDefinition(self, el: Any) -> None:
+        event = el.getparent()
+        parts = [c for c in el if local_name(c) in ('timeDate', 'timeDuration', 'timeCycle')]
+        filled = [c for c in parts if (c.text or '').strip()]
+        if not filled:
+            self.add(event, 'The timer has no date, duration or cycle.',
+                     'Set a duration like PT30M, a date like 2026-12-01T09:00:00+08:00 or a cycle like R3/PT1H.')
+            return
+        part = filled[0]
+        self.timer_text(event, part.text, 'Timer', local_name(part))
+
+    def timer_text(self, el: Any, text: str, what: str, kind: str, date_like: bool = False) -> None:
+        text = normalize_timer_literal(text.strip())
+        hint = ('Use ISO 8601 (PT30M, P2D, 2026-12-01T09:00:00+08:00, R3/PT1H) '
+                'or an expression such as ${due_date}.')
+        if is_iso8601_timer_literal(text) or (date_like and re.fullmatch(r'\d{4}-\d{2}-\d{2}', text)):
+            try:
+                if kind == 'timeDate' or (date_like and not text.startswith(('P', 'R'))):
+                    TimerEventDefinition.get_datetime(text.replace('Z', '+00:00'))
+                elif kind == 'timeCycle' or text.startswith('R'):
+                    if not text.startswith('R'):
+                        raise ValueError('a cycle must start with R, e.g. R3/PT1H')
+                    TimerEventDefinition.parse_iso_recurring_interval(text)
+                else:
+                    if not text.startswith('P'):
+                        raise ValueError('a duration must start with P, e.g. PT30M')
+                    TimerEventDefinition.parse_iso_duration(text)
+            except Exception as exc:
+                self.add(el, f'{what} {text!r} does not parse: {exc}.', hint)
+            return
+        if re.fullmatch(r'(R\d*/)?P[\w.,]*|\d{4}-\d.*', text):
+            self.add(el, f'{what} {text!r} is not valid ISO 8601.', hint)
+            return
+        self.expr(el, text, what, hint, convert=date_source if date_like else timer_source)
+
+    def el_conditionalEventDefinition(self, el: Any) -> None:
+        cond = el.find('{%s}condition' % BPMN_NS)
+        self.expr(el.getparent(), cond.text if cond is not None else None, 'Condition',
+                  'Write a Python or ${...} expression.')
+
+    def el_scriptTask(self, el: Any) -> None:
+        if camunda_attr(el, 'resource'):
+            self.add(el, 'External script resources are not supported.', 'Paste the script inline.')
+            return
+        fmt = (el.get('scriptFormat') or '').strip()
+        if fmt.lower() not in PYTHON_LANGUAGES:
+            self.add(el, f'Script format {fmt!r} is not supported.', 'Set the script format to "python".')
+            return
+        script = el.find('{%s}script' % BPMN_NS)
+        if script is None or not (script.text or '').strip():
+            self.add(el, 'The script task has no script.', 'Write the Python script in the properties panel.')
+            return
+        for issue in self.check(script.text, 'exec'):
+            self.add(el, f'The script does not compile: {issue}', 'Fix the Python script.')
+        if camunda_attr(el, 'resultVariable'):
+            self.add(el, 'camunda:resultVariable is ignored.', 'Assign the variable in the script itself.',
+                     'warning')
+
+    def el_multiInstanceLoopCharacteristics(self, el: Any) -> None:
+        activity = el.getparent()
+        cardinality = el.find('{%s}loopCardinality' % BPMN_NS)
+        collection = camunda_attr(el, 'collection')
+        hint = 'Set "Collection" (a list variable) with "Element variable", or "Loop cardinality".'
+        if cardinality is None and not collection:
+            self.add(activity, 'Multi-instance needs a loop cardinality or a camunda:collection.', hint)
+        if cardinality is not None:
+            self.expr(activity, cardinality.text, 'Loop cardinality', hint)
+        if collection and cardinality is None:
+            try:
+                name = expression_source(collection)
+            except ExpressionError:
+                name = ''
+            if not name.isidentifier():
+                self.add(activity, f'camunda:collection {collection!r} must name a list variable.', hint)
+            if not camunda_attr(el, 'elementVariable'):
+                self.add(activity, 'camunda:collection needs camunda:elementVariable.', hint)
+        completion = el.find('{%s}completionCondition' % BPMN_NS)
+        if completion is not None:
+            self.expr(activity, completion.text, 'Completion condition', 'Write a Python or ${...} expression.')
+
+    def el_standardLoopCharacteristics(self, el: Any) -> None:
+        condition = el.find('{%s}loopCondition' % BPMN_NS)
+        maximum = el.get('loopMaximum')
+        if condition is None and maximum is None:
+            self.add(el.getparent(), 'A loop needs a loop condition or a loop maximum.', 'Set one of them.')
+        if maximum is not None and not maximum.strip().isdigit():
+            self.add(el.getparent(), f'loopMaximum {maximum!r} is not a whole number.', 'Use a number.')
+        if condition is not None:
+            self.expr(el.getparent(), condition.text, 'Loop condition', 'Write a Python or ${...} expression.')

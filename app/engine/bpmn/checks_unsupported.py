@@ -1,0 +1,98 @@
+"""Checks for what this engine cannot run: unsupported events, elements, extensions and Java code."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .checks_base import BaseChecks
+from .specs import java_implementation
+from .xml import BPMN_NS, local_name
+
+# Event definitions SpiffWorkflow 3.2 actually runs, per event kind.
+EVENT_SUPPORT = {
+    'startEvent': {'message', 'timer', 'signal', 'conditional'},
+    'endEvent': {'message', 'cancel', 'error', 'escalation', 'terminate'},
+    'intermediateCatchEvent': {'message', 'timer', 'signal', 'conditional'},
+    'intermediateThrowEvent': {'message', 'signal', 'escalation'},
+    'boundaryEvent': {'message', 'timer', 'signal', 'conditional', 'error', 'escalation', 'cancel'},
+}
+UNSUPPORTED = {
+    'complexGateway': ('Complex gateways are not supported.',
+                       'Use an inclusive gateway (or exclusive/parallel gateways) instead.'),
+    'businessRuleTask': ('Business rule tasks (DMN decisions) are not supported.',
+                         'Model the decision with an exclusive gateway and conditions, or a script task.'),
+}
+JAVA_DELEGATE_SEVERITY = 'warning'  # 'error' to refuse such diagrams outright
+
+
+class UnsupportedChecks(BaseChecks):
+
+    def check_extensions(self, el: Any) -> None:
+        ext = el.find('{%s}extensionElements' % BPMN_NS)
+        if ext is None:
+            return
+        for child in ext:
+            name = local_name(child)
+            if name in ('in', 'out') and child.get('variables') == 'all':
+                continue  # call activities share all variables anyway
+            if name in ('executionListener', 'taskListener', 'inputOutput', 'in', 'out', 'connector',
+                        'failedJobRetryTimeCycle'):
+                self.add(el, f'camunda:{name} is ignored by this engine.',
+                         'Use a script task for logic; call activities share all variables.', 'warning')
+        for tag in ('dataInputAssociation', 'dataOutputAssociation', 'ioSpecification'):
+            if el.find('{%s}%s' % (BPMN_NS, tag)) is not None:
+                self.modelling_only.append(el)
+
+    def _event(self, el: Any) -> None:
+        kind = local_name(el)
+        defs = [local_name(c)[:-len('EventDefinition')] for c in el if local_name(c).endswith('EventDefinition')]
+        supported = EVENT_SUPPORT[kind]
+        for d in defs:
+            if d not in supported:
+                label = re.sub(r'([A-Z])', r' \1', kind).lower()
+                what = {'link': 'Link events', 'compensate': 'Compensation events'}.get(d, f'{d.title()} {label}s')
+                self.add(el, f'{what} are not supported here.',
+                         'Connect the elements with sequence flows, or use a message/signal/timer event.')
+        if not defs and kind in ('intermediateCatchEvent', 'boundaryEvent'):
+            self.add(el, f'This {kind} has no event type, so nothing could ever trigger it.',
+                     'Make it a timer, message, signal or conditional event.')
+
+    el_endEvent = el_intermediateCatchEvent = el_intermediateThrowEvent = _event
+
+    def el_startEvent(self, el: Any) -> None:
+        self._form(el)
+        self._event(el)
+        parent = el.getparent()
+        if parent.get('triggeredByEvent') == 'true' and el.get('isInterrupting') != 'false':
+            # SpiffWorkflow 3.2 runs every event subprocess without interrupting the process.
+            self.add(el, 'Interrupting event subprocesses are not supported.',
+                     'Make the start event non-interrupting, or use an interrupting boundary event on an '
+                     'embedded subprocess.')
+
+    def el_boundaryEvent(self, el: Any) -> None:
+        self._event(el)
+        if el.get('attachedToRef') not in self.ids:
+            self.add(el, f'The boundary event is attached to a missing element {el.get("attachedToRef")!r}.',
+                     'Attach the event to a task or subprocess.')
+
+    def _implementation(self, el: Any) -> None:
+        impl = java_implementation(el)
+        if impl:
+            # Like Camunda with an unresolvable delegate: deployable, but it fails when reached.
+            self.add(el, f'Java delegates, connectors and external tasks ({impl}) are not available: an '
+                     'instance that reaches this task stops with an error.',
+                     'Use a script task (Python) instead.', JAVA_DELEGATE_SEVERITY)
+        elif local_name(el) == 'serviceTask':
+            self.add(el, 'This service task has no implementation and does nothing.',
+                     'Use a script task for automatic work.', 'warning')
+
+    el_serviceTask = el_sendTask = _implementation
+
+    def _unsupported(self, el: Any) -> None:
+        self.add(el, *UNSUPPORTED[local_name(el)])
+
+    el_complexGateway = el_businessRuleTask = _unsupported
+
+    def el_adHocSubProcess(self, el: Any) -> None:
+        if el.get('ordering') == 'Sequential':
+            self.add(el, 'Sequential ad-hoc subprocesses are not supported.', 'Use parallel ordering.')

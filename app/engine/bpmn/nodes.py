@@ -1,0 +1,256 @@
+"""Our SpiffWorkflow node parsers, one per BPMN element kind `EngineParser` handles.
+
+They translate Camunda `${...}` expressions and ISO 8601 timer literals to Python,
+let any activity split implicitly in parallel (BPMN semantics), ignore
+modelling-only data associations, and store human-task metadata in
+`task_spec.extensions`.
+"""
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    EventBasedGatewayParser, ReceiveTaskParser, SendTaskParser,
+)
+from SpiffWorkflow.bpmn.parser.task_parsers import (
+    AdHocSubprocessParser, ConditionalGatewayParser, GatewayParser, SubprocessParser,
+)
+from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition,
+)
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser, CamundaEndEventParser, CamundaEventDefinitionParser,
+    CamundaIntermediateCatchEventParser, CamundaIntermediateThrowEventParser, CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser, UserTaskParser
+
+from ..expressions import ExpressionError
+from .meta import HUMAN_TASK_KEY, PYTHON_LANGUAGES, expression_source, meta_from_element, timer_source
+from .specs import UNAVAILABLE_KEY, EngineMessageEventDefinition, UnavailableServiceTask, java_implementation
+from .xml import NSMAP, camunda_attr, camunda_properties
+
+
+class _EngineNode:
+    """Mixed in front of every SpiffWorkflow node parser we use."""
+
+    def handles_multiple_outgoing(self):
+        return True  # several flows out of an activity split in parallel (BPMN 2.0, 10.5.1)
+
+    def get_position(self, node=None):
+        # SpiffWorkflow orders outgoing flows by DI y-coordinate; Camunda uses document
+        # order. A constant position keeps document order, with or without DI.
+        return {'x': 0.0, 'y': 0.0}
+
+    def _expr(self, text):
+        try:
+            return expression_source(text)
+        except ExpressionError as exc:
+            raise ValidationException(f'Invalid expression {text!r}: {exc}', self.node, self.filename)
+
+    def parse_condition(self, sequence_flow):
+        expression = first(self._xpath(sequence_flow, './bpmn:conditionExpression'))
+        if expression is None or not (expression.text or '').strip():
+            return None
+        language = (expression.get('language') or '').strip().lower()
+        if language not in PYTHON_LANGUAGES:
+            raise ValidationException(f'Condition language {language!r} is not supported',
+                                      sequence_flow, self.filename)
+        try:
+            return expression_source(expression.text)
+        except ExpressionError as exc:
+            raise ValidationException(f'Invalid condition: {exc}', sequence_flow, self.filename)
+
+    def parse_extensions(self, node=None):
+        return {'properties': camunda_properties(self.node)}
+
+    # Data objects, data stores and ioSpecifications are modelling-only, as in Camunda 7:
+    # SpiffWorkflow would otherwise demand the data at runtime (validation warns).
+    def parse_incoming_data_references(self):
+        return []
+
+    def parse_outgoing_data_references(self):
+        return []
+
+    def parse_io_spec(self):
+        return None
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        CamundaTaskParser._add_multiinstance_task(self, loop_characteristics)
+        mi = self.task
+        mi.cardinality = self._expr(mi.cardinality)
+        mi.condition = self._expr(mi.condition)
+        if mi.data_output is not None:
+            name = self._expr(mi.data_output.bpmn_id)
+            if not name.isidentifier():
+                self.raise_validation_exception('camunda:collection must name a list variable')
+            mi.data_output = TaskDataReference(name)
+            if mi.cardinality is None and mi.output_item is None:
+                self.raise_validation_exception('camunda:collection needs camunda:elementVariable')
+
+    def _add_loop_task(self, loop_characteristics):
+        super()._add_loop_task(loop_characteristics)
+        self.task.condition = self._expr(self.task.condition)
+
+
+class _ImplementationCheck:
+    """Service/send tasks that need Java code become UnavailableServiceTask."""
+
+    def create_task(self):
+        impl = java_implementation(self.node)
+        if impl is None:
+            return super().create_task()
+        return UnavailableServiceTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        impl = java_implementation(self.node)
+        if impl:
+            name = ' '.join((self.node.get('name') or self.bpmn_id).split())
+            ext[UNAVAILABLE_KEY] = (f'Task {name!r} needs {impl}, which this engine cannot run; '
+                                    'replace it with a script task')
+        return ext
+
+
+class EngineTaskParser(_ImplementationCheck, _EngineNode, CamundaTaskParser):
+    pass
+
+
+class HumanTaskParser(_EngineNode, CamundaTaskParser):
+    """bpmn:task and bpmn:manualTask: confirm-only human tasks."""
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        parser = self.process_parser.parser
+        try:
+            meta = meta_from_element(self.node, parser.lane_chains, parser.known_roles)
+        except ExpressionError as exc:
+            raise ValidationException(f'Invalid expression: {exc}', self.node, self.filename)
+        ext[HUMAN_TASK_KEY] = meta.to_dict()
+        return ext
+
+
+class EngineUserTaskParser(HumanTaskParser, UserTaskParser):
+    pass
+
+
+class EngineScriptTaskParser(_EngineNode, ScriptTaskParser):
+
+    def get_script(self):
+        if camunda_attr(self.node, 'resource'):
+            self.raise_validation_exception('External script resources are not supported')
+        language = (self.node.get('scriptFormat') or '').strip().lower()
+        if language not in PYTHON_LANGUAGES:
+            self.raise_validation_exception(f'Script format {language!r} is not supported')
+        script = first(self.xpath('./bpmn:script'))
+        if script is None or not (script.text or '').strip():
+            self.raise_validation_exception('Script task has no script')
+        return script.text
+
+
+class EngineBusinessRuleTaskParser(_EngineNode, CamundaTaskParser):
+
+    @staticmethod
+    def get_decision_ref(node):  # called by BpmnDmnParser._find_dependencies
+        return node.get('{http://camunda.org/schema/1.0/bpmn}decisionRef')
+
+    def create_task(self):
+        self.raise_validation_exception('Business rule tasks (DMN) are not supported')
+
+
+class EngineSubWorkflowParser(_EngineNode, CamundaTaskParser):
+
+    def create_task(self):
+        spec_id = SubprocessParser.get_subprocess_spec(self)
+        cls = self.EVENT_SUBPROCESS_CLASS if self.node.get('triggeredByEvent') == 'true' else self.spec_class
+        return cls(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+
+
+class EngineCallActivityParser(_EngineNode, CamundaTaskParser):
+
+    def create_task(self):
+        spec_id = SubprocessParser.get_call_activity_spec(self)
+        return self.spec_class(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+
+
+class EngineGatewayParser(_EngineNode, GatewayParser):
+    pass
+
+
+class EngineConditionalGatewayParser(_EngineNode, ConditionalGatewayParser):
+
+    def connect_outgoing(self, outgoing_task, sequence_flow_node, is_default):
+        if is_default:
+            self.task.connect(outgoing_task)
+        else:
+            # Camunda takes a flow without condition as always true (validation warns).
+            condition = self.parse_condition(sequence_flow_node)
+            self.task.connect_outgoing_if(condition or 'True', outgoing_task)
+
+
+class EngineAdHocParser(_EngineNode, AdHocSubprocessParser):
+    pass
+
+
+class _EngineEvent(_EngineNode, CamundaEventDefinitionParser):
+
+    def parse_timer_event(self, event):
+        name = self.node.get('name', self.node.get('id'))
+        description = self.get_event_description(event)
+        for tag, cls in (('timeDate', TimeDateEventDefinition), ('timeDuration', DurationTimerEventDefinition),
+                         ('timeCycle', CycleTimerEventDefinition)):
+            node = first(self._xpath(event, f'./bpmn:{tag}'))
+            if node is not None and (node.text or '').strip():
+                try:
+                    return cls(name, timer_source(node.text), description=description)
+                except ExpressionError as exc:
+                    self.raise_validation_exception(f'Invalid timer expression: {exc}')
+        self.raise_validation_exception('Timer has no date, duration or cycle')
+
+    def parse_conditional_event(self, event):
+        condition = first(self._xpath(event, './bpmn:condition'))
+        if condition is None or not (condition.text or '').strip():
+            self.raise_validation_exception('Conditional event definition with missing condition')
+        return ConditionalEventDefinition(self._expr(condition.text),
+                                          description=self.get_event_description(event))
+
+    def parse_message_event(self, message_event):
+        message_ref = message_event.get('messageRef')
+        if message_ref:
+            root = self.node.getroottree().getroot()
+            message = first(root.xpath('//bpmn:message[@id=$i]', namespaces=NSMAP, i=message_ref))
+            if message is None:
+                self.raise_validation_exception(f'Message {message_ref!r} is not defined')
+            name = message.get('name') or message_ref
+            correlations = self.get_message_correlations(message_ref)
+        else:
+            name, correlations = message_event.getparent().get('name'), {}
+        payload = self._expr(self.attribute('expression', 'camunda', message_event))
+        result_var = self.attribute('resultVariable', 'camunda', message_event)
+        return EngineMessageEventDefinition(name, correlations, payload, result_var)
+
+
+def _event_parser(base: type) -> type:
+    # create_task must come from the concrete SpiffWorkflow event parser.
+    return type(f'Engine{base.__name__}', (_EngineEvent, base), {'create_task': base.create_task})
+
+
+EngineStartEventParser = _event_parser(CamundaStartEventParser)
+EngineEndEventParser = _event_parser(CamundaEndEventParser)
+EngineIntermediateCatchEventParser = _event_parser(CamundaIntermediateCatchEventParser)
+EngineIntermediateThrowEventParser = _event_parser(CamundaIntermediateThrowEventParser)
+EngineBoundaryEventParser = _event_parser(CamundaBoundaryEventParser)
+
+
+class EngineSendTaskParser(_ImplementationCheck, _EngineEvent, SendTaskParser):
+    pass
+
+
+class EngineReceiveTaskParser(_EngineEvent, ReceiveTaskParser):
+    create_task = ReceiveTaskParser.create_task
+
+
+class EngineEventBasedGatewayParser(_EngineEvent, EventBasedGatewayParser):
+    create_task = EventBasedGatewayParser.create_task
+

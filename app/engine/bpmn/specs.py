@@ -1,0 +1,93 @@
+"""Task specs and event definitions of our own, and the serializer that knows them.
+
+The node parsers create these in place of SpiffWorkflow's; SERIALIZER_CONFIG must
+list every one so stored workflows load again.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+
+from .xml import camunda_attr
+
+
+# ---------------------------------------------------------------- messages
+
+class EngineMessageEventDefinition(MessageEventDefinition):
+    """Camunda message whose payload defaults to a copy of the task data.
+
+    Camunda Modeler writes no payload expression; SpiffWorkflow's Camunda message
+    would then evaluate `None` and crash, so without one we send the data itself.
+    """
+
+    def throw(self, my_task):
+        if self.expression:
+            return super().throw(my_task)
+        payload = {'payload': deepcopy(my_task.data), 'result_var': self.result_var}
+        my_task.workflow.top_workflow.catch(BpmnEvent(self, payload=payload))
+
+    def update_internal_data(self, my_task, event):
+        payload = event.payload
+        if not (isinstance(payload, dict) and set(payload) == {'payload', 'result_var'}):  # sent from outside
+            payload = {'payload': payload, 'result_var': None}
+        my_task.internal_data[self.name] = payload
+
+    def update_task_data(self, my_task):
+        event_data = my_task.internal_data.get(self.name) or {}
+        payload, result_var = event_data.get('payload'), event_data.get('result_var')
+        if result_var:
+            my_task.data[result_var] = payload
+        elif isinstance(payload, dict):
+            my_task.data.update(payload)
+        elif payload is not None:
+            my_task.data[f'{my_task.task_spec.bpmn_id}_Response'] = payload
+
+
+def message_event(name: str, payload: Any = None) -> BpmnEvent:
+    """An event the runtime can pass to `workflow.catch()` / `send_event()` to deliver a message."""
+    return BpmnEvent(EngineMessageEventDefinition(name), payload=payload)
+
+
+# ---------------------------------------------------------------- unavailable implementations
+
+UNAVAILABLE_KEY = 'unavailable'  # key in task_spec.extensions: why the task cannot run
+IMPLEMENTATION_ATTRS = ('class', 'delegateExpression', 'expression', 'type', 'topic')
+
+
+def java_implementation(node: Any) -> str | None:
+    """'camunda:class, ...' if a service/send task needs Java code or an external worker."""
+    attrs = [f'camunda:{a}' for a in IMPLEMENTATION_ATTRS if camunda_attr(node, a)]
+    if node.find('.//{http://camunda.org/schema/1.0/bpmn}connector') is not None:
+        attrs.append('camunda:connector')
+    return ', '.join(attrs) or None
+
+
+class UnavailableServiceTask(ServiceTask):
+    """A service/send task implemented by Java code, a connector or an external worker.
+
+    It deploys (with a warning), and an instance that reaches it stops with a clear
+    error, as Camunda 7 does when a delegate cannot be resolved; it never silently passes.
+    """
+
+    def _run_hook(self, my_task):
+        reason = (getattr(self, 'extensions', None) or {}).get(UNAVAILABLE_KEY) or 'This task cannot run here'
+        raise WorkflowTaskException(reason, task=my_task)
+
+
+SERIALIZER_CONFIG = dict(CAMUNDA_CONFIG)
+SERIALIZER_CONFIG[EngineMessageEventDefinition] = MessageEventDefinitionConverter
+SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
+
+
+def create_serializer() -> BpmnWorkflowSerializer:
+    """Serializer for our specs and workflows (Camunda config + our own spec classes)."""
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG))
