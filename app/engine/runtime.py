@@ -16,6 +16,7 @@ from app.engine import definitions, history, store, sync
 from app.engine.actor import Actor
 from app.engine.bpmn.parser import message_event
 from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
+from app.engine.forms import FormField, validate_form
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
@@ -23,6 +24,7 @@ from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
 T = TypeVar("T")
 ACTIVE = ("running", "incident", "suspended")
 MAX_VARIABLES_BYTES = 256 * 1024
+RECORD_FIELDS = [FormField("business_key", maxlength=100), FormField("customer", maxlength=200)]
 
 
 def load_workflow(inst: ProcessInstance) -> BpmnWorkflow:
@@ -76,12 +78,21 @@ def can_start(definition: ProcessDefinition, actor: Actor) -> bool:
 
 def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: dict | None = None,
                   version: int | None = None, customer: str | None = None, record: tuple[str, int] | None = None,
-                  message: str | None = None, commit: bool = True) -> ProcessInstance:
-    """Start the latest (or a given) version and run it to its first wait state."""
+                  message: str | None = None, form: dict | None = None, commit: bool = True) -> ProcessInstance:
+    """Start the latest (or a given) version and run it to its first wait state.
+
+    ``form`` is the start form's data: validated against the definition's start form."""
     definition = definitions.get_definition(key, version)
     if not can_start(definition, actor):
         raise Forbidden(f"Your roles may not start '{definition.name}'.")
+    _, errors = validate_form(RECORD_FIELDS, {"business_key": business_key or "", "customer": customer or ""})
     variables = _check_variables(variables)
+    if form is not None:
+        cleaned, form_errors = validate_form([FormField.from_dict(f) for f in definition.start_form or []], form)
+        errors.update(form_errors)
+        variables.update(cleaned)
+    if errors:
+        raise Invalid("Some fields are not valid.", fields=errors)
     spec, subs = definitions.specs_of(definition)
     wf = BpmnWorkflow(spec, subs, script_engine=script_engine())
     variables.setdefault("business_key", business_key)
@@ -179,7 +190,6 @@ def _set_status(instance_id: int, actor: Actor, *, allowed: tuple[str, ...], sta
             inst.ended_at, inst.end_reason = datetime.now(timezone.utc), reason
             for task in db.session.scalars(select(HumanTask).filter_by(instance_id=inst.id, state="open")):
                 task.state = "cancelled"
-                task.candidates.clear()
             for job in db.session.scalars(select(Job).filter_by(instance_id=inst.id, state="pending")):
                 job.state = "done"
         history.record(inst.id, event, actor=actor, data={"reason": reason} if reason else None)

@@ -100,7 +100,6 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     for row in rows:
         if row.task_guid not in ready:
             row.state = "cancelled"
-            row.candidates.clear()
             history.record(inst.id, "task_cancelled", task_id=row.id, element_id=row.element_id,
                            element_name=row.name)
     created = []

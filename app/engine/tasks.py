@@ -22,7 +22,7 @@ from app.models import HumanTask, TaskCandidate
 AT_RISK_WINDOW = timedelta(hours=4)
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
             "name": HumanTask.name, "process": HumanTask.process_name, "business_key": HumanTask.business_key,
-            "customer": HumanTask.customer}
+            "customer": HumanTask.customer, "assignee": HumanTask.assignee_id}
 
 
 def sla_state(task: HumanTask, now: datetime | None = None) -> str:
@@ -161,7 +161,8 @@ def claim(task_id: int, *, actor: Actor) -> HumanTask:
         raise Forbidden(f"You are not a candidate for task '{task.name}'.")
     if task.assignee_id is not None or not _set_assignee(task, None, actor.user_id):
         db.session.rollback()
-        raise TaskAlreadyClaimed(f"Task '{task.name}' was already claimed by {_who(get_task(task_id).assignee_id)}.")
+        who = _who(get_task(task_id).assignee_id)
+        raise TaskAlreadyClaimed(f"Task '{task.name}' was already claimed by {who}.", claimed_by=who)
     history.record(task.instance_id, "task_claimed", actor=actor, task_id=task.id, element_id=task.element_id,
                    element_name=task.name)
     db.session.commit()
@@ -248,7 +249,6 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
             task = get_task(task_id)
             raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
                                        completed_by=_who(task.completed_by_id))
-        task.candidates.clear()  # open tasks only have candidates (delete-orphan)
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
         spiff_task.data.update(cleaned)

@@ -13,8 +13,11 @@ from app.models.engine import (  # noqa: F401
     HistoryEvent,
     HumanTask,
     Job,
+    MailOutbox,
     ProcessDefinition,
+    ProcessDraft,
     ProcessInstance,
+    SavedFilter,
     TaskCandidate,
 )
 from app.models.numbering import RecordCounter  # noqa: F401

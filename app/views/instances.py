@@ -1,0 +1,115 @@
+"""Process instances: the filtered list and one instance with its tasks,
+history, incident and diagram; supervisors suspend, resume, terminate, retry."""
+from __future__ import annotations
+
+import json
+import os
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+
+from app.engine import definitions, history, queries, runtime
+from app.views import inbox_params as params
+from app.views.errors import engine_errors
+from app.views.work import EVENT_LABELS, PRIVILEGED, WorkView
+
+def _back(instance_id: int) -> str:
+    return url_for("InstanceView.show", instance_id=instance_id)
+
+
+FILTERS = ("process", "status", "business_key", "started_from", "started_to")
+
+
+class InstanceView(WorkView):
+    route_base = "/instances"
+    default_view = "index"
+    class_permission_name = "ProcessInstance"
+    method_permission_name = {"index": "read", "show": "read", "suspend": "manage", "resume": "manage",
+                              "terminate": "manage", "retry": "manage"}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        args = request.args
+        filters = {k: str(args.get(k) or "").strip()[:100] for k in FILTERS if args.get(k)}
+        start, end = (params.to_date(filters.get(k)) for k in ("started_from", "started_to"))
+        started_from, started_to = params.utc_bounds(start, end)
+        page_no = params.to_int(args.get("page"), 1, 1, 100_000)
+        page = queries.query_instances(page=page_no, page_size=25, process_key=filters.get("process"),
+                                       status=filters.get("status"), business_key=filters.get("business_key"),
+                                       started_from=started_from, started_to=started_to)
+        return self.render(
+            "inbox/instances.html", page=page, pages=max(1, -(-page.total // 25)), filters=filters,
+            qs=params.query_string, statuses=queries.INSTANCE_STATUSES,
+            names=queries.user_names(i.started_by_id for i in page.items),
+            processes=[(d["definition"].key, d["definition"].name) for d in definitions.list_definitions()])
+
+    @expose("/<int:instance_id>/")
+    @has_access
+    @engine_errors()
+    def show(self, instance_id: int):
+        actor = self.actor()
+        inst = runtime.get_instance(instance_id)
+        events = history.for_instance(inst.id)
+        task_rows = queries.instance_tasks(inst.id)
+        marks = queries.diagram_marks(inst, events, task_rows)
+        people = {inst.started_by_id, *(e.user_id for e in events),
+                  *(t.assignee_id for t in task_rows), *(t.completed_by_id for t in task_rows)}
+        variables = None
+        if actor.roles & PRIVILEGED:
+            variables = json.dumps(runtime.variables_of(inst), ensure_ascii=False, indent=2, default=str,
+                                   sort_keys=True)
+        viewer = os.path.exists(os.path.join(current_app.static_folder, "dist", "viewer.js"))
+        return self.render(
+            "inbox/instance.html", inst=inst, events=events, tasks=task_rows, marks=marks,
+            element_names=queries.element_names(events, task_rows), names=queries.user_names(people),
+            event_labels=EVENT_LABELS, variables=variables, viewer=viewer,
+            diagram=self._diagram(inst, marks),
+            latest=definitions.latest_definition(inst.process_key, required=False),
+            manage=actor.is_supervisor, users=queries.assignable_users() if actor.is_supervisor else [])
+
+    @staticmethod
+    def _diagram(inst, marks: dict) -> dict | None:
+        """Data for the viewer; a count badge only where an element ran more than once."""
+        if not inst.definition.has_di:
+            return None
+        return {"xml": inst.definition.bpmn_xml, **marks,
+                "counts": {k: n for k, n in marks["counts"].items() if n > 1}}
+
+    @expose("/<int:instance_id>/suspend", methods=["POST"])
+    @has_access
+    @engine_errors(_back)
+    def suspend(self, instance_id: int):
+        runtime.suspend(instance_id, actor=self.actor(), reason=request.form.get("reason", "").strip()[:1000] or None)
+        return self._done(instance_id, gettext("Process suspended."))
+
+    @expose("/<int:instance_id>/resume", methods=["POST"])
+    @has_access
+    @engine_errors(_back)
+    def resume(self, instance_id: int):
+        runtime.resume(instance_id, actor=self.actor())
+        return self._done(instance_id, gettext("Process resumed."))
+
+    @expose("/<int:instance_id>/terminate", methods=["POST"])
+    @has_access
+    @engine_errors(_back)
+    def terminate(self, instance_id: int):
+        runtime.terminate(instance_id, actor=self.actor(), reason=request.form.get("reason", ""))
+        return self._done(instance_id, gettext("Process terminated."))
+
+    @expose("/<int:instance_id>/retry", methods=["POST"])
+    @has_access
+    @engine_errors(_back)
+    def retry(self, instance_id: int):
+        inst = runtime.retry_incident(instance_id, actor=self.actor())
+        if inst.status == "incident":
+            flash(gettext("The step failed again; see the incident."), "warning")
+            return redirect(url_for("InstanceView.show", instance_id=instance_id))
+        return self._done(instance_id, gettext("The incident was retried."))
+
+    @staticmethod
+    def _done(instance_id: int, message: str):
+        flash(message, "success")
+        return redirect(url_for("InstanceView.show", instance_id=instance_id))

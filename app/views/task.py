@@ -1,0 +1,133 @@
+"""One task: instructions, record summary, generated form, history; claim,
+release, save a draft, complete; supervisors reassign."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+
+from app.engine import history, queries, tasks
+from app.engine.actor import Actor
+from app.engine.errors import EngineError, Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.models import HumanTask
+from app.views import task_form
+from app.views.errors import engine_errors, field_errors, message_of, safe_next
+from app.views.work import EVENT_LABELS, WorkView
+
+
+class TaskView(WorkView):
+    route_base = "/task"
+    class_permission_name = "Inbox"
+    method_permission_name = {"show": "read", "claim": "write", "unclaim": "write", "draft": "write",
+                              "complete": "write", "assign": "write"}
+
+    @expose("/<int:task_id>/")
+    @has_access
+    @engine_errors()
+    def show(self, task_id: int):
+        actor = self.actor()
+        return self._page(tasks.visible_task(task_id, actor), actor)
+
+    @expose("/<int:task_id>/claim", methods=["POST"])
+    @has_access
+    def claim(self, task_id: int):
+        return self._act(task_id, lambda a, _d: tasks.claim(task_id, actor=a), gettext("You claimed the task."))
+
+    @expose("/<int:task_id>/unclaim", methods=["POST"])
+    @has_access
+    def unclaim(self, task_id: int):
+        return self._act(task_id, lambda a, _d: tasks.unclaim(task_id, actor=a), gettext("The task is back in the group."))
+
+    @expose("/<int:task_id>/draft", methods=["POST"])
+    @has_access
+    def draft(self, task_id: int):
+        return self._act(task_id, lambda a, d: tasks.save_draft(task_id, d, actor=a), gettext("Draft saved."))
+
+    @expose("/<int:task_id>/complete", methods=["POST"])
+    @has_access
+    def complete(self, task_id: int):
+        return self._act(task_id, lambda a, d: tasks.complete(task_id, d, actor=a), gettext("Task completed."),
+                         done=lambda: safe_next(url_for("InboxView.mine")))
+
+    @expose("/<int:task_id>/assign", methods=["POST"])
+    @has_access
+    @engine_errors(lambda task_id: url_for("TaskView.show", task_id=task_id))
+    def assign(self, task_id: int):
+        actor = self.actor()
+        tasks.visible_task(task_id, actor)
+        raw = request.form.get("user_id", "")
+        user_id = int(raw) if raw.isdigit() else None
+        if raw and user_id is None:
+            raise Invalid("No such user.", fields={"user_id": "unknown user"})
+        task = tasks.assign(task_id, user_id, actor=actor)
+        names = queries.user_names([user_id])
+        flash(gettext("“%(task)s” is now assigned to %(user)s.", task=task.name, user=names.get(user_id))
+              if user_id else gettext("“%(task)s” is back in the group.", task=task.name), "success")
+        return redirect(safe_next(url_for("TaskView.show", task_id=task_id)))
+
+    # ------------------------------------------------------------------ helpers
+    def _act(self, task_id: int, operation, success: str, done=None):
+        """Run an action; on an engine error show the task again with what was typed and why."""
+        actor = self.actor()
+        task = self._task_for_post(task_id, actor)
+        fields = tasks.form_fields(task)
+        data = task_form.posted_data(fields, request.form)
+        try:
+            operation(actor, data)
+        except NotFound:
+            abort(404)
+        except EngineError as err:
+            db.session.rollback()
+            task = tasks.get_task(task_id)
+            who = self._winner(task, actor)
+            status = 409 if isinstance(err, Forbidden) and who else err.http_status
+            return self._page(task, actor, typed=data, errors=field_errors(err),
+                              alert=message_of(err, who=who), status=status)
+        flash(success, "success")
+        return redirect(done() if done else url_for("TaskView.show", task_id=task_id))
+
+    def _task_for_post(self, task_id: int, actor: Actor) -> HumanTask:
+        """The task if this user may see it now, or could when they opened it (signed token)."""
+        try:
+            return tasks.visible_task(task_id, actor)
+        except NotFound:
+            if task_form.token_allows(request.form.get("view_token"), actor.user_id, task_id):
+                try:
+                    return tasks.get_task(task_id)
+                except NotFound:
+                    pass
+            abort(404)
+
+    @staticmethod
+    def _winner(task: HumanTask, actor: Actor) -> str | None:
+        """Who completed or holds the task, when that is someone else."""
+        other = task.completed_by_id if task.state == "completed" else task.assignee_id
+        if other and other != actor.user_id:
+            return queries.user_names([other]).get(other)
+        return None
+
+    def _page(self, task: HumanTask, actor: Actor, *, typed=None, errors=None, alert=None, status=200):
+        fields = tasks.form_fields(task)
+        events = history.for_instance(task.instance_id)
+        people = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events)}
+        mine = task.assignee_id == actor.user_id
+        candidate = tasks.is_candidate(task, actor)
+        workable = task.state == "open" and task.instance.status == "running"
+        can = {
+            "claim": workable and task.assignee_id is None and (candidate or actor.is_supervisor) and not task.confirm_only,
+            "unclaim": workable and (mine or (actor.is_supervisor and task.assignee_id is not None)) and not task.confirm_only,
+            "draft": workable and mine and not task.confirm_only and bool(fields),
+            "complete": workable and (mine or (task.assignee_id is None and (candidate or actor.is_admin))),
+            "assign": task.state == "open" and actor.is_supervisor,
+        }
+        editable = can["complete"] or can["draft"]
+        values = task_form.shown_values(fields, task.draft, task.submitted, typed)
+        body = self.render(
+            "inbox/task.html", task=task, fields=fields, values=values, errors=errors or {}, alert=alert,
+            can=can, editable=editable, events=events, names=queries.user_names(people),
+            event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
+            view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
+            users=queries.assignable_users() if can["assign"] else [], actor=actor)
+        return body, status

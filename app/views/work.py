@@ -1,0 +1,89 @@
+"""The "Work" menu (inboxes, start a process) and process-instance pages:
+shared view base, menu badges and registration."""
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder import AppBuilder, BaseView
+from flask_babel import lazy_gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from app.engine import tasks
+from app.engine.actor import Actor
+from app.records.timefmt import fmt_local
+from app.views.errors import status_label
+
+SLA_LABELS = {"on_time": _("On time"), "at_risk": _("At risk"), "overdue": _("Overdue"), "none": _("No due date")}
+PRIVILEGED = {"Admin", "Supervisor", "ProcessOwner"}
+EVENT_LABELS = {
+    "instance_started": _("Process started"), "instance_completed": _("Process completed"),
+    "instance_suspended": _("Process suspended"), "instance_resumed": _("Process resumed"),
+    "instance_terminated": _("Process terminated"), "task_created": _("Task created"),
+    "task_claimed": _("Task claimed"), "task_unclaimed": _("Task released"), "task_assigned": _("Task assigned"),
+    "task_completed": _("Task completed"), "task_cancelled": _("Task cancelled"),
+    "gateway_taken": _("Decision taken"), "script_run": _("Script run"), "service_run": _("Service step run"),
+    "message_sent": _("Message sent"), "message_received": _("Message received"),
+    "event_caught": _("Event occurred"), "timer_fired": _("Timer fired"), "start_event": _("Start event"),
+    "end_event": _("End reached"), "call_activity_completed": _("Called process finished"),
+    "subprocess_completed": _("Sub-process finished"), "incident_raised": _("Incident raised"),
+    "incident_resolved": _("Incident retried"), "variables_changed": _("Data changed"),
+}
+
+
+class WorkView(BaseView):
+    """Base of the staff work screens: the acting user and common template helpers."""
+
+    @staticmethod
+    def actor() -> Actor:
+        return Actor.from_user(g.user)
+
+    def render(self, template: str, **kwargs):
+        return self.render_template(template, fmt=fmt_local, status_label=status_label,
+                                    sla_labels=SLA_LABELS, sla_state=tasks.sla_state, **kwargs)
+
+
+def open_counts() -> dict[str, int]:
+    """My/group open task counts, computed once per request."""
+    if "inbox_counts" not in g:
+        authenticated = current_user and current_user.is_authenticated
+        g.inbox_counts = tasks.count_open(Actor.from_user(current_user)) if authenticated else {}
+    return g.inbox_counts
+
+
+class BadgeLabel:
+    """A menu label that shows the open-task count as a badge (FAB renders
+    ``_(item.label)``, and Jinja's autoescaping calls ``__html__``)."""
+
+    def __init__(self, label, key: str):
+        self.label, self.key = label, key
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    def __html__(self) -> str:
+        count = open_counts().get(self.key) or 0
+        text = escape(str(self.label))
+        if not count:
+            return str(text)
+        return str(Markup('{} <span class="badge inbox-badge" data-count="{}">{}</span>').format(text, self.key, count))
+
+
+def register_work_views(appbuilder: AppBuilder) -> None:
+    from app.views.inbox import InboxView
+    from app.views.instances import InstanceView
+    from app.views.start import StartView
+    from app.views.task import TaskView
+
+    work = {"category": "Work"}
+    appbuilder.add_view(InboxView, "My tasks", label=BadgeLabel(_("My tasks"), "mine"), icon="fa-inbox",
+                        category_label=_("Work"), category_icon="fa-briefcase", **work)
+    appbuilder.add_link("Group tasks", href="InboxView.group", label=BadgeLabel(_("Group tasks"), "group"),
+                        icon="fa-users", **work)
+    appbuilder.add_link("Completed tasks", href="InboxView.completed", label=_("Completed tasks"),
+                        icon="fa-check-square-o", **work)
+    appbuilder.add_link("Department tasks", href="InboxView.department", label=_("Department tasks"),
+                        icon="fa-sitemap", **work)
+    appbuilder.add_view(StartView, "Start a process", label=_("Start a process"), icon="fa-play-circle", **work)
+    appbuilder.add_view_no_menu(TaskView)
+    appbuilder.add_view(InstanceView, "Process instances", label=_("Process instances"), icon="fa-cogs",
+                        category="Process design", category_label=_("Process design"), category_icon="fa-code-fork")
