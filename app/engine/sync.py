@@ -106,7 +106,7 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     for guid, task in ready.items():
         if guid in known or inst.status == "incident" and task.task_spec.bpmn_id == inst.incident_element:
             continue
-        row = _new_task_row(inst, task)
+        row = new_task_row(inst, task)
         db.session.add(row)
         created.append(row)
     if created:
@@ -138,7 +138,7 @@ def _resolve_users(values: list[str], task) -> list[int]:
     return list(db.session.scalars(select(User.id).where(User.username.in_(names))))
 
 
-def _new_task_row(inst: ProcessInstance, task) -> HumanTask:
+def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     meta = human_task_meta(task.task_spec)
     spec = task.task_spec
     row = HumanTask(

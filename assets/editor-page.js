@@ -1,0 +1,272 @@
+// The editor page: load the draft, autosave (compare-and-set on the draft rev),
+// validate with problems marked on the diagram, deploy, show versions.
+import { api, esc, fmt, localTime, readJson } from './common.js';
+import { zhTranslate } from './translate-zh.js';
+
+const AUTOSAVE_MS = 30000;
+
+export async function startEditorPage(root, createModeler) {
+  const cfg = readJson('cs-editor-config');
+  const t = cfg.i18n || {};
+  const $ = (sel) => root.querySelector(sel);
+  const status = $('#cs-status');
+  const banner = $('#cs-conflict');
+  const problemsBox = $('#cs-problems');
+  const notice = $('#cs-notice');
+
+  const modeler = createModeler($('#cs-canvas'), $('#cs-properties'), {
+    translate: cfg.locale === 'zh' ? zhTranslate : undefined,
+  });
+  window.csModeler = modeler; // for the browser tests and the console
+  const state = { rev: 0, changes: 0, savedChanges: 0, saving: false, conflict: null, info: {} };
+  const dirty = () => state.changes !== state.savedChanges;
+
+  function setStatus(text, kind = 'muted') {
+    status.className = `cs-status text-${kind}`;
+    status.textContent = text;
+  }
+
+  function showNotice(html, kind = 'success') {
+    notice.className = `alert alert-${kind}`;
+    notice.innerHTML = html;
+    notice.hidden = false;
+  }
+
+  function savedText(data) {
+    if (!data.rev) return t.not_saved_yet;
+    return fmt(t.saved_by, { who: data.saved_by || '?', when: data.saved_at_local || localTime(data.saved_at), rev: data.rev });
+  }
+
+  // ---------------------------------------------------------------- roles datalist
+  // The Camunda panel's "Candidate groups" is a free text field; we attach a
+  // <datalist> of the app's roles to it (and to the process's starter groups).
+  const rolesList = document.getElementById('cs-roles');
+  function attachRoles() {
+    if (!rolesList) return;
+    root.querySelectorAll('#cs-properties input').forEach((input) => {
+      if (/(candidateGroups|candidateStarterGroups)$/i.test(input.id || input.name || '') && input.getAttribute('list') !== 'cs-roles') {
+        input.setAttribute('list', 'cs-roles');
+        input.setAttribute('autocomplete', 'off');
+      }
+    });
+  }
+  new MutationObserver(attachRoles).observe($('#cs-properties'), { childList: true, subtree: true });
+
+  // ---------------------------------------------------------------- load
+  async function load() {
+    const res = await api(cfg.urls.draft);
+    if (!res.ok) {
+      setStatus(res.data.message || t.load_failed, 'danger');
+      return;
+    }
+    await importXml(res.data.xml);
+    state.rev = res.data.rev || 0;
+    state.info = res.data;
+    state.changes = state.savedChanges = 0;
+    setStatus(res.data.rev ? savedText(res.data) : fmt(t.editing_version, { version: res.data.version || '-' }));
+  }
+
+  async function importXml(xml) {
+    const result = await modeler.importXML(xml);
+    modeler.get('canvas').zoom('fit-viewport', 'auto');
+    if (result.warnings && result.warnings.length) console.warn('import warnings', result.warnings);
+    clearProblems();
+  }
+
+  modeler.on('commandStack.changed', () => {
+    state.changes += 1;
+    if (!state.conflict) setStatus(t.unsaved, 'warning');
+  });
+
+  async function currentXml() {
+    const { xml } = await modeler.saveXML({ format: true });
+    return xml;
+  }
+
+  // ---------------------------------------------------------------- save (compare-and-set)
+  async function save({ auto = false, force = false } = {}) {
+    if (state.saving || (state.conflict && !force)) return false;
+    if (auto && !dirty()) return true;
+    state.saving = true;
+    const counter = state.changes;
+    const baseRev = force && state.conflict ? state.conflict.rev : state.rev;
+    setStatus(t.saving);
+    try {
+      const res = await api(cfg.urls.save, { method: 'POST', body: { xml: await currentXml(), base_rev: baseRev } });
+      if (res.ok) {
+        state.rev = res.data.rev;
+        state.info = res.data;
+        state.savedChanges = counter;
+        state.conflict = null;
+        banner.hidden = true;
+        setStatus(dirty() ? t.unsaved : savedText(res.data), dirty() ? 'warning' : 'success');
+        return true;
+      }
+      if (res.status === 409) {
+        showConflict(res.data);
+      } else if (res.status === 422 && res.data.problems) {
+        showProblems(res.data.problems);
+        setStatus(res.data.message || t.save_failed, 'danger');
+      } else {
+        setStatus(res.data.message || t.save_failed, 'danger');
+      }
+      return false;
+    } finally {
+      state.saving = false;
+    }
+  }
+
+  function showConflict(data) {
+    state.conflict = data;
+    banner.hidden = false;
+    banner.querySelector('.cs-conflict-text').textContent = fmt(t.conflict, {
+      who: data.saved_by || '?', when: data.saved_at_local || localTime(data.saved_at), rev: data.rev,
+    });
+    setStatus(t.not_saved_conflict, 'danger');
+  }
+
+  $('#cs-conflict-reload').addEventListener('click', async () => {
+    if (dirty() && !window.confirm(t.confirm_discard)) return;
+    state.conflict = null;
+    banner.hidden = true;
+    await load();
+  });
+  $('#cs-conflict-overwrite').addEventListener('click', async () => {
+    if (!window.confirm(t.confirm_overwrite)) return;
+    await save({ force: true });
+  });
+
+  setInterval(() => { if (dirty()) save({ auto: true }); }, cfg.autosave_ms || AUTOSAVE_MS);
+  window.addEventListener('beforeunload', (ev) => {
+    if (dirty()) { ev.preventDefault(); ev.returnValue = ''; }
+  });
+
+  // ---------------------------------------------------------------- problems on the diagram
+  const PROBLEM_OVERLAY = 'cs-problem';
+  let marked = [];
+
+  function clearProblems() {
+    const canvas = modeler.get('canvas');
+    modeler.get('overlays').remove({ type: PROBLEM_OVERLAY });
+    marked.forEach(([id, cls]) => canvas.removeMarker(id, cls));
+    marked = [];
+    problemsBox.hidden = true;
+    problemsBox.querySelector('ul').innerHTML = '';
+  }
+
+  function showProblems(problems) {
+    clearProblems();
+    const registry = modeler.get('elementRegistry');
+    const canvas = modeler.get('canvas');
+    const overlays = modeler.get('overlays');
+    const rootId = canvas.getRootElement().id;
+    const perElement = {};
+    const list = problemsBox.querySelector('ul');
+    problems.forEach((p) => {
+      const element = p.element_id && p.element_id !== rootId ? registry.get(p.element_id) : null;
+      const sev = p.severity === 'warning' ? 'warning' : 'error';
+      if (element) {
+        (perElement[p.element_id] = perElement[p.element_id] || []).push(p);
+      }
+      const li = document.createElement('li');
+      li.className = `cs-problem-item cs-problem-${sev}`;
+      li.dataset.element = element ? p.element_id : '';
+      const where = [p.element_name, p.element_id && `(${p.element_type || ''} ${p.element_id})`].filter(Boolean).join(' ');
+      li.innerHTML = `<span class="label label-${sev === 'error' ? 'danger' : 'warning'}">${esc(sev === 'error' ? t.error : t.warning)}</span> `
+        + `<strong>${esc(where || t.diagram)}</strong>: ${esc(p.message)}`
+        + (p.hint ? ` <span class="text-muted">— ${esc(p.hint)}</span>` : '');
+      if (element) {
+        li.addEventListener('click', () => {
+          modeler.get('selection').select(element);
+          canvas.scrollToElement(element);
+        });
+      }
+      list.appendChild(li);
+    });
+    Object.entries(perElement).forEach(([id, items]) => {
+      const sev = items.some((p) => p.severity !== 'warning') ? 'error' : 'warning';
+      const cls = `cs-problem-${sev}`;
+      canvas.addMarker(id, cls);
+      marked.push([id, cls]);
+      const title = items.map((p) => p.message).join('\n');
+      overlays.add(id, PROBLEM_OVERLAY, {
+        position: { top: -14, right: 10 },
+        html: `<div class="cs-problem-badge cs-problem-badge-${sev}" title="${esc(title)}">${items.length}</div>`,
+      });
+    });
+    problemsBox.hidden = problems.length === 0;
+    const errors = problems.filter((p) => p.severity !== 'warning').length;
+    problemsBox.querySelector('.cs-problems-title').textContent = fmt(t.problems_found, {
+      errors, warnings: problems.length - errors,
+    });
+  }
+
+  // ---------------------------------------------------------------- validate / deploy
+  $('#cs-save').addEventListener('click', () => save());
+
+  $('#cs-validate').addEventListener('click', async () => {
+    setStatus(t.validating);
+    const res = await api(cfg.urls.validate, { method: 'POST', body: { xml: await currentXml() } });
+    if (!res.ok) {
+      setStatus(res.data.message || t.validate_failed, 'danger');
+      return;
+    }
+    showProblems(res.data.problems);
+    if (res.data.problems.length === 0) {
+      showNotice(esc(t.valid), 'success');
+    } else {
+      notice.hidden = true;
+    }
+    setStatus(dirty() ? t.unsaved : (state.rev ? savedText(state.info) : t.not_saved_yet), dirty() ? 'warning' : 'muted');
+  });
+
+  $('#cs-deploy').addEventListener('click', async () => {
+    if (state.conflict) {
+      setStatus(t.not_saved_conflict, 'danger');
+      return;
+    }
+    if (!window.confirm(t.confirm_deploy)) return;
+    setStatus(t.deploying);
+    const counter = state.changes;
+    const res = await api(cfg.urls.deploy, { method: 'POST', body: { xml: await currentXml(), base_rev: state.rev } });
+    if (res.data.rev) { state.rev = res.data.rev; state.info = res.data; state.savedChanges = counter; }
+    if (res.ok) {
+      clearProblems();
+      const d = res.data;
+      showNotice(esc(d.created ? fmt(t.deployed, { version: d.version }) : fmt(t.unchanged, { version: d.version }))
+        + (d.running_other ? ` <a href="${esc(cfg.urls.versions)}#migrate">${esc(fmt(t.migrate_hint, { n: d.running_other }))}</a>` : ''), 'success');
+      renderVersions(d.versions || []);
+      setStatus(savedText(d), 'success');
+    } else if (res.status === 409 && res.data.saved_by !== undefined) {
+      showConflict(res.data);
+    } else if (res.data.problems) {
+      showProblems(res.data.problems);
+      showNotice(esc(res.data.message || t.deploy_failed), 'danger');
+      setStatus(t.deploy_failed, 'danger');
+    } else {
+      showNotice(esc(res.data.message || t.deploy_failed), 'danger');
+      setStatus(t.deploy_failed, 'danger');
+    }
+  });
+
+  $('#cs-download').addEventListener('click', async () => {
+    const blob = new Blob([await currentXml()], { type: 'application/xml' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${cfg.key}.bpmn`;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  });
+
+  function renderVersions(versions) {
+    const tbody = $('#cs-versions tbody');
+    if (!tbody) return;
+    tbody.innerHTML = versions.map((v) => `<tr><td>v${esc(v.version)}</td><td>${esc(v.deployed_by || '')}</td>`
+      + `<td>${esc(v.deployed_at_local || localTime(v.deployed_at))}</td><td>${esc(v.source_label || v.source)}</td>`
+      + `<td><a href="${esc(v.download_url)}">${esc(t.download)}</a></td></tr>`).join('')
+      || `<tr><td colspan="5" class="text-muted">${esc(t.no_versions)}</td></tr>`;
+  }
+
+  await load();
+}
