@@ -42,11 +42,12 @@ migrate: install
 demo: install
 	$(BIN)/flask seed-demo
 
-# Web server and job worker together; Ctrl-C stops both.
+# Web server, job worker and a local mail sink (prints mails; set MAIL_SERVER for a real one). Ctrl-C stops all.
 serve:
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
-	if $(BIN)/flask --help | grep -q " worker"; then $(BIN)/flask worker & fi; \
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & \
+	$(BIN)/flask worker & \
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 # Debian's chromium (and a Chinese font) drive the browser tests (test tools cannot download browsers here).

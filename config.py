@@ -99,8 +99,14 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "cs-ops@localhost")
 
+    MAIL_SUPPRESS_SEND = env_bool("MAIL_SUPPRESS_SEND", False)
+    MAIL_RETRIES = env_int("MAIL_RETRIES", 8)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    APP_BASE_URL = env("APP_BASE_URL", "http://127.0.0.1:8080")  # links in mails (/task/<id>/)
+
     # --- engine
     ENGINE_TIMEZONE = env("ENGINE_TIMEZONE", "Asia/Shanghai")
+    JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 300)
     BPMN_MAX_BYTES = env_int("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
     # Public address in links sent to customers (surveys), e.g. https://cs.example.com

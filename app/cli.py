@@ -75,7 +75,8 @@ def worker_command(poll: float, batch: int, once: bool, log_level: str) -> None:
 
     from app.engine.worker import Worker
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Our loggers at the chosen level; libraries (SpiffWorkflow logs every task change at INFO) at WARNING.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("app").setLevel(log_level.upper())
     worker = Worker(current_app._get_current_object(), poll=poll, batch=batch)
     worker.install_signal_handlers()

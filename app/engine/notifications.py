@@ -1,12 +1,186 @@
 """Who hears about what: task notifications go to the mail outbox.
 
-Filled in by the mail outbox (issue 4); until then, these hooks do nothing."""
+* A new task mails its assignee, or else every candidate user and every member
+  of its candidate groups; each user gets it at once or in the next daily
+  digest (``UserProfile.notify_mode``).
+* A reassigned task mails the new assignee (same preference).
+* A task with a due date gets two jobs: ``sla_warning`` when it becomes at risk
+  (``tasks.AT_RISK_WINDOW`` before the due time) and ``sla_breach`` when it is
+  overdue. Each mails the assignee (or the candidates) and their department
+  head, always at once, and does nothing if the task is no longer open or its
+  due date changed meanwhile.
+
+The hooks run inside the engine transaction that created/assigned the task, so
+a rolled-back step sends nothing.
+"""
 from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.engine import jobs
+from app.extensions import db
+from app.models import HumanTask, Job
+
+log = logging.getLogger(__name__)
+BREACH_GRACE = timedelta(seconds=1)  # "overdue" means strictly after the due time
 
 
 def task_created(task) -> None:
     """A new task: mail its assignee or candidate group (per-user: at once or digest)."""
+    _guarded(_task_created, task)
 
 
 def task_assigned(task) -> None:
     """A task (re)assigned by a supervisor: mail the new assignee."""
+    _guarded(_task_assigned, task)
+
+
+def _guarded(fn, task) -> None:
+    """A broken template must not stop the work itself; database errors still propagate."""
+    try:
+        fn(task)
+    except SQLAlchemyError:
+        raise
+    except Exception:
+        log.exception("notification for task %s failed", getattr(task, "id", None))
+
+
+def _task_created(task: HumanTask) -> None:
+    from app.engine import mail
+
+    context = task_context(task)
+    for user in people_for(task):
+        mail.notify_user(user, "task_created", "task_created", context, instance_id=task.instance_id)
+    schedule_sla(task)
+
+
+def _task_assigned(task: HumanTask) -> None:
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.engine import mail
+
+    if task.assignee_id:
+        mail.notify_user(db.session.get(User, task.assignee_id), "task_assigned", "task_assigned",
+                         task_context(task), instance_id=task.instance_id)
+
+
+# --- who --------------------------------------------------------------------------
+
+def people_for(task: HumanTask) -> list:
+    """The assignee; without one, the candidate users and the members of the candidate groups."""
+    from flask_appbuilder.security.sqla.models import Group, Role, User
+
+    if task.assignee_id:
+        user = db.session.get(User, task.assignee_id)
+        return [user] if user is not None else []
+    user_ids = {c.user_id for c in task.candidates if c.user_id}
+    groups = sorted({c.group_name for c in task.candidates if c.group_name})
+    if groups:
+        user_ids |= set(db.session.scalars(select(User.id).join(User.roles).where(Role.name.in_(groups))))
+        user_ids |= set(db.session.scalars(select(User.id).join(User.groups).join(Group.roles)
+                                           .where(Role.name.in_(groups))))
+    if not user_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(user_ids), User.active.is_(True))
+                                   .order_by(User.id)))
+
+
+def supervisors_of(users: list) -> list:
+    """Department heads of the users (a head is not their own supervisor)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models import Department, UserProfile
+
+    ids = [u.id for u in users]
+    if not ids:
+        return []
+    head_ids = set(db.session.scalars(select(Department.head_id).join(UserProfile, UserProfile.department_id == Department.id)
+                                      .where(UserProfile.user_id.in_(ids), Department.head_id.is_not(None))))
+    head_ids -= set(ids)
+    if not head_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(head_ids)).order_by(User.id)))
+
+
+# --- what -------------------------------------------------------------------------
+
+def _local(value: datetime | None) -> str:
+    from app.engine.scripting import TZ
+
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def task_context(task: HumanTask) -> dict[str, Any]:
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.engine.mail import base_url
+
+    assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    return {"task": {
+        "id": task.id, "name": task.name, "process_name": task.process_name, "business_key": task.business_key or "",
+        "customer": task.customer or "", "priority": task.priority, "due": _local(task.due_at),
+        "assignee": assignee.get_full_name() if assignee else "",
+        "url": f"{base_url()}/task/{task.id}/",
+    }}
+
+
+# --- SLA reminders ------------------------------------------------------------------
+
+def schedule_sla(task: HumanTask) -> None:
+    """Jobs that mail when the task becomes at risk and when it is overdue."""
+    if task.due_at is None:
+        return
+    from app.engine.tasks import AT_RISK_WINDOW
+
+    now = jobs.now()
+    payload = {"task_id": task.id, "due_at": task.due_at.isoformat()}
+    warn_at = task.due_at - AT_RISK_WINDOW
+    if task.due_at > now:
+        jobs.enqueue("sla_warning", payload, due_at=max(warn_at, now), instance_id=task.instance_id)
+    jobs.enqueue("sla_breach", payload, due_at=max(task.due_at + BREACH_GRACE, now), instance_id=task.instance_id)
+
+
+def _sla_task(job: Job) -> HumanTask | None:
+    """The task if the reminder still applies: open, same due date."""
+    task = db.session.get(HumanTask, job.payload.get("task_id"))
+    if task is None or task.state != "open" or task.due_at is None:
+        return None
+    if task.due_at.isoformat() != job.payload.get("due_at"):
+        return None  # the due date changed: a reminder for the old one is void
+    return task
+
+
+def _sla_mail(task: HumanTask, template: str) -> int:
+    from app.engine import mail
+
+    people = people_for(task)
+    context = task_context(task)
+    sent = 0
+    for user in people:
+        sent += mail.notify_user(user, template, template, {**context, "role": "assignee"},
+                                 instance_id=task.instance_id, instant=True) is not None
+    for head in supervisors_of(people):
+        sent += mail.notify_user(head, template, template, {**context, "role": "supervisor"},
+                                 instance_id=task.instance_id, instant=True) is not None
+    return sent
+
+
+@jobs.handler("sla_warning")
+def _sla_warning(job: Job) -> None:
+    from app.engine.tasks import sla_state
+
+    task = _sla_task(job)
+    if task is not None and sla_state(task, jobs.now()) == "at_risk":
+        _sla_mail(task, "sla_warning")
+
+
+@jobs.handler("sla_breach")
+def _sla_breach(job: Job) -> None:
+    task = _sla_task(job)
+    if task is not None and jobs.now() > task.due_at:
+        _sla_mail(task, "sla_breach")

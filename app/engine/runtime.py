@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import definitions, history, store, sync
@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
 
 T = TypeVar("T")
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
 ACTIVE = ("running", "incident", "suspended")
 MAX_VARIABLES_BYTES = 256 * 1024
 RECORD_FIELDS = [FormField("business_key", maxlength=100), FormField("customer", maxlength=200)]
@@ -43,8 +44,10 @@ def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
             result = operation()
             db.session.commit()
             return result
-        except (StaleDataError, IntegrityError):
+        except (StaleDataError, IntegrityError, OperationalError) as err:
             db.session.rollback()
+            if isinstance(err, OperationalError) and getattr(err.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
             if attempt == attempts - 1:
                 raise ConcurrentUpdate("The instance was changed by someone else meanwhile; please try again.")
         except Exception:
@@ -78,7 +81,8 @@ def can_start(definition: ProcessDefinition, actor: Actor) -> bool:
 
 def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: dict | None = None,
                   version: int | None = None, customer: str | None = None, record: tuple[str, int] | None = None,
-                  message: str | None = None, form: dict | None = None, commit: bool = True) -> ProcessInstance:
+                  message: str | None = None, form: dict | None = None, timer_fired: bool = False,
+                  commit: bool = True) -> ProcessInstance:
     """Start the latest (or a given) version and run it to its first wait state.
 
     ``form`` is the start form's data: validated against the definition's start form."""
@@ -95,6 +99,10 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
         raise Invalid("Some fields are not valid.", fields=errors)
     spec, subs = definitions.specs_of(definition)
     wf = BpmnWorkflow(spec, subs, script_engine=script_engine())
+    if timer_fired:  # started by its timer start event: that timer has fired already
+        from app.engine.jobs import mark_timer_start_fired
+
+        mark_timer_start_fired(wf)
     variables.setdefault("business_key", business_key)
     variables.setdefault("starter", actor.username)
     wf.task_tree.data.update(variables)

@@ -5,7 +5,8 @@ Helpers available in every BPMN expression and script (see README):
 ``add_working_minutes(m, start=None)``, ``add_working_hours(h, start=None)``,
 ``add_working(duration, start=None)`` (``"P1D"`` = one working day),
 ``is_working_day(day=None)``, ``working_minutes_between(a, b)``,
-``format_date(value, fmt="%Y-%m-%d")``, ``parse_datetime(text)``.
+``format_date(value, fmt="%Y-%m-%d")``, ``parse_datetime(text)``,
+``send_mail(template, to, **context)`` (acknowledgement, result, survey_link).
 """
 from __future__ import annotations
 
@@ -60,6 +61,13 @@ def _start(start) -> datetime:
     return parse_datetime(start) if start is not None else datetime.now(TZ)
 
 
+def _send_mail(template: str, to, **context):
+    """Queue a templated customer mail from a script (sent by the job executor)."""
+    from app.engine import mail
+
+    return mail.send_mail(template, to, **context)
+
+
 def _helpers() -> dict:
     cal = current_calendar
     return {
@@ -73,6 +81,7 @@ def _helpers() -> dict:
         "working_minutes_between": lambda a, b: cal().working_minutes_between(parse_datetime(a), parse_datetime(b)),
         "format_date": lambda value, fmt="%Y-%m-%d": parse_datetime(value).astimezone(TZ).strftime(fmt),
         "parse_datetime": parse_datetime,
+        "send_mail": _send_mail,
     }
 
 
@@ -87,6 +96,13 @@ class EngineScriptEngine(SandboxedScriptEngine):
         if isinstance(result, timedelta):
             return f"PT{int(result.total_seconds())}S"
         return result
+
+    def execute(self, task, script, external_context=None):
+        # mails a script queues are kept only if the whole script succeeds
+        from app.engine.mail import script_scope
+
+        with script_scope():
+            return super().execute(task, script, external_context)
 
 
 _engine: EngineScriptEngine | None = None

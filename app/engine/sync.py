@@ -35,10 +35,13 @@ def _finished_ids(wf) -> set[UUID]:
 
 def advance(inst: ProcessInstance, wf, *, actor=None) -> None:
     """Run engine steps, then mirror the new state. Script errors become an incident."""
+    from app.engine import mail
+
     before = _finished_ids(wf)
     try:
-        wf.refresh_timers()
-        wf.do_engine_steps()
+        with mail.bind_instance(inst.id):  # customer mails record their instance
+            wf.refresh_timers()
+            wf.do_engine_steps()
     except (SpiffWorkflowException, Exception) as err:  # a broken script must not break the caller
         _raise_incident(inst, wf, err, actor)
     _record_finished(inst, wf, before, actor)

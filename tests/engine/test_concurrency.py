@@ -15,7 +15,7 @@ from tests.engine.conftest import DATA
 
 def test_twenty_threads_no_lost_update_no_double_completion(app, app_ctx, actors):
     definitions.deploy((DATA / "engine_parallel.bpmn").read_bytes(), actor=actors["owner"])
-    instances = [runtime.start_process("engine_parallel", actor=actors["agent"], business_key=f"P-{i}").id
+    instances = [runtime.start_process("engine_parallel", actor=actors["agent"], business_key=f"PAR-{i}").id
                  for i in range(5)]
     work = db.session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instances),
                                                       HumanTask.state == "open")).all()

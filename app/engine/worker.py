@@ -1,0 +1,113 @@
+"""The job executor process (``flask worker``).
+
+Loops: lease due jobs, run each in its own transaction, sleep ``poll`` seconds
+when nothing is due. SIGTERM/SIGINT stop it gracefully: the job that is
+running finishes, the jobs it leased but did not start are handed back at
+once; a second signal stops it at once (the lease of the interrupted job
+expires and another worker runs it; nothing of it was committed).
+
+Any number of workers may run against PostgreSQL (``FOR UPDATE SKIP LOCKED``);
+on SQLite run exactly one.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Callable
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.engine import jobs
+from app.extensions import db
+
+log = logging.getLogger("app.worker")
+
+
+class Worker:
+    def __init__(self, app: Flask, *, poll: float = 1.0, batch: int = 10, owner: str | None = None,
+                 max_idle_backoff: float = 30.0) -> None:
+        self.app = app
+        self.poll = max(poll, 0.01)
+        self.batch = max(batch, 1)
+        self.owner = owner or jobs.worker_id()
+        self.max_idle_backoff = max_idle_backoff
+        self._stop = threading.Event()
+        self._signals = 0
+        self.done = self.failed = 0
+
+    # --- signals ----------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum, _frame) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            log.warning("worker %s: second signal, stopping now", self.owner)
+            raise KeyboardInterrupt
+        log.info("worker %s: %s received, finishing the current job", self.owner, signal.Signals(signum).name)
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # --- loop ---------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Lease one batch and run it; the number of jobs leased (0: nothing due)."""
+        with self.app.app_context():
+            try:
+                ids = jobs.lease_due_jobs(self.owner, limit=self.batch)
+                for i, job_id in enumerate(ids):
+                    if self.stopping:
+                        jobs.release_leases(ids[i:], self.owner)
+                        break
+                    started = time.monotonic()
+                    ok = jobs.run_job(job_id, self.owner)
+                    self.done += ok
+                    self.failed += not ok
+                    log.debug("job %s %s in %.3f s", job_id, "done" if ok else "not done", time.monotonic() - started)
+                if ids:
+                    log.info("worker %s: %d job(s) leased, %d done so far", self.owner, len(ids), self.done)
+                return len(ids)
+            finally:
+                db.session.remove()
+
+    def run(self, *, once: bool = False, on_pass: Callable[[int], None] | None = None) -> int:
+        """Loop until stopped; with ``once``, until nothing is due. Returns the jobs done."""
+        jobs.load_handlers()
+        with self.app.app_context():
+            dialect = db.engine.dialect.name
+        lease = self._lease_seconds()
+        log.info("worker %s started (poll %.1f s, batch %d, lease %d s, %s)", self.owner, self.poll, self.batch,
+                 lease, dialect)
+        if dialect == "sqlite":
+            log.info("SQLite database: run a single worker")
+        errors = 0
+        while not self.stopping:
+            try:
+                leased = self.run_once()
+                errors = 0
+            except SQLAlchemyError as err:  # database away: wait and try again
+                errors += 1
+                leased = 0
+                log.error("worker %s: database error (%s); retrying", self.owner, err.__class__.__name__,
+                          exc_info=errors == 1)
+            if on_pass is not None:
+                on_pass(leased)
+            if once and (leased == 0 or errors):
+                break
+            if leased == 0:
+                self._stop.wait(min(self.poll * (2 ** min(errors, 5)), self.max_idle_backoff) if errors else self.poll)
+        log.info("worker %s stopped: %d jobs done, %d not done", self.owner, self.done, self.failed)
+        return self.done
+
+    def _lease_seconds(self) -> int:
+        with self.app.app_context():
+            return int(jobs.lease_duration().total_seconds())

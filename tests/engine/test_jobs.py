@@ -1,0 +1,291 @@
+"""Job executor: retries with back-off, incidents and admin retry, lease expiry,
+the `flask worker` process, and on PostgreSQL several worker processes sharing
+the job table (2 000 timers, each fired exactly once) and a worker killed with
+SIGKILL in the middle of a job."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import func, insert, select, update
+
+from app.engine import definitions, jobs, runtime
+from app.extensions import db
+from app.models import HistoryEvent, Job, ProcessInstance
+from app.models.audit import AuditLog
+from tests.engine.ops_support import (  # noqa: F401  (fixtures)
+    clean_jobs, diagram, flows, start_worker, stop_worker, stop_workers, wait_for,
+)
+
+CALLS: list[int] = []
+FAIL = {"on": True}
+
+
+@jobs.handler("test_flaky")
+def _flaky(job: Job) -> None:
+    CALLS.append(job.id)
+    if FAIL["on"]:
+        raise ConnectionError("service down")
+
+
+@jobs.handler("test_effect")
+def _effect(job: Job) -> None:
+    from app.audit import audit
+
+    CALLS.append(job.id)
+    audit("test_effect", target=f"job {job.id}")
+
+
+def _new_job(kind: str, payload: dict | None = None, **kw) -> int:
+    job = jobs.enqueue(kind, payload or {}, **kw)
+    db.session.commit()
+    return job.id
+
+
+def _effects(job_id: int, event: str = "test_effect") -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.event == event, AuditLog.target == f"job {job_id}"))
+
+
+def test_retry_with_backoff_then_incident_then_admin_retry(clean_jobs):
+    CALLS.clear()
+    FAIL["on"] = True
+    t0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    with time_machine.travel(t0, tick=False) as clock:
+        job = jobs.enqueue("test_flaky", {}, retries=3)
+        db.session.commit()
+        job_id = job.id
+        assert jobs.run_due_jobs("w1") == 0
+        job = db.session.get(Job, job_id)
+        assert (job.state, job.attempts, job.retries_left) == ("pending", 1, 2)
+        assert job.due_at == t0 + timedelta(seconds=30) and job.last_error == "ConnectionError: service down"
+        assert job.lease_owner is None
+
+        clock.shift(timedelta(seconds=29))
+        assert jobs.run_due_jobs("w1") == 0 and len(CALLS) == 1  # not due yet: back-off
+        clock.shift(timedelta(seconds=1))
+        jobs.run_due_jobs("w1")
+        job = db.session.get(Job, job_id)
+        assert (job.attempts, job.retries_left, len(CALLS)) == (2, 1, 2)
+        assert job.due_at == t0 + timedelta(seconds=30 + 60)  # doubled
+
+        clock.shift(timedelta(seconds=60))
+        jobs.run_due_jobs("w1")
+        job = db.session.get(Job, job_id)
+        assert (job.state, job.attempts, job.retries_left) == ("incident", 3, 0)
+        clock.shift(timedelta(days=1))
+        assert jobs.run_due_jobs("w1") == 0 and len(CALLS) == 3  # incidents are not retried by themselves
+
+        FAIL["on"] = False
+        jobs.retry_job(job_id)
+        assert jobs.run_due_jobs("w1") == 1
+        job = db.session.get(Job, job_id)
+        assert (job.state, job.attempts, job.last_error) == ("done", 4, None)
+        assert job.finished_at == t0 + timedelta(seconds=90, days=1)
+
+
+def test_backoff_is_capped():
+    assert jobs.backoff(1) == timedelta(seconds=30)
+    assert jobs.backoff(4) == timedelta(minutes=4)
+    assert jobs.backoff(30) == jobs.MAX_BACKOFF
+
+
+def test_expired_lease_is_taken_over_and_the_old_owner_loses_it(clean_jobs):
+    CALLS.clear()
+    t0 = datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc)
+    with time_machine.travel(t0, tick=False) as clock:
+        job_id = _new_job("test_effect")
+        assert jobs.lease_due_jobs("A") == [job_id]  # A leases it ... and dies
+        assert jobs.lease_due_jobs("B") == []  # the lease protects it meanwhile
+        clock.shift(jobs.lease_duration() - timedelta(seconds=1))
+        assert jobs.lease_due_jobs("B") == []
+        clock.shift(timedelta(seconds=2))
+        assert jobs.lease_due_jobs("B") == [job_id]  # expired: B takes over
+        assert jobs.run_job(job_id, "A") is False  # A came back late: it is not A's any more
+        assert jobs.run_job(job_id, "B") is True
+        assert jobs.run_job(job_id, "B") is False  # done is done
+    job = db.session.get(Job, job_id)
+    assert (job.state, job.attempts, CALLS, _effects(job_id)) == ("done", 1, [job_id], 1)
+
+
+def test_lease_length_is_configurable(app, clean_jobs):
+    app.config["JOB_LEASE_SECONDS"] = 7
+    try:
+        assert jobs.lease_duration() == timedelta(seconds=7)
+    finally:
+        app.config.pop("JOB_LEASE_SECONDS")
+    assert jobs.lease_duration() == jobs.LEASE
+
+
+def test_failed_job_rolls_back_its_effects(clean_jobs):
+    @jobs.handler("test_half")
+    def _half(job):
+        from app.audit import audit
+
+        audit("test_half", target=f"job {job.id}")
+        db.session.flush()
+        raise RuntimeError("crash after a write")
+
+    job_id = _new_job("test_half")
+    jobs.run_due_jobs("w")
+    assert _effects(job_id, "test_half") == 0
+    assert db.session.get(Job, job_id).state == "pending"
+
+
+def test_unknown_kind_becomes_an_error_not_a_crash(clean_jobs):
+    job_id = _new_job("no_such_kind", retries=1)
+    jobs.run_due_jobs("w")
+    job = db.session.get(Job, job_id)
+    assert job.state == "incident" and "no handler" in job.last_error
+
+
+def test_release_leases_gives_jobs_back(clean_jobs):
+    ids = [_new_job("test_effect") for _ in range(3)]
+    assert sorted(jobs.lease_due_jobs("A")) == ids
+    jobs.release_leases(ids[1:], "A")
+    assert sorted(jobs.lease_due_jobs("B")) == ids[1:]
+
+
+def test_worker_runs_due_jobs_once(app, clean_jobs):
+    from app.engine.worker import Worker
+
+    CALLS.clear()
+    ids = [_new_job("test_effect") for _ in range(25)]
+    worker = Worker(app, batch=10, owner="w-once")
+    assert worker.run(once=True) == 25
+    assert sorted(CALLS) == ids
+    db.session.expire_all()
+    assert {db.session.get(Job, i).state for i in ids} == {"done"}
+
+
+# --- real worker processes ---------------------------------------------------------
+
+def _db_url(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_flask_worker_process_runs_jobs_and_stops_on_sigterm(app, clean_jobs, tmp_path):
+    log = tmp_path / "worker.log"
+    proc = start_worker(_db_url(app), log_path=log)
+    try:
+        job_id = _new_job("sla_breach", {"task_id": 0})  # of no task: a no-op that must finish
+
+        def finished():
+            db.session.expire_all()
+            return db.session.get(Job, job_id).state == "done"
+
+        wait_for(finished, 30, "the worker process to run the job")
+        assert stop_worker(proc) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert "started" in text and "SIGTERM received" in text and re.search(r"stopped: \d+ jobs done", text)
+
+
+@pytest.fixture
+def postgres_only(is_postgres):
+    if not is_postgres:
+        pytest.skip("several workers share the job table only on PostgreSQL (SQLite: one worker); "
+                    "run with TEST_DATABASE_URL=postgresql://...")
+
+
+TIMER_XML = diagram("drain_timer", '<bpmn:startEvent id="s"/>'
+                    '<bpmn:intermediateCatchEvent id="wait" name="Wait a minute"><bpmn:timerEventDefinition>'
+                    '<bpmn:timeDuration>PT1M</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                    '</bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>' + flows(("s", "wait"), ("wait", "e")))
+N_TIMERS = 2000
+
+
+def test_three_worker_processes_fire_2000_timers_exactly_once(app, clean_jobs, actors, postgres_only, tmp_path):
+    definitions.deploy(TIMER_XML, actor=actors["owner"])
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(hours=1), tick=False):
+        first = runtime.start_process("drain_timer", actor=actors["agent"], business_key="DRAIN")
+    template = db.session.get(ProcessInstance, first.id)
+    timer = db.session.scalars(select(Job).where(Job.instance_id == first.id, Job.kind == "timer")).one()
+    rows = [{"definition_id": template.definition_id, "process_key": template.process_key, "business_key": "DRAIN",
+             "status": "running", "state": template.state, "rev": 1, "started_by_id": template.started_by_id,
+             "started_at": template.started_at} for _ in range(N_TIMERS - 1)]
+    ids = [first.id, *db.session.scalars(insert(ProcessInstance).returning(ProcessInstance.id), rows)]
+    due, later = timer.due_at, jobs.now() + timedelta(days=1)  # not due until all three workers are up
+    db.session.execute(update(Job).where(Job.id == timer.id).values(due_at=later))
+    db.session.execute(insert(Job), [{"kind": "timer", "instance_id": i, "due_at": later, "payload": {},
+                                      "state": "pending", "retries_left": 3, "attempts": 0} for i in ids[1:]])
+    db.session.commit()
+
+    logs = [tmp_path / f"w{i}.log" for i in range(3)]
+    procs = [start_worker(_db_url(app), log_path=p, batch=20, poll=0.1) for p in logs]
+
+    def drained():
+        return db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.instance_id.in_(ids), Job.kind == "timer", Job.state == "pending")) == 0
+
+    try:
+        wait_for(lambda: all(p.exists() and " started " in p.read_text() for p in logs), 90, "three workers to start")
+        db.session.execute(update(Job).where(Job.instance_id.in_(ids), Job.kind == "timer", Job.state == "pending")
+                           .values(due_at=due))
+        db.session.commit()
+        started = time.monotonic()
+        wait_for(drained, 180, "three workers to drain 2 000 timers", interval=0.1)
+        elapsed = time.monotonic() - started
+    finally:
+        codes = stop_workers(procs)
+    assert codes == [0, 0, 0]
+    done_jobs = db.session.scalars(select(Job).where(Job.instance_id.in_(ids), Job.kind == "timer")).all()
+    assert len(done_jobs) == N_TIMERS and {j.state for j in done_jobs} == {"done"}
+    assert max(j.attempts for j in done_jobs) == 1  # no job ran twice (nor failed)
+    fired = dict(db.session.execute(select(HistoryEvent.instance_id, func.count()).where(
+        HistoryEvent.instance_id.in_(ids), HistoryEvent.event == "timer_fired").group_by(HistoryEvent.instance_id)).all())
+    duplicates = {i: n for i, n in fired.items() if n != 1}
+    assert len(fired) == N_TIMERS and duplicates == {}
+    statuses = set(db.session.scalars(select(ProcessInstance.status).where(ProcessInstance.id.in_(ids))))
+    assert statuses == {"completed"}
+    per_worker = [int(re.search(r"stopped: (\d+) jobs done", p.read_text()).group(1)) for p in logs]
+    finished = [j.finished_at for j in done_jobs]
+    span = (max(finished) - min(finished)).total_seconds()
+    print(f"\n2000 timers, 3 workers: {elapsed:.1f} s from due to drained, {span:.1f} s first-to-last job, "
+          f"jobs per worker {per_worker}, duplicates {len(duplicates)}")
+    assert sum(per_worker) >= N_TIMERS and min(per_worker) > 0  # all three took part
+
+
+def test_worker_killed_mid_job_another_completes_it_exactly_once(app, clean_jobs, postgres_only, tmp_path):
+    marker, flag = tmp_path / "attempts.txt", tmp_path / "go"
+    job_id = _new_job("test_block", {"marker": str(marker), "flag": str(flag)})
+    lease = 1.5
+    a = start_worker(_db_url(app), log_path=tmp_path / "a.log", lease_seconds=lease)
+    b = start_worker(_db_url(app), log_path=tmp_path / "b.log", lease_seconds=lease)
+    procs = {a.pid: a, b.pid: b}
+    try:
+        first = wait_for(lambda: marker.exists() and marker.read_text().split(), 30, "a worker to start the job")
+        assert len(first) == 1
+        victim = procs[int(first[0])]
+        survivor = b if victim is a else a
+        # Past the lease the victim still holds the job's row lock: alive and slow, it keeps the job.
+        time.sleep(lease + 1)
+        assert marker.read_text().split() == first
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+        flag.touch()
+
+        def finished():
+            db.session.expire_all()
+            return db.session.get(Job, job_id).state == "done"
+
+        wait_for(finished, 30, "the surviving worker to complete the job")
+        attempts = marker.read_text().split()
+        assert attempts == [str(victim.pid), str(survivor.pid)]
+        job = db.session.get(Job, job_id)
+        assert job.attempts == 1  # the killed attempt was never committed
+        assert _effects(job_id, "test_block_done") == 1  # the effect happened exactly once
+        assert stop_worker(survivor) == 0
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait(5)
+    assert os.path.exists(tmp_path / "a.log")
