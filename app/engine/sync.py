@@ -7,13 +7,14 @@ import logging
 from datetime import datetime, timezone
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from app.engine import history
 from app.engine.bpmn.parser import human_task_meta
-from app.engine.scripting import parse_datetime, script_engine
+from app.engine.scripting import TZ, current_calendar, parse_datetime, script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
 
@@ -82,7 +83,7 @@ def _record_finished(inst, wf, before, actor) -> None:
         data = None
         if kind == "gateway_taken":
             data = {"to": [c.task_spec.bpmn_id for c in t.children if c.task_spec.bpmn_id]}
-        if kind == "event_caught" and "Timer" in t.task_spec.event_definition.__class__.__name__:
+        if kind == "event_caught" and isinstance(t.task_spec.event_definition, TimerEventDefinition):
             kind = "timer_fired"
         history.record(inst.id, kind, actor=actor, element_id=t.task_spec.bpmn_id,
                        element_name=t.task_spec.bpmn_name, data=data)
@@ -141,6 +142,28 @@ def _resolve_users(values: list[str], task) -> list[int]:
     return list(db.session.scalars(select(User.id).where(User.username.in_(names))))
 
 
+def _instant(task, source) -> datetime:
+    """A due/follow-up date: an instant, or an ISO duration (P1D, PT4H) of working time from now."""
+    value = _evaluate(task, source)
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        value = current_calendar().add_working(datetime.now(TZ), value.strip().upper())
+    return parse_datetime(value).astimezone(timezone.utc)
+
+
+def _resolve_groups(values: list[str], task) -> list[str]:
+    """Candidate groups; `${...}` entries are evaluated (a name, a comma list or a list)."""
+    groups = []
+    for v in values:
+        v = v.strip()
+        if v.startswith(("${", "#{")):
+            value = _evaluate(task, v)
+            items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+            groups.extend(str(i).strip() for i in items if str(i).strip())
+        elif v:
+            groups.append(v)
+    return list(dict.fromkeys(groups))
+
+
 def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     meta = human_task_meta(task.task_spec)
     spec = task.task_spec
@@ -158,9 +181,9 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     row.confirm_only = bool(meta.confirm_only)
     row.form = [f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form]
     if meta.due_date:
-        row.due_at = parse_datetime(_evaluate(task, meta.due_date)).astimezone(timezone.utc)
+        row.due_at = _instant(task, meta.due_date)
     if meta.follow_up_date:
-        row.follow_up_at = parse_datetime(_evaluate(task, meta.follow_up_date)).astimezone(timezone.utc)
+        row.follow_up_at = _instant(task, meta.follow_up_date)
     if meta.priority not in (None, ""):
         value = meta.priority
         row.priority = int(value) if str(value).strip().lstrip("-").isdigit() else int(_evaluate(task, str(value)))
@@ -170,16 +193,19 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
         row.claimed_at = row.created_at if users else None
     for user_id in _resolve_users(list(meta.candidate_users), task):
         row.candidates.append(TaskCandidate(user_id=user_id))
-    for group in meta.candidate_groups:
+    for group in _resolve_groups(meta.candidate_groups, task):
         row.candidates.append(TaskCandidate(group_name=group))
     return row
+
+
+TIMER_EVENT_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
 
 
 def next_timer_due(wf) -> datetime | None:
     """The earliest due time among the timers the workflow waits for."""
     due = []
     for ev in wf.waiting_events():
-        if "Timer" not in ev.event_type or ev.value is None:
+        if ev.event_type not in TIMER_EVENT_TYPES or ev.value is None:
             continue
         value = ev.value["next"] if isinstance(ev.value, dict) else ev.value
         try:

@@ -28,7 +28,10 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTask
 
 from ..expressions import ExpressionError
 from .meta import HUMAN_TASK_KEY, PYTHON_LANGUAGES, expression_source, meta_from_element, timer_source
-from .specs import UNAVAILABLE_KEY, EngineMessageEventDefinition, UnavailableServiceTask, java_implementation
+from .specs import (
+    UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition, UnavailableServiceTask,
+    java_implementation,
+)
 from .xml import NSMAP, camunda_attr, camunda_properties
 
 
@@ -37,6 +40,11 @@ class _EngineNode:
 
     def handles_multiple_outgoing(self):
         return True  # several flows out of an activity split in parallel (BPMN 2.0, 10.5.1)
+
+    def _add_boundary_event(self, children):
+        split_task = super()._add_boundary_event(children)
+        self.spec.task_specs[f'{self.bpmn_id}.BoundaryEventJoin'].__class__ = EngineBoundaryEventJoin
+        return split_task
 
     def get_position(self, node=None):
         # SpiffWorkflow orders outgoing flows by DI y-coordinate; Camunda uses document

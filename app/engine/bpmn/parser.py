@@ -51,6 +51,13 @@ class EngineProcessParser(ProcessParser):
     def parse_io_spec(self):
         return None  # modelling-only, as in Camunda 7
 
+    def _index_process_nodes(self):
+        super()._index_process_nodes()
+        # SpiffWorkflow indexes every `id` in the process, camunda:formField and camunda:value
+        # included: a form field named like a task would shadow the task. BPMN elements win.
+        for node in self.xpath('.//bpmn:*[@id]'):
+            self.nodes_by_id[node.get('id')] = node
+
 
 class EngineParser(CamundaParser):
     """CamundaParser with our node parsers; remembers lanes and known roles."""

@@ -12,7 +12,11 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import EventJoinConverter
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
@@ -83,7 +87,32 @@ class UnavailableServiceTask(ServiceTask):
         raise WorkflowTaskException(reason, task=my_task)
 
 
+class EngineBoundaryEventJoin(BoundaryEventJoin):
+    """When an activity ends, its non-interrupting cycle timers stop, but what they started goes on.
+
+    SpiffWorkflow cancels a still-waiting boundary event with Task.cancel(), which also drops the
+    branches that earlier cycles started below it (a weekly report still open, say). BPMN 2.0
+    (10.5.4) keeps those: only the event stops listening.
+    """
+
+    def _check_threshold_structured(self, my_task):
+        finished, cancel = super()._check_threshold_structured(my_task)
+        keep = []
+        for task in cancel:
+            started = [c for c in task.children if not isinstance(c.task_spec, BoundaryEventJoin)
+                       and not c.has_state(TaskState.PREDICTED_MASK)]
+            if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity and started:
+                for child in [c for c in task.children if c.has_state(TaskState.PREDICTED_MASK)]:
+                    task.workflow._remove_task(child.id)
+                task._set_state(TaskState.CANCELLED)  # the timer stops; the branches it started go on
+                task.task_spec._on_cancel(task)
+            else:
+                keep.append(task)
+        return finished, keep
+
+
 SERIALIZER_CONFIG = dict(CAMUNDA_CONFIG)
+SERIALIZER_CONFIG[EngineBoundaryEventJoin] = EventJoinConverter
 SERIALIZER_CONFIG[EngineMessageEventDefinition] = MessageEventDefinitionConverter
 SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
 
