@@ -161,3 +161,17 @@ def test_failed_logins_are_audited(app):
     login(c, "nobody-here", "Wrong#Password99")
     with app.app_context():
         assert db.session.query(AuditLog).filter_by(event="login_failed", target="nobody-here").count() >= 1
+
+
+def test_seed_demo_is_idempotent(app_ctx):
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.extensions import db
+    from app.models import Department
+    from app.setup import seed_demo
+
+    before = (db.session.query(User).count(), db.session.query(Department).count())
+    users = seed_demo()
+    assert (db.session.query(User).count(), db.session.query(Department).count()) == before
+    assert {role for _, role in users} == {"Admin", "ProcessOwner", "Supervisor", "CustomerService", "TechSupport",
+                                           "FieldService", "Sales", "ReadOnly"}
