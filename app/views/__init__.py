@@ -4,7 +4,20 @@ from flask_babel import lazy_gettext as _
 
 
 def register_views(appbuilder: AppBuilder) -> None:
+    from flask import current_app
+
     from app.views.admin import AuditLogView, DepartmentView
+    from app.views.records import register_record_views
+    from app.views.survey_public import register_survey_public
+    from app.views.work import register_work_views  # inboxes, start a process, process instances
+
+    register_work_views(appbuilder)
+    register_record_views(appbuilder)
+    register_survey_public(current_app)
+
+    from app.views.editor import register_editor_views  # process design: list, editor, versions, migration
+
+    register_editor_views(appbuilder)
 
     appbuilder.add_view(
         DepartmentView, "Departments", label=_("Departments"), icon="fa-sitemap",
@@ -14,3 +27,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         AuditLogView, "Audit log", label=_("Audit log"), icon="fa-shield",
         category="Admin", category_label=_("Admin"),
     )
+    from app.views.ops import register_ops_views  # working calendar, jobs, mail outbox
+
+    register_ops_views(appbuilder)
+
