@@ -106,7 +106,7 @@ class Config:
 
     # --- engine
     ENGINE_TIMEZONE = env("ENGINE_TIMEZONE", "Asia/Shanghai")
-    JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 300)
+    JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
     BPMN_MAX_BYTES = env_int("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
     # Public address in links sent to customers (surveys), e.g. https://cs.example.com
