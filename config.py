@@ -70,6 +70,7 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    API_EXPENSIVE_RATE_LIMIT = env("API_EXPENSIVE_RATE_LIMIT", "30 per minute")  # deploy, validate
 
     # --- security baseline
     WTF_CSRF_ENABLED = True

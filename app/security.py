@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import redirect
+from flask import has_request_context, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_login import logout_user
+from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +138,68 @@ class SecurityManager(FabSecurityManager):
         from app.audit import audit
 
         user = super().auth_user_db(username, password)
-        audit("login" if user else "login_failed", target=(username or "")[:64], commit=True)
+        audit("login" if user else "login_failed", target=(username or "")[:64], user=user, commit=True)
         return user
 
-    def add_user(self, *args, **kwargs):
-        from app.audit import audit
 
-        user = super().add_user(*args, **kwargs)
-        if user:
-            audit("user_created", target=user.username, detail=",".join(r.name for r in user.roles), commit=True)
-        return user
+def _names(objects) -> list[str]:
+    return sorted(getattr(o, "name", None) or str(o) for o in objects)
+
+
+def _changes(relationship) -> str:
+    history = relationship.history
+    return " ".join([f"+{n}" for n in _names(history.added)] + [f"-{n}" for n in _names(history.deleted)])
+
+
+def audit_security_changes(session, flush_context, instances) -> None:
+    """Users and roles created or deleted, role assignments, role permissions and
+    (de)activations, whichever screen, API or command made them: one audit row each,
+    in the same transaction. FAB's own screens and APIs bypass SecurityManager.update_user."""
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    from app.models.audit import AuditLog
+
+    rows = []
+    for obj in session.new:
+        if isinstance(obj, User):
+            rows.append(("user_created", obj.username, ",".join(_names(obj.roles))))
+        elif isinstance(obj, Role):
+            rows.append(("role_created", obj.name, None))
+    for obj in session.dirty:
+        state = sa_inspect(obj)
+        if isinstance(obj, User):
+            if state.attrs.roles.history.has_changes():
+                rows.append(("role_change", obj.username, _changes(state.attrs.roles)))
+            if state.attrs.active.history.has_changes():
+                rows.append(("user_activated" if obj.active else "user_deactivated", obj.username, None))
+        elif isinstance(obj, Role) and state.attrs.permissions.history.has_changes():
+            rows.append(("role_permissions_changed", obj.name, _changes(state.attrs.permissions)[:2000]))
+    for obj in session.deleted:
+        if isinstance(obj, User):
+            rows.append(("user_deleted", obj.username, None))
+        elif isinstance(obj, Role):
+            rows.append(("role_deleted", obj.name, None))
+    if not rows:
+        return
+    actor = _current_user()
+    ip = request.remote_addr if has_request_context() else None
+    session.add_all(AuditLog(event=event_name, target=(target or "")[:200] or None, detail=detail, ip=ip,
+                             user_id=getattr(actor, "id", None), username=getattr(actor, "username", None))
+                    for event_name, target, detail in rows)
+
+
+def _current_user():
+    """The signed-in user of the request (session, JWT or API key), if any."""
+    if not has_request_context():
+        return None
+    from flask import current_app
+
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except Exception:  # no app builder yet, or a token problem being reported elsewhere
+        return None
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+if not event.contains(Session, "before_flush", audit_security_changes):
+    event.listen(Session, "before_flush", audit_security_changes)

@@ -30,4 +30,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.ops import register_ops_views  # working calendar, jobs, mail outbox
 
     register_ops_views(appbuilder)
+    from app.api import register_apis  # REST API under /api/v1/ (engine and records)
 
+    register_apis(appbuilder)

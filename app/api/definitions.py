@@ -1,0 +1,201 @@
+"""/api/v1/definitions: list, versions, validate, deploy, download BPMN XML."""
+from __future__ import annotations
+
+from flask import Response, request
+from flask_appbuilder.api import expose, protect
+from werkzeug.exceptions import UnsupportedMediaType
+
+from app.api.base import EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page
+from app.api.schemas import (
+    DefinitionPageSchema,
+    DefinitionSchema,
+    DeploymentSchema,
+    PageQuerySchema,
+    ValidationResultSchema,
+    VersionQuerySchema,
+)
+from app.api.serialize import definition_dict
+from app.engine import definitions
+from app.engine.bpmn import errors_only
+from app.engine.errors import Invalid, NotFound
+from app.extensions import limiter
+
+XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
+XML_BODY = {"required": True, "content": {
+    "application/xml": {"schema": {"type": "string", "description": "the BPMN 2.0 XML"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+}}
+
+
+def _upload() -> tuple[bytes, str]:
+    """The diagram from the raw body (XML) or from a multipart upload (field ``file``)."""
+    if request.mimetype == "multipart/form-data":
+        file = request.files.get("file")
+        if file is None:
+            raise Invalid("Upload the diagram in the form field 'file'.", fields={"file": "required"})
+        return file.read(), (file.filename or "diagram.bpmn")[-200:]
+    if request.mimetype in XML_TYPES:
+        return request.get_data(), "diagram.bpmn"
+    raise UnsupportedMediaType("Send the BPMN XML as application/xml, or upload it as multipart/form-data "
+                               "in the field 'file'.")
+
+
+class DefinitionsApi(EngineApi):
+    resource_name = "definitions"
+    class_permission_name = "ProcessDefinition"
+    method_permission_name = {"get_list": "read", "get": "read", "versions": "read", "download": "download",
+                              "validate": "validate", "deploy": "deploy"}
+    openapi_spec_tag = "Process definitions"
+    openapi_spec_methods = {"validate": {"post": {"requestBody": XML_BODY}},
+                            "deploy": {"post": {"requestBody": XML_BODY}}}
+    error_codes = {"validate": ["429"], "deploy": ["409", "429"]}
+
+    @expose("/", methods=["GET"])
+    @protect()
+    def get_list(self):
+        """The latest version of every deployed process.
+        ---
+        get:
+          operationId: listDefinitions
+          parameters:
+          - in: query
+            schema: PageQuerySchema
+          responses:
+            200:
+              description: a page of definitions
+              content:
+                application/json:
+                  schema: DefinitionPageSchema
+        """
+        args = load_query(PageQuerySchema())
+        rows, total = slice_page(definitions.list_definitions(), args)
+        items = [definition_dict(r["definition"], r["running"]) for r in rows]
+        return self.response(200, **DefinitionPageSchema().dump(page(items, total, args)))
+
+    @expose("/<process_key:key>", methods=["GET"])
+    @protect()
+    def get(self, key: str):
+        """One process definition (the latest version, or ?version=), with its start form.
+        ---
+        get:
+          operationId: getDefinition
+          parameters:
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}
+          - in: query
+            schema: VersionQuerySchema
+          responses:
+            200:
+              description: the definition
+              content:
+                application/json:
+                  schema: DefinitionSchema
+        """
+        args = load_query(VersionQuerySchema())
+        definition = definitions.get_definition(check_key(key), args.get("version"))
+        return self.response(200, **DefinitionSchema().dump(definition_dict(definition, detail=True)))
+
+    @expose("/<process_key:key>/versions", methods=["GET"])
+    @protect()
+    def versions(self, key: str):
+        """Every deployed version of a process, newest first.
+        ---
+        get:
+          operationId: listDefinitionVersions
+          parameters:
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}
+          - in: query
+            schema: PageQuerySchema
+          responses:
+            200:
+              description: a page of versions
+              content:
+                application/json:
+                  schema: DefinitionPageSchema
+        """
+        args = load_query(PageQuerySchema())
+        rows = definitions.list_versions(check_key(key))
+        if not rows:
+            raise NotFound(f"No process with key '{key}' is deployed.", key=key)
+        items, total = slice_page(rows, args)
+        return self.response(200, **DefinitionPageSchema().dump(page(map(definition_dict, items), total, args)))
+
+    @expose("/<process_key:key>/xml", methods=["GET"])
+    @protect()
+    def download(self, key: str):
+        """Download the BPMN XML of a version (the latest unless ?version=).
+        ---
+        get:
+          operationId: downloadDefinitionXml
+          parameters:
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}
+          - in: query
+            schema: VersionQuerySchema
+          responses:
+            200:
+              description: the BPMN XML as deployed
+              content:
+                application/xml:
+                  schema: {type: string}
+        """
+        args = load_query(VersionQuerySchema())
+        d = definitions.get_definition(check_key(key), args.get("version"))
+        return Response(d.bpmn_xml, mimetype="application/xml", headers={
+            "Content-Disposition": f'attachment; filename="{d.key}-v{d.version}.bpmn"'})
+
+    @expose("/validate", methods=["POST"])
+    @protect()
+    @limiter.limit(expensive_limit)
+    def validate(self):
+        """Check a diagram without deploying it: 200 with warnings, or 422 with every located problem.
+        ---
+        post:
+          operationId: validateDefinition
+          responses:
+            200:
+              description: deployable (problems holds warnings only)
+              content:
+                application/json:
+                  schema: ValidationResultSchema
+        """
+        xml, filename = _upload()
+        problems = definitions.validate(xml, filename=filename)
+        errors = errors_only(problems)
+        if errors:
+            raise Invalid(f"{len(errors)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
+        body = {"valid": True, "problems": [p.to_dict() for p in problems]}
+        return self.response(200, **ValidationResultSchema().dump(body))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @limiter.limit(expensive_limit)
+    def deploy(self):
+        """Deploy a diagram as a new version (identical XML to the latest version changes nothing).
+        ---
+        post:
+          operationId: deployDefinition
+          responses:
+            200:
+              description: identical to the latest version; nothing deployed
+              content:
+                application/json:
+                  schema: DeploymentSchema
+            201:
+              description: deployed as a new version
+              content:
+                application/json:
+                  schema: DeploymentSchema
+        """
+        xml, filename = _upload()
+        result = definitions.deploy(xml, actor=actor(), source="api", filename=filename)
+        body = {"created": result.created, "definition": definition_dict(result.definition, detail=True)}
+        return self.response(201 if result.created else 200, **DeploymentSchema().dump(body))

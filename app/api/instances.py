@@ -1,0 +1,236 @@
+"""/api/v1/instances: start, list, get (state, variables, open tasks),
+suspend/resume/terminate, history.
+
+Starting is work any staff role does from its inbox, so it is checked against
+the ``Inbox`` permission (``InstanceStartApi``); everything else against
+``ProcessInstance``, like the instance screens."""
+from __future__ import annotations
+
+from flask_appbuilder.api import expose, protect
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.api.base import EngineApi, actor, load_body, load_query, page, slice_page
+from app.api.schemas import (
+    HistoryPageSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    PageQuerySchema,
+    StartInstanceSchema,
+    SuspendSchema,
+    TerminateSchema,
+)
+from app.api.serialize import event_dict, instance_dict, usernames
+from app.engine import history, runtime
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance
+from app.views.work import PRIVILEGED
+
+ID_PARAM = """
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer, minimum: 1, maximum: 2147483647}"""
+INSTANCE_200 = """
+          responses:
+            200:
+              description: the instance afterwards
+              content:
+                application/json:
+                  schema: InstanceSchema"""
+
+
+def privileged(who) -> bool:
+    """Who sees process data, as on the instance screen; others see the instance without it."""
+    return bool(who.roles & PRIVILEGED)
+
+
+def detail(inst: ProcessInstance, who) -> dict:
+    open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                            HumanTask.state == "open").order_by(HumanTask.id)).all()
+    variables = runtime.variables_of(inst) if privileged(who) else None
+    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=open_tasks))
+
+
+def _links() -> str:
+    """OpenAPI links from a new instance to what can be done with it and with its first task."""
+    out = ""
+    for name in ("getInstance", "getInstanceHistory", "suspendInstance", "terminateInstance"):
+        out += f"\n                {name}:\n                  operationId: {name}\n" \
+               "                  parameters: {pk: '$response.body#/id'}"
+    for name in ("getTask", "getTaskForm", "claimTask", "completeTask", "assignTask"):
+        out += f"\n                {name}:\n                  operationId: {name}\n" \
+               "                  parameters: {pk: '$response.body#/open_tasks/0/id'}"
+    return out
+
+
+def _doc(view):
+    """Fill the shared OpenAPI snippets into a view's docstring (FAB reads the YAML from it)."""
+    view.__doc__ = (view.__doc__.replace("{id}", ID_PARAM).replace("{instance_200}", INSTANCE_200)
+                    .replace("{start_links}", _links()))
+    return view
+
+
+class InstanceStartApi(EngineApi):
+    route_base = "/api/v1/instances"
+    class_permission_name = "Inbox"
+    method_permission_name = {"start": "write"}
+    openapi_spec_tag = "Process instances"
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @_doc
+    def start(self):
+        """Start a process (the latest version unless `version`) with variables and a business key.
+        ---
+        post:
+          operationId: startInstance
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: StartInstanceSchema
+          responses:
+            201:
+              description: the new instance, run to its first wait state
+              content:
+                application/json:
+                  schema: InstanceSchema
+              links:{start_links}
+        """
+        body = load_body(StartInstanceSchema())
+        who = actor()
+        inst = runtime.start_process(body["process_key"], actor=who, business_key=body.get("business_key"),
+                                     variables=body.get("variables"), version=body.get("version"),
+                                     customer=body.get("customer"))
+        return self.response(201, **detail(inst, who))
+
+
+class InstancesApi(EngineApi):
+    resource_name = "instances"
+    class_permission_name = "ProcessInstance"
+    method_permission_name = {"get_list": "read", "get": "read", "history": "read",
+                              "suspend": "write", "resume": "write", "terminate": "write"}
+    openapi_spec_tag = "Process instances"
+    error_codes = {"suspend": ["409"], "resume": ["409"], "terminate": ["409"]}
+
+    @expose("/", methods=["GET"])
+    @protect()
+    def get_list(self):
+        """Process instances, newest first, filtered by status, process or business key.
+        ---
+        get:
+          operationId: listInstances
+          parameters:
+          - in: query
+            schema: InstanceQuerySchema
+          responses:
+            200:
+              description: a page of instances
+              content:
+                application/json:
+                  schema: InstancePageSchema
+        """
+        args = load_query(InstanceQuerySchema())
+        query = select(ProcessInstance)
+        for column in ("status", "process_key", "business_key"):
+            if args.get(column):
+                query = query.where(getattr(ProcessInstance, column) == args[column])
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = db.session.scalars(query.options(selectinload(ProcessInstance.definition))
+                                  .order_by(ProcessInstance.id.desc()).limit(args["page_size"])
+                                  .offset((args["page"] - 1) * args["page_size"])).all()
+        return self.response(200, **InstancePageSchema().dump(page(map(instance_dict, rows), total, args)))
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @_doc
+    def get(self, pk: int):
+        """One instance: status, incident, variables and open tasks.
+        ---
+        get:
+          operationId: getInstance
+          parameters:{id}
+          {instance_200}
+        """
+        return self.response(200, **detail(runtime.get_instance(pk), actor()))
+
+    @expose("/<int:pk>/history", methods=["GET"])
+    @protect()
+    @_doc
+    def history(self, pk: int):
+        """What happened to the instance, oldest first.
+        ---
+        get:
+          operationId: getInstanceHistory
+          parameters:{id}
+          - in: query
+            schema: PageQuerySchema
+          responses:
+            200:
+              description: a page of history events
+              content:
+                application/json:
+                  schema: HistoryPageSchema
+        """
+        args = load_query(PageQuerySchema())
+        inst = runtime.get_instance(pk)
+        events, total = slice_page(history.for_instance(inst.id), args)
+        names, full = usernames(e.user_id for e in events), privileged(actor())
+        items = (event_dict(e, names, full_data=full) for e in events)
+        return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
+
+    @expose("/<int:pk>/suspend", methods=["POST"])
+    @protect()
+    @_doc
+    def suspend(self, pk: int):
+        """Suspend a running instance (supervisors): its tasks cannot be worked on until resumed.
+        ---
+        post:
+          operationId: suspendInstance
+          parameters:{id}
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema: SuspendSchema
+          {instance_200}
+        """
+        body, who = load_body(SuspendSchema(), optional=True), actor()
+        inst = runtime.suspend(pk, actor=who, reason=body.get("reason"))
+        return self.response(200, **detail(inst, who))
+
+    @expose("/<int:pk>/resume", methods=["POST"])
+    @protect()
+    @_doc
+    def resume(self, pk: int):
+        """Resume a suspended instance (supervisors).
+        ---
+        post:
+          operationId: resumeInstance
+          parameters:{id}
+          {instance_200}
+        """
+        who = actor()
+        return self.response(200, **detail(runtime.resume(pk, actor=who), who))
+
+    @expose("/<int:pk>/terminate", methods=["POST"])
+    @protect()
+    @_doc
+    def terminate(self, pk: int):
+        """Terminate an instance for a reason (supervisors); its open tasks are cancelled.
+        ---
+        post:
+          operationId: terminateInstance
+          parameters:{id}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: TerminateSchema
+          {instance_200}
+        """
+        body, who = load_body(TerminateSchema()), actor()
+        inst = runtime.terminate(pk, actor=who, reason=body["reason"])
+        return self.response(200, **detail(inst, who))

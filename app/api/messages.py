@@ -1,0 +1,67 @@
+"""/api/v1/messages: deliver a message to the instances waiting for it (by
+business key), or start the processes whose start event listens for it."""
+from __future__ import annotations
+
+from flask_appbuilder.api import expose, protect
+
+from app.api.base import EngineApi, actor, load_body
+from app.api.schemas import DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema
+from app.api.serialize import instance_dict
+from app.engine import runtime
+
+
+class MessagesApi(EngineApi):
+    resource_name = "messages"
+    class_permission_name = "Inbox"
+    method_permission_name = {"deliver": "write", "start": "write"}
+    openapi_spec_tag = "Messages"
+    error_codes = {"deliver": ["409"]}
+
+    @expose("/deliver", methods=["POST"])
+    @protect()
+    def deliver(self):
+        """Deliver a named message to the running instances with this business key that wait for it
+        (409 if none waits).
+        ---
+        post:
+          operationId: deliverMessage
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: DeliverMessageSchema
+          responses:
+            200:
+              description: the instances that received the message
+              content:
+                application/json:
+                  schema: DeliveredSchema
+        """
+        body = load_body(DeliverMessageSchema())
+        ids = runtime.deliver_message(body["name"], business_key=body["business_key"], actor=actor(),
+                                      payload=body.get("payload"), process_key=body.get("process_key"))
+        return self.response(200, **DeliveredSchema().dump({"instance_ids": ids}))
+
+    @expose("/start", methods=["POST"])
+    @protect()
+    def start(self):
+        """Start every process whose message start event is called `name` (404 if there is none).
+        ---
+        post:
+          operationId: startByMessage
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: StartByMessageSchema
+          responses:
+            201:
+              description: the started instances
+              content:
+                application/json:
+                  schema: InstanceListSchema
+        """
+        body = load_body(StartByMessageSchema())
+        started = runtime.start_by_message(body["name"], actor=actor(), business_key=body.get("business_key"),
+                                           variables=body.get("variables"))
+        return self.response(201, **InstanceListSchema().dump({"instances": [instance_dict(i) for i in started]}))

@@ -1,0 +1,234 @@
+"""Marshmallow schemas of the REST API: requests are loaded with them (422 names
+the field), responses are dumped with them, and FAB's OpenAPI document is
+generated from them, so the three cannot drift apart."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
+
+ID_MAX = 2**31 - 1  # every id column is a 32-bit integer
+KEY = validate.Length(min=1, max=100)
+NAME = validate.Length(min=1, max=200)
+STATUSES = ("running", "suspended", "incident", "completed", "terminated")
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE  # unknown fields are an error (422), not silently dropped
+
+
+class Query(Schema):
+    class Meta:
+        unknown = EXCLUDE  # query strings may carry cache busters etc.
+
+
+# ---------------------------------------------------------------- errors
+class ProblemSchema(Schema):
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    element_type = fields.String(allow_none=True)
+    message = fields.String(required=True)
+    hint = fields.String()
+    line = fields.Integer(allow_none=True)
+    severity = fields.String(validate=validate.OneOf(["error", "warning"]))
+
+
+class ErrorSchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # errors may carry details (key, task_id, completed_by...)
+
+    code = fields.String(required=True, metadata={"description": "machine-readable error code"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields",
+                          metadata={"description": "invalid input: field name -> message"})
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "located BPMN problems"})
+
+
+# ---------------------------------------------------------------- queries
+class PageQuerySchema(Query):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class InstanceQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    process_key = fields.String(validate=KEY)
+    business_key = fields.String(validate=KEY)
+
+
+class TaskQuerySchema(PageQuerySchema):
+    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "group", "completed", "department"]))
+    sort = fields.String(load_default="due", validate=validate.OneOf(
+        ["due", "created", "priority", "name", "process", "business_key", "customer"]))
+    desc = fields.Boolean(load_default=False)
+    process_key = fields.String(validate=KEY)
+    sla = fields.String(validate=validate.OneOf(["overdue", "at_risk", "on_time"]))
+    search = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class VersionQuerySchema(Query):
+    version = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+
+
+# ---------------------------------------------------------------- request bodies
+Variables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)), values=fields.Raw(allow_none=True),
+                        metadata={"description": "process variables: identifier -> JSON value (at most 256 KB)"})
+
+
+class StartInstanceSchema(Strict):
+    process_key = fields.String(required=True, validate=KEY, metadata={"example": "complaint_handling"})
+    business_key = fields.String(allow_none=True, validate=KEY, metadata={"example": "C-2026-0001"})
+    version = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
+    customer = fields.String(allow_none=True, validate=NAME)
+    variables = Variables
+
+
+class SuspendSchema(Strict):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class TerminateSchema(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class AssignSchema(Strict):
+    user_id = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX),
+                             metadata={"description": "the new assignee; null puts the task back in the group queue"})
+
+
+class CompleteSchema(Strict):
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
+                       metadata={"description": "form values keyed by field id (see the task's form schema)"})
+
+
+class DeliverMessageSchema(Strict):
+    name = fields.String(required=True, validate=NAME)
+    business_key = fields.String(required=True, validate=KEY)
+    process_key = fields.String(allow_none=True, validate=KEY)
+    payload = Variables
+
+
+class StartByMessageSchema(Strict):
+    name = fields.String(required=True, validate=NAME)
+    business_key = fields.String(allow_none=True, validate=KEY)
+    variables = Variables
+
+
+# ---------------------------------------------------------------- responses
+class DefinitionSchema(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    checksum = fields.String(required=True)
+    has_di = fields.Boolean(required=True)
+    start_messages = fields.List(fields.String(), required=True)
+    timer_start = fields.String(allow_none=True)
+    starter_groups = fields.List(fields.String(), required=True)
+    source = fields.String(required=True)
+    deployed_at = fields.DateTime(required=True)
+    deployed_by = fields.String(allow_none=True)
+    running = fields.Integer(metadata={"description": "active instances of the process (list only)"})
+    start_form = fields.Dict(metadata={"description": "JSON schema of the start form"})
+
+
+class PageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+
+
+class DefinitionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(DefinitionSchema), required=True)
+
+
+class ValidationResultSchema(Schema):
+    valid = fields.Boolean(required=True, metadata={"description": "true when no problem is an error"})
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class DeploymentSchema(Schema):
+    created = fields.Boolean(required=True, metadata={"description": "false: identical to the latest version"})
+    definition = fields.Nested(DefinitionSchema, required=True)
+
+
+class TaskSchema(Schema):
+    id = fields.Integer(required=True)
+    instance_id = fields.Integer(required=True)
+    element_id = fields.String(required=True)
+    name = fields.String(required=True)
+    documentation = fields.String(allow_none=True)
+    state = fields.String(required=True)
+    assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String())
+    priority = fields.Integer(required=True)
+    due_at = fields.DateTime(allow_none=True)
+    sla = fields.String(validate=validate.OneOf(["on_time", "at_risk", "overdue", "none"]))
+    created_at = fields.DateTime(required=True)
+    claimed_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    process_key = fields.String(required=True)
+    process_name = fields.String(required=True)
+    business_key = fields.String(allow_none=True)
+    customer = fields.String(allow_none=True)
+    confirm_only = fields.Boolean()
+    submitted = fields.Dict(allow_none=True)
+    draft = fields.Dict(allow_none=True)
+    form_schema = fields.Dict(metadata={"description": "JSON schema of the task form (detail only)"})
+
+
+class TaskPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class FormSchemaSchema(Schema):
+    task_id = fields.Integer(required=True)
+    schema = fields.Dict(required=True, metadata={"description": "JSON schema of the form"})
+
+
+class InstanceSchema(Schema):
+    id = fields.Integer(required=True)
+    process_key = fields.String(required=True)
+    process_name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    business_key = fields.String(allow_none=True)
+    customer = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    started_at = fields.DateTime(required=True)
+    started_by = fields.String(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+    incident_element = fields.String(allow_none=True)
+    incident_message = fields.String(allow_none=True)
+    variables = fields.Dict(metadata={"description": "current process data (detail only; shown to admins, "
+                                                     "process owners and supervisors, as on the instance screen)"})
+    open_tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "open user tasks (detail only)"})
+
+
+class InstancePageSchema(PageSchema):
+    items = fields.List(fields.Nested(InstanceSchema), required=True)
+
+
+class InstanceListSchema(Schema):
+    instances = fields.List(fields.Nested(InstanceSchema), required=True)
+
+
+class HistoryEventSchema(Schema):
+    id = fields.Integer(required=True)
+    event = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    user = fields.String(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    data = fields.Raw(allow_none=True, metadata={
+        "description": "event details; others than admins, process owners and supervisors see only reason, "
+                       "error and assignee, as on the instance screen"})
+
+
+class HistoryPageSchema(PageSchema):
+    items = fields.List(fields.Nested(HistoryEventSchema), required=True)
+
+
+class DeliveredSchema(Schema):
+    instance_ids = fields.List(fields.Integer(), required=True)

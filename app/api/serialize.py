@@ -1,0 +1,107 @@
+"""Engine rows -> plain dicts shaped like the response schemas of app.api.schemas."""
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from app.engine import tasks as task_service
+from app.engine.forms import FormField, form_schema
+
+
+def json_safe(value: Any) -> Any:
+    """Process data as strict JSON: dates as ISO text, NaN/Infinity and odd objects as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [json_safe(v) for v in value]
+    try:
+        return json.loads(json.dumps(value, default=str, allow_nan=False))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _name(user) -> str | None:
+    return user.username if user is not None else None
+
+
+def definition_dict(d, running: int | None = None, *, detail: bool = False) -> dict[str, Any]:
+    out = {
+        "id": d.id, "key": d.key, "name": d.name, "version": d.version, "checksum": d.checksum,
+        "has_di": bool(d.has_di), "start_messages": list(d.start_messages or []), "timer_start": d.timer_start,
+        "starter_groups": list(d.starter_groups or []), "source": d.source, "deployed_at": d.deployed_at,
+        "deployed_by": _name(d.deployed_by),
+    }
+    if running is not None:
+        out["running"] = running
+    if detail:
+        out["start_form"] = form_schema(FormField.from_dict(f) for f in (d.start_form or []))
+    return out
+
+
+def task_dict(task, *, detail: bool = False, viewer_id: int | None = None) -> dict[str, Any]:
+    out = {
+        "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
+        "documentation": task.documentation, "state": task.state, "assignee": _name(task.assignee),
+        "candidate_groups": sorted(c.group_name for c in task.candidates if c.group_name),
+        "priority": task.priority, "due_at": task.due_at, "sla": task_service.sla_state(task),
+        "created_at": task.created_at, "claimed_at": task.claimed_at, "completed_at": task.completed_at,
+        "completed_by": _name(task.completed_by), "process_key": task.process_key,
+        "process_name": task.process_name, "business_key": task.business_key, "customer": task.customer,
+        "confirm_only": bool(task.confirm_only),
+    }
+    if detail:
+        out["form_schema"] = form_schema(task_service.form_fields(task))
+        out["submitted"] = json_safe(task.submitted)
+        out["draft"] = json_safe(task.draft) if task.assignee_id == viewer_id else None
+    return out
+
+
+def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable | None = None) -> dict[str, Any]:
+    out = {
+        "id": inst.id, "process_key": inst.process_key, "process_name": inst.definition.name,
+        "version": inst.definition.version, "business_key": inst.business_key, "customer": inst.customer,
+        "status": inst.status, "started_at": inst.started_at, "started_by": _name(inst.started_by),
+        "ended_at": inst.ended_at, "end_reason": inst.end_reason, "incident_element": inst.incident_element,
+        "incident_message": inst.incident_message,
+    }
+    if variables is not None:
+        out["variables"] = json_safe(variables)
+    if open_tasks is not None:
+        out["open_tasks"] = [task_dict(t) for t in open_tasks]
+    return out
+
+
+SHOWN_EVENT_DATA = ("reason", "error", "assignee")  # what the instance screen shows to everyone
+
+
+def event_dict(event, usernames: dict[int, str], *, full_data: bool = True) -> dict[str, Any]:
+    data = event.data
+    if not full_data and isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k in SHOWN_EVENT_DATA} or None
+    elif not full_data:
+        data = None
+    return {
+        "id": event.id, "event": event.event, "at": event.at, "user": usernames.get(event.user_id),
+        "task_id": event.task_id, "element_id": event.element_id, "element_name": event.element_name,
+        "data": json_safe(data),
+    }
+
+
+def usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())

@@ -1,0 +1,174 @@
+"""/api/v1/tasks: my tasks, my groups' tasks, claim, unclaim, assign,
+complete with form data, the form's JSON schema.
+
+A task the caller may not see answers 404 whatever the operation, so ids
+cannot be probed; who may do what is decided by the task service."""
+from __future__ import annotations
+
+from flask_appbuilder.api import expose, protect
+
+from app.api.base import EngineApi, actor, load_body, load_query, page
+from app.api.schemas import AssignSchema, CompleteSchema, FormSchemaSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+from app.api.serialize import task_dict
+from app.engine import tasks
+from app.engine.forms import form_schema
+
+ID_PARAM = """
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer, minimum: 1, maximum: 2147483647}"""
+TASK_200 = """
+          responses:
+            200:
+              description: the task afterwards
+              content:
+                application/json:
+                  schema: TaskSchema"""
+
+
+def _doc(view):
+    view.__doc__ = view.__doc__.replace("{id}", ID_PARAM).replace("{task_200}", TASK_200)
+    return view
+
+
+class TasksApi(EngineApi):
+    resource_name = "tasks"
+    class_permission_name = "Inbox"
+    method_permission_name = {"get_list": "read", "get": "read", "form": "read", "claim": "write",
+                              "unclaim": "write", "assign": "write", "complete": "write"}
+    openapi_spec_tag = "Tasks"
+    error_codes = {name: ["409"] for name in ("claim", "unclaim", "assign", "complete")}
+
+    def _visible(self, pk: int):
+        who = actor()
+        return tasks.visible_task(pk, who), who
+
+    def _detail(self, task, who) -> dict:
+        return TaskSchema().dump(task_dict(task, detail=True, viewer_id=who.user_id))
+
+    @expose("/", methods=["GET"])
+    @protect()
+    def get_list(self):
+        """The inbox: `view=mine` (assigned to me), `group` (claimable by my groups), `completed` (by me),
+        `department` (all open tasks; supervisors).
+        ---
+        get:
+          operationId: listTasks
+          parameters:
+          - in: query
+            schema: TaskQuerySchema
+          responses:
+            200:
+              description: a page of tasks
+              content:
+                application/json:
+                  schema: TaskPageSchema
+        """
+        args = load_query(TaskQuerySchema())
+        result = tasks.query_tasks(actor(), view=args["view"], page=args["page"], page_size=args["page_size"],
+                                   sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
+                                   sla=args.get("sla"), search=args.get("search"))
+        return self.response(200, **TaskPageSchema().dump(page(map(task_dict, result.items), result.total, args)))
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @_doc
+    def get(self, pk: int):
+        """One task with its form schema, submitted data and (for its assignee) the draft.
+        ---
+        get:
+          operationId: getTask
+          parameters:{id}
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        return self.response(200, **self._detail(task, who))
+
+    @expose("/<int:pk>/form", methods=["GET"])
+    @protect()
+    @_doc
+    def form(self, pk: int):
+        """The JSON schema of the task's form (types, required fields, enum values, limits).
+        ---
+        get:
+          operationId: getTaskForm
+          parameters:{id}
+          responses:
+            200:
+              description: the form schema
+              content:
+                application/json:
+                  schema: FormSchemaSchema
+        """
+        task, _ = self._visible(pk)
+        body = {"task_id": task.id, "schema": form_schema(tasks.form_fields(task))}
+        return self.response(200, **FormSchemaSchema().dump(body))
+
+    @expose("/<int:pk>/claim", methods=["POST"])
+    @protect()
+    @_doc
+    def claim(self, pk: int):
+        """Claim a task of one of my groups (409 if someone else was faster).
+        ---
+        post:
+          operationId: claimTask
+          parameters:{id}
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        return self.response(200, **self._detail(tasks.claim(task.id, actor=who), who))
+
+    @expose("/<int:pk>/unclaim", methods=["POST"])
+    @protect()
+    @_doc
+    def unclaim(self, pk: int):
+        """Put my task back into the group queue (or any task, for supervisors).
+        ---
+        post:
+          operationId: unclaimTask
+          parameters:{id}
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        return self.response(200, **self._detail(tasks.unclaim(task.id, actor=who), who))
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @protect()
+    @_doc
+    def assign(self, pk: int):
+        """Assign or delegate a task to a user (supervisors); `user_id: null` returns it to the queue.
+        ---
+        post:
+          operationId: assignTask
+          parameters:{id}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: AssignSchema
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        body = load_body(AssignSchema())
+        return self.response(200, **self._detail(tasks.assign(task.id, body["user_id"], actor=who), who))
+
+    @expose("/<int:pk>/complete", methods=["POST"])
+    @protect()
+    @_doc
+    def complete(self, pk: int):
+        """Complete a task with its form data; 422 names every invalid field.
+        ---
+        post:
+          operationId: completeTask
+          parameters:{id}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: CompleteSchema
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        body = load_body(CompleteSchema())
+        return self.response(200, **self._detail(tasks.complete(task.id, body["data"], actor=who), who))
