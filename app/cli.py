@@ -31,11 +31,15 @@ def seed_demo_command(quiet: bool) -> None:
     from app.setup import init_security, seed_demo
 
     from app.demo_records import seed_records
+    from app.records.demo_processes import seed_live_processes
 
     init_security()
     users = seed_demo()
     _deploy_shipped()
     seed_records()
+    live = seed_live_processes()
+    if not quiet:
+        click.echo(f"  demo processes: {live}")
     if not quiet:
         password = current_app.config["DEMO_PASSWORD"]
         click.echo("Demo users (for the demo only; password for all: %s)" % password)

@@ -129,10 +129,6 @@ class SecurityManager(FabSecurityManager):
             if self.find_role(name) is None:
                 self.add_role(name)
 
-    def has_role(self, user, *names: str) -> bool:
-        roles = {r.name for r in self.get_user_roles(user)} if user else set()
-        return bool(roles & set(names))
-
     # --- audit of security events -----------------------------------------
     def auth_user_db(self, username, password):
         from app.audit import audit

@@ -33,6 +33,33 @@ ERROR_TEXT = {
 }
 
 
+ID_PARAM = """
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer, minimum: 1, maximum: 2147483647}"""
+
+
+def ok_200(description: str, schema: str) -> str:
+    """The YAML of a 200 JSON response, for ``with_snippets``."""
+    return f"""
+          responses:
+            200:
+              description: {description}
+              content:
+                application/json:
+                  schema: {schema}"""
+
+
+def with_snippets(**snippets: str):
+    """Fill shared OpenAPI YAML snippets (``{name}``) into a view's docstring; FAB reads the spec from it."""
+    def fill(view):
+        for name, text in snippets.items():
+            view.__doc__ = view.__doc__.replace("{" + name + "}", text)
+        return view
+    return fill
+
+
 def error_responses(*codes: str) -> dict[str, Any]:
     return {code: {"description": ERROR_TEXT[code], "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for code in codes}

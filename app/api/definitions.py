@@ -5,7 +5,7 @@ from flask import Response, request
 from flask_appbuilder.api import expose, protect
 from werkzeug.exceptions import UnsupportedMediaType
 
-from app.api.base import EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page
+from app.api.base import EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets
 from app.api.schemas import (
     DefinitionPageSchema,
     DefinitionSchema,
@@ -26,6 +26,11 @@ XML_BODY = {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary"}}}},
 }}
+_doc = with_snippets(key="""
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}""")
 
 
 def _upload() -> tuple[bytes, str]:
@@ -39,6 +44,12 @@ def _upload() -> tuple[bytes, str]:
         return request.get_data(), "diagram.bpmn"
     raise UnsupportedMediaType("Send the BPMN XML as application/xml, or upload it as multipart/form-data "
                                "in the field 'file'.")
+
+
+def _requested_version(key: str):
+    """The version named by ?version=, or the latest."""
+    version = load_query(VersionQuerySchema()).get("version")
+    return definitions.get_definition(check_key(key), version)
 
 
 class DefinitionsApi(EngineApi):
@@ -75,16 +86,13 @@ class DefinitionsApi(EngineApi):
 
     @expose("/<process_key:key>", methods=["GET"])
     @protect()
+    @_doc
     def get(self, key: str):
         """One process definition (the latest version, or ?version=), with its start form.
         ---
         get:
           operationId: getDefinition
-          parameters:
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}
+          parameters:{key}
           - in: query
             schema: VersionQuerySchema
           responses:
@@ -94,22 +102,18 @@ class DefinitionsApi(EngineApi):
                 application/json:
                   schema: DefinitionSchema
         """
-        args = load_query(VersionQuerySchema())
-        definition = definitions.get_definition(check_key(key), args.get("version"))
+        definition = _requested_version(key)
         return self.response(200, **DefinitionSchema().dump(definition_dict(definition, detail=True)))
 
     @expose("/<process_key:key>/versions", methods=["GET"])
     @protect()
+    @_doc
     def versions(self, key: str):
         """Every deployed version of a process, newest first.
         ---
         get:
           operationId: listDefinitionVersions
-          parameters:
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}
+          parameters:{key}
           - in: query
             schema: PageQuerySchema
           responses:
@@ -128,16 +132,13 @@ class DefinitionsApi(EngineApi):
 
     @expose("/<process_key:key>/xml", methods=["GET"])
     @protect()
+    @_doc
     def download(self, key: str):
         """Download the BPMN XML of a version (the latest unless ?version=).
         ---
         get:
           operationId: downloadDefinitionXml
-          parameters:
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}
+          parameters:{key}
           - in: query
             schema: VersionQuerySchema
           responses:
@@ -147,8 +148,7 @@ class DefinitionsApi(EngineApi):
                 application/xml:
                   schema: {type: string}
         """
-        args = load_query(VersionQuerySchema())
-        d = definitions.get_definition(check_key(key), args.get("version"))
+        d = _requested_version(key)
         return Response(d.bpmn_xml, mimetype="application/xml", headers={
             "Content-Disposition": f'attachment; filename="{d.key}-v{d.version}.bpmn"'})
 

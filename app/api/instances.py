@@ -7,10 +7,8 @@ the ``Inbox`` permission (``InstanceStartApi``); everything else against
 from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from app.api.base import EngineApi, actor, load_body, load_query, page, slice_page
+from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, slice_page, with_snippets
 from app.api.schemas import (
     HistoryPageSchema,
     InstancePageSchema,
@@ -21,36 +19,14 @@ from app.api.schemas import (
     SuspendSchema,
     TerminateSchema,
 )
-from app.api.serialize import event_dict, instance_dict, usernames
-from app.engine import history, runtime
-from app.extensions import db
-from app.models import HumanTask, ProcessInstance
-from app.views.work import PRIVILEGED
-
-ID_PARAM = """
-          - in: path
-            name: pk
-            required: true
-            schema: {type: integer, minimum: 1, maximum: 2147483647}"""
-INSTANCE_200 = """
-          responses:
-            200:
-              description: the instance afterwards
-              content:
-                application/json:
-                  schema: InstanceSchema"""
-
-
-def privileged(who) -> bool:
-    """Who sees process data, as on the instance screen; others see the instance without it."""
-    return bool(who.roles & PRIVILEGED)
+from app.api.serialize import event_dict, instance_dict
+from app.engine import history, queries, runtime
+from app.models import ProcessInstance
 
 
 def detail(inst: ProcessInstance, who) -> dict:
-    open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
-                                                            HumanTask.state == "open").order_by(HumanTask.id)).all()
-    variables = runtime.variables_of(inst) if privileged(who) else None
-    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=open_tasks))
+    variables = runtime.variables_of(inst) if who.sees_process_data else None
+    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id)))
 
 
 def _links() -> str:
@@ -65,11 +41,8 @@ def _links() -> str:
     return out
 
 
-def _doc(view):
-    """Fill the shared OpenAPI snippets into a view's docstring (FAB reads the YAML from it)."""
-    view.__doc__ = (view.__doc__.replace("{id}", ID_PARAM).replace("{instance_200}", INSTANCE_200)
-                    .replace("{start_links}", _links()))
-    return view
+_doc = with_snippets(id=ID_PARAM, instance_200=ok_200("the instance afterwards", "InstanceSchema"),
+                     start_links=_links())
 
 
 class InstanceStartApi(EngineApi):
@@ -133,15 +106,11 @@ class InstancesApi(EngineApi):
                   schema: InstancePageSchema
         """
         args = load_query(InstanceQuerySchema())
-        query = select(ProcessInstance)
-        for column in ("status", "process_key", "business_key"):
-            if args.get(column):
-                query = query.where(getattr(ProcessInstance, column) == args[column])
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = db.session.scalars(query.options(selectinload(ProcessInstance.definition))
-                                  .order_by(ProcessInstance.id.desc()).limit(args["page_size"])
-                                  .offset((args["page"] - 1) * args["page_size"])).all()
-        return self.response(200, **InstancePageSchema().dump(page(map(instance_dict, rows), total, args)))
+        result = queries.query_instances(page=args["page"], page_size=args["page_size"], status=args.get("status"),
+                                         process_key=args.get("process_key"), business_key=args.get("business_key"),
+                                         exact_key=True)
+        items = map(instance_dict, result.items)
+        return self.response(200, **InstancePageSchema().dump(page(items, result.total, args)))
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -177,7 +146,7 @@ class InstancesApi(EngineApi):
         args = load_query(PageQuerySchema())
         inst = runtime.get_instance(pk)
         events, total = slice_page(history.for_instance(inst.id), args)
-        names, full = usernames(e.user_id for e in events), privileged(actor())
+        names, full = queries.usernames(e.user_id for e in events), actor().sees_process_data
         items = (event_dict(e, names, full_data=full) for e in events)
         return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
 

@@ -93,15 +93,3 @@ def event_dict(event, usernames: dict[int, str], *, full_data: bool = True) -> d
         "task_id": event.task_id, "element_id": event.element_id, "element_name": event.element_name,
         "data": json_safe(data),
     }
-
-
-def usernames(ids: Iterable[int | None]) -> dict[int, str]:
-    from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import select
-
-    from app.extensions import db
-
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())

@@ -7,29 +7,13 @@ from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
 
-from app.api.base import EngineApi, actor, load_body, load_query, page
+from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, with_snippets
 from app.api.schemas import AssignSchema, CompleteSchema, FormSchemaSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 from app.api.serialize import task_dict
 from app.engine import tasks
 from app.engine.forms import form_schema
 
-ID_PARAM = """
-          - in: path
-            name: pk
-            required: true
-            schema: {type: integer, minimum: 1, maximum: 2147483647}"""
-TASK_200 = """
-          responses:
-            200:
-              description: the task afterwards
-              content:
-                application/json:
-                  schema: TaskSchema"""
-
-
-def _doc(view):
-    view.__doc__ = view.__doc__.replace("{id}", ID_PARAM).replace("{task_200}", TASK_200)
-    return view
+_doc = with_snippets(id=ID_PARAM, task_200=ok_200("the task afterwards", "TaskSchema"))
 
 
 class TasksApi(EngineApi):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 STAFF_ROLES = frozenset({"Admin", "ProcessOwner", "Supervisor", "CustomerService",
                          "TechSupport", "FieldService", "Sales"})
+PROCESS_DATA_ROLES = frozenset({"Admin", "Supervisor", "ProcessOwner"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Actor:
     @property
     def is_supervisor(self) -> bool:
         return bool(self.roles & {"Admin", "Supervisor"})
+
+    @property
+    def sees_process_data(self) -> bool:
+        """Process variables and full history data are shown to these roles only (screens and API)."""
+        return bool(self.roles & PROCESS_DATA_ROLES)
 
     @property
     def is_staff(self) -> bool:

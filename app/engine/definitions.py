@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
 
 MAX_BYTES = 5 * 1024 * 1024
+ACTIVE = ("running", "incident", "suspended")  # instance statuses that still count as running
 
 
 @dataclass
@@ -155,7 +156,7 @@ def list_definitions() -> list[dict]:
         latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v))
         .order_by(ProcessDefinition.key)).all()
     running = dict(db.session.execute(
-        select(ProcessInstance.process_key, func.count()).where(ProcessInstance.status.in_(("running", "incident", "suspended")))
+        select(ProcessInstance.process_key, func.count()).where(ProcessInstance.status.in_(ACTIVE))
         .group_by(ProcessInstance.process_key)).all())
     return [{"definition": d, "running": running.get(d.key, 0)} for d in rows]
 
@@ -163,6 +164,14 @@ def list_definitions() -> list[dict]:
 def list_versions(key: str) -> list[ProcessDefinition]:
     return db.session.scalars(select(ProcessDefinition).filter_by(key=key)
                               .order_by(ProcessDefinition.version.desc())).all()
+
+
+def running_by_version(key: str) -> dict[int, int]:
+    """{definition id: count of running instances} for the versions of a process."""
+    return dict(db.session.execute(
+        select(ProcessInstance.definition_id, func.count())
+        .where(ProcessInstance.process_key == key, ProcessInstance.status.in_(ACTIVE))
+        .group_by(ProcessInstance.definition_id)).all())
 
 
 def specs_of(definition: ProcessDefinition):

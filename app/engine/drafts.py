@@ -16,7 +16,7 @@ from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError
 from app.engine.bpmn.parser import select_main_process
 from app.engine.bpmn.xml import load_xml, local_name
-from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from app.engine.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.models import ProcessDefinition
 from app.models.engine import ProcessDraft
@@ -70,13 +70,6 @@ def process_of(xml: bytes | str) -> tuple[str, str]:
 
 def get_draft(key: str) -> ProcessDraft | None:
     return db.session.scalars(select(ProcessDraft).filter_by(key=key)).first()
-
-
-def require_draft(key: str) -> ProcessDraft:
-    draft = get_draft(key)
-    if draft is None:
-        raise NotFound(f"Process '{key}' has no draft.", key=key)
-    return draft
 
 
 def _conflict(key: str) -> DraftConflict:

@@ -35,7 +35,7 @@ from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
 
-ACTIVE = ("running", "incident", "suspended")
+ACTIVE = definitions.ACTIVE
 _ACTIVE_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 _KEPT_STATES = _ACTIVE_STATES | TaskState.COMPLETED | TaskState.CANCELLED
 

@@ -34,6 +34,16 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
 
 
+def usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    """{user id: username} for the given ids, in one query (the API names users by login)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
+
+
 def assignable_users() -> list[tuple[int, str]]:
     """Active users as (id, "First Last (username)"), for reassign pickers."""
     from flask_appbuilder.security.sqla.models import User
@@ -44,15 +54,18 @@ def assignable_users() -> list[tuple[int, str]]:
 
 
 def query_instances(*, page: int = 1, page_size: int = 25, process_key: str | None = None,
-                    status: str | None = None, business_key: str | None = None,
+                    status: str | None = None, business_key: str | None = None, exact_key: bool = False,
                     started_from: datetime | None = None, started_to: datetime | None = None) -> Page:
-    """Instances, newest first, filtered and paginated in SQL."""
+    """Instances, newest first, filtered and paginated in SQL; the business key matches as a
+    substring (screens) or, with ``exact_key``, exactly (API)."""
     q = select(ProcessInstance)
     if process_key:
         q = q.where(ProcessInstance.process_key == process_key)
     if status in INSTANCE_STATUSES:
         q = q.where(ProcessInstance.status == status)
-    if business_key:
+    if business_key and exact_key:
+        q = q.where(ProcessInstance.business_key == business_key)
+    elif business_key:
         q = q.where(ProcessInstance.business_key.ilike(f"%{business_key.strip()[:100]}%"))
     if started_from:
         q = q.where(ProcessInstance.started_at >= started_from)
@@ -70,6 +83,12 @@ def instance_tasks(instance_id: int) -> list[HumanTask]:
     rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                               .order_by(HumanTask.created_at, HumanTask.id)).all()
     return sorted(rows, key=lambda t: t.state != "open")
+
+
+def open_tasks(instance_id: int) -> list[HumanTask]:
+    """The open tasks of an instance, oldest first."""
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                           HumanTask.state == "open").order_by(HumanTask.id)))
 
 
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:
@@ -95,3 +114,47 @@ def element_names(events: list[HistoryEvent], tasks: list[HumanTask]) -> dict[st
     names = {e.element_id: e.element_name for e in events if e.element_id and e.element_name}
     names.update({t.element_id: t.name for t in tasks})
     return names
+
+
+def sla_counts(actor: Actor) -> dict[str, int]:
+    """Open tasks that are overdue or at risk (due within 4 h), in one query: the user's own
+    (``overdue_mine``, ``at_risk_mine``), the claimable group tasks (``..._group``) and their sums."""
+    from datetime import timezone
+
+    from sqlalchemy import case, or_
+
+    from app.engine.tasks import AT_RISK_WINDOW, _candidate_clause
+
+    now = datetime.now(timezone.utc)
+    mine = HumanTask.assignee_id == actor.user_id
+    group = HumanTask.assignee_id.is_(None)
+    overdue = HumanTask.due_at < now
+    at_risk = HumanTask.due_at.between(now, now + AT_RISK_WINDOW)
+
+    def count(*conds):
+        return func.sum(case((conds[0] & conds[1], 1), else_=0))
+
+    row = db.session.execute(
+        select(count(mine, overdue), count(mine, at_risk), count(group, overdue), count(group, at_risk))
+        .select_from(HumanTask)
+        .where(HumanTask.state == "open", HumanTask.due_at.is_not(None),
+               or_(mine, group & _candidate_clause(actor)))).one()
+    out = dict(zip(("overdue_mine", "at_risk_mine", "overdue_group", "at_risk_group"), (int(v or 0) for v in row)))
+    out["overdue"] = out["overdue_mine"] + out["overdue_group"]
+    out["at_risk"] = out["at_risk_mine"] + out["at_risk_group"]
+    return out
+
+
+def open_tasks_per_process() -> list[tuple[str, str, int, int]]:
+    """(process key, process name, open tasks, overdue) for the supervisors' overview, most open first."""
+    from datetime import timezone
+
+    from sqlalchemy import case
+
+    now = datetime.now(timezone.utc)
+    rows = db.session.execute(
+        select(HumanTask.process_key, func.max(HumanTask.process_name), func.count(),
+               func.sum(case((HumanTask.due_at < now, 1), else_=0)))
+        .where(HumanTask.state == "open").group_by(HumanTask.process_key)
+        .order_by(func.count().desc(), HumanTask.process_key)).all()
+    return [(key, name, count, int(overdue or 0)) for key, name, count, overdue in rows]

@@ -23,7 +23,7 @@ from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
-ACTIVE = ("running", "incident", "suspended")
+ACTIVE = definitions.ACTIVE
 MAX_VARIABLES_BYTES = 256 * 1024
 RECORD_FIELDS = [FormField("business_key", maxlength=100), FormField("customer", maxlength=200)]
 

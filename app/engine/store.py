@@ -110,8 +110,3 @@ def load_state(blob: bytes, spec, subprocess_specs: dict, script_engine=None) ->
     if script_engine is not None:
         workflow.script_engine = script_engine
     return workflow
-
-
-def state_json(blob: bytes) -> dict:
-    """The decompressed state, for inspection by admins."""
-    return _unpack(blob)

@@ -12,7 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from app.engine import history
+from app.engine import history, hooks
 from app.engine.bpmn.parser import human_task_meta
 from app.engine.scripting import TZ, current_calendar, parse_datetime, script_engine
 from app.extensions import db
@@ -54,6 +54,7 @@ def advance(inst: ProcessInstance, wf, *, actor=None) -> None:
         inst.status = "completed"
         inst.ended_at = datetime.now(timezone.utc)
         history.record(inst.id, "instance_completed", actor=actor)
+        hooks.emit("instance_ended", inst)
 
 
 def _raise_incident(inst, wf, err, actor) -> None:
@@ -120,6 +121,7 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
             from app.engine import notifications
 
             notifications.task_created(row)
+            hooks.emit("task_created", inst, row)
     return created
 
 

@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.engine import history, runtime, sync
+from app.engine import history, hooks, runtime, sync
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
 from app.engine.forms import FormField, validate_form
@@ -255,6 +255,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
         spiff_task.run()
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,
                        element_name=task.name, data=cleaned or None)
+        hooks.emit("task_completed", inst, task)
         sync.advance(inst, wf, actor=actor)
         runtime.save_workflow(inst, wf)
         db.session.flush()

@@ -99,6 +99,14 @@ def version_dict(d) -> dict:
     }
 
 
+def versions_and_draft(key: str):
+    """The deployed versions (newest first) and the draft of a process; 404 if it has neither."""
+    versions, draft = definitions.list_versions(key), drafts.get_draft(key)
+    if not versions and draft is None:
+        abort(404)
+    return versions, draft
+
+
 def role_names() -> list[str]:
     return list(DEFAULT_ROLES)
 
@@ -138,20 +146,8 @@ class ProcessesView(BaseView):
     @expose("/<key>/versions")
     @has_access
     def versions(self, key: str):
-        versions = definitions.list_versions(key)
-        draft = drafts.get_draft(key)
-        if not versions and draft is None:
-            abort(404)
-        from sqlalchemy import func, select
-
-        from app.extensions import db
-        from app.models import ProcessInstance
-
-        running = dict(db.session.execute(
-            select(ProcessInstance.definition_id, func.count())
-            .where(ProcessInstance.process_key == key,
-                   ProcessInstance.status.in_(("running", "incident", "suspended")))
-            .group_by(ProcessInstance.definition_id)).all())
+        versions, draft = versions_and_draft(key)
+        running = definitions.running_by_version(key)
         return self.render_template(
             "editor/versions.html", key=key, versions=versions, draft=draft, running=running,
             name=(versions[0].name if versions else draft.name), can_write=self._can_write(),

@@ -19,7 +19,7 @@ from flask_babel import get_locale, gettext
 from app.engine import definitions, drafts, migration
 from app.engine.errors import EngineError, Invalid, NotFound
 from app.records.timefmt import fmt_local
-from app.views.definitions import current_actor, role_names, version_dict
+from app.views.definitions import current_actor, role_names, version_dict, versions_and_draft
 
 AUTOSAVE_MS = 30_000
 
@@ -125,10 +125,7 @@ class EditorView(BaseView):
     @expose("/<key>")
     @has_access
     def edit(self, key: str):
-        draft = drafts.get_draft(key)
-        versions = definitions.list_versions(key)
-        if draft is None and not versions:
-            abort(404)
+        versions, draft = versions_and_draft(key)
         config = {
             "key": key,
             "locale": str(get_locale() or "zh"),
@@ -196,15 +193,7 @@ class EditorView(BaseView):
             resp.status_code = err.http_status
             return resp
         d = deployment.definition
-        from sqlalchemy import func, select
-
-        from app.extensions import db
-        from app.models import ProcessInstance
-
-        running_other = db.session.scalar(
-            select(func.count()).select_from(ProcessInstance)
-            .where(ProcessInstance.process_key == key, ProcessInstance.definition_id != d.id,
-                   ProcessInstance.status.in_(migration.ACTIVE)))
+        running_other = sum(n for version_id, n in definitions.running_by_version(key).items() if version_id != d.id)
         return jsonify({"key": key, "version": d.version, "created": deployment.created, **saved,
                         "running_other": running_other,
                         "versions": [version_dict(v) for v in definitions.list_versions(key)]})

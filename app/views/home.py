@@ -11,4 +11,10 @@ class HomeView(IndexView):
     def index(self):
         if not current_user.is_authenticated:
             return redirect(url_for("AuthDBView.login"))
-        return self.render_template(self.index_template)
+        from app.engine import queries, tasks
+        from app.engine.actor import Actor
+
+        actor = Actor.from_user(current_user)
+        counts = {**tasks.count_open(actor), **queries.sla_counts(actor)} if actor.is_staff else {}
+        per_process = queries.open_tasks_per_process() if actor.is_supervisor else []
+        return self.render_template(self.index_template, counts=counts, per_process=per_process)

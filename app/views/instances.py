@@ -13,13 +13,13 @@ from flask_babel import gettext
 from app.engine import definitions, history, queries, runtime
 from app.views import inbox_params as params
 from app.views.errors import engine_errors
-from app.views.work import EVENT_LABELS, PRIVILEGED, WorkView
+from app.views.work import EVENT_LABELS, WorkView
+
+FILTERS = ("process", "status", "business_key", "started_from", "started_to")
+
 
 def _back(instance_id: int) -> str:
     return url_for("InstanceView.show", instance_id=instance_id)
-
-
-FILTERS = ("process", "status", "business_key", "started_from", "started_to")
 
 
 class InstanceView(WorkView):
@@ -58,7 +58,7 @@ class InstanceView(WorkView):
         people = {inst.started_by_id, *(e.user_id for e in events),
                   *(t.assignee_id for t in task_rows), *(t.completed_by_id for t in task_rows)}
         variables = None
-        if actor.roles & PRIVILEGED:
+        if actor.sees_process_data:
             variables = json.dumps(runtime.variables_of(inst), ensure_ascii=False, indent=2, default=str,
                                    sort_keys=True)
         viewer = os.path.exists(os.path.join(current_app.static_folder, "dist", "viewer.js"))

@@ -14,7 +14,7 @@ from app.views import task_form
 from app.views.errors import engine_errors, field_errors, message_of
 from app.views.work import WorkView
 
-# The record fields every start form has, checked like form fields (column sizes).
+
 class StartView(WorkView):
     route_base = "/start"
     default_view = "index"

@@ -14,7 +14,6 @@ from app.records.timefmt import fmt_local
 from app.views.errors import status_label
 
 SLA_LABELS = {"on_time": _("On time"), "at_risk": _("At risk"), "overdue": _("Overdue"), "none": _("No due date")}
-PRIVILEGED = {"Admin", "Supervisor", "ProcessOwner"}
 EVENT_LABELS = {
     "instance_started": _("Process started"), "instance_completed": _("Process completed"),
     "instance_suspended": _("Process suspended"), "instance_resumed": _("Process resumed"),

@@ -122,10 +122,6 @@ def bpmn_tag(name: str) -> str:
     return '{%s}%s' % (BPMN_NS, name)
 
 
-def camunda_tag(name: str) -> str:
-    return '{%s}%s' % (CAMUNDA_NS, name)
-
-
 def normalize_camunda_namespace(root: etree._Element) -> None:
     """Rewrite activiti-namespace tags/attributes to the camunda namespace in place."""
     old = '{%s}' % ACTIVITI_NS

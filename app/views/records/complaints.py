@@ -9,6 +9,7 @@ from flask_babel import gettext, lazy_gettext as _
 from app.extensions import db
 from app.models import Complaint, ComplaintRound
 from app.models.choices import COMPLAINT_STATUSES, SATISFACTION
+from app.records.process_link import start_from_view
 from app.views.records.base import RECORD_PERMISSIONS, RecordView
 from app.views.records.service import SurveyView
 
@@ -63,6 +64,9 @@ class ComplaintView(RecordView):
     }
     choice_columns = {"status": COMPLAINT_STATUSES, "satisfaction": SATISFACTION}
     related_views = [ComplaintRoundView, SurveyView]
+
+    def post_add(self, item) -> None:
+        start_from_view(item)  # complaint_handling; the process keeps the status current
 
     @action("reopen", _("Re-open"), confirmation=_("Re-open this complaint? The current round is archived."),
             icon="fa-undo", multiple=False)

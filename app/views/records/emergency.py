@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _
 
 from app.models import ContingencyPlan, EmergencyIncident, IncidentNotification
 from app.models.choices import INCIDENT_STATUSES, INCIDENT_TYPES, NOTIFY_CHANNELS
+from app.records.process_link import start_from_view
 from app.views.records.base import RecordView, join_names
 
 
@@ -49,6 +50,9 @@ class IncidentView(RecordView):
     choice_columns = {"type": INCIDENT_TYPES, "status": INCIDENT_STATUSES}
     formatters_columns = {"customers": join_names}
     related_views = [IncidentNotificationView]
+
+    def post_add(self, item) -> None:
+        start_from_view(item)  # emergency_response; the process keeps the status current
 
 
 class ContingencyPlanView(RecordView):

@@ -15,6 +15,7 @@ from app.models.choices import (
     SATISFACTION, SLA_STATES, SURVEY_KINDS, LANGUAGES, label,
 )
 from app.records.sla import default_due_at
+from app.records.process_link import start_from_view
 from app.views.records.base import RECORD_PERMISSIONS, RecordView
 
 
@@ -118,3 +119,6 @@ class ServiceRequestView(RecordView):
         item.created_at = item.created_at or utcnow()
         if item.due_at is None:
             item.due_at = default_due_at(item.type, item.created_at)
+
+    def post_add(self, item) -> None:
+        start_from_view(item)  # after_sales_service; the process keeps status and due date current
