@@ -46,7 +46,54 @@ def bare_spiff(n: int) -> dict:
     return {"instances_per_s": n / seconds, "completions_per_s": 6 * n / seconds, "seconds": seconds, "n": n}
 
 
-def persistent(n: int) -> dict:
+def floor_db(n: int) -> dict:
+    """A floor with persistence: the engine's own state format (compressed, spec cached), and per
+    step one UPDATE of the state blob and a COMMIT: no task rows, history, mails or checks."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+    from sqlalchemy import text
+
+    from app.engine import definitions, store
+    from app.engine.actor import Actor
+    from app.engine.scripting import script_engine
+    from app.extensions import db
+
+    definition = definitions.deploy(DIAGRAM.read_bytes(), actor=Actor.system()).definition
+    spec, subs = definitions.specs_of(definition)
+    engine = script_engine()
+    insert = text("INSERT INTO process_instance (definition_id, process_key, status, state, rev, started_at) "
+                  "VALUES (:d, 'floor', 'completed', :s, 1, CURRENT_TIMESTAMP) RETURNING id")
+    update = text("UPDATE process_instance SET state = :s WHERE id = :id")
+    t0 = time.perf_counter()
+    for _ in range(n):
+        wf = BpmnWorkflow(spec, subs, script_engine=engine)
+        wf.do_engine_steps()
+        row_id = db.session.scalar(insert, {"d": definition.id, "s": store.dump_state(wf)})
+        db.session.commit()
+        for element, data in STEPS:
+            blob = db.session.scalar(text("SELECT state FROM process_instance WHERE id = :id"), {"id": row_id})
+            wf = store.load_state(blob, spec, subs, engine)
+            task = next(t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == element)
+            task.data.update(data)
+            task.run()
+            wf.do_engine_steps()
+            db.session.execute(update, {"s": store.dump_state(wf), "id": row_id})
+            db.session.commit()
+        assert wf.completed
+    seconds = time.perf_counter() - t0
+    return {"instances_per_s": n / seconds, "completions_per_s": 6 * n / seconds, "seconds": seconds, "n": n}
+
+
+def isolated_diagram() -> bytes:
+    """The same process, its tasks offered to the admin user instead of a whole role: the engine
+    cost without mailing every member of a large group (see the fan-out figure of the inbox part)."""
+    xml = DIAGRAM.read_bytes().replace(b'id="engine_complaint"', b'id="engine_complaint_iso"')
+    for group in (b"CustomerService", b"TechSupport"):
+        xml = xml.replace(b'camunda:candidateGroups="' + group + b'"', b'camunda:candidateUsers="admin"')
+    return xml
+
+
+def persistent(n: int, xml: bytes | None = None, key: str = "engine_complaint") -> dict:
     """The same steps through the engine services, each step its own transaction."""
     from app.engine import definitions, runtime, tasks
     from app.engine.actor import Actor
@@ -55,11 +102,11 @@ def persistent(n: int) -> dict:
 
     sm = __import__("flask").current_app.appbuilder.sm
     actor = Actor(sm.find_user(username="admin").id, "admin", frozenset({"Admin", "CustomerService", "TechSupport"}))
-    definitions.deploy(DIAGRAM.read_bytes(), actor=Actor(actor.user_id, "admin", frozenset({"Admin"})))
+    definitions.deploy(xml or DIAGRAM.read_bytes(), actor=Actor(actor.user_id, "admin", frozenset({"Admin"})))
     ids = []
     t0 = time.perf_counter()
     for i in range(n):
-        inst = runtime.start_process("engine_complaint", actor=actor, business_key=f"B-{time.time_ns()}-{i}")
+        inst = runtime.start_process(key, actor=actor, business_key=f"B-{time.time_ns()}-{i}")
         ids.append(inst.id)
         for element, data in STEPS:
             task_id = db.session.scalar(select(HumanTask.id).where(
@@ -71,7 +118,7 @@ def persistent(n: int) -> dict:
     task_rows = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.instance_id.in_(ids)))
     hist_rows = db.session.scalar(select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id.in_(ids)))
     # a running instance: started, waiting at its first task
-    running = runtime.start_process("engine_complaint", actor=actor, business_key=f"R-{time.time_ns()}")
+    running = runtime.start_process(key, actor=actor, business_key=f"R-{time.time_ns()}")
     return {"instances_per_s": n / seconds, "completions_per_s": 6 * n / seconds, "seconds": seconds, "n": n,
             "completed_state_bytes": float(state), "running_state_bytes": len(running.state),
             "task_rows_per_instance": task_rows / n, "history_rows_per_instance": hist_rows / n,
@@ -90,3 +137,22 @@ def _db_bytes_per_instance(ids: list[int]) -> float | None:
                     + (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM human_task t WHERE instance_id = ANY(:ids))
                     + (SELECT coalesce(sum(pg_column_size(h.*)),0) FROM history_event h WHERE instance_id = ANY(:ids))""")
     return float(db.session.scalar(q, {"ids": ids})) / len(ids)
+
+
+def fanout(n: int = 3) -> dict:
+    """Start the complaint process as is: its first task goes to the whole CustomerService role,
+    and every member is mailed. Milliseconds per start and mails queued per start."""
+    from app.engine import runtime
+    from app.engine.actor import Actor
+    from app.extensions import db
+    from app.models import MailOutbox
+
+    actor = Actor(None, "system", frozenset({"Admin"}))
+    before = db.session.scalar(select(func.count()).select_from(MailOutbox))
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        runtime.start_process("engine_complaint", actor=actor, business_key=f"F-{time.time_ns()}-{i}")
+        times.append(time.perf_counter() - t0)
+    mails = db.session.scalar(select(func.count()).select_from(MailOutbox)) - before
+    return {"ms_per_start": 1000 * sum(times) / n, "mails_per_start": mails / n, "n": n}
