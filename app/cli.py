@@ -68,7 +68,8 @@ def deploy_workflows_command() -> None:
 
 @click.command("worker")
 @click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds to wait when no job is due.")
-@click.option("--batch", default=10, show_default=True, type=int, help="Jobs leased per pass.")
+@click.option("--batch", default=25, show_default=True, type=int,
+              help="Jobs leased per pass, run in one transaction.")
 @click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))

@@ -123,6 +123,15 @@ class SecurityManager(FabSecurityManager):
 
         return limiter
 
+    def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:
+        """Built-in roles are fixed at start-up, so each (role, permission, view) answer is kept:
+        a page's menu asks ~20 of them, each a scan of the role's regexes."""
+        key = (role.name, permission_name, view_name)
+        cache = self.__dict__.setdefault("_builtin_answers", {})
+        if key not in cache:
+            cache[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
+        return cache[key]
+
     def sync_roles(self) -> None:
         """Create the role rows the built-in roles need (users link to rows)."""
         for name in [*ROLE_NAMES, self.auth_role_public]:

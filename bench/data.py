@@ -168,7 +168,7 @@ INST_COLS = ["id", "definition_id", "process_key", "business_key", "status", "st
 TASK_COLS = ["id", "instance_id", "task_guid", "element_id", "name", "documentation", "form", "confirm_only",
              "state", "assignee_id", "priority", "due_at", "created_at", "claimed_at", "completed_at",
              "completed_by_id", "process_key", "process_name", "business_key", "customer", "submitted"]
-CAND_COLS = ["id", "task_id", "group_name", "user_id", "open"]
+CAND_COLS = ["id", "task_id", "group_name", "user_id", "claimable", "due_at"]
 HIST_COLS = ["id", "instance_id", "task_id", "event", "element_id", "element_name", "user_id", "at"]
 STEP_NAMES = [("register", "Register complaint"), ("rectify", "Rectify"), ("feedback", "Feedback to customer")]
 
@@ -191,7 +191,7 @@ def add_tasks(n: int, tpl: dict, users: list[dict], *, seed: int = 1) -> dict:
         task_rows.append((tid, inst_id, str(uuid.UUID(int=rng.getrandbits(128))), element, name, None, tpl["form"],
                           False, "completed", who, 50, created + timedelta(days=1), created, created, end, who,
                           "engine_complaint", tpl["process_name"], bk, cust, done_submitted))
-        cands.append((cid, tid, rng.choice(groups), None, False))
+        cands.append((cid, tid, rng.choice(groups), None, False, created + timedelta(days=1)))
         tid, cid = tid + 1, cid + 1
 
     for _ in range(max(n // 10, 1)):
@@ -210,10 +210,10 @@ def add_tasks(n: int, tpl: dict, users: list[dict], *, seed: int = 1) -> dict:
                           False, "open", assignee, rng.choice((50, 50, 50, 60, 80)), due, created,
                           created if claimed else None, None, None, "engine_complaint", tpl["process_name"],
                           bk, cust, None))
-        cands.append((cid, tid, rng.choice(groups), None, True))
+        cands.append((cid, tid, rng.choice(groups), None, not claimed, due))
         cid += 1
         if rng.random() < 0.05:
-            cands.append((cid, tid, None, rng.choice(ids), True))
+            cands.append((cid, tid, None, rng.choice(ids), not claimed, due))
             cid += 1
         hist.append((hid, iid, None, "instance_started", None, None, None, started))
         hist.append((hid + 1, iid, tid, "task_created", tpl["element_id"], tpl["name"], None, created))
@@ -228,23 +228,11 @@ def add_tasks(n: int, tpl: dict, users: list[dict], *, seed: int = 1) -> dict:
         iid += 1
     counts = {"instances": copy_rows("process_instance", INST_COLS, insts),
               "tasks": copy_rows("human_task", TASK_COLS, task_rows),
-              "candidates": copy_rows("task_candidate", *_existing(CAND_COLS, cands, "task_candidate")),
+              "candidates": copy_rows("task_candidate", CAND_COLS, cands),
               "history": copy_rows("history_event", HIST_COLS, hist)}
     fix_sequences("process_instance", "human_task", "task_candidate", "history_event")
     db.session.commit()
     return counts
-
-
-def _existing(columns: list[str], rows: list[tuple], table: str):
-    """Columns (and row values) the table has: the bench runs before and after schema changes
-    (``task_candidate.open`` is optional)."""
-    from sqlalchemy import inspect
-
-    have = {c["name"] for c in inspect(db.session.connection()).get_columns(table)}
-    keep = [i for i, c in enumerate(columns) if c in have]
-    if len(keep) == len(columns):
-        return columns, rows
-    return [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
 
 
 def task_count() -> int:

@@ -5,7 +5,8 @@ Each virtual user is a thread with its own account and keep-alive session
 deadline repeats one of: My tasks, Group tasks (a random page of the first 20),
 a task page, or the claim-and-complete flow (group page -> task page -> POST
 claim -> POST complete -> follow the redirect), waiting ``think`` seconds
-(uniform 0..2x) between steps. Every request is timed on its own.
+(uniform 0..2x) between steps, and once before the first (a staggered start).
+Every request is timed on its own.
 
 An error is a 5xx, a connection failure, or any status the step did not
 expect; a 409 on claim/complete (someone else was faster) is a conflict."""
@@ -126,6 +127,8 @@ class VirtualUser(threading.Thread):
         if not ok:
             return
         self.go.wait()
+        if self.think:  # staggered start: 50 users do not all click at the same instant
+            time.sleep(self.rng.uniform(0, 2 * self.think))
         kinds = [k for k, w in MIX for _ in range(w)]
         last_task = None
         while time.monotonic() < self.box[0]:

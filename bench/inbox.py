@@ -67,9 +67,11 @@ def queries(users: list[dict], reps: int) -> dict:
                                   a["normal"], reps),
         "badge_counts": _time_calls(tasks.count_open, mine_all, reps),
     }
-    out["sizes"] = {"mine_rows_heavy": sum(tasks.query_tasks(x, view="mine").total for x in a["heavy"]) // HEAVY_USERS,
-                    "mine_rows_normal": sum(tasks.query_tasks(x, view="mine").total for x in a["normal"]) // len(a["normal"]),
-                    "group_rows": sum(tasks.query_tasks(x, view="group").total for x in a["normal"]) // len(a["normal"]),
+    def rows(view, people):
+        return sum(tasks.query_tasks(x, view=view).total for x in people) // len(people)
+
+    out["sizes"] = {"mine_rows_heavy": rows("mine", a["heavy"]), "mine_rows_normal": rows("mine", a["normal"]),
+                    "group_rows": rows("group", a["normal"]),
                     "group_deep_page": max(p for (v, _), p in deep.items() if v == "group")}
     return out
 

@@ -116,6 +116,29 @@ def test_menu_and_badge(deployed, login_as, db_read):
     assert "我的任务" not in viewer_home and "流程实例" in viewer_home
 
 
+def test_small_group_badges_are_exact_large_ones_refresh_within_seconds(deployed, login_as, monkeypatch):
+    from app.views import work
+
+    def badge(c, path="/start/"):
+        return int(re.search(r'data-count="group">(\d+)<', c.get(path).get_data(as_text=True)).group(1))
+
+    agent = login_as("agent")
+    work._big_counts.clear()
+    before = badge(agent)
+    start_complaint(agent, "BADGE-1")
+    assert badge(agent) == before + 1  # small: exact at once
+    monkeypatch.setattr(work, "BIG_COUNT", 1)  # every count is "large" now
+    big = badge(agent)
+    start_complaint(agent, "BADGE-2")
+    assert badge(agent) == big  # cached for BIG_COUNT_SECONDS
+    assert badge(agent, "/inbox/group/") == big + 1  # the group list counts afresh and lends its total
+    assert badge(agent) == big + 1
+    monkeypatch.setattr(work, "BIG_COUNT_SECONDS", 0.0)
+    start_complaint(agent, "BADGE-3")
+    assert badge(agent) == big + 2  # expired
+    work._big_counts.clear()
+
+
 def test_claim_validate_and_complete(deployed, login_as, db_read):
     agent = login_as("agent")
     resp = start_complaint(agent, "V-1")

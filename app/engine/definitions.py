@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -148,13 +149,18 @@ def get_definition(key: str, version: int | None = None) -> ProcessDefinition:
     return row
 
 
-def list_definitions() -> list[dict]:
-    """The latest version of each process with its count of running instances."""
+def latest_definitions() -> list[ProcessDefinition]:
+    """The latest version of each process, by key."""
     latest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
               .group_by(ProcessDefinition.key).subquery())
-    rows = db.session.scalars(select(ProcessDefinition).join(
+    return db.session.scalars(select(ProcessDefinition).join(
         latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v))
         .order_by(ProcessDefinition.key)).all()
+
+
+def list_definitions() -> list[dict]:
+    """The latest version of each process with its count of running instances."""
+    rows = latest_definitions()
     running = dict(db.session.execute(
         select(ProcessInstance.process_key, func.count()).where(ProcessInstance.status.in_(ACTIVE))
         .group_by(ProcessInstance.process_key)).all())
@@ -176,3 +182,15 @@ def running_by_version(key: str) -> dict[int, int]:
 
 def specs_of(definition: ProcessDefinition):
     return store.cached_specs(definition.id, lambda: definition.spec)
+
+
+def specs_by_id(definition_id: int):
+    """The specs of a version without loading its row (on a cache hit, no query at all)."""
+    return store.cached_specs(definition_id, lambda: db.session.scalar(
+        select(ProcessDefinition.spec).where(ProcessDefinition.id == definition_id)))
+
+
+@lru_cache(maxsize=1024)
+def name_of(definition_id: int) -> str | None:
+    """The process name of a version (immutable, so cached for good)."""
+    return db.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == definition_id))

@@ -1,26 +1,32 @@
 """Job service: every piece of background work is a row in ``job``.
 
-A worker leases due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any
-number of workers share the table without running a job twice), runs each in
-its own transaction, and on failure retries with exponential back-off; when
-retries run out the job becomes an incident an admin can retry. A worker that
-dies mid-job leaves a lease that expires (``JOB_LEASE_SECONDS``, default 300),
-and another worker takes the job.
+A worker leases a batch of due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so any number of workers share the table without running a job twice) and runs
+the batch in ONE transaction (``run_jobs``): the batch shares one commit (a
+disk flush). A job that fails leaves no trace but its recorded failure (the
+others run again, each inside its own SAVEPOINT) and is retried with
+exponential back-off; when retries run out it becomes an incident an admin can
+retry. A worker that dies mid-batch leaves leases that expire
+(``JOB_LEASE_SECONDS``, default 300), and other workers take the jobs; a worker
+that stops gracefully hands back the jobs it did not start (``release_leases``).
 
-Exactly-once effects: a handler's database effects and the job's ``done``
-state commit in ONE transaction (``run_job``), so a crash before that commit
-leaves the job pending for the next lease and nothing half-done. On PostgreSQL
-``run_job`` also holds the job row lock (``FOR UPDATE``) while the handler
-runs: a slow but alive worker keeps its job even past the lease (the other
-workers' ``SKIP LOCKED`` lease query passes it by), and a worker that finds
-the lease taken over by someone else does nothing. Effects outside the
-database (an SMTP send) are at-least-once: see ``app.engine.mail``.
+Exactly-once effects: a handler's database effects and its job's ``done``
+state commit in the same transaction, so a crash before the batch's commit
+leaves all its jobs pending for the next lease and nothing half-done. Handlers
+never commit. On PostgreSQL ``run_jobs`` also holds the batch's job row locks
+(``FOR UPDATE``) until it commits: a slow but alive worker keeps its jobs even
+past the lease (the other workers' ``SKIP LOCKED`` lease query passes them by),
+and a worker that finds a lease taken over by someone else skips that job.
+Effects outside the database (an SMTP send) are at-least-once; their handlers
+are registered ``external``, and the batch commits right after each of them:
+see ``app.engine.mail``.
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -37,15 +43,19 @@ MAX_BACKOFF = timedelta(hours=2)
 # run at exactly that instant would find nothing to do and reschedule itself.
 TIMER_SLACK = timedelta(milliseconds=1)
 HANDLERS: dict[str, Callable[[Job], None]] = {}
+EXTERNAL: set[str] = set()  # kinds whose handler has effects outside the database: see run_jobs
 # kind -> fn(job, error, final): runs in the transaction that records a failure
 FAILURE_HOOKS: dict[str, Callable[[Job, Exception, bool], None]] = {}
 # Modules whose import registers more handlers (mail, digests, SLA reminders).
 HANDLER_MODULES = ("app.engine.mail", "app.engine.notifications")
 
 
-def handler(kind: str):
+def handler(kind: str, *, external: bool = False):
+    """``external``: the handler has an effect outside the database (an SMTP send)."""
     def register(fn: Callable[[Job], None]):
         HANDLERS[kind] = fn
+        if external:
+            EXTERNAL.add(kind)
         return fn
     return register
 
@@ -84,11 +94,16 @@ def worker_id() -> str:
 
 # --- scheduling (called inside engine transactions) --------------------------
 
-def schedule_instance_timer(inst: ProcessInstance, due: datetime | None) -> None:
-    """Keep exactly one pending timer job per instance, due at its earliest timer."""
+def pending_timer(inst: ProcessInstance) -> Job | None:
+    return db.session.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer",
+                                                Job.state == "pending")).first()
+
+
+def schedule_instance_timer(inst: ProcessInstance, due: datetime | None, job: Job | None) -> None:
+    """Keep exactly one pending timer job per instance, due at its earliest timer.
+
+    ``job`` is the instance's pending timer job (``pending_timer``), None if it has none."""
     due = due + TIMER_SLACK if due is not None else None
-    job = db.session.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer",
-                                               Job.state == "pending")).first()
     if due is None or inst.status in ("completed", "terminated"):
         if job is not None:
             job.state, job.finished_at = "done", now()
@@ -194,43 +209,124 @@ def release_leases(ids: list[int], owner: str) -> None:
     db.session.commit()
 
 
-def _locked_job(job_id: int) -> Job | None:
-    """The job row, locked until the end of the transaction on PostgreSQL."""
-    return db.session.get(Job, job_id, with_for_update=_postgres() or None, populate_existing=True)
+@dataclass
+class BatchResult:
+    done: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)  # failure recorded: retried later or an incident
+    skipped: list[int] = field(default_factory=list)  # not ours any more (done meanwhile, lease taken over)
+    left: list[int] = field(default_factory=list)  # not started: ``stop()`` said so
+
+
+def run_jobs(job_ids: list[int], owner: str, *, stop: Callable[[], bool] = lambda: False) -> BatchResult:
+    """Run leased jobs in ONE transaction and commit once.
+
+    The jobs run one after the other, without savepoints (each costs two round
+    trips). If one raises, the transaction rolls back and the same jobs run
+    again, this time each inside its own SAVEPOINT, the failed one not at all:
+    its failure is recorded, the others commit. Right after a job with effects
+    outside the database (``handler(external=True)``) the batch commits and goes
+    on in a new transaction. Before each job ``stop()`` may end the batch: the
+    jobs not started are in ``left`` (still leased)."""
+    load_handlers()
+    result = BatchResult()
+    todo, errors = list(job_ids), None
+    while todo:
+        part = BatchResult()
+        try:
+            rest = _run_part(todo, owner, stop, part, errors)
+        except _Failed as failed:
+            db.session.rollback()
+            errors = {failed.job_id: failed.error}
+            continue
+        db.session.commit()
+        for name in ("done", "failed", "skipped", "left"):
+            getattr(result, name).extend(getattr(part, name))
+        todo, errors = rest, None
+    return result
+
+
+class _Failed(Exception):
+    def __init__(self, job_id: int, error: Exception) -> None:
+        self.job_id, self.error = job_id, error
+
+
+def _run_part(todo: list[int], owner: str, stop: Callable[[], bool], part: BatchResult,
+              errors: dict[int, Exception] | None) -> list[int]:
+    """Run jobs up to the end, an external one or ``stop()``; the ids still to run.
+
+    ``errors`` None: the quick way, a failure raises ``_Failed``; else a savepoint
+    per job, and the jobs in ``errors`` get that failure recorded."""
+    locked, _instances = _lock(todo)  # the instances stay referenced: the identity map is weak
+    rest: list[int] = []
+    for i, job_id in enumerate(todo):
+        if stop():
+            part.left = todo[i:]
+            break
+        job = locked.get(job_id)
+        if job is None or job.state != "pending" or job.lease_owner != owner:
+            part.skipped.append(job_id)  # done meanwhile, or the lease expired and another worker took it
+            continue
+        kind = job.kind
+        if errors is None:
+            try:
+                _handle(job)
+            except Exception as err:
+                raise _Failed(job_id, err) from err
+            part.done.append(job_id)
+        elif job_id in errors:
+            _record_failure(job, errors[job_id])
+            part.failed.append(job_id)
+        else:
+            (part.done if _run_in_savepoint(job) else part.failed).append(job_id)
+        if kind in EXTERNAL:  # a crash from here to the commit would repeat the effect: commit now
+            rest = todo[i + 1:]
+            break
+    if errors is None and part.done:
+        db.session.execute(update(Job).where(Job.id.in_(part.done)).values(
+            state="done", attempts=Job.attempts + 1, finished_at=now(), lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False))
+    return rest
+
+
+def _lock(job_ids: list[int]) -> tuple[dict[int, Job], list[ProcessInstance]]:
+    """The jobs, locked until the commit on PostgreSQL, and the instances of the timers among
+    them (their handler loads it: one query for the batch instead of one per job)."""
+    q = select(Job).where(Job.id.in_(job_ids)).order_by(Job.id).execution_options(populate_existing=True)
+    locked = {job.id: job for job in db.session.scalars(q.with_for_update() if _postgres() else q)}
+    timers = [job.instance_id for job in locked.values() if job.kind == "timer"]
+    if not timers:
+        return locked, []
+    return locked, db.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(timers))).all()
+
+
+def _handle(job: Job) -> None:
+    fn = HANDLERS.get(job.kind)
+    if fn is None:
+        raise LookupError(f"no handler for job kind {job.kind!r}")
+    fn(job)
+    db.session.flush()  # a failure shows here, with its job
+
+
+def _run_in_savepoint(job: Job) -> bool:
+    try:
+        with db.session.begin_nested():
+            _handle(job)
+            job.attempts += 1
+            job.state, job.finished_at, job.lease_owner, job.lease_expires_at = "done", now(), None, None
+        return True
+    except Exception as err:  # any failure: record it, retry later or raise an incident
+        _record_failure(job, err)
+        return False
 
 
 def run_job(job_id: int, owner: str) -> bool:
-    """Run one leased job in its own transaction; True when it is done.
+    """Run one leased job (a batch of one); True when it is done."""
+    return run_jobs([job_id], owner).done == [job_id]
 
-    The handler's effects and ``state = done`` commit together: a crash (or
-    SIGKILL) before the commit loses nothing, the job stays pending and runs
-    again when the lease expires."""
-    load_handlers()
-    job = _locked_job(job_id)
-    if job is None or job.state != "pending" or job.lease_owner != owner:
-        db.session.rollback()  # done meanwhile, or the lease expired and another worker took it
-        return False
+
+def _record_failure(job: Job, err: Exception) -> None:
+    """In the batch's transaction, after the job's savepoint rolled back."""
     job.attempts += 1
-    try:
-        fn = HANDLERS.get(job.kind)
-        if fn is None:
-            raise LookupError(f"no handler for job kind {job.kind!r}")
-        fn(job)
-        job.state, job.finished_at, job.lease_owner, job.lease_expires_at = "done", now(), None, None
-        db.session.commit()
-        return True
-    except Exception as err:  # any failure: record it, retry later or raise an incident
-        db.session.rollback()
-        _record_failure(job_id, owner, err)
-        return False
-
-
-def _record_failure(job_id: int, owner: str, err: Exception) -> None:
-    job = _locked_job(job_id)
-    if job is None or job.state != "pending" or job.lease_owner != owner:
-        db.session.rollback()
-        return
-    job.attempts += 1  # the increment of the failed attempt was rolled back with it
     job.last_error = f"{err.__class__.__name__}: {err}"[:4000]
     job.lease_owner = job.lease_expires_at = None
     job.retries_left -= 1
@@ -244,10 +340,10 @@ def _record_failure(job_id: int, owner: str, err: Exception) -> None:
     hook = FAILURE_HOOKS.get(job.kind)
     if hook is not None:
         try:
-            hook(job, err, final)  # attribute changes only; no flush of its own
+            with db.session.begin_nested():
+                hook(job, err, final)
         except Exception:  # the failure itself must be recorded whatever the hook does
             log.exception("failure hook of job %s (%s)", job.id, job.kind)
-    db.session.commit()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -258,10 +354,7 @@ def backoff(attempts: int) -> timedelta:
 def run_due_jobs(owner: str | None = None, *, limit: int = 50) -> int:
     """One pass of the executor: lease and run what is due. Returns jobs done."""
     owner = owner or worker_id()
-    done = 0
-    for job_id in lease_due_jobs(owner, limit=limit):
-        done += run_job(job_id, owner)
-    return done
+    return len(run_jobs(lease_due_jobs(owner, limit=limit), owner).done)
 
 
 def retry_job(job_id: int) -> Job:
@@ -284,9 +377,8 @@ def _fire_timer(job: Job) -> None:
     if inst is None or inst.status != "running":
         return  # suspended/ended instances: a resume reschedules
     wf = runtime.load_workflow(inst)
-    job.state = "done"  # advance() schedules the next timer as a new job
-    db.session.flush()
-    sync.advance(inst, wf)
+    # This job is the instance's one pending timer job and ends now: a next timer gets a new job.
+    sync.advance(inst, wf, timer_job=None)
     runtime.save_workflow(inst, wf)
 
 

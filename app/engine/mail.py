@@ -15,11 +15,16 @@ crash (or a lost database connection) after the SMTP server accepted the
 message and before the commit: then the job runs again and the mail goes out
 a second time, with the SAME Message-ID header, so the receiving side can
 recognise the duplicate. Delivery is therefore at-least-once, and
-exactly-once except in that window of a few milliseconds.
+exactly-once except in that window of a few milliseconds (the handler is
+``external``: the worker's batch commits right after it).
 
 Templates live in ``app/templates/mail/<template>.<locale>.txt`` (subject
 with ``{% set subject = ... %}``, then the text body) and the optional
 ``<template>.<locale>.html`` (HTML body), locales ``zh`` and ``en``.
+
+A mail with several recipients (a task offered to a whole group, a notice to
+several customers) goes out once with the recipients in Bcc: nobody sees the
+others' addresses.
 
 Users choose (``UserProfile.notify_mode``) between ``instant`` mails and one
 ``digest`` a day: a digest user's notifications are stored in the outbox as
@@ -127,6 +132,10 @@ def new_message_id() -> str:
     return make_msgid("csops", domain=domain)
 
 
+def is_address(value: str | None) -> bool:
+    return bool(value) and bool(_EMAIL.fullmatch(str(value).strip()))
+
+
 def _clean_recipients(recipients: str | Iterable[str]) -> list[str]:
     items = [recipients] if isinstance(recipients, str) else list(recipients or [])
     clean = []
@@ -189,12 +198,14 @@ def notify_mode(user_id: int) -> str:
 
 
 def notify_user(user, kind: str, template: str, context: dict[str, Any], *, instance_id: int | None = None,
-                instant: bool = False) -> MailOutbox | None:
-    """Mail a staff user now or in tomorrow's digest (``instant=True`` ignores the preference)."""
+                instant: bool = False, mode: str | None = None) -> MailOutbox | None:
+    """Mail a staff user now or in tomorrow's digest (``instant=True`` ignores the preference).
+
+    ``mode``: the user's ``notify_mode`` when the caller read it already (saves a query)."""
     if user is None or not getattr(user, "email", None) or not getattr(user, "active", True):
         return None
     context = {"recipient": user.get_full_name() if hasattr(user, "get_full_name") else user.username, **context}
-    if instant or notify_mode(user.id) == "instant":
+    if instant or (mode or notify_mode(user.id)) != "digest":
         return queue_mail(kind, [user.email], template, context, instance_id=instance_id)
     row = queue_mail(kind, [user.email], template, context, instance_id=instance_id, state="digest")
     ensure_digest_job(user.id)
@@ -241,14 +252,27 @@ class _Connection(Connection):
         return host
 
 
+class _BccMessage(Message):
+    """Recipients in Bcc only, under an RFC 5322 "undisclosed recipients" To header."""
+
+    def _message(self):
+        msg = super()._message()
+        del msg["To"]
+        msg["To"] = "undisclosed-recipients:;"
+        return msg
+
+
 def deliver(row: MailOutbox) -> None:
     """Send one outbox row over SMTP with its recorded Message-ID; raises on failure."""
     config = current_app.config
     # Settings are read at send time (not at app start), so they can change without a restart.
     state = flask_mail.init_mail(config, current_app.debug, current_app.testing)
-    msg = Message(subject=row.subject, recipients=list(row.recipients), body=row.body_text, html=row.body_html,
-                  sender=config.get("MAIL_DEFAULT_SENDER"),
-                  extra_headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"})
+    recipients = list(row.recipients)
+    several = len(recipients) > 1
+    msg = (_BccMessage if several else Message)(
+        subject=row.subject, recipients=[] if several else recipients, bcc=recipients if several else None,
+        body=row.body_text, html=row.body_html, sender=config.get("MAIL_DEFAULT_SENDER"),
+        extra_headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"})
     msg.msgId = row.message_id
     with _Connection(state) as connection:
         msg.send(connection)
@@ -261,7 +285,7 @@ def _outbox_row(message_id: str) -> MailOutbox | None:
     return db.session.scalars(q.execution_options(populate_existing=True)).first()
 
 
-@jobs.handler("mail")
+@jobs.handler("mail", external=True)
 def _mail_job(job: Job) -> None:
     row = _outbox_row(job.payload["message_id"])
     if row is None or row.state == "sent":

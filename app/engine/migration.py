@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from app.engine import definitions, history, runtime, store, sync
+from app.engine import definitions, history, jobs, runtime, store, sync
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid
 from app.engine.scripting import script_engine
@@ -239,8 +239,8 @@ def migrate(key: str, *, actor: Actor, target_version: int | None = None,
             history.record(inst.id, "instance_migrated", actor=actor,
                            data={"from_version": from_version, "to_version": version, "to_definition_id": target_id})
             _refresh_open_rows(inst, wf, plan.changed_elements)
-            if inst.status == "running":
-                sync.advance(inst, wf, actor=actor)
+            if inst.status == "running":  # the old version's timer job, even if the new one has no timers
+                sync.advance(inst, wf, actor=actor, timer_job=jobs.pending_timer(inst))
             else:
                 sync.sync_tasks(inst, wf)
             runtime.save_workflow(inst, wf)

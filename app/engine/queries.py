@@ -117,29 +117,29 @@ def element_names(events: list[HistoryEvent], tasks: list[HumanTask]) -> dict[st
 
 
 def sla_counts(actor: Actor) -> dict[str, int]:
-    """Open tasks that are overdue or at risk (due within 4 h), in one query: the user's own
-    (``overdue_mine``, ``at_risk_mine``), the claimable group tasks (``..._group``) and their sums."""
+    """Open tasks that are overdue or at risk (due within 4 h): the user's own (``overdue_mine``,
+    ``at_risk_mine``), the claimable group tasks (``..._group``, read from ``task_candidate``'s
+    partial indexes) and their sums."""
     from datetime import timezone
 
     from sqlalchemy import case, or_
 
-    from app.engine.tasks import AT_RISK_WINDOW, _candidate_clause
+    from app.engine.tasks import AT_RISK_WINDOW
+    from app.models import TaskCandidate as C
 
     now = datetime.now(timezone.utc)
-    mine = HumanTask.assignee_id == actor.user_id
-    group = HumanTask.assignee_id.is_(None)
-    overdue = HumanTask.due_at < now
-    at_risk = HumanTask.due_at.between(now, now + AT_RISK_WINDOW)
+    soon = now + AT_RISK_WINDOW
 
-    def count(*conds):
-        return func.sum(case((conds[0] & conds[1], 1), else_=0))
+    def split(due, query):
+        return db.session.execute(select(func.sum(case((due < now, 1), else_=0)),
+                                         func.sum(case((due >= now, 1), else_=0))).select_from(query)).one()
 
-    row = db.session.execute(
-        select(count(mine, overdue), count(mine, at_risk), count(group, overdue), count(group, at_risk))
-        .select_from(HumanTask)
-        .where(HumanTask.state == "open", HumanTask.due_at.is_not(None),
-               or_(mine, group & _candidate_clause(actor)))).one()
-    out = dict(zip(("overdue_mine", "at_risk_mine", "overdue_group", "at_risk_group"), (int(v or 0) for v in row)))
+    mine = (select(HumanTask.due_at).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open",
+                                          HumanTask.due_at <= soon).subquery())
+    group = (select(C.task_id, C.due_at).where(C.claimable, C.due_at <= soon, or_(
+        C.group_name.in_(sorted(actor.roles)), C.user_id == actor.user_id)).distinct().subquery())
+    values = [*split(mine.c.due_at, mine), *split(group.c.due_at, group)]
+    out = dict(zip(("overdue_mine", "at_risk_mine", "overdue_group", "at_risk_group"), (int(v or 0) for v in values)))
     out["overdue"] = out["overdue_mine"] + out["overdue_group"]
     out["at_risk"] = out["at_risk_mine"] + out["at_risk_group"]
     return out

@@ -29,7 +29,7 @@ RECORD_FIELDS = [FormField("business_key", maxlength=100), FormField("customer",
 
 
 def load_workflow(inst: ProcessInstance) -> BpmnWorkflow:
-    spec, subs = definitions.specs_of(inst.definition)
+    spec, subs = definitions.specs_by_id(inst.definition_id)
     return store.load_state(inst.state, spec, subs, script_engine())
 
 
@@ -120,7 +120,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
         wf.do_engine_steps()  # the start event must be waiting before it can catch
         wf.catch(message_event(message, variables))
         history.record(inst.id, "message_received", actor=actor, element_name=message)
-    sync.advance(inst, wf, actor=actor)
+    sync.advance(inst, wf, actor=actor, timer_job=None)  # a new instance has no jobs yet
     save_workflow(inst, wf)
     if commit:
         db.session.commit()
@@ -131,8 +131,7 @@ def start_by_message(name: str, *, actor: Actor, business_key: str | None = None
                      variables: dict | None = None) -> list[ProcessInstance]:
     """Start every process whose latest version has a message start event called ``name``."""
     started = []
-    for item in definitions.list_definitions():
-        d = item["definition"]
+    for d in definitions.latest_definitions():
         if name in (d.start_messages or []):
             started.append(start_process(d.key, actor=actor, business_key=business_key,
                                          variables=variables, message=name, commit=False))
@@ -213,10 +212,15 @@ def suspend(instance_id: int, *, actor: Actor, reason: str | None = None) -> Pro
 
 
 def resume(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    from app.engine import jobs
+
     inst = _set_status(instance_id, actor, allowed=("suspended",), status="running", event="instance_resumed")
     if inst.incident_element:
         inst.status = "incident"
-        db.session.commit()
+    # A timer job that came due while suspended ended without firing: give the timers a job again
+    # (due at once if their time has passed).
+    jobs.schedule_instance_timer(inst, sync.next_timer_due(load_workflow(inst)), jobs.pending_timer(inst))
+    db.session.commit()
     return inst
 
 

@@ -10,15 +10,16 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
-from app.engine import history, hooks
+from app.engine import definitions, history, hooks
 from app.engine.bpmn.parser import human_task_meta
 from app.engine.scripting import TZ, current_calendar, parse_datetime, script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
 
 log = logging.getLogger(__name__)
+LOOK_UP = object()  # see advance()
 
 # Element types worth a history line when they finish (user tasks are recorded by the task service).
 _HISTORY_TYPES = {
@@ -34,8 +35,11 @@ def _finished_ids(wf) -> set[UUID]:
     return {t.id for t in wf.get_tasks(state=TaskState.FINISHED_MASK)}
 
 
-def advance(inst: ProcessInstance, wf, *, actor=None) -> None:
-    """Run engine steps, then mirror the new state. Script errors become an incident."""
+def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None:
+    """Run engine steps, then mirror the new state. Script errors become an incident.
+
+    ``timer_job``: the instance's pending timer job (None: it has none) when the caller
+    knows it; by default it is looked up, if the workflow has timer events at all."""
     from app.engine import mail
 
     before = _finished_ids(wf)
@@ -49,7 +53,10 @@ def advance(inst: ProcessInstance, wf, *, actor=None) -> None:
     sync_tasks(inst, wf)
     from app.engine import jobs
 
-    jobs.schedule_instance_timer(inst, next_timer_due(wf))
+    due = next_timer_due(wf)
+    if timer_job is LOOK_UP:
+        timer_job = jobs.pending_timer(inst) if has_timer_events(wf) else None
+    jobs.schedule_instance_timer(inst, due, timer_job)
     if wf.completed and inst.status in ("running", "incident"):
         inst.status = "completed"
         inst.ended_at = datetime.now(timezone.utc)
@@ -94,12 +101,20 @@ def ready_human_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY, manual=True)]
 
 
+# The open rows, and any row ever made for a ready task: a stale state must not re-create a
+# finished task (the instance's rev check then rejects the stale write). Built once: composing
+# the statement cost more CPU than running it.
+_ROWS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"), or_(
+    HumanTask.state == "open", HumanTask.task_guid.in_(bindparam("guids", expanding=True))))
+
+
 def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     """One open row per READY human task; rows whose task vanished are cancelled."""
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
-    # Every row ever made for this instance: a stale state must not re-create a
-    # finished task (the instance's rev check then rejects the stale write).
-    every = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)).all()
+    if not ready and not _any_task_spec(wf, lambda ts: ts.manual):
+        return []  # no human tasks, no rows (migration moves no instance waiting in one to such a version)
+    with db.session.no_autoflush:  # the step's history rows wait for the flush below: one INSERT
+        every = db.session.scalars(_ROWS, {"instance_id": inst.id, "guids": list(ready)}).all()
     rows = [r for r in every if r.state == "open"]
     known = {r.task_guid for r in every}
     for row in rows:
@@ -141,7 +156,8 @@ def _resolve_users(values: list[str], task) -> list[int]:
         names.extend(n.strip() for n in v.split(",") if n.strip())
     if not names:
         return []
-    return list(db.session.scalars(select(User.id).where(User.username.in_(names))))
+    with db.session.no_autoflush:
+        return list(db.session.scalars(select(User.id).where(User.username.in_(names))))
 
 
 def _instant(task, source) -> datetime:
@@ -172,7 +188,7 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     row = HumanTask(
         instance_id=inst.id, task_guid=str(task.id), element_id=spec.bpmn_id or spec.name,
         name=(spec.bpmn_name or spec.bpmn_id or spec.name)[:200], process_key=inst.process_key,
-        process_name=inst.definition.name if inst.definition else inst.process_key,
+        process_name=definitions.name_of(inst.definition_id) or inst.process_key,
         business_key=inst.business_key, customer=inst.customer, state="open",
         created_at=datetime.now(timezone.utc),
     )
@@ -201,6 +217,22 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
 
 
 TIMER_EVENT_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
+
+
+def _any_task_spec(wf, predicate) -> bool:
+    """Whether an element of the workflow's process or of a sub-/called process matches."""
+    return any(predicate(ts) for spec in (wf.spec, *wf.subprocess_specs.values()) for ts in spec.task_specs.values())
+
+
+def _is_timer(task_spec) -> bool:
+    event = getattr(task_spec, "event_definition", None)
+    return any(isinstance(e, TimerEventDefinition) for e in (event, *getattr(event, "event_definitions", ())))
+
+
+def has_timer_events(wf) -> bool:
+    """Whether the process or a sub-/called process has a timer event: if not, its instances have
+    no timer job to look up (migration passes the old version's job itself)."""
+    return _any_task_spec(wf, _is_timer)
 
 
 def next_timer_due(wf) -> datetime | None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, union, update
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.engine import history, hooks, runtime, sync
@@ -18,6 +20,7 @@ from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, 
 from app.engine.forms import FormField, validate_form
 from app.extensions import db
 from app.models import HumanTask, TaskCandidate
+from app.models.engine import mirror_offer
 
 AT_RISK_WINDOW = timedelta(hours=4)
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
@@ -38,9 +41,46 @@ def sla_state(task: HumanTask, now: datetime | None = None) -> str:
     return "on_time"
 
 
-def _candidate_clause(actor: Actor):
-    return exists().where(TaskCandidate.task_id == HumanTask.id, or_(
-        TaskCandidate.group_name.in_(sorted(actor.roles)), TaskCandidate.user_id == actor.user_id))
+def claimable_ids(actor: Actor):
+    """Ids of the open, unassigned tasks the actor is a candidate for (the partial indexes of
+    ``task_candidate``); a task offered to two of the actor's roles appears once."""
+    c = TaskCandidate
+    by_group = select(c.task_id).where(c.claimable, c.group_name.in_(sorted(actor.roles)))
+    by_user = select(c.task_id).where(c.claimable, c.user_id == actor.user_id)
+    return by_group.union(by_user)
+
+
+def _offers(actor: Actor) -> list:
+    """One condition per role and one for the user: each is one ordered range of a partial index."""
+    c = TaskCandidate
+    return [c.group_name == role for role in sorted(actor.roles)] + [c.user_id == actor.user_id]
+
+
+def _claimable_page(actor: Actor, page: int, page_size: int) -> list[HumanTask]:
+    """The default Group tasks page (due date, then id): the first ``page * page_size`` keys of
+    each range, merged (UNION drops a task offered twice), then the page's task rows."""
+    c = TaskCandidate
+    k = max(page, 1) * page_size
+    ranges = [select(c.due_at, c.task_id).where(c.claimable, cond)
+              .order_by(c.due_at.asc().nulls_last(), c.task_id).limit(k).subquery() for cond in _offers(actor)]
+    merged = union(*(select(r.c.due_at, r.c.task_id) for r in ranges)).subquery()
+    keys = (select(merged.c.task_id).order_by(merged.c.due_at.asc().nulls_last(), merged.c.task_id)
+            .limit(page_size).offset(k - page_size))
+    ids = list(db.session.scalars(keys))
+    rows = {t.id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))} if ids else {}
+    return [rows[i] for i in ids if i in rows]
+
+
+def count_claimable(actor: Actor) -> int:
+    """How many tasks the Group tasks inbox lists: index-only counts, no de-duplication pass unless
+    the actor has several roles (a task offered to two of them counts once)."""
+    c, g = TaskCandidate, aliased(TaskCandidate)
+    roles = sorted(actor.roles)
+    groups = select(func.count(c.task_id.distinct()) if len(roles) > 1 else func.count()).where(
+        c.claimable, c.group_name.in_(roles))
+    users = select(func.count()).select_from(c).where(c.claimable, c.user_id == actor.user_id, ~exists().where(
+        g.task_id == c.task_id, g.claimable, g.group_name.in_(roles)))
+    return db.session.scalar(select(groups.scalar_subquery() + users.scalar_subquery())) or 0
 
 
 @dataclass
@@ -57,10 +97,14 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
                 created_to: datetime | None = None, search: str | None = None) -> Page:
     """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` (supervisors)."""
     q = select(HumanTask)
+    filtered = any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search))
+    if view == "group" and not filtered and sort == "due" and not desc:
+        total = count_claimable(actor)
+        return Page(_claimable_page(actor, page, page_size), total, page, page_size)
     if view == "mine":
         q = q.where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open")
     elif view == "group":
-        q = q.where(HumanTask.state == "open", HumanTask.assignee_id.is_(None), _candidate_clause(actor))
+        q = q.where(HumanTask.state == "open", HumanTask.assignee_id.is_(None), HumanTask.id.in_(claimable_ids(actor)))
     elif view == "completed":
         q = q.where(HumanTask.completed_by_id == actor.user_id, HumanTask.state == "completed")
     elif view == "department":
@@ -94,16 +138,26 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     return Page(list(db.session.scalars(q)), total, page, page_size)
 
 
+def count_mine(actor: Actor) -> int:
+    return db.session.scalar(select(func.count()).where(HumanTask.assignee_id == actor.user_id,
+                                                        HumanTask.state == "open")) or 0
+
+
 def count_open(actor: Actor) -> dict[str, int]:
     """Badge counts for the menu."""
-    mine = db.session.scalar(select(func.count()).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open"))
-    group = db.session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.state == "open", HumanTask.assignee_id.is_(None), _candidate_clause(actor)))
-    return {"mine": mine or 0, "group": group or 0}
+    return {"mine": count_mine(actor), "group": count_claimable(actor)}
+
+
+@cache
+def _task_query():
+    """The task with its instance and candidates: one query for what every operation reads
+    (built once: composing the statement cost more CPU than running it)."""
+    return select(HumanTask).where(HumanTask.id == bindparam("task_id")).options(
+        joinedload(HumanTask.instance), joinedload(HumanTask.candidates))
 
 
 def get_task(task_id: int) -> HumanTask:
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.scalars(_task_query(), {"task_id": task_id}).unique().first()
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.", task_id=task_id)
     return task
@@ -149,6 +203,7 @@ def _set_assignee(task: HumanTask, expected: int | None, new: int | None) -> boo
                                 .values(assignee_id=new, claimed_at=datetime.now(timezone.utc) if new else None)
                                 .execution_options(synchronize_session=False))
     db.session.refresh(task)
+    mirror_offer(task)
     return result.rowcount == 1
 
 
@@ -251,6 +306,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
                                        completed_by=_who(task.completed_by_id))
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
+        mirror_offer(task)
         spiff_task.data.update(cleaned)
         spiff_task.run()
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,

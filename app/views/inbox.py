@@ -9,7 +9,7 @@ from flask_babel import gettext, lazy_gettext as _
 from app.engine import definitions, queries, tasks
 from app.views import inbox_params as params
 from app.views.errors import engine_errors, safe_next
-from app.views.work import WorkView, open_counts
+from app.views.work import WorkView, lend_count, open_counts
 
 TABS = {"mine": _("My tasks"), "group": _("Group tasks"), "completed": _("Completed tasks"),
         "department": _("Department tasks")}
@@ -55,14 +55,17 @@ class InboxView(WorkView):
         page_no = params.to_int(request.args.get("page"), 1, 1, 100_000)
         size = params.to_int(request.args.get("size"), 25)
         size = size if size in params.PAGE_SIZES else 25
-        page = tasks.query_tasks(actor, view=view, page=page_no, page_size=size, **params.query_kwargs(filters))
+        kwargs = params.query_kwargs(filters)
+        page = tasks.query_tasks(actor, view=view, page=page_no, page_size=size, **kwargs)
+        if view in ("mine", "group") and all(v in (None, "") for k, v in kwargs.items() if k not in ("sort", "desc")):
+            lend_count(view, page.total)  # the menu badge shows the same number
         people = {t.assignee_id for t in page.items} | {t.completed_by_id for t in page.items}
         supervisor = view == "department" and actor.is_supervisor
         return self.render(
             "inbox/list.html", view=view, tabs=self._tabs(actor), title=TABS[view], page=page,
             pages=max(1, -(-page.total // size)), size=size, filters=filters, columns=COLUMNS,
             names=queries.user_names(people), counts=open_counts(), qs=params.query_string,
-            processes=[(d["definition"].key, d["definition"].name) for d in definitions.list_definitions()],
+            processes=[(d.key, d.name) for d in definitions.latest_definitions()],
             saved=params.saved_filters(actor.user_id), users=queries.assignable_users() if supervisor else [],
             actor=actor, sortable=set(tasks.SORTABLE))
 

@@ -44,7 +44,7 @@ class InstanceView(WorkView):
             "inbox/instances.html", page=page, pages=max(1, -(-page.total // 25)), filters=filters,
             qs=params.query_string, statuses=queries.INSTANCE_STATUSES,
             names=queries.user_names(i.started_by_id for i in page.items),
-            processes=[(d["definition"].key, d["definition"].name) for d in definitions.list_definitions()])
+            processes=[(d.key, d.name) for d in definitions.latest_definitions()])
 
     @expose("/<int:instance_id>/")
     @has_access

@@ -41,6 +41,33 @@ def _effect(job: Job) -> None:
     audit("test_effect", target=f"job {job.id}")
 
 
+@jobs.handler("test_write_then_fail")
+def _write_then_fail(job: Job) -> None:
+    from app.audit import audit
+
+    audit("test_write_then_fail", target=f"job {job.id}")
+    db.session.flush()  # the write reached the database before the failure
+    raise RuntimeError("crash after a write")
+
+
+@jobs.handler("test_touch_instance")
+def _touch_instance(job: Job) -> None:
+    """Someone else changes an instance (a Core UPDATE: the session's copy of it goes stale)."""
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == job.payload["instance_id"])
+                       .values(rev=ProcessInstance.rev + 1).execution_options(synchronize_session=False))
+
+
+@jobs.handler("test_external", external=True)
+def _external(job: Job) -> None:
+    CALLS.append(job.id)  # stands for an SMTP send
+
+
+@jobs.handler("test_sees_committed")
+def _sees_committed(job: Job) -> None:
+    with db.engine.connect() as conn:  # another connection: committed rows only
+        CALLS.append(conn.scalar(select(Job.state).where(Job.id == job.payload["job_id"])))
+
+
 def _new_job(kind: str, payload: dict | None = None, **kw) -> int:
     job = jobs.enqueue(kind, payload or {}, **kw)
     db.session.commit()
@@ -135,6 +162,63 @@ def test_failed_job_rolls_back_its_effects(clean_jobs):
     jobs.run_due_jobs("w")
     assert _effects(job_id, "test_half") == 0
     assert db.session.get(Job, job_id).state == "pending"
+
+
+def test_a_failing_job_in_a_batch_rolls_back_alone_and_the_others_commit(clean_jobs):
+    CALLS.clear()
+    first, bad, last = _new_job("test_effect"), _new_job("test_write_then_fail"), _new_job("test_effect")
+    result = jobs.run_jobs(jobs.lease_due_jobs("w"), "w")
+    assert (result.done, result.failed, result.left) == ([first, last], [bad], [])
+    assert CALLS == [first, first, last]  # rolled back with the failure, the first job ran again (in a savepoint)
+    db.session.expire_all()
+    assert (_effects(first), _effects(last), _effects(bad, "test_write_then_fail")) == (1, 1, 0)
+    failed = db.session.get(Job, bad)
+    assert (failed.state, failed.attempts, failed.retries_left, failed.lease_owner) == ("pending", 1, 4, None)
+    assert failed.last_error == "RuntimeError: crash after a write" and failed.due_at > jobs.now()
+    assert [db.session.get(Job, i).attempts for i in (first, last)] == [1, 1]
+
+
+def test_a_stopped_batch_commits_what_ran_and_leaves_the_rest_leased(clean_jobs):
+    CALLS.clear()
+    ids = [_new_job("test_effect") for _ in range(3)]
+    result = jobs.run_jobs(jobs.lease_due_jobs("w"), "w", stop=lambda: len(CALLS) == 1)
+    assert (result.done, result.left) == (ids[:1], ids[1:])
+    db.session.expire_all()
+    assert [db.session.get(Job, i).state for i in ids] == ["done", "pending", "pending"]
+    assert {db.session.get(Job, i).lease_owner for i in ids[1:]} == {"w"}
+    jobs.release_leases(result.left, "w")
+    assert sorted(jobs.lease_due_jobs("other")) == ids[1:]
+
+
+def test_a_job_with_effects_outside_the_database_commits_before_the_next_one_runs(clean_jobs):
+    CALLS.clear()
+    sent = _new_job("test_external")
+    check = _new_job("test_sees_committed", {"job_id": sent})
+    assert jobs.run_jobs(jobs.lease_due_jobs("w"), "w").done == [sent, check]
+    assert CALLS == [sent, "done"]
+
+
+def test_a_timer_whose_instance_changed_meanwhile_fails_alone_and_fires_later(clean_jobs, actors):
+    """The batch loads its timers' instances up front: one changed by someone else before its
+    job runs is caught by the rev check; that job is retried, the batch goes on."""
+    definitions.deploy(TIMER_XML, actor=actors["owner"])
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(hours=1), tick=False):
+        inst = runtime.start_process("drain_timer", actor=actors["agent"], business_key="STALE")
+    timer = db.session.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer")).one()
+    timer_id, inst_id = timer.id, inst.id
+    touch = _new_job("test_touch_instance", {"instance_id": inst_id}, due_at=timer.due_at - timedelta(seconds=1))
+    after = _new_job("test_effect")
+    result = jobs.run_jobs(jobs.lease_due_jobs("w"), "w")
+    assert (result.done, result.failed) == ([touch, after], [timer_id])
+    db.session.expire_all()
+    job = db.session.get(Job, timer_id)
+    assert job.state == "pending" and "StaleDataError" in job.last_error
+    fired = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == inst_id,
+                                                                 HistoryEvent.event == "timer_fired")
+    assert db.session.scalar(fired) == 0 and db.session.get(ProcessInstance, inst_id).status == "running"
+    with time_machine.travel(job.due_at + timedelta(seconds=1), tick=False):
+        assert jobs.run_due_jobs("w") == 1
+    assert db.session.scalar(fired) == 1 and db.session.get(ProcessInstance, inst_id).status == "completed"
 
 
 def test_unknown_kind_becomes_an_error_not_a_crash(clean_jobs):

@@ -167,6 +167,35 @@ def test_instant_and_digest_notifications(clean_jobs, smtp, actors, notify_modes
         assert "N-3" in second.get_body(("plain",)).get_content() and "N-1" not in second.get_body(("plain",)).get_content()
 
 
+@pytest.fixture
+def second_agent(app_ctx):
+    """A second CustomerService member for this test only."""
+    sm = app_ctx.appbuilder.sm
+    user = sm.add_user("agent2", "Li", "Na", "agent2@example.com", sm.find_role("CustomerService"),
+                       password="Pw#2026abcd!")
+    yield user
+    db.session.rollback()
+    user.active = False  # history may point at the user: keep the row, out of every group
+    user.roles = []
+    db.session.commit()
+
+
+def test_a_group_task_is_one_bcc_mail_to_the_members_who_read_mail_at_once(clean_jobs, smtp, actors, complaint_def,
+                                                                           second_agent):
+    inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-1")
+    rows = [r for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
+            if r.kind == "task_created"]
+    assert len(rows) == 1 and sorted(rows[0].recipients) == ["agent2@example.com", "agent@example.com"]
+    run_all_due()
+    [msg] = smtp.with_id(rows[0].message_id)
+    assert sorted(msg["X-Envelope-To"].split(", ")) == ["agent2@example.com", "agent@example.com"]
+    assert msg["To"] == "undisclosed-recipients:;" and msg["Bcc"] is None and msg["Cc"] is None
+    headers = "".join(f"{k}: {v}\n" for k, v in msg.items() if k != "X-Envelope-To")
+    assert "agent@example.com" not in headers and "agent2@example.com" not in headers
+    body = msg.get_body(("plain",)).get_content()
+    assert body.startswith("您好：") and "BCC-1" in msg["Subject"]
+
+
 def test_reassignment_mails_the_new_assignee(clean_jobs, smtp, actors, notify_modes):
     definitions.deploy(NOTIFY_XML, actor=actors["owner"])
     inst = runtime.start_process("notify_test", actor=actors["owner"], business_key="N-ASSIGN")

@@ -62,6 +62,20 @@ def test_intermediate_timer(clean_jobs, smtp, actors):
         assert events(inst, "timer_fired") == ["wait"]  # fired once
 
 
+def test_a_timer_due_while_suspended_fires_after_the_resume(clean_jobs, smtp, actors):
+    definitions.deploy(INTERMEDIATE, actor=actors["owner"])
+    with time_machine.travel(T0, tick=False) as clock:
+        inst = runtime.start_process("t_intermediate", actor=actors["agent"], business_key="T-SUSP")
+        runtime.suspend(inst.id, actor=actors["supervisor"])
+        clock.shift(timedelta(hours=3))
+        run_all_due()
+        assert events(inst, "timer_fired") == [] and timer_job(inst) is None  # the job ended unfired
+        runtime.resume(inst.id, actor=actors["supervisor"])
+        assert timer_job(inst).due_at <= datetime.now(SH)
+        run_all_due()
+        assert events(inst, "timer_fired") == ["wait"] and open_tasks(inst) == ["call"]
+
+
 BOUNDARY = diagram("t_boundary", '<bpmn:startEvent id="s"/>'
                    '<bpmn:userTask id="handle" name="Handle" camunda:candidateGroups="CustomerService"/>'
                    f'<bpmn:boundaryEvent id="late" name="4 h" attachedToRef="handle">{timer("timeDuration", "PT4H")}'

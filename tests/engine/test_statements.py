@@ -1,0 +1,47 @@
+"""What completing a task asks of the database: the task with its instance and candidates
+in one query, no lazy loads (definition, candidates), no timer-job lookup for a process
+without timers, one query for the people to notify, and the step's history rows batched."""
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from app.engine import runtime, tasks
+from app.extensions import db
+from app.models import HumanTask
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def open_task_id(inst, element: str) -> int:
+    return db.session.scalars(select(HumanTask.id).filter_by(instance_id=inst.id, element_id=element,
+                                                              state="open")).one()
+
+
+def test_completing_a_task_reads_the_task_once_and_batches_history(app_ctx, actors, complaint_def):
+    inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key="STMT-1")
+    tasks.complete(open_task_id(inst, "register"), {"matter": "m"}, actor=actors["agent"])
+    tasks.complete(open_task_id(inst, "rectify"), {"result": "ok"}, actor=actors["tech"])
+    feedback = open_task_id(inst, "feedback")
+    db.session.commit()
+    with statements() as seen:
+        # history: task_completed, gateway_taken, task_created (register, again)
+        tasks.complete(feedback, {"satisfied": False}, actor=actors["agent"])
+    selects = [s for s in seen if s.startswith("SELECT") and "calendar_override" not in s]  # a cached calendar
+    assert len(selects) == 3, selects  # the task (+ instance, candidates), its open rows, the people to notify
+    assert "JOIN process_instance" in selects[0] and "JOIN task_candidate" in selects[0]
+    assert not [s for s in selects if "FROM process_definition" in s or "FROM job" in s or "FROM user_profile" in s]
+    # two flushes write history (SQLite sends a batch row by row, PostgreSQL as one INSERT)
+    is_history = [s.startswith("INSERT INTO history_event") for s in seen]
+    assert sum(1 for i, h in enumerate(is_history) if h and (i == 0 or not is_history[i - 1])) == 2
