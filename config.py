@@ -103,6 +103,8 @@ class Config:
     MAIL_SUPPRESS_SEND = env_bool("MAIL_SUPPRESS_SEND", False)
     MAIL_RETRIES = env_int("MAIL_RETRIES", 8)
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    # Recipients per message: SMTP servers cap RCPT TO per message (often 100); larger lists are split.
+    MAIL_MAX_RECIPIENTS = env_int("MAIL_MAX_RECIPIENTS", 100)
     APP_BASE_URL = env("APP_BASE_URL", "http://127.0.0.1:8080")  # links in mails (/task/<id>/)
 
     # --- engine

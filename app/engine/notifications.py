@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -60,8 +61,10 @@ def _task_created(task: HumanTask) -> None:
     at_once = [u.email for u, mode in people if mode != "digest" and mail.is_address(u.email)]
     if task.assignee_id is None and len(at_once) > 1:
         # Offered to a group: one mail to every member who reads mail at once (Bcc), not one
-        # each: a group of 800 costs one outbox row and one SMTP transaction, not 800.
-        mail.queue_mail("task_created", at_once, "task_created", context, instance_id=task.instance_id)
+        # each: a group of 800 costs 8 outbox rows (MAIL_MAX_RECIPIENTS per message), not 800.
+        size = max(int(current_app.config.get("MAIL_MAX_RECIPIENTS") or 100), 1)
+        for i in range(0, len(at_once), size):
+            mail.queue_mail("task_created", at_once[i:i + size], "task_created", context, instance_id=task.instance_id)
         people = [(u, mode) for u, mode in people if mode == "digest"]
     for user, mode in people:
         mail.notify_user(user, "task_created", "task_created", context, instance_id=task.instance_id, mode=mode)

@@ -171,8 +171,10 @@ def test_instant_and_digest_notifications(clean_jobs, smtp, actors, notify_modes
 def second_agent(app_ctx):
     """A second CustomerService member for this test only."""
     sm = app_ctx.appbuilder.sm
-    user = sm.add_user("agent2", "Li", "Na", "agent2@example.com", sm.find_role("CustomerService"),
-                       password="Pw#2026abcd!")
+    user = sm.find_user(username="agent2") or sm.add_user(
+        "agent2", "Li", "Na", "agent2@example.com", sm.find_role("CustomerService"), password="Pw#2026abcd!")
+    user.active, user.roles = True, [sm.find_role("CustomerService")]
+    db.session.commit()
     yield user
     db.session.rollback()
     user.active = False  # history may point at the user: keep the row, out of every group
@@ -194,6 +196,15 @@ def test_a_group_task_is_one_bcc_mail_to_the_members_who_read_mail_at_once(clean
     assert "agent@example.com" not in headers and "agent2@example.com" not in headers
     body = msg.get_body(("plain",)).get_content()
     assert body.startswith("您好：") and "BCC-1" in msg["Subject"]
+
+
+def test_a_large_group_is_split_into_messages_of_mail_max_recipients(app, clean_jobs, actors, complaint_def,
+                                                                      second_agent, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_MAX_RECIPIENTS", 1)
+    inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-2")
+    rows = [r.recipients for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
+            if r.kind == "task_created"]
+    assert sorted(rows) == [["agent2@example.com"], ["agent@example.com"]]
 
 
 def test_reassignment_mails_the_new_assignee(clean_jobs, smtp, actors, notify_modes):
