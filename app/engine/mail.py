@@ -141,7 +141,7 @@ def _clean_recipients(recipients: str | Iterable[str]) -> list[str]:
     clean = []
     for item in items:
         address = str(item or "").strip()
-        if not _EMAIL.fullmatch(address):
+        if not is_address(address):
             raise ValueError(f"invalid e-mail address {address!r}")
         if address not in clean:
             clean.append(address)

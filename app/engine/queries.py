@@ -124,7 +124,7 @@ def sla_counts(actor: Actor) -> dict[str, int]:
 
     from sqlalchemy import case, or_
 
-    from app.engine.tasks import AT_RISK_WINDOW
+    from app.engine.tasks import AT_RISK_WINDOW, offer_conditions
     from app.models import TaskCandidate as C
 
     now = datetime.now(timezone.utc)
@@ -136,8 +136,8 @@ def sla_counts(actor: Actor) -> dict[str, int]:
 
     mine = (select(HumanTask.due_at).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open",
                                           HumanTask.due_at <= soon).subquery())
-    group = (select(C.task_id, C.due_at).where(C.claimable, C.due_at <= soon, or_(
-        C.group_name.in_(sorted(actor.roles)), C.user_id == actor.user_id)).distinct().subquery())
+    group = (select(C.task_id, C.due_at).where(C.claimable, C.due_at <= soon, or_(*offer_conditions(actor)))
+             .distinct().subquery())
     values = [*split(mine.c.due_at, mine), *split(group.c.due_at, group)]
     out = dict(zip(("overdue_mine", "at_risk_mine", "overdue_group", "at_risk_group"), (int(v or 0) for v in values)))
     out["overdue"] = out["overdue_mine"] + out["overdue_group"]

@@ -41,19 +41,24 @@ def sla_state(task: HumanTask, now: datetime | None = None) -> str:
     return "on_time"
 
 
-def claimable_ids(actor: Actor):
-    """Ids of the open, unassigned tasks the actor is a candidate for (the partial indexes of
-    ``task_candidate``); a task offered to two of the actor's roles appears once."""
-    c = TaskCandidate
-    by_group = select(c.task_id).where(c.claimable, c.group_name.in_(sorted(actor.roles)))
-    by_user = select(c.task_id).where(c.claimable, c.user_id == actor.user_id)
-    return by_group.union(by_user)
-
-
-def _offers(actor: Actor) -> list:
-    """One condition per role and one for the user: each is one ordered range of a partial index."""
+def offer_conditions(actor: Actor) -> list:
+    """``task_candidate`` rows offering a task to the actor: one condition per role and one for the
+    user, each one ordered range of a partial index (``WHERE claimable``)."""
     c = TaskCandidate
     return [c.group_name == role for role in sorted(actor.roles)] + [c.user_id == actor.user_id]
+
+
+def claimable_ids(actor: Actor):
+    """Ids of the open, unassigned tasks the actor is a candidate for; a task offered to two of
+    the actor's roles appears once."""
+    return union(*(select(TaskCandidate.task_id).where(TaskCandidate.claimable, cond)
+                   for cond in offer_conditions(actor)))
+
+
+def has_filters(*, process_key=None, sla=None, priority=None, created_from=None, created_to=None, search=None,
+                **_ordering) -> bool:
+    """Whether an inbox query narrows its view (sorting does not): an unfiltered total is the badge's."""
+    return any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search))
 
 
 def _claimable_page(actor: Actor, page: int, page_size: int) -> list[HumanTask]:
@@ -62,7 +67,7 @@ def _claimable_page(actor: Actor, page: int, page_size: int) -> list[HumanTask]:
     c = TaskCandidate
     k = max(page, 1) * page_size
     ranges = [select(c.due_at, c.task_id).where(c.claimable, cond)
-              .order_by(c.due_at.asc().nulls_last(), c.task_id).limit(k).subquery() for cond in _offers(actor)]
+              .order_by(c.due_at.asc().nulls_last(), c.task_id).limit(k).subquery() for cond in offer_conditions(actor)]
     merged = union(*(select(r.c.due_at, r.c.task_id) for r in ranges)).subquery()
     keys = (select(merged.c.task_id).order_by(merged.c.due_at.asc().nulls_last(), merged.c.task_id)
             .limit(page_size).offset(k - page_size))
@@ -97,7 +102,8 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
                 created_to: datetime | None = None, search: str | None = None) -> Page:
     """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` (supervisors)."""
     q = select(HumanTask)
-    filtered = any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search))
+    filtered = has_filters(process_key=process_key, sla=sla, priority=priority, created_from=created_from,
+                           created_to=created_to, search=search)
     if view == "group" and not filtered and sort == "due" and not desc:
         total = count_claimable(actor)
         return Page(_claimable_page(actor, page, page_size), total, page, page_size)

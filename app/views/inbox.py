@@ -57,7 +57,7 @@ class InboxView(WorkView):
         size = size if size in params.PAGE_SIZES else 25
         kwargs = params.query_kwargs(filters)
         page = tasks.query_tasks(actor, view=view, page=page_no, page_size=size, **kwargs)
-        if view in ("mine", "group") and all(v in (None, "") for k, v in kwargs.items() if k not in ("sort", "desc")):
+        if view in ("mine", "group") and not tasks.has_filters(**kwargs):
             lend_count(view, page.total)  # the menu badge shows the same number
         people = {t.assignee_id for t in page.items} | {t.completed_by_id for t in page.items}
         supervisor = view == "department" and actor.is_supervisor

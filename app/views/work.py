@@ -50,19 +50,22 @@ BIG_COUNT, BIG_COUNT_SECONDS = 1000, 10.0
 _big_counts: dict[tuple, tuple[float, int]] = {}
 
 
-def _group_count(actor: Actor) -> int:
-    key, now = (actor.user_id, actor.roles), time.monotonic()
-    hit = _big_counts.get(key)
-    if hit is not None and now - hit[0] < BIG_COUNT_SECONDS:
-        return hit[1]
-    total = tasks.count_claimable(actor)
-    if total >= BIG_COUNT:
-        if len(_big_counts) > 10_000:
-            _big_counts.clear()
-        _big_counts[key] = (now, total)
-    else:
+def _remember_group_count(actor: Actor, total: int) -> int:
+    key = (actor.user_id, actor.roles)
+    if total < BIG_COUNT:
         _big_counts.pop(key, None)
+        return total
+    if len(_big_counts) > 10_000:
+        _big_counts.clear()
+    _big_counts[key] = (time.monotonic(), total)
     return total
+
+
+def _group_count(actor: Actor) -> int:
+    hit = _big_counts.get((actor.user_id, actor.roles))
+    if hit is not None and time.monotonic() - hit[0] < BIG_COUNT_SECONDS:
+        return hit[1]
+    return _remember_group_count(actor, tasks.count_claimable(actor))
 
 
 def open_counts() -> dict[str, int]:
@@ -82,10 +85,7 @@ def open_counts() -> dict[str, int]:
 def lend_count(key: str, total: int) -> None:
     g.setdefault("inbox_counts", {})[key] = total
     if key == "group" and current_user and current_user.is_authenticated:  # the fresh count wins
-        actor = Actor.from_user(current_user)
-        _big_counts.pop((actor.user_id, actor.roles), None)
-        if total >= BIG_COUNT:
-            _big_counts[(actor.user_id, actor.roles)] = (time.monotonic(), total)
+        _remember_group_count(Actor.from_user(current_user), total)
 
 
 class BadgeLabel:
