@@ -55,3 +55,12 @@ def test_records_are_read_only_and_paginated(api, contact):
     assert huge.status_code == 400 and "page must be" in huge.get_json()["message"]
     missing = api("Admin").get("/api/v1/customers/99999999999")
     assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("q", ["-1.1033172417118725e%2B123", "1e%2B5", "(a:!(", "'x'!"])
+def test_unreadable_rison_is_a_located_400(api, contact, q):
+    """prison raises ValueError/IndexError on some inputs, which FAB's @rison does not catch (was a 500)."""
+    for url in (f"/api/v1/contacts/{contact['contact']}?q={q}", f"/api/v1/customers/?q={q}"):
+        resp = api("Admin").get(url)
+        assert resp.status_code == 400, (url, resp.status_code)
+        assert resp.get_json()["code"] == "bad_request"
