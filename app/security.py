@@ -53,8 +53,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Supervisor": [
         _perm("Inbox|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
-        _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog", READ),
-        _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Departments"),
+        _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
+        _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Departments|Staff"),
         *SELF_SERVICE,
     ],
     "CustomerService": [

@@ -159,7 +159,7 @@ def test_claim_validate_and_complete(deployed, login_as, db_read):
     assert done.status_code == 302 and "/inbox/mine/" in done.headers["Location"]
     assert task_of(db_read, "V-1", "register", state="completed") == task_id
     assert task_of(db_read, "V-1", "rectify") is not None
-    completed = agent.get("/inbox/completed/").get_data(as_text=True)
+    completed = agent.get("/inbox/completed/?q=V-1").get_data(as_text=True)  # page 1 of many in a full run
     assert f'data-task-id="{task_id}"' in completed
 
 
@@ -273,7 +273,7 @@ def test_department_reassign(deployed, login_as, db_read):
     resp = post(boss, f"/task/{task_id}/assign", {"user_id": str(agent_id), "next": "/inbox/department/"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/inbox/department/")
     assert db_read(lambda s: s.get(HumanTask, task_id).assignee_id) == agent_id
-    assert f'data-task-id="{task_id}"' in agent.get("/inbox/mine/").get_data(as_text=True)
+    assert f'data-task-id="{task_id}"' in agent.get("/inbox/mine/?q=D-1").get_data(as_text=True)
     assert post(agent, f"/task/{task_id}/assign", {"user_id": ""}).status_code == 403
     assert post(boss, f"/task/{task_id}/assign", {"user_id": "abc"}).status_code == 302  # flashed, not a 500
 
@@ -360,3 +360,8 @@ def test_inbox_query_count_does_not_grow_with_rows(deployed, login_as, app):
         start_complaint(agent, f"Q-{n}")
     many = statements("/inbox/department/?q=Q-&size=100")
     assert many == few and few < 25, (few, many)
+
+
+def test_department_tab_names_what_it_covers(login_as):
+    assert re.search(r'inbox-scope">.*客户服务部', login_as("supervisor").get("/inbox/department/").get_data(as_text=True))
+    assert re.search(r'inbox-scope">.*全部部门', login_as("admin").get("/inbox/department/").get_data(as_text=True))

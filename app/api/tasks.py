@@ -35,7 +35,8 @@ class TasksApi(EngineApi):
     @protect()
     def get_list(self):
         """The inbox: `view=mine` (assigned to me), `group` (claimable by my groups), `completed` (by me),
-        `department` (all open tasks; supervisors).
+        `department` (supervisors: open tasks assigned to a member of the departments they head or
+        belong to, or unassigned and offered to such a member or to a role one of them holds; admins: all).
         ---
         get:
           operationId: listTasks

@@ -26,8 +26,8 @@ A mail with several recipients (a task offered to a whole group, a notice to
 several customers) goes out once with the recipients in Bcc: nobody sees the
 others' addresses.
 
-Users choose (``UserProfile.notify_mode``) between ``instant`` mails and one
-``digest`` a day: a digest user's notifications are stored in the outbox as
+Each user gets (``UserProfile.notify_mode``, set under Admin → Staff) either
+``instant`` mails or one ``digest`` a day: a digest user's notifications are stored in the outbox as
 ``digest`` items, and one ``digest`` job per user (09:00 Asia/Shanghai of the
 next working day) sends them as a single mail.
 """

@@ -34,6 +34,14 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
 
 
+def department_names(ids: Iterable[int], english: bool = False) -> list[str]:
+    """Department names (the English one where asked and set), in the order of the ids' codes."""
+    from app.models import Department
+
+    rows = db.session.scalars(select(Department).where(Department.id.in_(list(ids))).order_by(Department.code))
+    return [(d.name_en if english and d.name_en else d.name) for d in rows]
+
+
 def usernames(ids: Iterable[int | None]) -> dict[int, str]:
     """{user id: username} for the given ids, in one query (the API names users by login)."""
     from flask_appbuilder.security.sqla.models import User

@@ -55,6 +55,34 @@ def claimable_ids(actor: Actor):
                    for cond in offer_conditions(actor)))
 
 
+def department_ids(actor: Actor) -> list[int]:
+    """The departments whose work the actor oversees: those they head and their own."""
+    from app.models import Department, UserProfile
+
+    heads = select(Department.id).where(Department.head_id == actor.user_id)
+    own = select(UserProfile.department_id).where(UserProfile.user_id == actor.user_id,
+                                                   UserProfile.department_id.is_not(None))
+    return sorted(set(db.session.scalars(union(heads, own))))
+
+
+def department_scope(actor: Actor):
+    """The *Department tasks* condition: tasks assigned to a member of the actor's departments, or
+    unassigned and offered to a member or to a role a member holds (work the department may pick up).
+    None for admins: the whole company. A supervisor in no department sees nothing."""
+    from flask_appbuilder.security.sqla.models import Group, Role, User
+
+    from app.models import UserProfile
+
+    if actor.is_admin:
+        return None
+    members = select(UserProfile.user_id).where(UserProfile.department_id.in_(department_ids(actor) or [-1]))
+    roles = union(select(Role.name).select_from(User).join(User.roles).where(User.id.in_(members)),
+                  select(Role.name).select_from(User).join(User.groups).join(Group.roles).where(User.id.in_(members)))
+    offered = select(TaskCandidate.task_id).where(or_(TaskCandidate.user_id.in_(members),
+                                                      TaskCandidate.group_name.in_(roles)))
+    return or_(HumanTask.assignee_id.in_(members), (HumanTask.assignee_id.is_(None) & HumanTask.id.in_(offered)))
+
+
 def has_filters(*, process_key=None, sla=None, priority=None, created_from=None, created_to=None, search=None,
                 **_ordering) -> bool:
     """Whether an inbox query narrows its view (sorting does not): an unfiltered total is the badge's."""
@@ -117,6 +145,9 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
         if not actor.is_supervisor:
             raise Forbidden("Only supervisors see the department's tasks.")
         q = q.where(HumanTask.state == "open")
+        scope = department_scope(actor)
+        if scope is not None:
+            q = q.where(scope)
     else:
         raise Invalid(f"Unknown inbox view '{view}'.", fields={"view": "unknown"})
     now = datetime.now(timezone.utc)

@@ -8,6 +8,7 @@ def register_views(appbuilder: AppBuilder) -> None:
 
     from app.views.admin import AuditLogView, DepartmentView
     from app.views.records import register_record_views
+    from app.views.staff import StaffView
     from app.views.survey_public import register_survey_public
     from app.views.work import register_work_views  # inboxes, start a process, process instances
 
@@ -22,6 +23,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         DepartmentView, "Departments", label=_("Departments"), icon="fa-sitemap",
         category="Admin", category_label=_("Admin"), category_icon="fa-cog",
+    )
+    appbuilder.add_view(
+        StaffView, "Staff", label=_("Staff"), icon="fa-id-card-o",
+        category="Admin", category_label=_("Admin"),
     )
     appbuilder.add_view(
         AuditLogView, "Audit log", label=_("Audit log"), icon="fa-shield",

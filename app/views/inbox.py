@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext, lazy_gettext as _
+from flask_babel import get_locale, gettext, lazy_gettext as _
 
 from app.engine import definitions, queries, tasks
 from app.views import inbox_params as params
@@ -67,7 +67,14 @@ class InboxView(WorkView):
             names=queries.user_names(people), counts=open_counts(), qs=params.query_string,
             processes=[(d.key, d.name) for d in definitions.latest_definitions()],
             saved=params.saved_filters(actor.user_id), users=queries.assignable_users() if supervisor else [],
-            actor=actor, sortable=set(tasks.SORTABLE))
+            actor=actor, sortable=set(tasks.SORTABLE), scope=self._scope(actor) if supervisor else None)
+
+    @staticmethod
+    def _scope(actor) -> list[str]:
+        """What the Department tab covers: the names of the actor's departments; [] if none."""
+        if actor.is_admin:
+            return [gettext("All departments")]
+        return queries.department_names(tasks.department_ids(actor), english=str(get_locale()) == "en")
 
     @staticmethod
     def _tabs(actor) -> list[tuple[str, str]]:

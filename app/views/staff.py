@@ -1,0 +1,35 @@
+"""Staff profiles: each user's department and how they are mailed about tasks."""
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _
+from wtforms.validators import DataRequired
+
+from app.models import UserProfile
+from app.models.choices import NOTIFY_MODES
+from app.views.records.base import RecordView
+
+
+class StaffView(RecordView):
+    """Who belongs to which department (Department tasks, supervisors' reminders) and how each
+    person is mailed. Admins edit; supervisors read."""
+
+    datamodel = SQLAInterface(UserProfile)
+    class_permission_name = "StaffProfile"
+    list_title = _("Staff")
+    list_columns = ["user", "department", "notify_mode", "phone"]
+    add_columns = ["user", "department", "notify_mode", "phone"]
+    edit_columns = ["department", "notify_mode", "phone"]
+    show_columns = list_columns
+    search_columns = ["user", "department", "notify_mode"]
+    choice_columns = {"notify_mode": NOTIFY_MODES}
+    validators_columns = {"user": [DataRequired()]}
+    label_columns = {"user": _("User"), "department": _("Department"), "notify_mode": _("Task mails"),
+                     "phone": _("Phone")}
+    base_order = ("user_id", "asc")
+    formatters_columns = {"user": lambda u: f"{u} ({u.username})" if u is not None else ""}
+
+    def pre_add(self, item: UserProfile) -> None:
+        """One profile per user: say whose, rather than FAB's bare integrity error."""
+        if item.user is not None and self.datamodel.session.get(UserProfile, item.user.id) is not None:
+            raise ValueError(gettext("%(user)s already has a profile: edit it instead.", user=item.user.username))

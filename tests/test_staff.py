@@ -1,0 +1,68 @@
+"""Staff profiles screen: admins place users in departments and set how they are mailed; the
+Department tasks tab follows; supervisors read; a second profile for a user is refused by name."""
+import uuid
+
+from tests.conftest import csrf_token
+
+
+def _new_user(app, role="TechSupport"):
+    from app.extensions import db
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        name = f"staff-{uuid.uuid4().hex[:8]}"
+        user = sm.add_user(name, "新", "员工", f"{name}@example.com", sm.find_role(role), password="Pw#12345678")
+        db.session.commit()
+        return user.id, name
+
+
+def _dept_id(app, code):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Department
+
+    with app.app_context():
+        return db.session.scalars(select(Department.id).filter_by(code=code)).one()
+
+
+def _profile(app, user_id):
+    from app.extensions import db
+    from app.models import UserProfile
+
+    with app.app_context():
+        row = db.session.get(UserProfile, user_id)
+        return row and (row.department_id, row.notify_mode, row.phone)
+
+
+def test_admin_adds_and_edits_a_profile(app, login_as):
+    admin = login_as("admin")
+    user_id, name = _new_user(app)
+    tech, sales = _dept_id(app, "TECH"), _dept_id(app, "SALES")
+    form = {"user": str(user_id), "department": str(tech), "notify_mode": "digest", "phone": "021-5555",
+            "csrf_token": csrf_token(admin, "/staffview/add")}
+    assert admin.post("/staffview/add", data=form).status_code == 302
+    assert _profile(app, user_id) == (tech, "digest", "021-5555")
+    listed = admin.get(f"/staffview/list/?_flt_0_user={user_id}").get_data(as_text=True)
+    assert f"新 员工 ({name})" in listed and "汇总" in listed
+
+    again = admin.post("/staffview/add", data={**form, "department": str(sales)}, follow_redirects=True)
+    assert f"{name} 已有员工档案" in again.get_data(as_text=True)
+    assert _profile(app, user_id) == (tech, "digest", "021-5555")  # nothing lost, nothing doubled
+
+    token = csrf_token(admin, f"/staffview/edit/{user_id}")
+    edit = {"department": str(sales), "notify_mode": "instant", "phone": "", "csrf_token": token}
+    assert admin.post(f"/staffview/edit/{user_id}", data=edit).status_code == 302
+    assert _profile(app, user_id)[:2] == (sales, "instant")
+
+    bad = admin.post(f"/staffview/edit/{user_id}", data={**edit, "notify_mode": "sms"})
+    assert bad.status_code == 200 and _profile(app, user_id)[1] == "instant"  # the form comes back, unchanged
+
+
+def test_supervisors_read_staff_but_cannot_change_it(app, login_as):
+    boss = login_as("supervisor")
+    assert boss.get("/staffview/list/").status_code == 200
+    user_id, _ = _new_user(app)
+    resp = boss.post("/staffview/add", data={"user": str(user_id), "notify_mode": "instant",
+                                             "csrf_token": csrf_token(boss, "/staffview/list/")})
+    assert resp.status_code in (302, 403) and _profile(app, user_id) is None
