@@ -54,7 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("Inbox|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
-        _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Departments|Staff"),
+        _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),
         *SELF_SERVICE,
     ],
     "CustomerService": [

@@ -50,6 +50,7 @@ def test_admin_adds_and_edits_a_profile(app, login_as):
     assert f"{name} 已有员工档案" in again.get_data(as_text=True)
     assert _profile(app, user_id) == (tech, "digest", "021-5555")  # nothing lost, nothing doubled
 
+    assert f"编辑员工档案：新 员工 ({name})" in admin.get(f"/staffview/edit/{user_id}").get_data(as_text=True)
     token = csrf_token(admin, f"/staffview/edit/{user_id}")
     edit = {"department": str(sales), "notify_mode": "instant", "phone": "", "csrf_token": token}
     assert admin.post(f"/staffview/edit/{user_id}", data=edit).status_code == 302
@@ -66,3 +67,10 @@ def test_supervisors_read_staff_but_cannot_change_it(app, login_as):
     resp = boss.post("/staffview/add", data={"user": str(user_id), "notify_mode": "instant",
                                              "csrf_token": csrf_token(boss, "/staffview/list/")})
     assert resp.status_code in (302, 403) and _profile(app, user_id) is None
+
+
+def test_admin_menu_shows_supervisors_their_screens_only(login_as):
+    boss = login_as("supervisor").get("/").get_data(as_text=True)
+    assert all(link in boss for link in ("/departmentview/list/", "/staffview/list/", "/auditlogview/list/"))
+    assert "/users/list/" not in boss
+    assert "/staffview/list/" not in login_as("agent").get("/").get_data(as_text=True)

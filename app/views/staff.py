@@ -1,6 +1,7 @@
 """Staff profiles: each user's department and how they are mailed about tasks."""
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _
 from wtforms.validators import DataRequired
@@ -17,6 +18,20 @@ class StaffView(RecordView):
     datamodel = SQLAInterface(UserProfile)
     class_permission_name = "StaffProfile"
     list_title = _("Staff")
+    add_title = _("Add staff profile")
+    show_title = _("Staff profile")
+
+    @property
+    def edit_title(self) -> str:
+        """Name whose profile is edited (the user is not an editable field)."""
+        profile = self.datamodel.get(request.view_args.get("pk")) if has_request_context() and request.view_args else None
+        who = f"{profile.user} ({profile.user.username})" if profile is not None and profile.user else ""
+        return gettext("Edit staff profile: %(user)s", user=who) if who else gettext("Edit staff profile")
+
+    @edit_title.setter
+    def edit_title(self, _value) -> None:
+        pass  # FAB sets a default title at start-up
+
     list_columns = ["user", "department", "notify_mode", "phone"]
     add_columns = ["user", "department", "notify_mode", "phone"]
     edit_columns = ["department", "notify_mode", "phone"]
