@@ -39,7 +39,7 @@ def _menus(names: str) -> tuple[str, str]:
     return (rf"({names})$", r"menu_access$")
 
 
-WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
+WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My settings|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],

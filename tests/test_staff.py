@@ -74,3 +74,21 @@ def test_admin_menu_shows_supervisors_their_screens_only(login_as):
     assert all(link in boss for link in ("/departmentview/list/", "/staffview/list/", "/auditlogview/list/"))
     assert "/users/list/" not in boss
     assert "/staffview/list/" not in login_as("agent").get("/").get_data(as_text=True)
+
+
+def test_staff_choose_their_own_task_mails(app, login_as):
+    user_id, name = _new_user(app, role="CustomerService")
+    from tests.conftest import login, new_client
+
+    me = new_client(app)
+    assert login(me, name, "Pw#12345678").status_code == 302
+    page = me.get("/settings/").get_data(as_text=True)
+    assert 'value="instant" checked' in page and "未设置" in page  # no profile yet: at once, no department
+    token = csrf_token(me, "/settings/")
+    assert me.post("/settings/", data={"notify_mode": "digest", "csrf_token": token}).status_code == 302
+    assert _profile(app, user_id) == (None, "digest", None)
+    bad = me.post("/settings/", data={"notify_mode": "sms", "csrf_token": token}, follow_redirects=True)
+    assert "请选择任务邮件的接收方式" in bad.get_data(as_text=True) and _profile(app, user_id)[1] == "digest"
+    assert me.post("/settings/", data={"notify_mode": "instant"}).status_code in (302, 400)  # no CSRF token
+    assert _profile(app, user_id)[1] == "digest"
+    assert "/settings/" not in login_as("viewer").get("/").get_data(as_text=True)  # ReadOnly gets no task mails

@@ -197,6 +197,19 @@ def notify_mode(user_id: int) -> str:
     return profile.notify_mode if profile is not None and profile.notify_mode in ("instant", "digest") else "instant"
 
 
+def set_notify_mode(user_id: int, mode: str) -> None:
+    """A user's own choice; mails already waiting for a digest still go out in it."""
+    from app.engine.errors import Invalid
+    from app.models import UserProfile
+
+    if mode not in ("instant", "digest"):
+        raise Invalid("Choose how task mails reach you.", fields={"notify_mode": "must be instant or digest"})
+    profile = db.session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+    profile.notify_mode = mode
+    db.session.add(profile)
+    db.session.commit()
+
+
 def notify_user(user, kind: str, template: str, context: dict[str, Any], *, instance_id: int | None = None,
                 instant: bool = False, mode: str | None = None) -> MailOutbox | None:
     """Mail a staff user now or in tomorrow's digest (``instant=True`` ignores the preference).

@@ -32,6 +32,7 @@ KNOWN = {
     "Some fields are not valid.": _("Some fields are not valid; see the messages at the fields."),
     "A reason is required to terminate an instance.": _("A reason is required to terminate an instance."),
     "No such user.": _("No such user."),
+    "Choose how task mails reach you.": _("Choose how task mails reach you."),
 }
 FIELD_MESSAGES = [
     (r"is required|required", lambda m: gettext("This field is required.")),

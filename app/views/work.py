@@ -109,6 +109,7 @@ class BadgeLabel:
 def register_work_views(appbuilder: AppBuilder) -> None:
     from app.views.inbox import InboxView
     from app.views.instances import InstanceView
+    from app.views.settings import SettingsView
     from app.views.start import StartView
     from app.views.task import TaskView
 
@@ -122,6 +123,7 @@ def register_work_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_link("Department tasks", href="InboxView.department", label=_("Department tasks"),
                         icon="fa-sitemap", **work)
     appbuilder.add_view(StartView, "Start a process", label=_("Start a process"), icon="fa-play-circle", **work)
+    appbuilder.add_view(SettingsView, "My settings", label=_("My settings"), icon="fa-envelope-o", **work)
     appbuilder.add_view_no_menu(TaskView)
     appbuilder.add_view(InstanceView, "Process instances", label=_("Process instances"), icon="fa-cogs",
                         category="Process design", category_label=_("Process design"), category_icon="fa-code-fork")

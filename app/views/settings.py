@@ -1,0 +1,37 @@
+"""My settings: how task mails reach me (each at once, or one digest a working day)."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+
+from app.engine import mail, queries, tasks
+from app.models.choices import NOTIFY_MODES
+from app.views.errors import engine_errors
+from app.views.work import WorkView
+
+
+class SettingsView(WorkView):
+    route_base = "/settings"
+    default_view = "show"
+    class_permission_name = "Inbox"
+    method_permission_name = {"show": "read", "save": "write"}
+
+    @expose("/")
+    @has_access
+    def show(self):
+        actor = self.actor()
+        from flask_babel import get_locale
+
+        departments = queries.department_names(tasks.department_ids(actor), english=str(get_locale()) == "en")
+        return self.render("settings.html", mode=mail.notify_mode(g.user.id), modes=NOTIFY_MODES,
+                           departments=departments, title=gettext("My settings"))
+
+    @expose("/", methods=["POST"])
+    @has_access
+    @engine_errors()
+    def save(self):
+        mail.set_notify_mode(g.user.id, request.form.get("notify_mode", ""))
+        flash(gettext("Settings saved."), "success")
+        return redirect(url_for("SettingsView.show"))
