@@ -35,14 +35,22 @@ def _profile(app, user_id):
         return row and (row.department_id, row.notify_mode, row.phone)
 
 
+def _locale(app, user_id):
+    from app.extensions import db
+    from app.models import UserProfile
+
+    with app.app_context():
+        return db.session.get(UserProfile, user_id).locale
+
+
 def test_admin_adds_and_edits_a_profile(app, login_as):
     admin = login_as("admin")
     user_id, name = _new_user(app)
     tech, sales = _dept_id(app, "TECH"), _dept_id(app, "SALES")
-    form = {"user": str(user_id), "department": str(tech), "notify_mode": "digest", "phone": "021-5555",
+    form = {"user": str(user_id), "department": str(tech), "notify_mode": "digest", "locale": "en", "phone": "021-5555",
             "csrf_token": csrf_token(admin, "/staffview/add")}
     assert admin.post("/staffview/add", data=form).status_code == 302
-    assert _profile(app, user_id) == (tech, "digest", "021-5555")
+    assert _profile(app, user_id) == (tech, "digest", "021-5555") and _locale(app, user_id) == "en"
     listed = admin.get(f"/staffview/list/?_flt_0_user={user_id}").get_data(as_text=True)
     assert f"新 员工 ({name})" in listed and "汇总" in listed
 
@@ -52,9 +60,9 @@ def test_admin_adds_and_edits_a_profile(app, login_as):
 
     assert f"编辑员工档案：新 员工 ({name})" in admin.get(f"/staffview/edit/{user_id}").get_data(as_text=True)
     token = csrf_token(admin, f"/staffview/edit/{user_id}")
-    edit = {"department": str(sales), "notify_mode": "instant", "phone": "", "csrf_token": token}
+    edit = {"department": str(sales), "notify_mode": "instant", "locale": "", "phone": "", "csrf_token": token}
     assert admin.post(f"/staffview/edit/{user_id}", data=edit).status_code == 302
-    assert _profile(app, user_id)[:2] == (sales, "instant")
+    assert _profile(app, user_id)[:2] == (sales, "instant") and _locale(app, user_id) is None
 
     bad = admin.post(f"/staffview/edit/{user_id}", data={**edit, "notify_mode": "sms"})
     assert bad.status_code == 200 and _profile(app, user_id)[1] == "instant"  # the form comes back, unchanged
@@ -85,8 +93,13 @@ def test_staff_choose_their_own_task_mails(app, login_as):
     page = me.get("/settings/").get_data(as_text=True)
     assert 'value="instant" checked' in page and "未设置" in page  # no profile yet: at once, no department
     token = csrf_token(me, "/settings/")
-    assert me.post("/settings/", data={"notify_mode": "digest", "csrf_token": token}).status_code == 302
+    assert '<option value="" selected>' in page and "English" in page  # mail language: the site's
+    assert me.post("/settings/", data={"notify_mode": "digest", "locale": "en", "csrf_token": token}).status_code == 302
     assert _profile(app, user_id) == (None, "digest", None)
+    assert '<option value="en" selected>' in me.get("/settings/").get_data(as_text=True)
+    bad = me.post("/settings/", data={"notify_mode": "digest", "locale": "fr", "csrf_token": token},
+                  follow_redirects=True)
+    assert "请选择任务邮件的接收方式" in bad.get_data(as_text=True) and "en" == _locale(app, user_id)
     bad = me.post("/settings/", data={"notify_mode": "sms", "csrf_token": token}, follow_redirects=True)
     assert "请选择任务邮件的接收方式" in bad.get_data(as_text=True) and _profile(app, user_id)[1] == "digest"
     assert me.post("/settings/", data={"notify_mode": "instant"}).status_code in (302, 400)  # no CSRF token

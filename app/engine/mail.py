@@ -190,37 +190,63 @@ def send_mail(template: str, to: str | Iterable[str], **context: Any) -> str:
 
 # --- per-user notifications: instant or digest -----------------------------------
 
-def notify_mode(user_id: int) -> str:
+def site_locale() -> str:
+    locale = str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "")
+    return locale if locale in LOCALES else LOCALES[0]
+
+
+def staff_locale(locale: str | None) -> str:
+    """A user's mail language (``UserProfile.locale``), or the site's when unset or unknown."""
+    return locale if locale in LOCALES else site_locale()
+
+
+def mail_prefs(user_id: int) -> tuple[str, str | None]:
+    """(notify_mode, locale as stored: None for the site's) of a user; ``instant`` without a profile."""
     from app.models import UserProfile
 
     profile = db.session.get(UserProfile, user_id)
-    return profile.notify_mode if profile is not None and profile.notify_mode in ("instant", "digest") else "instant"
+    if profile is None:
+        return "instant", None
+    mode = profile.notify_mode if profile.notify_mode in ("instant", "digest") else "instant"
+    return mode, profile.locale if profile.locale in LOCALES else None
 
 
-def set_notify_mode(user_id: int, mode: str) -> None:
+def notify_mode(user_id: int) -> str:
+    return mail_prefs(user_id)[0]
+
+
+def set_mail_prefs(user_id: int, mode: str, locale: str | None) -> None:
     """A user's own choice; mails already waiting for a digest still go out in it."""
     from app.engine.errors import Invalid
     from app.models import UserProfile
 
+    errors = {}
     if mode not in ("instant", "digest"):
-        raise Invalid("Choose how task mails reach you.", fields={"notify_mode": "must be instant or digest"})
+        errors["notify_mode"] = "must be instant or digest"
+    if locale not in (None, "", *LOCALES):
+        errors["locale"] = "must be one of " + ", ".join(LOCALES)
+    if errors:
+        raise Invalid("Choose how task mails reach you.", fields=errors)
     profile = db.session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
-    profile.notify_mode = mode
+    profile.notify_mode, profile.locale = mode, locale or None
     db.session.add(profile)
     db.session.commit()
 
 
 def notify_user(user, kind: str, template: str, context: dict[str, Any], *, instance_id: int | None = None,
-                instant: bool = False, mode: str | None = None) -> MailOutbox | None:
-    """Mail a staff user now or in tomorrow's digest (``instant=True`` ignores the preference).
-
-    ``mode``: the user's ``notify_mode`` when the caller read it already (saves a query)."""
+                instant: bool = False, mode: str | None = None, locale: str | None = None) -> MailOutbox | None:
+    """Mail a staff user now or in the next digest (``instant=True`` ignores the preference), in
+    the user's language. ``mode``/``locale``: the user's preferences when the caller read them
+    already (saves a query; a None locale is the site's)."""
     if user is None or not getattr(user, "email", None) or not getattr(user, "active", True):
         return None
+    if mode is None:
+        mode, locale = mail_prefs(user.id)
     context = {"recipient": user.get_full_name() if hasattr(user, "get_full_name") else user.username, **context}
-    if instant or (mode or notify_mode(user.id)) != "digest":
-        return queue_mail(kind, [user.email], template, context, instance_id=instance_id)
-    row = queue_mail(kind, [user.email], template, context, instance_id=instance_id, state="digest")
+    locale = staff_locale(locale)
+    if instant or mode != "digest":
+        return queue_mail(kind, [user.email], template, context, locale=locale, instance_id=instance_id)
+    row = queue_mail(kind, [user.email], template, context, locale=locale, instance_id=instance_id, state="digest")
     ensure_digest_job(user.id)
     return row
 
@@ -347,4 +373,4 @@ def _digest_job(job: Job) -> None:
         "items": [{"subject": i.subject, "text": i.body_text, "at": i.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")}
                   for i in items],
     }
-    queue_mail("digest", [user.email], "digest", context)
+    queue_mail("digest", [user.email], "digest", context, locale=staff_locale(mail_prefs(user.id)[1]))

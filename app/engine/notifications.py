@@ -2,8 +2,8 @@
 
 * A new task mails its assignee, or else every candidate user and every member
   of its candidate groups; each user gets it at once or in the next daily
-  digest (``UserProfile.notify_mode``). The "at once" readers of a group task
-  share one mail (Bcc).
+  digest (``UserProfile.notify_mode``), in their language (``UserProfile.locale``).
+  The "at once" readers of a group task share one mail per language (Bcc).
 * A reassigned task mails the new assignee (same preference).
 * A task with a due date gets two jobs: ``sla_warning`` when it becomes at risk
   (``tasks.AT_RISK_WINDOW`` before the due time) and ``sla_breach`` when it is
@@ -56,18 +56,23 @@ def _guarded(fn, task) -> None:
 def _task_created(task: HumanTask) -> None:
     from app.engine import mail
 
-    people = people_with_modes(task)
+    people = people_with_prefs(task)
     context = task_context(task)  # after the query above: an assignee is already loaded
-    at_once = [u.email for u, mode in people if mode != "digest" and mail.is_address(u.email)]
+    at_once = [(u.email, mail.staff_locale(loc))
+               for u, mode, loc in people if mode != "digest" and mail.is_address(u.email)]
     if task.assignee_id is None and len(at_once) > 1:
-        # Offered to a group: one mail to every member who reads mail at once (Bcc), not one
-        # each: a group of 800 costs 8 outbox rows (MAIL_MAX_RECIPIENTS per message), not 800.
+        # Offered to a group: one mail per language to every member who reads mail at once (Bcc),
+        # not one each: a group of 800 costs 8 outbox rows (MAIL_MAX_RECIPIENTS per message), not 800.
         size = max(int(current_app.config.get("MAIL_MAX_RECIPIENTS") or 100), 1)
-        for i in range(0, len(at_once), size):
-            mail.queue_mail("task_created", at_once[i:i + size], "task_created", context, instance_id=task.instance_id)
-        people = [(u, mode) for u, mode in people if mode == "digest"]
-    for user, mode in people:
-        mail.notify_user(user, "task_created", "task_created", context, instance_id=task.instance_id, mode=mode)
+        for locale in mail.LOCALES:
+            to = [email for email, loc in at_once if loc == locale]
+            for i in range(0, len(to), size):
+                mail.queue_mail("task_created", to[i:i + size], "task_created", context, locale=locale,
+                                instance_id=task.instance_id)
+        people = [(u, mode, loc) for u, mode, loc in people if mode == "digest"]
+    for user, mode, locale in people:
+        mail.notify_user(user, "task_created", "task_created", context, instance_id=task.instance_id, mode=mode,
+                         locale=mail.staff_locale(locale))
     schedule_sla(task)
 
 
@@ -75,21 +80,22 @@ def _task_assigned(task: HumanTask) -> None:
     from app.engine import mail
 
     if task.assignee_id:
-        people = people_with_modes(task)  # the assignee
+        people = people_with_prefs(task)  # the assignee
         context = task_context(task)
-        for user, mode in people:
-            mail.notify_user(user, "task_assigned", "task_assigned", context, instance_id=task.instance_id, mode=mode)
+        for user, mode, locale in people:
+            mail.notify_user(user, "task_assigned", "task_assigned", context, instance_id=task.instance_id,
+                             mode=mode, locale=mail.staff_locale(locale))
 
 
 # --- who --------------------------------------------------------------------------
 
 def people_for(task: HumanTask) -> list:
     """The assignee; without one, the candidate users and the members of the candidate groups."""
-    return [user for user, _mode in people_with_modes(task)]
+    return [user for user, _mode, _locale in people_with_prefs(task)]
 
 
-def people_with_modes(task: HumanTask) -> list[tuple[Any, str]]:
-    """``people_for`` with each one's ``UserProfile.notify_mode``, in one query."""
+def people_with_prefs(task: HumanTask) -> list[tuple[Any, str, str | None]]:
+    """``people_for`` with each one's ``UserProfile.notify_mode`` and ``locale``, in one query."""
     by_assignee, by_candidates = _people_queries()
     if task.assignee_id:
         q, params = by_assignee, {"user_id": task.assignee_id}
@@ -111,7 +117,7 @@ def _people_queries():
 
     from app.models import UserProfile
 
-    base = (select(User, func.coalesce(UserProfile.notify_mode, "instant"))
+    base = (select(User, func.coalesce(UserProfile.notify_mode, "instant"), UserProfile.locale)
             .outerjoin(UserProfile, UserProfile.user_id == User.id).order_by(User.id))
     groups = bindparam("groups", expanding=True)
     members = or_(User.id.in_(bindparam("user_ids", expanding=True)),

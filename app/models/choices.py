@@ -38,6 +38,7 @@ INCIDENT_STATUSES = {"reported": _("Reported"), "responding": _("Responding"),
 NOTIFY_CHANNELS = {"phone": _("Phone"), "sms": _("SMS"), "email": _("Email"), "wechat": _("WeChat")}
 SURVEY_KINDS = {"follow_up": _("Follow-up visit"), "satisfaction": _("Satisfaction survey")}
 NOTIFY_MODES = {"instant": _("Each task at once"), "digest": _("One digest at 09:00 each working day")}
+MAIL_LOCALES = {"zh": "简体中文", "en": "English"}  # each language named in itself
 LEVELS = {"high": _("High"), "low": _("Low")}
 PLAN_STATUSES = {
     "draft": _("Draft"), "pending_approval": _("Pending approval"), "approved": _("Approved"),

@@ -24,6 +24,7 @@ class UserProfile(Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
     department_id = Column(Integer, ForeignKey("department.id"), index=True)
     notify_mode = Column(String(10), nullable=False, default="instant")  # instant | digest
+    locale = Column(String(5))  # language of task mails: zh | en; NULL: BABEL_DEFAULT_LOCALE
     phone = Column(String(32))
     user = relationship("User", foreign_keys=[user_id])
     department = relationship(Department)

@@ -1,13 +1,13 @@
-"""My settings: how task mails reach me (each at once, or one digest a working day)."""
+"""My settings: how task mails reach me (each at once, or one digest a working day) and in which language."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from app.engine import mail, queries, tasks
-from app.models.choices import NOTIFY_MODES
+from app.models.choices import MAIL_LOCALES, NOTIFY_MODES
 from app.views.errors import engine_errors
 from app.views.work import WorkView
 
@@ -22,16 +22,16 @@ class SettingsView(WorkView):
     @has_access
     def show(self):
         actor = self.actor()
-        from flask_babel import get_locale
-
         departments = queries.department_names(tasks.department_ids(actor), english=str(get_locale()) == "en")
-        return self.render("settings.html", mode=mail.notify_mode(g.user.id), modes=NOTIFY_MODES,
+        mode, locale = mail.mail_prefs(g.user.id)
+        return self.render("settings.html", mode=mode, modes=NOTIFY_MODES, locale=locale,
+                           locales=MAIL_LOCALES, site_locale=MAIL_LOCALES[mail.site_locale()],
                            departments=departments, title=gettext("My settings"))
 
     @expose("/", methods=["POST"])
     @has_access
     @engine_errors()
     def save(self):
-        mail.set_notify_mode(g.user.id, request.form.get("notify_mode", ""))
+        mail.set_mail_prefs(g.user.id, request.form.get("notify_mode", ""), request.form.get("locale") or None)
         flash(gettext("Settings saved."), "success")
         return redirect(url_for("SettingsView.show"))

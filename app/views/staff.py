@@ -7,7 +7,7 @@ from flask_babel import gettext, lazy_gettext as _
 from wtforms.validators import DataRequired
 
 from app.models import UserProfile
-from app.models.choices import NOTIFY_MODES
+from app.models.choices import MAIL_LOCALES, NOTIFY_MODES
 from app.views.records.base import RecordView
 
 
@@ -32,14 +32,15 @@ class StaffView(RecordView):
     def edit_title(self, _value) -> None:
         pass  # FAB sets a default title at start-up
 
-    list_columns = ["user", "department", "notify_mode", "phone"]
-    add_columns = ["user", "department", "notify_mode", "phone"]
-    edit_columns = ["department", "notify_mode", "phone"]
+    list_columns = ["user", "department", "notify_mode", "locale", "phone"]
+    add_columns = ["user", "department", "notify_mode", "locale", "phone"]
+    edit_columns = ["department", "notify_mode", "locale", "phone"]
     show_columns = list_columns
     search_columns = ["user", "department", "notify_mode"]
-    choice_columns = {"notify_mode": NOTIFY_MODES}
+    choice_columns = {"notify_mode": NOTIFY_MODES, "locale": MAIL_LOCALES}  # no locale: the site's language
     validators_columns = {"user": [DataRequired()]}
     label_columns = {"user": _("User"), "department": _("Department"), "notify_mode": _("Task mails"),
+                     "locale": _("Mail language"),
                      "phone": _("Phone")}
     base_order = ("user_id", "asc")
     formatters_columns = {"user": lambda u: f"{u} ({u.username})" if u is not None else ""}

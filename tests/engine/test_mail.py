@@ -357,3 +357,51 @@ def test_script_mail_rolls_back_with_a_failing_step(clean_jobs, actors, script_s
     assert inst.status == "incident"
     # The failed script task's mail is not kept: the task will run again after the fix.
     assert db.session.scalar(select(func.count()).select_from(MailOutbox)) == before
+
+
+@pytest.fixture
+def english_agent(app_ctx, actors):
+    """agent reads task mails in English (restored afterwards)."""
+    profile = db.session.get(UserProfile, actors["agent"].user_id)
+    saved = profile.locale
+    profile.locale = "en"
+    db.session.commit()
+    yield
+    db.session.get(UserProfile, actors["agent"].user_id).locale = saved
+    db.session.commit()
+
+
+def test_each_user_gets_task_mails_in_their_language(clean_jobs, smtp, actors, notify_modes, english_agent):
+    definitions.deploy(NOTIFY_XML, actor=actors["owner"])
+    inst = runtime.start_process("notify_test", actor=actors["owner"], business_key="LANG-1")
+    run_all_due()
+    [msg] = smtp.to("agent@example.com")
+    assert msg["Subject"] == "New task: Check the unit · LANG-1"
+    assert msg.get_body(("plain",)).get_content().startswith("Hello")
+    task = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)).one()
+    tasks.assign(task.id, actors["sales"].user_id, actor=actors["supervisor"])  # sales: no language set
+    run_all_due()
+    assert smtp.to("sales@example.com")[0]["Subject"] == "任务已分派给您：Check the unit · LANG-1"
+
+
+def test_a_group_task_goes_out_once_per_language(clean_jobs, smtp, actors, complaint_def, second_agent, english_agent):
+    inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-LANG")
+    rows = {r.subject: r.recipients for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
+            if r.kind == "task_created"}
+    assert sorted(rows.values()) == [["agent2@example.com"], ["agent@example.com"]]
+    assert any(s.startswith("New task:") for s in rows) and any(s.startswith("新任务：") for s in rows)
+
+
+def test_mail_prefs_refuse_unknown_values_and_keep_the_old_ones(app_ctx, actors):
+    from app.engine.errors import Invalid
+
+    user_id = actors["viewer"].user_id
+    before = mail.mail_prefs(user_id)
+    for mode, locale in (("sms", None), ("digest", "fr")):
+        with pytest.raises(Invalid) as err:
+            mail.set_mail_prefs(user_id, mode, locale)
+        assert set(err.value.details["fields"]) == ({"notify_mode"} if mode == "sms" else {"locale"})
+    assert mail.mail_prefs(user_id) == before
+    mail.set_mail_prefs(user_id, "digest", "en")
+    assert mail.mail_prefs(user_id) == ("digest", "en")
+    mail.set_mail_prefs(user_id, *before)
