@@ -52,7 +52,7 @@ def test_admin_adds_and_edits_a_profile(app, login_as):
     assert admin.post("/staffview/add", data=form).status_code == 302
     assert _profile(app, user_id) == (tech, "digest", "021-5555") and _locale(app, user_id) == "en"
     listed = admin.get(f"/staffview/list/?_flt_0_user={user_id}").get_data(as_text=True)
-    assert f"新 员工 ({name})" in listed and "汇总" in listed
+    assert f"新 员工 ({name})" in listed and "汇总" in listed and "English" in listed
 
     again = admin.post("/staffview/add", data={**form, "department": str(sales)}, follow_redirects=True)
     assert f"{name} 已有员工档案" in again.get_data(as_text=True)

@@ -34,12 +34,12 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
 
 
-def department_names(ids: Iterable[int], english: bool = False) -> list[str]:
-    """Department names (the English one where asked and set), in the order of the ids' codes."""
+def department_names(ids: Iterable[int]) -> list[str]:
+    """Department names as the page's language shows them (``Department.__repr__``), by code."""
     from app.models import Department
 
-    rows = db.session.scalars(select(Department).where(Department.id.in_(list(ids))).order_by(Department.code))
-    return [(d.name_en if english and d.name_en else d.name) for d in rows]
+    return [str(d) for d in db.session.scalars(select(Department).where(Department.id.in_(list(ids)))
+                                               .order_by(Department.code))]
 
 
 def usernames(ids: Iterable[int | None]) -> dict[int, str]:

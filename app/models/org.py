@@ -14,6 +14,14 @@ class Department(Model):
     head = relationship("User", foreign_keys=[head_id])
 
     def __repr__(self) -> str:
+        """How FAB's screens show a department: its English name on English pages, where set."""
+        from flask import has_request_context
+
+        if self.name_en and has_request_context():
+            from flask_babel import get_locale
+
+            if str(get_locale()) == "en":
+                return self.name_en
         return self.name
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import get_locale, gettext, lazy_gettext as _
+from flask_babel import gettext, lazy_gettext as _
 
 from app.engine import definitions, queries, tasks
 from app.views import inbox_params as params
@@ -74,7 +74,7 @@ class InboxView(WorkView):
         """What the Department tab covers: the names of the actor's departments; [] if none."""
         if actor.is_admin:
             return [gettext("All departments")]
-        return queries.department_names(tasks.department_ids(actor), english=str(get_locale()) == "en")
+        return queries.department_names(tasks.department_ids(actor))
 
     @staticmethod
     def _tabs(actor) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from app.engine import mail, queries, tasks
 from app.models.choices import MAIL_LOCALES, NOTIFY_MODES
@@ -22,7 +22,7 @@ class SettingsView(WorkView):
     @has_access
     def show(self):
         actor = self.actor()
-        departments = queries.department_names(tasks.department_ids(actor), english=str(get_locale()) == "en")
+        departments = queries.department_names(tasks.department_ids(actor))
         mode, locale = mail.mail_prefs(g.user.id)
         return self.render("settings.html", mode=mode, modes=NOTIFY_MODES, locale=locale,
                            locales=MAIL_LOCALES, site_locale=MAIL_LOCALES[mail.site_locale()],

@@ -43,7 +43,8 @@ class StaffView(RecordView):
                      "locale": _("Mail language"),
                      "phone": _("Phone")}
     base_order = ("user_id", "asc")
-    formatters_columns = {"user": lambda u: f"{u} ({u.username})" if u is not None else ""}
+    formatters_columns = {"user": lambda u: f"{u} ({u.username})" if u is not None else "",
+                          "locale": lambda v: MAIL_LOCALES.get(v) or gettext("Site default")}
 
     def pre_add(self, item: UserProfile) -> None:
         """One profile per user: say whose, rather than FAB's bare integrity error."""
