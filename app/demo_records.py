@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.records.sla import default_due_at
+from app.records.timefmt import local_tz
 
 OPEN = ["new", "accepted", "in_progress", "on_site", "escalated"]
 PRIORITY_BY_TYPE = {"general_question": "low", "routine_fault": "normal", "complex_fault": "high",
@@ -102,11 +103,22 @@ def _plans() -> dict[str, ContingencyPlan]:
     return plans
 
 
+def _office_time(rng, moment: datetime, now: datetime) -> datetime:
+    """Most requests arrive in office hours (09:00-17:30 local), as a real desk's do."""
+    if rng.random() >= 0.85:
+        return moment
+    tz = local_tz()
+    local = moment.astimezone(tz)
+    minute = rng.randint(9 * 60, 17 * 60 + 30)
+    moved = local.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0).astimezone(moment.tzinfo)
+    return moved if moved < now else moment
+
+
 def _requests(rng, customers, n, now) -> list[ServiceRequest]:
     out = []
     for _ in range(n):
         c = rng.choice(customers)
-        created = now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
+        created = _office_time(rng, now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600)), now)
         if rng.random() < 0.2:
             kind, rtype, subject = "pre_sales", "general_question", rng.choice(D.PRESALES_SUBJECTS)
         else:
@@ -123,7 +135,7 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
                             priority=PRIORITY_BY_TYPE[rtype], status=status, created_at=created, due_at=due,
                             description=f"客户反馈：{subject}。请尽快联系客户确认详情。")
         if status != "new":
-            sr.accepted_at = created + timedelta(minutes=rng.randint(5, 90))
+            sr.accepted_at = created + timedelta(minutes=rng.randint(3, 30) if rng.random() < 0.88 else rng.randint(31, 90))
         if status in ("resolved", "closed"):
             late = rng.random() < 0.12
             sr.resolved_at = due + timedelta(hours=rng.randint(1, 30)) if late else \

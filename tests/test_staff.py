@@ -2,10 +2,27 @@
 Department tasks tab follows; supervisors read; a second profile for a user is refused by name."""
 import uuid
 
+import pytest
+
 from tests.conftest import csrf_token
 
+CREATED: list[int] = []
 
-def _new_user(app, role="TechSupport"):
+
+@pytest.fixture(scope="module", autouse=True)
+def retire_new_users(app):
+    """The users made here leave every group afterwards: later tests mail whole groups."""
+    yield
+    from app.extensions import db
+
+    with app.app_context():
+        for user_id in CREATED:
+            user = app.appbuilder.sm.get_user_by_id(user_id)
+            user.active, user.roles = False, []
+        db.session.commit()
+
+
+def _new_user(app, role="ReadOnly"):
     from app.extensions import db
 
     with app.app_context():
@@ -13,6 +30,7 @@ def _new_user(app, role="TechSupport"):
         name = f"staff-{uuid.uuid4().hex[:8]}"
         user = sm.add_user(name, "新", "员工", f"{name}@example.com", sm.find_role(role), password="Pw#12345678")
         db.session.commit()
+        CREATED.append(user.id)
         return user.id, name
 
 

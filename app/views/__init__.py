@@ -20,6 +20,11 @@ def register_views(appbuilder: AppBuilder) -> None:
 
     register_editor_views(appbuilder)
 
+    from app.views.kpi import KpiView
+
+    appbuilder.add_view(KpiView, "KPIs", label=_("KPIs"), icon="fa-line-chart",
+                        category="Reports", category_label=_("Reports"), category_icon="fa-bar-chart")
+
     appbuilder.add_view(
         DepartmentView, "Departments", label=_("Departments"), icon="fa-sitemap",
         category="Admin", category_label=_("Admin"), category_icon="fa-cog",

@@ -25,11 +25,14 @@ def tech_head(app_ctx):
     sm = app_ctx.appbuilder.sm
     user = sm.find_user(username="techhead") or sm.add_user(
         "techhead", "技术", "主管", "techhead@example.com", sm.find_role("Supervisor"), password="Pw#12345678")
+    user.active, user.roles = True, [sm.find_role("Supervisor")]
     dept = db.session.scalars(select(Department).filter_by(code="TECH")).one()
     dept.head_id = user.id
     db.session.commit()
     yield Actor.from_user(user)
+    db.session.rollback()
     dept.head_id = None
+    user.active, user.roles = False, []  # out of every group: later tests mail whole roles
     db.session.commit()
 
 
