@@ -65,7 +65,7 @@ def test_periods_run_forward_and_span_at_most_a_year(app):
     from app.records import kpi
 
     with app.app_context():
-        for first, last in ((LAST, FIRST), (date(2022, 1, 1), date(2023, 1, 2))):
+        for first, last in ((LAST, FIRST), (date(2022, 1, 1), date(2023, 1, 2)), (date(1, 1, 1), date(1, 1, 2))):
             with pytest.raises(ValueError):
                 kpi.period_kpis(first, last)
 
@@ -85,6 +85,8 @@ def test_kpi_page_shows_the_period_and_names_bad_fields(login_as, week):
     assert html.count('class="kpi-month"') == 6
     bad = boss.get("/kpi/?from=2023-13-01&to=x", follow_redirects=True).get_data(as_text=True)
     assert "“2023-13-01”" in bad and "“x”" in bad  # each bad field named; the default period shown
+    ancient = boss.get("/kpi/?from=0001-01-01&to=0001-01-05")  # would overflow at local midnight
+    assert ancient.status_code == 200 and "“0001-01-01”" in ancient.get_data(as_text=True)
     backwards = boss.get("/kpi/?from=2023-03-10&to=2023-03-06").get_data(as_text=True)
     assert "结束日期早于开始日期" in backwards
     long = boss.get("/kpi/?from=2020-01-01&to=2023-03-06").get_data(as_text=True)

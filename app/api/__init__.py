@@ -19,12 +19,14 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.api.definitions import DefinitionsApi
     from app.api.errors import register_app_handlers, register_jwt_callbacks
     from app.api.instances import InstancesApi, InstanceStartApi
+    from app.api.kpis import KpisApi
     from app.api.messages import MessagesApi
     from app.api.records import ContactsApi, CustomersApi
     from app.api.tasks import TasksApi
 
     current_app.url_map.converters["process_key"] = ProcessKeyConverter
-    for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi):
+    for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
+                KpisApi):
         appbuilder.add_api(api)
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)

@@ -232,3 +232,29 @@ class HistoryPageSchema(PageSchema):
 
 class DeliveredSchema(Schema):
     instance_ids = fields.List(fields.Integer(), required=True)
+
+
+# ---------------------------------------------------------------- KPIs
+class KpiQuerySchema(Query):
+    from_ = fields.Date(data_key="from", metadata={"description": "first local day (default: this month's first)"})
+    to = fields.Date(metadata={"description": "last local day, inclusive (default: today)"})
+
+
+class RatioSchema(Schema):
+    num = fields.Integer(required=True)
+    den = fields.Integer(required=True)
+    value = fields.Float(allow_none=True, metadata={"description": "num / den; null when den is 0"})
+
+
+class KpiSchema(Schema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    satisfaction = fields.Nested(RatioSchema, required=True, metadata={"description": "surveys scored 4-5 / answered"})
+    satisfaction_target = fields.Float(required=True)
+    satisfaction_met = fields.Boolean(allow_none=True)
+    average_score = fields.Float(allow_none=True)
+    complaint_rate = fields.Nested(RatioSchema, required=True, metadata={"description": "complaints / requests"})
+    accepted_in_time = fields.Nested(RatioSchema, required=True)
+    accept_minutes = fields.Integer(required=True, metadata={"description": "the acceptance target, working minutes"})
+    median_accept_minutes = fields.Float(allow_none=True)
+    on_time_repairs = fields.Nested(RatioSchema, required=True)

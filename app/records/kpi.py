@@ -28,6 +28,7 @@ SATISFACTION_TARGET = 0.90
 ACCEPT_MINUTES = 30
 REPAIR_TYPES = ("routine_fault", "complex_fault", "emergency_stoppage")
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # beyond these, local midnight may not convert
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,22 @@ def bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def period_problem(first: date, last: date) -> tuple[str, str] | None:
+    """(field, reason) when (first, last) is no period: ``from`` or ``to`` is the field to fix."""
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            return name, f"dates lie between {EARLIEST} and {LATEST}"
+    if last < first:
+        return "to", "the period ends before it starts"
+    if (last - first).days >= MAX_DAYS:
+        return "to", f"a period spans at most {MAX_DAYS} days"
+    return None
+
+
 def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
-    if last < first or (last - first).days >= MAX_DAYS:
-        raise ValueError(f"a period runs forward and spans at most {MAX_DAYS} days")
+    problem = period_problem(first, last)
+    if problem:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
     now = now or datetime.now(timezone.utc)
     start, end = bounds(first, last)
     scores = db.session.execute(select(func.count(), func.count().filter(Survey.score >= SATISFIED_SCORE),

@@ -17,9 +17,10 @@ def _day(name: str, default: date) -> tuple[date, str | None]:
     if not raw:
         return default, None
     try:
-        return date.fromisoformat(raw[:10]), None
+        day = date.fromisoformat(raw[:10])
     except ValueError:
         return default, raw[:20]
+    return (day, None) if kpi.EARLIEST <= day <= kpi.LATEST else (default, raw[:20])
 
 
 def period_from_request(today: date) -> tuple[date, date, list[str]]:
@@ -27,7 +28,8 @@ def period_from_request(today: date) -> tuple[date, date, list[str]]:
     unreadable or out of range; the default stands in for it."""
     first, bad_from = _day("from", today.replace(day=1))
     last, bad_to = _day("to", today)
-    problems = [gettext("“%(value)s” in the %(field)s field is not a date (YYYY-MM-DD).", value=value, field=label)
+    problems = [gettext("“%(value)s” in the %(field)s field is not a date between %(a)s and %(b)s (YYYY-MM-DD).",
+                        value=value, field=label, a=kpi.EARLIEST, b=kpi.LATEST)
                 for value, label in ((bad_from, gettext("From")), (bad_to, gettext("Until"))) if value is not None]
     if last < first:
         problems.append(gettext("The period ends before it starts; showing this month instead."))

@@ -50,6 +50,7 @@ MATRIX = {
     ("POST", "/api/v1/messages/start"): row(STAFF, 201),
     ("GET", "/api/v1/customers/"): row(ALL),
     ("GET", "/api/v1/contacts/{contact}"): row(ALL),
+    ("GET", "/api/v1/kpis/"): row({"Admin", "ProcessOwner", "Supervisor", "ReadOnly"}),
     ("GET", "/api/v1/_openapi"): row({"Admin"}),
     ("GET", "/api/v1/security/users/"): row({"Admin"}),
 }
