@@ -89,7 +89,7 @@ def print_table(result: dict) -> None:
                  v["p95_ms"], v["p99_ms"])
         sz = i["queries"]["sizes"]
         print(f"  rows: mine {sz['mine_rows_normal']} (heavy users {sz['mine_rows_heavy']}), group {sz['group_rows']}"
-              f" (last page {sz['group_deep_page']})")
+              f" (last page {sz['group_deep_page']}), department {sz.get('department_rows', '-')}")
         f = i.get("fanout")
         if f:
             print(f"  group-task fan-out: {f['ms_per_start']:.0f} ms per started complaint, "

@@ -64,3 +64,23 @@ def test_a_supervisor_in_no_department_sees_nothing_and_staff_are_refused(app_ct
     assert _dept_keys(actors["admin"], "DQ-9") == ["DQ-9"]
     with pytest.raises(Forbidden):
         tasks.query_tasks(actors["tech"], view="department")
+
+
+def test_the_default_page_agrees_with_the_general_query(app_ctx, actors, complaint_def, tech_head):
+    """The default view pages two index ranges; a filter that keeps everything takes the general path."""
+    from datetime import datetime, timezone
+
+    for i in range(7):
+        inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key=f"DA-{i}")
+        if i % 2:
+            tasks.claim(_open(inst).id, actor=actors["agent"])
+        if i % 3 == 0:
+            _open(inst).due_at = None  # no due date: listed last
+    db.session.commit()
+    everything = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for boss in (actors["supervisor"], tech_head, actors["admin"]):
+        for size in (3, 100):
+            for page in (1, 2, 3):
+                fast = tasks.query_tasks(boss, view="department", page=page, page_size=size)
+                slow = tasks.query_tasks(boss, view="department", page=page, page_size=size, created_from=everything)
+                assert [t.id for t in fast.items] == [t.id for t in slow.items] and fast.total == slow.total
