@@ -132,6 +132,16 @@ class SecurityManager(FabSecurityManager):
             cache[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
         return cache[key]
 
+    def load_user(self, pk):
+        """The logged-in user with roles and groups in ONE query: every page reads them (menu,
+        permission checks, the actor), and lazily they cost two more round trips per request."""
+        from flask_appbuilder.security.sqla.models import Group
+        from sqlalchemy.orm import joinedload
+
+        user = self.session.get(self.user_model, int(pk), options=[
+            joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)])
+        return user if user is not None and user.is_active else None
+
     def sync_roles(self) -> None:
         """Create the role rows the built-in roles need (users link to rows)."""
         for name in [*ROLE_NAMES, self.auth_role_public]:
