@@ -1,15 +1,12 @@
 """/api/v1/kpis: the service KPIs of a period (app.records.kpi), for dashboards and BI tools."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
 from app.api.schemas import KpiQuerySchema, KpiSchema
 from app.engine.errors import Invalid
 from app.records import kpi
-from app.records.timefmt import local_tz
 
 
 def _ratio(r: kpi.Ratio) -> dict:
@@ -41,7 +38,7 @@ class KpisApi(EngineApi):
                   schema: KpiSchema
         """
         args = load_query(KpiQuerySchema())
-        today = datetime.now(local_tz()).date()
+        today = kpi.local_today()
         first, last = args.get("from_") or today.replace(day=1), args.get("to") or today
         problem = kpi.period_problem(first, last)
         if problem:

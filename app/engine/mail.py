@@ -211,10 +211,6 @@ def mail_prefs(user_id: int) -> tuple[str, str | None]:
     return mode, profile.locale if profile.locale in LOCALES else None
 
 
-def notify_mode(user_id: int) -> str:
-    return mail_prefs(user_id)[0]
-
-
 def set_mail_prefs(user_id: int, mode: str, locale: str | None) -> None:
     """A user's own choice; mails already waiting for a digest still go out in it."""
     from app.engine.errors import Invalid
@@ -373,4 +369,5 @@ def _digest_job(job: Job) -> None:
         "items": [{"subject": i.subject, "text": i.body_text, "at": i.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")}
                   for i in items],
     }
-    queue_mail("digest", [user.email], "digest", context, locale=staff_locale(mail_prefs(user.id)[1]))
+    _mode, locale = mail_prefs(user.id)
+    queue_mail("digest", [user.email], "digest", context, locale=staff_locale(locale))

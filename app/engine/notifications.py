@@ -72,7 +72,7 @@ def _task_created(task: HumanTask) -> None:
         people = [(u, mode, loc) for u, mode, loc in people if mode == "digest"]
     for user, mode, locale in people:
         mail.notify_user(user, "task_created", "task_created", context, instance_id=task.instance_id, mode=mode,
-                         locale=mail.staff_locale(locale))
+                         locale=locale)
     schedule_sla(task)
 
 
@@ -84,7 +84,7 @@ def _task_assigned(task: HumanTask) -> None:
         context = task_context(task)
         for user, mode, locale in people:
             mail.notify_user(user, "task_assigned", "task_assigned", context, instance_id=task.instance_id,
-                             mode=mode, locale=mail.staff_locale(locale))
+                             mode=mode, locale=locale)
 
 
 # --- who --------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def people_with_prefs(task: HumanTask) -> list[tuple[Any, str, str | None]]:
 @cache
 def _people_queries():
     """Built once: composing this statement cost more CPU than running it. A user without a
-    profile gets mails at once, as ``mail.notify_mode`` says."""
+    profile gets mails at once, as ``mail.mail_prefs`` says."""
     from flask_appbuilder.security.sqla.models import Group, Role, User
 
     from app.models import UserProfile

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.engine.actor import Actor
-from app.engine.tasks import Page, is_candidate
+from app.engine.tasks import Page, department_ids, is_candidate
 from app.extensions import db
 from app.models import HistoryEvent, HumanTask, ProcessInstance
 
@@ -34,11 +34,12 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
 
 
-def department_names(ids: Iterable[int]) -> list[str]:
-    """Department names as the page's language shows them (``Department.__repr__``), by code."""
+def department_names(actor: Actor) -> list[str]:
+    """The names of the departments the actor heads or belongs to, as the page's language shows
+    them (``Department.__repr__``), by code."""
     from app.models import Department
 
-    return [str(d) for d in db.session.scalars(select(Department).where(Department.id.in_(list(ids)))
+    return [str(d) for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids(actor)))
                                                .order_by(Department.code))]
 
 

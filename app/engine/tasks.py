@@ -80,21 +80,23 @@ class DepartmentScope:
         return select(*columns).where(HumanTask.state == "open", HumanTask.assignee_id.in_(self.members))
 
     def _offered(self) -> list:
-        """(due_at, task id) of the claimable offers: one ordered range per role, one for the members."""
+        """The claimable offers: one range per role, one for the members."""
         c = TaskCandidate
-        conds = [c.group_name == role for role in self.roles] + [c.user_id.in_(self.members)]
-        return [select(c.due_at, c.task_id).where(c.claimable, cond) for cond in conds]
+        return _offer_ranges([c.group_name == role for role in self.roles] + [c.user_id.in_(self.members)])
+
+    def _offered_ids(self) -> list:
+        return [select(r.subquery().c.task_id) for r in self._offered()]
 
     def ranges(self) -> list:
         """(due_at, task id) of each part, for ``_merged_page``."""
         return [self._assigned(HumanTask.due_at, HumanTask.id), *self._offered()]
 
     def ids(self):
-        return union(self._assigned(HumanTask.id), *(select(r.subquery().c.task_id) for r in self._offered()))
+        return union(self._assigned(HumanTask.id), *self._offered_ids())
 
     def count(self) -> int:
         """Assigned and claimable tasks are disjoint: two counts, de-duplicating only the offers."""
-        offered = union(*(select(r.subquery().c.task_id) for r in self._offered())).subquery()
+        offered = union(*self._offered_ids()).subquery()
         assigned = self._assigned(func.count()).scalar_subquery()
         return db.session.scalar(select(assigned + select(func.count()).select_from(offered).scalar_subquery())) or 0
 
@@ -136,11 +138,20 @@ def _merged_page(ranges: list, page: int, page_size: int) -> list[HumanTask]:
     return [rows[i] for i in ids if i in rows]
 
 
-def _claimable_page(actor: Actor, page: int, page_size: int) -> list[HumanTask]:
-    """The default Group tasks page: one range per role and one for the actor by name."""
+def _offer_ranges(conditions: list) -> list:
+    """(due_at, task id) of the claimable candidate rows meeting each condition: one ordered
+    range of a partial index each."""
     c = TaskCandidate
-    return _merged_page([select(c.due_at, c.task_id).where(c.claimable, cond) for cond in offer_conditions(actor)],
-                        page, page_size)
+    return [select(c.due_at, c.task_id).where(c.claimable, cond) for cond in conditions]
+
+
+def _department_page(scope: DepartmentScope | None, page: int, page_size: int) -> Page:
+    """The default Department tasks page; an admin (no scope) pages every open task by ``ix_task_state_due``."""
+    if scope is None:
+        everything = select(HumanTask.due_at, HumanTask.id).where(HumanTask.state == "open")
+        total = db.session.scalar(select(func.count()).where(HumanTask.state == "open")) or 0
+        return Page(_merged_page([everything], page, page_size), total, page, page_size)
+    return Page(_merged_page(scope.ranges(), page, page_size), scope.count(), page, page_size)
 
 
 def count_claimable(actor: Actor) -> int:
@@ -174,14 +185,10 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     default_order = not filtered and sort == "due" and not desc
     if view == "group" and default_order:
         total = count_claimable(actor)
-        return Page(_claimable_page(actor, page, page_size), total, page, page_size)
+        return Page(_merged_page(_offer_ranges(offer_conditions(actor)), page, page_size), total, page, page_size)
     scope = department_scope(actor) if view == "department" and actor.is_supervisor else None
     if view == "department" and actor.is_supervisor and default_order:
-        if scope is None:  # an admin: every open task, from ix_task_state_due
-            everything = select(HumanTask.due_at, HumanTask.id).where(HumanTask.state == "open")
-            total = db.session.scalar(select(func.count()).where(HumanTask.state == "open")) or 0
-            return Page(_merged_page([everything], page, page_size), total, page, page_size)
-        return Page(_merged_page(scope.ranges(), page, page_size), scope.count(), page, page_size)
+        return _department_page(scope, page, page_size)
     if view == "mine":
         q = q.where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open")
     elif view == "group":

@@ -58,6 +58,10 @@ class Kpis:
         return None if value is None else value >= SATISFACTION_TARGET
 
 
+def local_today() -> date:
+    return datetime.now(local_tz()).date()
+
+
 def bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC instants of local midnight before ``first`` and after ``last``."""
     tz = local_tz()
@@ -88,11 +92,9 @@ def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
                                        func.avg(Survey.score))
                                 .where(Survey.answered_at >= start, Survey.answered_at < end,
                                        Survey.score.is_not(None))).one()
-    requests = db.session.scalar(select(func.count()).select_from(ServiceRequest)
-                                 .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end))
     complaints = db.session.scalar(select(func.count()).select_from(Complaint)
                                    .where(Complaint.received_at >= start, Complaint.received_at < end))
-    in_time, minutes = _acceptance(start, end, now)
+    requests, in_time, minutes = _acceptance(start, end, now)
     return Kpis(first=first, last=last, satisfaction=Ratio(scores[1], scores[0]),
                 average_score=float(scores[2]) if scores[2] is not None else None,
                 complaint_rate=Ratio(complaints, requests), accepted_in_time=in_time,
@@ -100,12 +102,13 @@ def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
                 on_time_repairs=_repairs(start, min(end, now)))
 
 
-def _acceptance(start: datetime, end: datetime, now: datetime) -> tuple[Ratio, list[int]]:
+def _acceptance(start: datetime, end: datetime, now: datetime) -> tuple[int, Ratio, list[int]]:
+    """(requests received, accepted in time, working minutes to each acceptance)."""
     from app.engine.scripting import current_calendar
 
     cal = current_calendar()
     rows = db.session.execute(select(ServiceRequest.created_at, ServiceRequest.accepted_at)
-                              .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end))
+                              .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)).all()
     minutes, late_waiting = [], 0
     for created, accepted in rows:
         if accepted is not None:
@@ -113,15 +116,14 @@ def _acceptance(start: datetime, end: datetime, now: datetime) -> tuple[Ratio, l
         elif cal.add_working_minutes(created, ACCEPT_MINUTES) < now:
             late_waiting += 1
     in_time = sum(1 for m in minutes if m <= ACCEPT_MINUTES)
-    return Ratio(in_time, len(minutes) + late_waiting), minutes
+    return len(rows), Ratio(in_time, len(minutes) + late_waiting), minutes
 
 
 def _repairs(start: datetime, until: datetime) -> Ratio:
     r = ServiceRequest
     due = (r.type.in_(REPAIR_TYPES), r.due_at >= start, r.due_at < until)
-    total = db.session.scalar(select(func.count()).select_from(r).where(*due))
-    on_time = db.session.scalar(select(func.count()).select_from(r)
-                                .where(*due, r.resolved_at.is_not(None), r.resolved_at <= r.due_at))
+    total, on_time = db.session.execute(select(func.count(), func.count().filter(r.resolved_at <= r.due_at))
+                                        .select_from(r).where(*due)).one()
     return Ratio(on_time or 0, total or 0)
 
 

@@ -74,7 +74,7 @@ class InboxView(WorkView):
         """What the Department tab covers: the names of the actor's departments; [] if none."""
         if actor.is_admin:
             return [gettext("All departments")]
-        return queries.department_names(tasks.department_ids(actor))
+        return queries.department_names(actor)
 
     @staticmethod
     def _tabs(actor) -> list[tuple[str, str]]:

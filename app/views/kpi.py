@@ -1,7 +1,7 @@
 """Reports → KPIs: the four service KPIs for a period, and their last six months."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import flash, request
 from flask_appbuilder import BaseView, expose
@@ -9,7 +9,6 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
 from app.records import kpi
-from app.records.timefmt import local_tz
 
 
 def _day(name: str, default: date) -> tuple[date, str | None]:
@@ -50,7 +49,7 @@ class KpiView(BaseView):
     @expose("/")
     @has_access
     def show(self):
-        today = datetime.now(local_tz()).date()
+        today = kpi.local_today()
         first, last, problems = period_from_request(today)
         for message in problems:
             flash(message, "warning")

@@ -6,7 +6,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
-from app.engine import mail, queries, tasks
+from app.engine import mail, queries
 from app.models.choices import MAIL_LOCALES, NOTIFY_MODES
 from app.views.errors import engine_errors
 from app.views.work import WorkView
@@ -21,8 +21,7 @@ class SettingsView(WorkView):
     @expose("/")
     @has_access
     def show(self):
-        actor = self.actor()
-        departments = queries.department_names(tasks.department_ids(actor))
+        departments = queries.department_names(self.actor())
         mode, locale = mail.mail_prefs(g.user.id)
         return self.render("settings.html", mode=mode, modes=NOTIFY_MODES, locale=locale,
                            locales=MAIL_LOCALES, site_locale=MAIL_LOCALES[mail.site_locale()],

@@ -24,7 +24,8 @@ class StaffView(RecordView):
     @property
     def edit_title(self) -> str:
         """Name whose profile is edited (the user is not an editable field)."""
-        profile = self.datamodel.get(request.view_args.get("pk")) if has_request_context() and request.view_args else None
+        pk = request.view_args.get("pk") if has_request_context() and request.view_args else None
+        profile = self.datamodel.get(pk) if pk is not None else None
         who = f"{profile.user} ({profile.user.username})" if profile is not None and profile.user else ""
         return gettext("Edit staff profile: %(user)s", user=who) if who else gettext("Edit staff profile")
 

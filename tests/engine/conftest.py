@@ -1,4 +1,5 @@
 """Engine fixtures: actors for the demo users and deployed test diagrams."""
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,22 @@ def complaint_def(app_ctx, actors):
     from app.engine import definitions
 
     return definitions.deploy((DATA / "engine_complaint.bpmn").read_bytes(), actor=actors["owner"]).definition
+
+
+@contextmanager
+def temporary_member(app, username: str, first: str, last: str, role: str):
+    """An active user in ``role`` for one test; afterwards out of every group (history may point at the
+    user, so the row stays): later tests mail whole roles."""
+    from app.extensions import db
+
+    sm = app.appbuilder.sm
+    user = sm.find_user(username=username) or sm.add_user(
+        username, first, last, f"{username}@example.com", sm.find_role(role), password="Pw#2026abcd!")
+    user.active, user.roles = True, [sm.find_role(role)]
+    db.session.commit()
+    try:
+        yield user
+    finally:
+        db.session.rollback()
+        user.active, user.roles = False, []
+        db.session.commit()

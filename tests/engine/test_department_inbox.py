@@ -8,6 +8,7 @@ from app.engine.actor import Actor
 from app.engine.errors import Forbidden
 from app.extensions import db
 from app.models import Department, HumanTask, UserProfile
+from tests.engine.conftest import temporary_member
 
 
 def _dept_keys(actor, prefix):
@@ -22,18 +23,14 @@ def _open(inst):
 @pytest.fixture
 def tech_head(app_ctx):
     """A supervisor heading the technology department (not a member of it)."""
-    sm = app_ctx.appbuilder.sm
-    user = sm.find_user(username="techhead") or sm.add_user(
-        "techhead", "技术", "主管", "techhead@example.com", sm.find_role("Supervisor"), password="Pw#12345678")
-    user.active, user.roles = True, [sm.find_role("Supervisor")]
-    dept = db.session.scalars(select(Department).filter_by(code="TECH")).one()
-    dept.head_id = user.id
-    db.session.commit()
-    yield Actor.from_user(user)
-    db.session.rollback()
-    dept.head_id = None
-    user.active, user.roles = False, []  # out of every group: later tests mail whole roles
-    db.session.commit()
+    with temporary_member(app_ctx, "techhead", "技术", "主管", "Supervisor") as user:
+        dept = db.session.scalars(select(Department).filter_by(code="TECH")).one()
+        dept.head_id = user.id
+        db.session.commit()
+        yield Actor.from_user(user)
+        db.session.rollback()
+        dept.head_id = None
+        db.session.commit()
 
 
 def test_each_head_sees_their_departments_work(app_ctx, actors, complaint_def, tech_head):

@@ -15,6 +15,7 @@ from app.engine import definitions, jobs, mail, runtime, tasks
 from app.extensions import db
 from app.models import HumanTask, Job, UserProfile
 from app.models.engine import MailOutbox
+from tests.engine.conftest import temporary_member
 from tests.engine.ops_support import (  # noqa: F401  (fixtures)
     SmtpServer, clean_jobs, diagram, flows, run_all_due, smtp, smtp_port,
 )
@@ -170,16 +171,8 @@ def test_instant_and_digest_notifications(clean_jobs, smtp, actors, notify_modes
 @pytest.fixture
 def second_agent(app_ctx):
     """A second CustomerService member for this test only."""
-    sm = app_ctx.appbuilder.sm
-    user = sm.find_user(username="agent2") or sm.add_user(
-        "agent2", "Li", "Na", "agent2@example.com", sm.find_role("CustomerService"), password="Pw#2026abcd!")
-    user.active, user.roles = True, [sm.find_role("CustomerService")]
-    db.session.commit()
-    yield user
-    db.session.rollback()
-    user.active = False  # history may point at the user: keep the row, out of every group
-    user.roles = []
-    db.session.commit()
+    with temporary_member(app_ctx, "agent2", "Li", "Na", "CustomerService") as user:
+        yield user
 
 
 def test_a_group_task_is_one_bcc_mail_to_the_members_who_read_mail_at_once(clean_jobs, smtp, actors, complaint_def,
