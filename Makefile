@@ -6,7 +6,7 @@ export FLASK_APP := app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: i18n-extract run serve install install-test assets translations migrate demo test bench clean chromium
+.PHONY: i18n-extract run serve bind-check install install-test assets translations migrate demo test bench clean chromium
 
 run: install assets translations migrate demo serve
 
@@ -43,12 +43,18 @@ demo: install
 	$(BIN)/flask seed-demo
 
 # Web server, job worker and a local mail sink (prints mails; set MAIL_SERVER for a real one). Ctrl-C stops all.
-serve:
+serve: bind-check
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & \
 	$(BIN)/flask worker & \
 	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
+
+# A bind address other than loopback exposes the demo accounts to the network: say so loudly.
+bind-check:
+	@case "$(HOST)" in 127.*|localhost|::1) ;; *) \
+	  printf '\n*** WARNING: serving on %s, reachable from other machines. Every demo user (admin included)\n*** logs in with the password "%s" (DEMO_PASSWORD). Use it for a demo only.\n\n' \
+	    "$(HOST)" "$$($(BIN)/python -c 'from config import Config; print(Config.DEMO_PASSWORD)')" >&2;; esac
 
 # Debian's chromium (and a Chinese font) drive the browser tests (test tools cannot download browsers here).
 chromium:

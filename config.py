@@ -1,8 +1,9 @@
 """Application settings.
 
 Every value has a default that runs with no set-up (SQLite under the instance
-folder, a development secret) and can be overridden from the environment.
-Production (``APP_ENV=production``) refuses the development secret.
+folder, a random secret generated into it on first start) and can be
+overridden from the environment. Production (``APP_ENV=production``) requires
+an explicit ``SECRET_KEY``.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from flask_appbuilder.const import AUTH_DB
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-secret-change-me"
+MIN_SECRET_BYTES = 32
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -41,7 +42,9 @@ def database_url(url: str | None) -> str | None:
 class Config:
     APP_NAME = "客服运营平台 · CS Ops"
     APP_ENV = env("APP_ENV", "development")
-    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: generated once into SECRET_KEY_FILE (default instance/secret_key, mode 0600) and reused.
+    SECRET_KEY = env("SECRET_KEY")
+    SECRET_KEY_FILE = env("SECRET_KEY_FILE")
 
     # --- database: SQLite file in the instance folder unless DATABASE_URL is set
     SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL")) or (
@@ -117,11 +120,37 @@ class Config:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with the development secret or none."""
+    """Production needs an explicit secret: a generated one would differ between hosts."""
     if config.get("APP_ENV") == "production":
         secret = config.get("SECRET_KEY")
-        if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+        if not secret or len(secret) < MIN_SECRET_BYTES:
             raise RuntimeError(
                 "APP_ENV=production needs SECRET_KEY set to a random value of at "
-                "least 32 characters (the development secret is refused)."
+                f"least {MIN_SECRET_BYTES} characters."
             )
+
+
+def instance_secret(path: str | os.PathLike) -> str:
+    """The secret kept in ``path``, created (random, 0600) by the first process that needs it.
+
+    Several web workers may start at once: the file is written aside and linked into
+    place, so every process reads the same complete key."""
+    import secrets
+
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process won the race
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_BYTES:
+        raise RuntimeError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} characters; delete it.")
+    return key

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from config import check_production
+from config import check_production, instance_secret
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # one writer at a time on SQLite: wait for the lock instead of failing
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     _ensure_instance_folder(app)
+    _ensure_secret_key(app)
     _init_extensions(app)
     _init_appbuilder(app)
     _init_security_hooks(app)
@@ -29,6 +30,15 @@ def _ensure_instance_folder(app: Flask) -> None:
     import os
 
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """No shared secret, ever: without SECRET_KEY each installation generates its own."""
+    import os
+
+    if not app.config.get("SECRET_KEY"):
+        path = app.config.get("SECRET_KEY_FILE") or os.path.join(app.instance_path, "secret_key")
+        app.config["SECRET_KEY"] = instance_secret(path)
 
 
 def _init_extensions(app: Flask) -> None:
