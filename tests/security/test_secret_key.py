@@ -6,11 +6,8 @@ from __future__ import annotations
 import ast
 import functools
 import os
-import signal
-import socket
 import stat
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -24,6 +21,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app import create_app
 from config import instance_secret
+from tests.security.live_server import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 # Former development secret (in the history of the public repository).
@@ -77,30 +75,10 @@ def likely_secret(value: str) -> bool:
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
     """gunicorn on the test database, configured like ``make run``: no SECRET_KEY."""
-    folder = tmp_path_factory.mktemp("instance")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY_FILE=str(folder / "secret_key"),
-               RATELIMIT_ENABLED="0")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url + "/login/", timeout=2)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start")
-    yield url, folder / "secret_key"
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    key_file = tmp_path_factory.mktemp("instance") / "secret_key"
+    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], env={"SECRET_KEY_FILE": str(key_file)},
+                  drop=("SECRET_KEY",)) as url:
+        yield url, key_file
 
 
 def test_the_server_generated_a_private_key(server):
