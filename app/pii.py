@@ -3,11 +3,15 @@
 Everybody sees phone numbers and e-mail addresses masked. Users whose roles
 grant ``can_reveal`` on ``ContactData`` get a reveal button; revealing is a
 POST (CSRF-checked) that returns the full value and writes an audit entry.
+
+Processes refer to contacts by id (``contact_id``) and never copy their phone
+or e-mail; process data shown on screens and by the API still goes through
+``masked_variables``, for diagrams that carry personal data anyway.
 """
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Any, Callable
 
 from flask import current_app, g, has_request_context, url_for
 from markupsafe import Markup, escape
@@ -54,6 +58,45 @@ PII_FIELDS: dict[str, dict[str, Callable[[str | None], str]]] = {
 
 def mask(record_type: str, field: str, value: str | None) -> str:
     return PII_FIELDS[record_type][field](value)
+
+
+# Process variables are free-form (diagrams are written by process owners): their names say
+# what they hold. A word of a snake_case/camelCase name (or two adjacent words: e_mail,
+# id_card) from this list, or a Chinese fragment below, makes the variable personal data.
+PII_VARIABLE_WORDS: dict[str, Callable[[str | None], str]] = {
+    **dict.fromkeys(("phone", "phones", "mobile", "mobiles", "tel", "telephone", "cellphone", "fax"), mask_phone),
+    **dict.fromkeys(("email", "emails"), mask_email),
+    **dict.fromkeys(("idcard", "idnumber", "idno", "identity", "passport", "ssn"), mask_text),
+}
+PII_VARIABLE_FRAGMENTS: dict[str, Callable[[str | None], str]] = {
+    "电话": mask_phone, "手机": mask_phone, "邮箱": mask_email, "身份证": mask_text, "证件号": mask_text,
+}
+
+
+def variable_rule(name: str) -> Callable[[str | None], str] | None:
+    """The masking rule for a process variable called ``name``, or None when it is not personal data."""
+    words = [w for w in re.split(r"[\W_]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()) if w]
+    for word in words + [a + b for a, b in zip(words, words[1:])]:
+        if word in PII_VARIABLE_WORDS:
+            return PII_VARIABLE_WORDS[word]
+    return next((rule for frag, rule in PII_VARIABLE_FRAGMENTS.items() if frag in name), None)
+
+
+def masked_variables(data: Any) -> Any:
+    """A copy of process data (variables, form values, event payloads) with every value under a
+    personal-data name masked, at any depth. Masked for everybody: a clear value is only ever
+    revealed from the contact record, where the reveal is audited."""
+    return _mask_tree(data, None)
+
+
+def _mask_tree(value: Any, rule: Callable[[str | None], str] | None) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_tree(v, rule or variable_rule(str(k))) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_tree(v, rule) for v in value]
+    if rule is None or value is None or isinstance(value, bool):
+        return value
+    return rule(str(value))
 
 
 def is_pii(record_type: str, field: str) -> bool:

@@ -207,7 +207,7 @@ def test_diagram_quality(path):
 
 # ----------------------------------------------------------------------------- after-sales service
 
-INTAKE = {"customer_name": "华东精密机械有限公司", "contact_phone": "021-5888 1234", "product_model": "HX-200",
+INTAKE = {"customer_name": "华东精密机械有限公司", "product_model": "HX-200",
           "issue_description": "设备运行时异响，偶尔停机"}
 
 
@@ -382,7 +382,7 @@ def test_after_sales_emergency_calls_emergency_response(walk, actors):
 
 # ----------------------------------------------------------------------------- complaint handling
 
-COMPLAINT = {"customer_name": "杭州临安酒店", "contact_phone": "0571-6372 0000", "complaint_channel": "phone",
+COMPLAINT = {"customer_name": "杭州临安酒店", "complaint_channel": "phone",
              "complaint_category": "service_attitude", "complaint_content": "上门工程师迟到两小时且态度生硬",
              "customer_demand": "书面道歉并更换工程师"}
 
@@ -543,7 +543,7 @@ def test_emergency_updates_can_stop_before_the_response_ends(walk, actors):
 
 # ----------------------------------------------------------------------------- six-step service
 
-NEEDS = {"customer_name": "苏州工业园区某电子厂", "contact_phone": "0512-6288 0000",
+NEEDS = {"customer_name": "苏州工业园区某电子厂",
          "need_description": "生产线设备年度保养及操作培训", "expected_date": "2026-10-30"}
 
 

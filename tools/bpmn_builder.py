@@ -49,15 +49,18 @@ class Field:
     default: str | None = None
     readonly: bool = False
     multiline: bool = False
+    hidden: bool = False  # filled by the platform (e.g. a record's ids), never shown on a form
 
     def xml(self, ind: str) -> str:
         attrs = f'id={q(self.id)} label={q(self.label)} type={q(self.type)}'
         if self.default is not None:
             attrs += f' defaultValue={q(self.default)}'
         inner = []
-        if self.multiline:
-            inner.append(f'{ind}  <camunda:properties>\n{ind}    <camunda:property id="multiline" value="true" />\n'
-                         f'{ind}  </camunda:properties>')
+        props = [name for name in ("multiline", "hidden") if getattr(self, name)]
+        if props:
+            inner.append(f'{ind}  <camunda:properties>\n'
+                         + ''.join(f'{ind}    <camunda:property id="{p}" value="true" />\n' for p in props)
+                         + f'{ind}  </camunda:properties>')
         cons = []
         if self.required:
             cons.append('<camunda:constraint name="required" />')

@@ -45,9 +45,17 @@ def enum(id, label, values, required=True, **kw):
     return Field(id, label, "enum", required, values=list(values), **kw)
 
 
+# Phone numbers and e-mail addresses stay in the customer ledger: a process refers to the
+# customer and the contact by id, and the task page shows the contact masked (app.pii).
 CUSTOMER_FIELDS = [
     text("customer_name", "客户名称", maxlength=100),
-    text("contact_phone", "联系电话", maxlength=30),
+]
+# What a business record passes when it starts its process (app/records/process_link.py).
+RECORD_FIELDS = [
+    number("customer_id", "客户编号", required=False, hidden=True),
+    number("contact_id", "联系人编号", required=False, hidden=True),
+    text("record_number", "记录编号", required=False, maxlength=40, hidden=True),
+    text("request_priority", "优先级", required=False, maxlength=20, hidden=True),
 ]
 
 
@@ -77,7 +85,7 @@ def after_sales() -> Diagram:
                 text("product_model", "产品型号", required=False, maxlength=100),
                 text("service_address", "服务地址", required=False, maxlength=300),
                 text("issue_description", "问题描述", multiline=True),
-            ],
+            ] + RECORD_FIELDS,
             doc=doc("客户通过电话、网站、邮件或到店提出服务请求，客服登记客户信息和问题描述（启动表单）。",
                     "The customer asks for service by phone, web, e-mail or in person; the agent records the "
                     "customer and the problem (start form)."))

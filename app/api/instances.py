@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
 
+from app import pii
 from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, slice_page, with_snippets
 from app.api.schemas import (
     HistoryPageSchema,
@@ -25,7 +26,7 @@ from app.models import ProcessInstance
 
 
 def detail(inst: ProcessInstance, who) -> dict:
-    variables = runtime.variables_of(inst) if who.sees_process_data else None
+    variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
     return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id)))
 
 
@@ -59,6 +60,12 @@ class InstanceStartApi(EngineApi):
         ---
         post:
           operationId: startInstance
+          description: >-
+            `variables` are validated against the process's start form exactly as the web start page
+            validates them: only declared fields (anything else is an `unknown field`), their types,
+            limits and required values; an optional field left out is `null`. 422 names every bad
+            field and nothing is started. A process without a start form accepts any variables (there
+            is nothing to check against); `business_key` and `starter` are set by the engine.
           requestBody:
             required: true
             content:
@@ -147,7 +154,7 @@ class InstancesApi(EngineApi):
         inst = runtime.get_instance(pk)
         events, total = slice_page(history.for_instance(inst.id), args)
         names, full = queries.usernames(e.user_id for e in events), actor().sees_process_data
-        items = (event_dict(e, names, full_data=full) for e in events)
+        items = (pii.masked_variables(event_dict(e, names, full_data=full)) for e in events)
         return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
 
     @expose("/<int:pk>/suspend", methods=["POST"])

@@ -70,8 +70,16 @@ class VersionQuerySchema(Query):
 
 
 # ---------------------------------------------------------------- request bodies
-Variables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)), values=fields.Raw(allow_none=True),
-                        metadata={"description": "process variables: identifier -> JSON value (at most 256 KB)"})
+def variables_field(description: str = "") -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)), values=fields.Raw(allow_none=True),
+                       metadata={"description": "process variables: identifier -> JSON value (at most 256 KB)"
+                                                + description})
+
+
+Variables = variables_field()
+START_INPUT = ("; checked against the process's start form (its `start_form`) exactly like the web start page: "
+               "declared fields only (others: 'unknown field'), types, limits, required values; an optional field "
+               "left out is null; 422 names every bad field. A process without a start form accepts any variables")
 
 
 class StartInstanceSchema(Strict):
@@ -79,7 +87,7 @@ class StartInstanceSchema(Strict):
     business_key = fields.String(allow_none=True, validate=KEY, metadata={"example": "C-2026-0001"})
     version = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
     customer = fields.String(allow_none=True, validate=NAME)
-    variables = Variables
+    variables = variables_field(START_INPUT)
 
 
 class SuspendSchema(Strict):
@@ -97,7 +105,9 @@ class AssignSchema(Strict):
 
 class CompleteSchema(Strict):
     data = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
-                       metadata={"description": "form values keyed by field id (see the task's form schema)"})
+                       metadata={"description": "form values keyed by field id (see the task's form schema), "
+                                                "checked like the web task page: fields the form does not "
+                                                "declare are refused ('unknown field')"})
 
 
 class DeliverMessageSchema(Strict):
@@ -110,7 +120,8 @@ class DeliverMessageSchema(Strict):
 class StartByMessageSchema(Strict):
     name = fields.String(required=True, validate=NAME)
     business_key = fields.String(allow_none=True, validate=KEY)
-    variables = Variables
+    variables = variables_field(" (the start input of each process the message starts; if one refuses it, "
+                                "none starts)" + START_INPUT)
 
 
 # ---------------------------------------------------------------- responses

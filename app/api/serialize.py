@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from app.engine import tasks as task_service
 from app.engine.forms import FormField, form_schema
+from app.pii import masked_variables
 
 
 def json_safe(value: Any) -> Any:
@@ -59,7 +60,7 @@ def task_dict(task, *, detail: bool = False, viewer_id: int | None = None) -> di
     }
     if detail:
         out["form_schema"] = form_schema(task_service.form_fields(task))
-        out["submitted"] = json_safe(task.submitted)
+        out["submitted"] = json_safe(masked_variables(task.submitted))  # the draft is the viewer's own typing
         out["draft"] = json_safe(task.draft) if task.assignee_id == viewer_id else None
     return out
 

@@ -16,6 +16,9 @@ FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
 MAX_CHARS = 10_000  # global cap for any submitted string
 LONG_MIN, LONG_MAX = -(2 ** 63), 2 ** 63 - 1  # Camunda 'long' is a Java long
 
+SYSTEM_VARIABLES = ('business_key', 'starter')  # set by the engine itself, never taken from input
+UNKNOWN_POLICIES = ('refuse', 'drop')
+
 _TRUE = {'true', 'on', '1', 'yes'}
 _FALSE = {'false', 'off', '0', 'no'}
 _INT_RE = re.compile(r'^[+-]?\d+$')
@@ -203,25 +206,35 @@ def _is_empty(value: Any) -> bool:
 
 
 def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, partial: bool = False,
-                  max_chars: int = MAX_CHARS) -> tuple[dict[str, Any], dict[str, str]]:
+                  max_chars: int = MAX_CHARS, unknown: str = 'refuse',
+                  trusted: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a submission against the form: (cleaned values, errors keyed by field id).
 
-    Fields that were not submitted are left out of the cleaned values. With
-    partial=True (saving a draft) missing required values are not an error.
+    Undeclared keys are an 'unknown field' error (unknown='drop': left out). An editable
+    field that was not submitted is None in the cleaned values, so conditions can test
+    it; with partial=True (saving a draft) it is left out and a missing required value
+    is not an error. Read-only fields only show data: never added when not submitted.
+    Fields with the property hidden=true are filled by the platform (a record's ids):
+    a value for one is refused unless the data is the process's own (trusted=True).
     """
+    if unknown not in UNKNOWN_POLICIES:
+        raise ValueError(f'unknown must be one of {UNKNOWN_POLICIES}')
     by_id = {f.id: f for f in fields}
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if not isinstance(data, Mapping):
         return cleaned, {'': 'form data must be an object'}
     for key in data:
-        if key not in by_id:
+        if key not in by_id and unknown == 'refuse':
             errors[str(key)[:100]] = 'unknown field'
     for fid, ff in by_id.items():
         present = fid in data
         value = data.get(fid)
         if isinstance(value, str) and len(value) > max_chars:
             errors[fid] = f'is too long (at most {max_chars} characters)'
+            continue
+        if ff.properties.get('hidden') == 'true' and not trusted and not _is_empty(value):
+            errors[fid] = 'is set by the platform'
             continue
         if not present or _is_empty(value):
             if ff.required and not partial and not (ff.readonly and not _is_empty(ff.default)):
@@ -231,6 +244,8 @@ def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, parti
                     errors[fid] = 'is read-only'
                 else:
                     cleaned[fid] = None
+            elif not partial and not ff.readonly:
+                cleaned[fid] = None  # left out: present as None, so `amount is None` works in a condition
             continue
         try:
             result = _coerce(ff, value)

@@ -115,36 +115,65 @@ def schedule_instance_timer(inst: ProcessInstance, due: datetime | None, job: Jo
 
 
 def schedule_timer_start(definition: ProcessDefinition) -> None:
-    """A process with a timer start event gets a job that starts it."""
+    """A process with a timer start event gets a job that starts it (at deploy: a refused timer
+    value refuses the deployment, located on the start event)."""
     for old in db.session.scalars(select(Job).where(Job.kind == "timer_start", Job.state == "pending")):
         if old.payload.get("key") == definition.key:
             old.state, old.finished_at = "done", now()
     if not definition.timer_start:
         return
-    due = next_timer_start(definition.timer_start, after=now())
+    t = now()
+    try:
+        due = next_timer_start(definition.timer_start, after=t)
+    except Exception as err:  # the expression or its value: the diagram's problem, not a 500
+        from app.engine.bpmn import Problem
+        from app.engine.errors import Invalid
+
+        element, name = _timer_start_element(definition)
+        problem = Problem(element, name, "startEvent", f"Timer: {err}",
+                          "Use a date, a positive duration or a cycle within the limits (see the message).")
+        db.session.rollback()  # nothing of this deployment stays
+        raise Invalid("1 problem(s) prevent deployment.", problems=[problem.to_dict()]) from err
     if due is not None:
-        db.session.add(Job(kind="timer_start", due_at=due, payload={"key": definition.key, "fired": 0}))
+        payload = {"key": definition.key, "fired": 0}
+        if due < t:  # a date already past: fires once, now, and the instance's history says so
+            payload["late"] = due.isoformat()
+        db.session.add(Job(kind="timer_start", due_at=due, payload=payload))
 
 
 def next_timer_start(source: str, *, after: datetime, fired: int = 0) -> datetime | None:
-    """Next fire time of a timer start expression (ISO date, duration or cycle)."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as T
-
+    """Next fire time of a timer start expression (ISO date, duration or cycle), within the bounds
+    of ``timer_bounds``. A cycle does not catch up: its next occurrence after ``after``."""
+    from app.engine import timer_bounds
     from app.engine.scripting import script_engine
 
-    value = script_engine().environment.evaluate(source, {})
-    value = str(value)
+    value = timer_bounds.as_text(script_engine().environment.evaluate(source, {}))
+    lim = timer_bounds.limits()
     if value.upper().startswith("R"):
-        cycles, start, duration = T.parse_iso_recurring_interval(value)
+        cycles, start, interval = timer_bounds.check_cycle(value, after, lim, catchup=False)
         if cycles != -1 and fired >= cycles:
             return None
-        due = start
-        while due <= after:
-            due += duration
-        return due
+        return timer_bounds.next_occurrence(start, interval, after)
+    if fired:
+        return None
     if value.upper().startswith("P"):
-        return after + T.get_timedelta_from_start(T.parse_iso_duration(value), after) if fired == 0 else None
-    return T.get_datetime(value) if fired == 0 else None
+        return timer_bounds.duration_due(value, after, lim)
+    return timer_bounds.check_date(value, after, lim)
+
+
+def _timer_start_element(definition: ProcessDefinition) -> tuple[str | None, str | None]:
+    """(id, name) of the timer start event of a definition's main process (not via the spec cache:
+    a refused deployment's id is rolled back and may be used again)."""
+    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+    from app.engine import store
+    from app.engine.sync import _is_timer
+
+    spec, _ = store.load_specs(definition.spec)
+    for ts in spec.task_specs.values():
+        if isinstance(ts, StartEvent) and _is_timer(ts):
+            return ts.bpmn_id, ts.bpmn_name
+    return None, None
 
 
 def mark_timer_start_fired(wf) -> None:
@@ -390,7 +419,13 @@ def _timer_start(job: Job) -> None:
     definition = definitions.latest_definition(job.payload["key"])
     # The instance must not wait for its own start timer again (it is what fired):
     # runtime.start_process(timer_fired=True) marks it fired before the first step.
-    runtime.start_process(definition.key, actor=Actor.system(), commit=False, timer_fired=True)
+    inst = runtime.start_process(definition.key, actor=Actor.system(), commit=False, timer_fired=True)
+    if job.payload.get("late"):
+        from app.engine import history
+
+        element, name = _timer_start_element(definition)
+        history.record(inst.id, "timer_fired", element_id=element, element_name=name,
+                       data={"late": True, "due": job.payload["late"]})
     fired = int(job.payload.get("fired", 0)) + 1
     due = next_timer_start(definition.timer_start or "", after=now(), fired=fired) if definition.timer_start else None
     if due is not None:

@@ -3,8 +3,9 @@ retry incidents. Each operation loads, changes, saves in one transaction;
 ``rev`` (optimistic locking) makes a concurrent change fail instead of being lost."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -16,7 +17,7 @@ from app.engine import definitions, history, store, sync
 from app.engine.actor import Actor
 from app.engine.bpmn.parser import message_event
 from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
-from app.engine.forms import FormField, validate_form
+from app.engine.forms import SYSTEM_VARIABLES, FormField, validate_form
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
@@ -56,7 +57,7 @@ def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def _check_variables(variables: dict | None) -> dict:
+def _check_variables(variables: Mapping | None) -> dict:
     import json
 
     variables = dict(variables or {})
@@ -79,22 +80,44 @@ def can_start(definition: ProcessDefinition, actor: Actor) -> bool:
     return not groups or actor.is_admin or bool(groups & actor.roles)
 
 
-def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: dict | None = None,
-                  version: int | None = None, customer: str | None = None, record: tuple[str, int] | None = None,
-                  message: str | None = None, form: dict | None = None, timer_fired: bool = False,
+def start_inputs(definition: ProcessDefinition, variables: Mapping | None, *, internal: Mapping | None = None,
+                 timer_fired: bool = False) -> tuple[dict, dict[str, str]]:
+    """The start rule, whatever starts the instance (web page, API, message; call activities apply the
+    called process's form themselves): (start variables, errors by field).
+
+    ``variables`` is input (typed by a person or sent by a client), checked against the start form:
+    declared fields only (others: "unknown field"), their types, constraints and required values; an
+    optional field left out is None. A process without a start form accepts any variables: there is
+    nothing to check against. ``internal`` holds trusted values computed by server code (a record's
+    data): only names, JSON and size are checked, and they stand in for required fields. A start with
+    no one to ask (a timer, or server code passing ``internal`` and no ``variables``) requires nothing.
+    ``business_key`` and ``starter`` are the engine's own, never input."""
+    unattended = timer_fired or (variables is None and internal is not None)
+    variables, internal = _check_variables(variables), _check_variables(internal)
+    errors = {k: "is set by the engine" for k in SYSTEM_VARIABLES if k in variables or k in internal}
+    fields = [FormField.from_dict(f) for f in definition.start_form or []]
+    if fields:
+        optional = {f.id for f in fields} if unattended else set(internal)
+        form = [replace(f, required=False) if f.id in optional else f for f in fields]
+        variables, form_errors = validate_form(form, {k: v for k, v in variables.items() if k not in errors})
+        errors.update(form_errors)
+    return _check_variables({**variables, **internal}), errors
+
+
+def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: Mapping | None = None,
+                  internal: Mapping | None = None, version: int | None = None, customer: str | None = None,
+                  record: tuple[str, int] | None = None, message: str | None = None, timer_fired: bool = False,
                   commit: bool = True) -> ProcessInstance:
     """Start the latest (or a given) version and run it to its first wait state.
 
-    ``form`` is the start form's data: validated against the definition's start form."""
+    ``variables`` is input checked by ``start_inputs`` (422 naming each bad field, nothing created);
+    ``internal`` is for server code only, never for request data."""
     definition = definitions.get_definition(key, version)
     if not can_start(definition, actor):
         raise Forbidden(f"Your roles may not start '{definition.name}'.")
     _, errors = validate_form(RECORD_FIELDS, {"business_key": business_key or "", "customer": customer or ""})
-    variables = _check_variables(variables)
-    if form is not None:
-        cleaned, form_errors = validate_form([FormField.from_dict(f) for f in definition.start_form or []], form)
-        errors.update(form_errors)
-        variables.update(cleaned)
+    variables, form_errors = start_inputs(definition, variables, internal=internal, timer_fired=timer_fired)
+    errors.update(form_errors)
     if errors:
         raise Invalid("Some fields are not valid.", fields=errors)
     spec, subs = definitions.specs_of(definition)
@@ -103,8 +126,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
         from app.engine.jobs import mark_timer_start_fired
 
         mark_timer_start_fired(wf)
-    variables.setdefault("business_key", business_key)
-    variables.setdefault("starter", actor.username)
+    variables.update(business_key=business_key, starter=actor.username)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks():
         task.data.update(variables)
@@ -129,12 +151,17 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
 
 def start_by_message(name: str, *, actor: Actor, business_key: str | None = None,
                      variables: dict | None = None) -> list[ProcessInstance]:
-    """Start every process whose latest version has a message start event called ``name``."""
+    """Start every process whose latest version has a message start event called ``name``; the payload
+    is each one's start input (``start_inputs``): if one refuses it, none starts."""
     started = []
-    for d in definitions.latest_definitions():
-        if name in (d.start_messages or []):
-            started.append(start_process(d.key, actor=actor, business_key=business_key,
-                                         variables=variables, message=name, commit=False))
+    try:
+        for d in definitions.latest_definitions():
+            if name in (d.start_messages or []):
+                started.append(start_process(d.key, actor=actor, business_key=business_key,
+                                             variables=variables, message=name, commit=False))
+    except Exception:
+        db.session.rollback()  # the instances already started for this message go too
+        raise
     if not started:
         raise NotFound(f"No deployed process starts on message '{name}'.", message_name=name)
     db.session.commit()
@@ -242,6 +269,8 @@ def set_variables(instance_id: int, variables: dict, *, actor: Actor) -> Process
         wf.data.update(variables)
         for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
             task.data.update(variables)
+            if task.state == TaskState.WAITING and task.parent is not None:  # a waiting event (a timer)
+                task.parent.data.update(variables)  # re-inherits its parent's data on every refresh
         history.record(inst.id, "variables_changed", actor=actor, data=variables)
         save_workflow(inst, wf)
         db.session.flush()

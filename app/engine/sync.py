@@ -1,6 +1,13 @@
 """Run a workflow to its next wait state and mirror it into our tables:
 READY human tasks -> ``human_task`` rows, waiting timers -> one timer job,
-newly finished elements -> history, errors -> an incident."""
+newly finished elements -> history, errors -> an incident.
+
+Every expression error becomes an incident located on its element, never an exception to the
+caller (a 500 that rolled back and left the instance stuck): scripts and gateways (the engine
+steps), timers (``bpmn.timers`` records the error on the waiting task) and the attributes of a
+new human task (due date, priority, assignee, candidates: no row until a retry succeeds), and
+the successors a completed human task starts (``run_human_task``: a conditional event, a
+multi-instance collection)."""
 from __future__ import annotations
 
 import logging
@@ -8,18 +15,21 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
-from app.engine import definitions, history, hooks
+from app.engine import definitions, history, hooks, timer_bounds
 from app.engine.bpmn.parser import human_task_meta
+from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, error_reason
 from app.engine.scripting import TZ, current_calendar, parse_datetime, script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
 
 log = logging.getLogger(__name__)
 LOOK_UP = object()  # see advance()
+STALLED = "stalled"  # root task internal data: ids of successors whose start failed (see run_human_task)
+_UNSTARTED = TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.WAITING  # where a failed update leaves one
 
 # Element types worth a history line when they finish (user tasks are recorded by the task service).
 _HISTORY_TYPES = {
@@ -29,6 +39,14 @@ _HISTORY_TYPES = {
     "StartEvent": "start_event", "EndEvent": "end_event", "CallActivity": "call_activity_completed",
     "SubWorkflowTask": "subprocess_completed", "TransactionSubprocess": "subprocess_completed",
 }
+
+
+class ElementError(Exception):
+    """An error located on a task (what ``_raise_incident`` reads from SpiffWorkflow's exceptions)."""
+
+    def __init__(self, message: str, task) -> None:
+        super().__init__(message)
+        self.task = task
 
 
 def _finished_ids(wf) -> set[UUID]:
@@ -45,12 +63,17 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
     before = _finished_ids(wf)
     try:
         with mail.bind_instance(inst.id):  # customer mails record their instance
+            if inst.status == "running" and wf.task_tree.internal_data.get(STALLED):
+                _start_stalled(wf)
             wf.refresh_timers()
             wf.do_engine_steps()
     except (SpiffWorkflowException, Exception) as err:  # a broken script must not break the caller
         _raise_incident(inst, wf, err, actor)
+    failed = _timer_error(wf)
+    if failed is not None and inst.status != "incident":  # an earlier incident is fixed first
+        _raise_incident(inst, wf, failed, actor)
     _record_finished(inst, wf, before, actor)
-    sync_tasks(inst, wf)
+    sync_tasks(inst, wf, actor=actor)
     from app.engine import jobs
 
     due = next_timer_due(wf)
@@ -62,6 +85,50 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
         inst.ended_at = datetime.now(timezone.utc)
         history.record(inst.id, "instance_completed", actor=actor)
         hooks.emit("instance_ended", inst)
+
+
+def run_human_task(inst: ProcessInstance, wf, task, *, actor=None) -> None:
+    """Run a completed human task's spec (``task.run()``), which starts its successors.
+
+    An expression failing there (a conditional event, a multi-instance collection) was an
+    exception out of the task completion: now an incident on that successor, started again by
+    the next ``advance`` once the instance runs (``runtime.retry_incident``)."""
+    try:
+        task.run()
+    except Exception as err:  # the task itself completed; a successor could not start
+        stalled = [c for c in task.children if c.has_state(_UNSTARTED)]
+        wf.task_tree.internal_data.setdefault(STALLED, []).extend(str(c.id) for c in stalled)
+        if getattr(err, "task", None) is None and stalled:
+            err = ElementError(str(err), stalled[0])
+        _raise_incident(inst, wf, err, actor)
+
+
+def _start_stalled(wf) -> None:
+    """Update the successors ``run_human_task`` left unstarted; one failing again raises."""
+    ids = wf.task_tree.internal_data[STALLED]
+    while ids:
+        try:
+            task = wf.get_task_from_id(UUID(ids[0]))
+        except TaskNotFoundException:  # gone meanwhile (cancelled with its branch)
+            task = None
+        if task is not None and task.has_state(_UNSTARTED):
+            try:
+                task.task_spec._update(task)
+            except Exception as err:
+                if getattr(err, "task", None) is None:
+                    raise ElementError(str(err), task) from err
+                raise
+        ids.pop(0)
+    del wf.task_tree.internal_data[STALLED]
+
+
+def _timer_error(wf) -> ElementError | None:
+    """The first waiting timer whose expression or value was refused."""
+    for task in wf.event_manager.tasks.values():
+        message = task.internal_data.get(TIMER_ERROR)
+        if message:
+            return ElementError(message, task)
+    return None
 
 
 def _raise_incident(inst, wf, err, actor) -> None:
@@ -93,6 +160,8 @@ def _record_finished(inst, wf, before, actor) -> None:
             data = {"to": [c.task_spec.bpmn_id for c in t.children if c.task_spec.bpmn_id]}
         if kind == "event_caught" and isinstance(t.task_spec.event_definition, TimerEventDefinition):
             kind = "timer_fired"
+            late = t.internal_data.get(TIMER_LATE)  # a date already past: fired once, at once
+            data = {"late": True, "due": late} if late else None
         history.record(inst.id, kind, actor=actor, element_id=t.task_spec.bpmn_id,
                        element_name=t.task_spec.bpmn_name, data=data)
 
@@ -108,8 +177,10 @@ _ROWS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"
     HumanTask.state == "open", HumanTask.task_guid.in_(bindparam("guids", expanding=True))))
 
 
-def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
-    """One open row per READY human task; rows whose task vanished are cancelled."""
+def sync_tasks(inst: ProcessInstance, wf, *, actor=None) -> list[HumanTask]:
+    """One open row per READY human task; rows whose task vanished are cancelled.
+
+    A task whose attributes cannot be evaluated gets no row: an incident on its element instead."""
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
     if not ready and not _any_task_spec(wf, lambda ts: ts.manual):
         return []  # no human tasks, no rows (migration moves no instance waiting in one to such a version)
@@ -126,7 +197,12 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
     for guid, task in ready.items():
         if guid in known or inst.status == "incident" and task.task_spec.bpmn_id == inst.incident_element:
             continue
-        row = new_task_row(inst, task)
+        try:
+            row = new_task_row(inst, task)
+        except Exception as err:  # a bad dueDate, assignee...: retryable once the data is fixed
+            if inst.status != "incident":
+                _raise_incident(inst, wf, ElementError(str(err), task), actor)
+            continue
         db.session.add(row)
         created.append(row)
     if created:
@@ -142,6 +218,14 @@ def sync_tasks(inst: ProcessInstance, wf) -> list[HumanTask]:
 
 def _evaluate(task, source):
     return script_engine().evaluate(task, source) if source else None
+
+
+def _attribute(name: str, fn, *args):
+    """fn(*args); an error names the attribute: "dueDate: name 'x' is not defined"."""
+    try:
+        return fn(*args)
+    except Exception as err:
+        raise ElementError(f"{name}: {error_reason(err)}", None) from err
 
 
 def _resolve_users(values: list[str], task) -> list[int]:
@@ -161,11 +245,13 @@ def _resolve_users(values: list[str], task) -> list[int]:
 
 
 def _instant(task, source) -> datetime:
-    """A due/follow-up date: an instant, or an ISO duration (P1D, PT4H) of working time from now."""
+    """A due/follow-up date: an instant, or an ISO duration (P1D, PT4H) of working time from now;
+    neither beyond the timer horizon."""
     value = _evaluate(task, source)
+    now, lim = datetime.now(TZ), timer_bounds.limits()
     if isinstance(value, str) and value.strip().upper().startswith("P"):
-        value = current_calendar().add_working(datetime.now(TZ), value.strip().upper())
-    return parse_datetime(value).astimezone(timezone.utc)
+        value = current_calendar().add_working(now, value.strip().upper(), horizon_years=lim.horizon_years)
+    return timer_bounds.check_date(parse_datetime(value), now, lim).astimezone(timezone.utc)
 
 
 def _resolve_groups(values: list[str], task) -> list[str]:
@@ -199,19 +285,23 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     row.confirm_only = bool(meta.confirm_only)
     row.form = [f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form]
     if meta.due_date:
-        row.due_at = _instant(task, meta.due_date)
+        row.due_at = _attribute("dueDate", _instant, task, meta.due_date)
     if meta.follow_up_date:
-        row.follow_up_at = _instant(task, meta.follow_up_date)
+        row.follow_up_at = _attribute("followUpDate", _instant, task, meta.follow_up_date)
     if meta.priority not in (None, ""):
-        value = meta.priority
-        row.priority = int(value) if str(value).strip().lstrip("-").isdigit() else int(_evaluate(task, str(value)))
+        value = str(meta.priority)
+        literal = value.strip().lstrip("-").isdigit()
+        row.priority = int(value) if literal else _attribute("priority", lambda: int(_evaluate(task, value)))
     if meta.assignee:
-        users = _resolve_users([meta.assignee], task)
+        users = _attribute("assignee", _resolve_users, [meta.assignee], task)
         row.assignee_id = users[0] if users else None
         row.claimed_at = row.created_at if users else None
-    for user_id in _resolve_users(list(meta.candidate_users), task):
+    # Evaluated before any candidate row exists: a failure leaves nothing half-made in the session.
+    candidate_users = _attribute("candidateUsers", _resolve_users, list(meta.candidate_users), task)
+    groups = _attribute("candidateGroups", _resolve_groups, meta.candidate_groups, task)
+    for user_id in candidate_users:
         row.candidates.append(TaskCandidate(user_id=user_id))
-    for group in _resolve_groups(meta.candidate_groups, task):
+    for group in groups:
         row.candidates.append(TaskCandidate(group_name=group))
     return row
 

@@ -377,9 +377,13 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
                 pass
             else:
                 raise Forbidden(f"Task '{task.name}' is assigned to {_who(task.assignee_id)}.")
-        cleaned, errors = validate_form(form_fields(task), data)
+        cleaned, errors = validate_form(form_fields(task), data)  # the one rule for the web page and the API
         if errors:
             raise Invalid("Some fields are not valid.", fields=errors)
+        # A field left out is None only where the process has no value yet: a client that omits a
+        # field does not erase data the form merely shows. History and `submitted` keep what was sent.
+        left_out = {k for k in cleaned if k not in data}
+        cleaned = {k: v for k, v in cleaned.items() if k not in left_out}
         inst = task.instance
         wf = runtime.load_workflow(inst)
         spiff_task = wf.get_task_from_id(UUID(task.task_guid))
@@ -398,7 +402,9 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
             set_committed_value(task, key, value)
         mirror_offer(task)
         spiff_task.data.update(cleaned)
-        spiff_task.run()
+        for key in left_out:
+            spiff_task.data.setdefault(key, None)
+        sync.run_human_task(inst, wf, spiff_task, actor=actor)  # a successor's bad expression: an incident
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,
                        element_name=task.name, data=cleaned or None)
         hooks.emit("task_completed", inst, task)

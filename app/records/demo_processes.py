@@ -69,10 +69,9 @@ def _task_data(element: str, record: Any, now: datetime) -> dict:
     if isinstance(record, Complaint):
         department = record.responsible_department.code if record.responsible_department else "CS"
         return {
-            "register": {"customer_name": record.customer.name, "contact_phone": str(
-                (record.contact.phone if record.contact else None) or "400-000-0000"),
-                "complaint_channel": "phone", "complaint_category": "service_attitude",
-                "complaint_content": record.matter, "customer_demand": record.customer_demand or ""},
+            "register": {"customer_name": record.customer.name, "complaint_channel": "phone",
+                         "complaint_category": "service_attitude", "complaint_content": record.matter,
+                         "customer_demand": record.customer_demand or ""},
             "forward": {"department": ROLE_OF_DEPARTMENT.get(department, "CustomerService"), "severity": "general",
                         "forward_note": "请责任部门尽快整改"},
             "plan": {"root_cause": "服务流程执行不到位", "rectification_plan": record.rectification_plan or "加强培训并回访客户",

@@ -55,8 +55,10 @@ def _today():
     return datetime.now(TZ).date()
 
 
-def _phone(contact) -> str:
-    return str(getattr(contact, "phone", None) or "") if contact is not None else ""
+def _references(customer, contact) -> dict[str, int | None]:
+    """Who the record is about, by id: phone and e-mail stay in the customer ledger (app.pii);
+    the task page shows the contact masked, with the audited reveal."""
+    return {"customer_id": customer.id if customer else None, "contact_id": contact.id if contact else None}
 
 
 # --------------------------------------------------------------------------- what each record starts with
@@ -65,7 +67,7 @@ def _request_variables(sr: ServiceRequest) -> dict[str, Any]:
     customer = sr.customer
     contact = sr.contact or (customer.primary_contact if customer else None)
     return {
-        "customer_name": customer.name if customer else "", "contact_phone": _phone(contact),
+        "customer_name": customer.name if customer else "", **_references(customer, contact),
         "product_model": sr.equipment.model if sr.equipment else "",
         "service_address": (customer.address or "") if customer else "",
         "issue_description": sr.description or sr.subject or "", "record_number": sr.number,
@@ -81,15 +83,15 @@ def _request_drafts(sr: ServiceRequest) -> dict[str, dict]:
 def _complaint_variables(cp: Complaint) -> dict[str, Any]:
     customer = cp.customer
     contact = cp.contact or (customer.primary_contact if customer else None)
-    return {"customer_name": customer.name if customer else "", "contact_phone": _phone(contact),
+    return {"customer_name": customer.name if customer else "", **_references(customer, contact),
             "complaint_content": cp.matter or "", "customer_demand": cp.customer_demand or "",
             "record_number": cp.number}
 
 
 def _complaint_drafts(cp: Complaint) -> dict[str, dict]:
     data = _complaint_variables(cp)
-    data.pop("record_number")
-    return {"register": {k: v for k, v in data.items() if v}}
+    shown = ("customer_name", "complaint_content", "customer_demand")  # fields of the register form
+    return {"register": {k: data[k] for k in shown if data[k]}}
 
 
 def _incident_variables(inc: EmergencyIncident) -> dict[str, Any]:
@@ -152,7 +154,7 @@ def start_for_record(record, actor: Actor, *, commit: bool = True) -> ProcessIns
         actor = Actor.system()  # whoever may create the record starts its process (e.g. tech: requests)
     inst = runtime.start_process(link.process_key, actor=actor, business_key=link.business_key(record),
                                  customer=link.customer(record), record=(record_type, record.id),
-                                 variables=link.variables(record), commit=False)
+                                 internal=link.variables(record), commit=False)  # trusted: from the record
     record.process_instance_id = inst.id
     if commit:
         db.session.commit()

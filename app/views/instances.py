@@ -10,6 +10,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
+from app import pii
 from app.engine import definitions, history, queries, runtime
 from app.views import inbox_params as params
 from app.views.errors import engine_errors
@@ -59,8 +60,8 @@ class InstanceView(WorkView):
                   *(t.assignee_id for t in task_rows), *(t.completed_by_id for t in task_rows)}
         variables = None
         if actor.sees_process_data:
-            variables = json.dumps(runtime.variables_of(inst), ensure_ascii=False, indent=2, default=str,
-                                   sort_keys=True)
+            variables = json.dumps(pii.masked_variables(runtime.variables_of(inst)), ensure_ascii=False, indent=2,
+                                   default=str, sort_keys=True)
         viewer = os.path.exists(os.path.join(current_app.static_folder, "dist", "viewer.js"))
         return self.render(
             "inbox/instance.html", inst=inst, events=events, tasks=task_rows, marks=marks,

@@ -14,6 +14,8 @@ from app.views import task_form
 from app.views.errors import engine_errors, field_errors, message_of
 from app.views.work import WorkView
 
+CONTROLS = ("csrf_token", "business_key", "customer")  # the page's own inputs; the rest is start input
+
 
 class StartView(WorkView):
     route_base = "/start"
@@ -45,11 +47,11 @@ class StartView(WorkView):
         actor = self.actor()
         definition = self._startable(key)
         fields = [FormField.from_dict(f) for f in definition.start_form or []]
-        data = task_form.posted_data(fields, request.form)
+        data = task_form.posted_data(fields, request.form, controls=CONTROLS)
         record = {k: request.form.get(k, "").strip() for k in ("business_key", "customer")}
         try:
             inst = runtime.start_process(definition.key, actor=actor, business_key=record["business_key"] or None,
-                                         customer=record["customer"] or None, form=data)
+                                         customer=record["customer"] or None, variables=data)
         except (Invalid, Conflict) as err:
             db.session.rollback()
             flash(message_of(err), "danger")

@@ -7,14 +7,18 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
+from app import pii
 from app.engine import history, queries, tasks
 from app.engine.actor import Actor
 from app.engine.errors import EngineError, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import HumanTask
+from app.records.contacts import linked_contact
 from app.views import task_form
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
+
+CONTROLS = ("csrf_token", "view_token", "action", "next")  # the page's own inputs; the rest is form data
 
 
 class TaskView(WorkView):
@@ -73,7 +77,7 @@ class TaskView(WorkView):
         actor = self.actor()
         task = self._task_for_post(task_id, actor)
         fields = tasks.form_fields(task)
-        data = task_form.posted_data(fields, request.form)
+        data = task_form.posted_data(fields, request.form, controls=CONTROLS)
         try:
             operation(actor, data)
         except NotFound:
@@ -124,10 +128,13 @@ class TaskView(WorkView):
         }
         editable = can["complete"] or can["draft"]
         values = task_form.shown_values(fields, task.draft, task.submitted, typed)
+        if not editable:  # read by others: personal data in a diagram's own fields stays masked
+            values = pii.masked_variables(values)
         body = self.render(
             "inbox/task.html", task=task, fields=fields, values=values, errors=errors or {}, alert=alert,
             can=can, editable=editable, events=events, names=queries.user_names(people),
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
-            users=queries.assignable_users() if can["assign"] else [], actor=actor)
+            users=queries.assignable_users() if can["assign"] else [], actor=actor,
+            contact=linked_contact(task.instance))
         return body, status

@@ -18,9 +18,13 @@ BLANK_DEFAULT = ("${", "#{")  # expressions are the engine's business, not a val
 TOKEN_MAX_AGE = 7 * 24 * 3600  # a task page left open for a week still learns who got there first
 
 
-def posted_data(fields: Iterable[FormField], form) -> dict[str, Any]:
-    """The submitted values of the form's editable fields (read-only ones are never sent)."""
-    data: dict[str, Any] = {}
+def posted_data(fields: Iterable[FormField], form, controls: Iterable[str] = ()) -> dict[str, Any]:
+    """The submitted values of the form's editable fields (the page never sends read-only ones). Any
+    other key but the page's own ``controls`` is passed on as sent, so the engine refuses it exactly
+    as it does for the API ("unknown field", "is read-only")."""
+    fields = list(fields)
+    editable = {f.id for f in fields if not f.readonly}
+    data: dict[str, Any] = {k: form.get(k) for k in form if k not in controls and k not in editable}
     for f in fields:
         if f.readonly:
             continue

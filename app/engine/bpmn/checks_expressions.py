@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .. import timer_bounds
 from ..expressions import ExpressionError, is_iso8601_timer_literal
 from .checks_base import BaseChecks
 from .meta import PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, timer_source
 from .xml import BPMN_NS, camunda_attr, local_name
+
+
+BOUNDS_HINT = ('A timer must be positive, within the horizon (TIMER_MAX_HORIZON_YEARS) and, for a cycle '
+               'started in the past, owe at most TIMER_MAX_CATCHUP occurrences.')
 
 
 class ExpressionChecks(BaseChecks):
@@ -36,9 +42,12 @@ class ExpressionChecks(BaseChecks):
                      'Set a duration like PT30M, a date like 2026-12-01T09:00:00+08:00 or a cycle like R3/PT1H.')
             return
         part = filled[0]
-        self.timer_text(event, part.text, 'Timer', local_name(part))
+        # A process's own timer start event never catches up: it waits for the next occurrence.
+        starts = local_name(event) == 'startEvent' and local_name(event.getparent()) == 'process'
+        self.timer_text(event, part.text, 'Timer', local_name(part), process_start=starts)
 
-    def timer_text(self, el: Any, text: str, what: str, kind: str, date_like: bool = False) -> None:
+    def timer_text(self, el: Any, text: str, what: str, kind: str, date_like: bool = False,
+                   process_start: bool = False) -> None:
         text = normalize_timer_literal(text.strip())
         hint = ('Use ISO 8601 (PT30M, P2D, 2026-12-01T09:00:00+08:00, R3/PT1H) '
                 'or an expression such as ${due_date}.')
@@ -49,18 +58,54 @@ class ExpressionChecks(BaseChecks):
                 elif kind == 'timeCycle' or text.startswith('R'):
                     if not text.startswith('R'):
                         raise ValueError('a cycle must start with R, e.g. R3/PT1H')
-                    TimerEventDefinition.parse_iso_recurring_interval(text)
+                    # parsed by timer_bounds below, first: SpiffWorkflow walks a long interval month by month
                 else:
                     if not text.startswith('P'):
                         raise ValueError('a duration must start with P, e.g. PT30M')
                     TimerEventDefinition.parse_iso_duration(text)
             except Exception as exc:
                 self.add(el, f'{what} {text!r} does not parse: {exc}.', hint)
+                return
+            try:
+                self._bounded(text, date_like, process_start)
+            except ValueError as exc:
+                self.add(el, f'{what}: {exc}.', BOUNDS_HINT)
+            return
+        if re.fullmatch(r'[-+]?(R\d*/)?[-+]?P[\w.,+-]*', text) and '-' in text:
+            self.add(el, f'{what} {text!r} is negative.', BOUNDS_HINT)
             return
         if re.fullmatch(r'(R\d*/)?P[\w.,]*|\d{4}-\d.*', text):
             self.add(el, f'{what} {text!r} is not valid ISO 8601.', hint)
             return
         self.expr(el, text, what, hint, convert=date_source if date_like else timer_source)
+        if process_start and not any(p.element_id == el.get('id') for p in self.problems):
+            self._start_expression(el, text)
+
+    @staticmethod
+    def _bounded(text: str, date_like: bool, process_start: bool) -> None:
+        """Raises (a ValueError) unless the literal is within timer_bounds' limits."""
+        now, lim = datetime.now(timezone.utc), timer_bounds.limits()
+        if text.startswith('R'):
+            timer_bounds.check_cycle(text, now, lim, catchup=not process_start)
+        elif date_like and text.startswith('P'):  # a due date: working time, as sync._instant adds it
+            from ..workdays import default_calendar
+
+            default_calendar().add_working(now, text, horizon_years=lim.horizon_years)
+        elif text.startswith('P'):
+            timer_bounds.check_duration(text, lim)
+        else:
+            timer_bounds.check_date(text.replace('Z', '+00:00'), now, lim)
+
+    def _start_expression(self, el: Any, text: str) -> None:
+        """A timer start event's expression is evaluated at deploy (no process data yet): so here too."""
+        from ..jobs import next_timer_start
+
+        try:
+            next_timer_start(timer_source(text), after=datetime.now(timezone.utc))
+        except Exception as exc:
+            self.add(el, f'Timer {text!r} cannot be evaluated at deploy: {exc}.',
+                     'A timer start event has no process variables: use a literal or helpers such as '
+                     '${add_working_days(1)}. ' + BOUNDS_HINT)
 
     def el_conditionalEventDefinition(self, el: Any) -> None:
         cond = el.find('{%s}condition' % BPMN_NS)

@@ -17,9 +17,6 @@ from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition,
-)
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser, CamundaEndEventParser, CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser, CamundaIntermediateThrowEventParser, CamundaStartEventParser,
@@ -27,12 +24,14 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser, UserTaskParser
 
 from ..expressions import ExpressionError
+from ..forms import parse_camunda_form
 from .meta import HUMAN_TASK_KEY, PYTHON_LANGUAGES, expression_source, meta_from_element, timer_source
 from .specs import (
-    UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition, UnavailableServiceTask,
+    START_FORM_KEY, UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition, UnavailableServiceTask,
     java_implementation,
 )
-from .xml import NSMAP, camunda_attr, camunda_properties
+from .timers import TIMER_CLASSES
+from .xml import NSMAP, camunda_attr, camunda_properties, local_name
 
 
 class _EngineNode:
@@ -206,8 +205,7 @@ class _EngineEvent(_EngineNode, CamundaEventDefinitionParser):
     def parse_timer_event(self, event):
         name = self.node.get('name', self.node.get('id'))
         description = self.get_event_description(event)
-        for tag, cls in (('timeDate', TimeDateEventDefinition), ('timeDuration', DurationTimerEventDefinition),
-                         ('timeCycle', CycleTimerEventDefinition)):
+        for tag, cls in TIMER_CLASSES.items():  # ours: bounded, and errors become incidents
             node = first(self._xpath(event, f'./bpmn:{tag}'))
             if node is not None and (node.text or '').strip():
                 try:
@@ -244,7 +242,17 @@ def _event_parser(base: type) -> type:
     return type(f'Engine{base.__name__}', (_EngineEvent, base), {'create_task': base.create_task})
 
 
-EngineStartEventParser = _event_parser(CamundaStartEventParser)
+class EngineStartEventParser(_event_parser(CamundaStartEventParser)):
+    """A process's start form travels with its spec: a call activity checks its input against it."""
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        fields = parse_camunda_form(self.node)[0] if local_name(self.node.getparent()) == 'process' else []
+        if fields:
+            ext[START_FORM_KEY] = [f.to_dict() for f in fields]
+        return ext
+
+
 EngineEndEventParser = _event_parser(CamundaEndEventParser)
 EngineIntermediateCatchEventParser = _event_parser(CamundaIntermediateCatchEventParser)
 EngineIntermediateThrowEventParser = _event_parser(CamundaIntermediateThrowEventParser)

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
-    AdHocSubprocess, BoundaryEvent, CallActivity, EndEvent, EventBasedGateway, ExclusiveGateway,
+    AdHocSubprocess, BoundaryEvent, EndEvent, EventBasedGateway, ExclusiveGateway,
     InclusiveGateway, IntermediateCatchEvent, IntermediateThrowEvent, ManualTask, NoneTask, ParallelGateway,
     ReceiveTask, ScriptTask, SendTask, ServiceTask, StartEvent, SubWorkflowTask, TransactionSubprocess,
 )
@@ -32,7 +32,7 @@ from .nodes import (
     EngineScriptTaskParser, EngineSendTaskParser, EngineStartEventParser, EngineSubWorkflowParser,
     EngineTaskParser, EngineUserTaskParser, HumanTaskParser,
 )
-from .specs import SERIALIZER_CONFIG, create_serializer, message_event
+from .specs import SERIALIZER_CONFIG, CallActivity, create_serializer, message_event
 from .xml import (
     DEFAULT_MAX_BYTES, DEFAULT_MAX_ELEMENTS, NSMAP, camunda_attr, has_diagram_interchange, lane_chains,
     load_xml, local_name, normalize_camunda_namespace,

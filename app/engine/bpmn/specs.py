@@ -13,14 +13,19 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.task_spec import EventJoinConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import SubWorkflowConverter
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity as SpiffCallActivity
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowMixin
 from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
+from ..forms import SYSTEM_VARIABLES, FormField, validate_form
+from .timers import REPLACES as TIMER_REPLACES, BoundedTimerConverter
 from .xml import camunda_attr
 
 
@@ -111,7 +116,76 @@ class EngineBoundaryEventJoin(BoundaryEventJoin):
         return finished, keep
 
 
-SERIALIZER_CONFIG = dict(CAMUNDA_CONFIG)
+# ---------------------------------------------------------------- call activities
+
+START_FORM_KEY = 'start_form'  # key in a top-level start event's extensions: the process's start form
+
+
+def start_form_of(spec: Any) -> list[FormField]:
+    """The start form a (called) process spec carries; [] if none (or deployed before it was kept)."""
+    for task_spec in getattr(spec, 'task_specs', {}).values():
+        form = (getattr(task_spec, 'extensions', None) or {}).get(START_FORM_KEY)
+        if form:
+            return [FormField.from_dict(f) for f in form]
+    return []
+
+
+class CallActivity(SpiffCallActivity):
+    """A call activity whose called process's start form is its input contract, as for any start.
+
+    The declared fields are taken from the caller's data and checked (types, limits, required); a
+    bad or missing value is an incident at the call activity, and retrying after the data is fixed
+    starts the called process. Undeclared data is dropped, not refused: a caller's data is all of
+    its variables, and Camunda passes none without camunda:in. The called process's results are
+    merged into the caller's data. Without a start form SpiffWorkflow's behaviour is unchanged.
+    The class keeps the name CallActivity: history, migration and stored specs know it so.
+    """
+
+    def _called_form(self, my_task) -> list[FormField]:
+        return start_form_of(my_task.workflow.top_workflow.subprocess_specs.get(self.spec))
+
+    def _waiting_to_start(self, my_task) -> bool:
+        return bool(self._called_form(my_task)) and my_task.workflow.top_workflow.get_subprocess(my_task) is None
+
+    def _call_input(self, my_task) -> dict:
+        cleaned, errors = validate_form(self._called_form(my_task), my_task.data, unknown='drop', trusted=True)
+        if errors:
+            problems = '; '.join(f'{k}: {v}' for k, v in sorted(errors.items()))
+            raise WorkflowTaskException(f"The input of called process '{self.spec}' is not valid: {problems}",
+                                        task=my_task)
+        return {**{k: my_task.data[k] for k in SYSTEM_VARIABLES if k in my_task.data}, **cleaned}
+
+    def _update_hook(self, my_task):
+        if self._waiting_to_start(my_task):
+            # Start in _run_hook, inside the engine's steps, where an invalid input becomes an incident
+            # (here it would fail whatever completed the previous task).
+            super(SubWorkflowMixin, self)._update_hook(my_task)  # inherit the data only
+            return True
+        return super()._update_hook(my_task)
+
+    def _run_hook(self, my_task):
+        if self._waiting_to_start(my_task):
+            self._call_input(my_task)  # raises before anything is started
+            self.start_workflow(my_task)
+            return None  # STARTED: waits for the called process
+        return super()._run_hook(my_task)
+
+    def copy_data(self, my_task, subworkflow):
+        if not self._called_form(my_task):
+            return super().copy_data(my_task, subworkflow)
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name='Start')
+        start.set_data(**deepcopy(self._call_input(my_task)))
+
+    def update_data(self, my_task, subworkflow):
+        if not self._called_form(my_task):
+            return super().update_data(my_task, subworkflow)
+        my_task.data.update(deepcopy(subworkflow.last_task.data))
+
+
+SERIALIZER_CONFIG = {cls: conv for cls, conv in CAMUNDA_CONFIG.items() if cls not in TIMER_REPLACES}
+SERIALIZER_CONFIG.update({ours: BoundedTimerConverter for ours in TIMER_REPLACES.values()})
+SERIALIZER_CONFIG.pop(SpiffCallActivity)  # ours restores every stored 'CallActivity'
+SERIALIZER_CONFIG[CallActivity] = SubWorkflowConverter
 SERIALIZER_CONFIG[EngineBoundaryEventJoin] = EventJoinConverter
 SERIALIZER_CONFIG[EngineMessageEventDefinition] = MessageEventDefinitionConverter
 SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
