@@ -113,7 +113,20 @@ class Config:
     # --- engine
     ENGINE_TIMEZONE = env("ENGINE_TIMEZONE", "Asia/Shanghai")
     JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
+    # Timers, due dates (app/engine/timer_bounds.py): none further ahead than this, and a cycle started in
+    # the past may owe at most TIMER_MAX_CATCHUP occurrences (each fires at the next run).
+    TIMER_MAX_HORIZON_YEARS = env_int("TIMER_MAX_HORIZON_YEARS", 10)
+    TIMER_MAX_CATCHUP = env_int("TIMER_MAX_CATCHUP", 10)
     BPMN_MAX_BYTES = env_int("BPMN_MAX_BYTES", 5 * 1024 * 1024)
+    # Scripts, conditions and expressions run in runner processes (app/engine/script_runner.py):
+    # CPU per evaluation, wall clock (then SIGKILL), address space of a runner, largest reply,
+    # idle runners kept per process, evaluations before a runner is replaced.
+    SCRIPT_CPU_SECONDS = float(env("SCRIPT_CPU_SECONDS", "1"))
+    SCRIPT_TIMEOUT_SECONDS = float(env("SCRIPT_TIMEOUT_SECONDS", "2"))
+    SCRIPT_MEMORY_MB = env_int("SCRIPT_MEMORY_MB", 512)
+    SCRIPT_OUTPUT_BYTES = env_int("SCRIPT_OUTPUT_BYTES", 16 * 1024 * 1024)
+    SCRIPT_RUNNERS = env_int("SCRIPT_RUNNERS", 2)
+    SCRIPT_RUNNER_EVALUATIONS = env_int("SCRIPT_RUNNER_EVALUATIONS", 10_000)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
     # Public address in links sent to customers (surveys), e.g. https://cs.example.com
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")

@@ -18,6 +18,8 @@ def targets(result: dict) -> list[dict]:
         out.append({"target": name, "measured": measured, "limit": limit,
                     "met": None if measured is None else bool(ok(measured))})
 
+    add("script condition via a runner, median µs", _get(p, "scripts", "runner", "median_us"), "<= 300",
+        lambda v: v <= 300)
     add("engine / bare SpiffWorkflow (completions/s)", _get(p, "engine", "ratio_engine_to_bare"), ">= 0.50",
         lambda v: v >= 0.5)
     add("state bytes per running complaint instance", _get(p, "engine", "engine", "running_state_bytes"),
@@ -55,6 +57,12 @@ def _row(label: str, *cells) -> None:
 def print_table(result: dict) -> None:
     p = result["parts"]
     print(f"\n== {result['database']}{' (quick)' if result['quick'] else ''}: {result['seconds']:.0f} s ==")
+    if sc := p.get("scripts"):
+        print(f"-- script evaluation `{sc['condition']}`, n={sc['runner']['n']} (µs)")
+        _row("", "median", "p95")
+        _row("in the app process (sandbox only)", sc["in_process"]["median_us"], sc["in_process"]["p95_us"])
+        _row("script runner (sandbox + pipe round trip)", sc["runner"]["median_us"], sc["runner"]["p95_us"])
+        _row("runner start, ms", sc["runner_start_ms"])
     if e := p.get("engine"):
         print(f"-- engine, n={e['n']} complaint instances x 6 completions")
         _row("", "inst/s", "compl/s")

@@ -1,4 +1,4 @@
-"""Sandboxed script engine for SpiffWorkflow.
+"""The sandbox core: compile, guards and the in-process environment.
 
 Process owners type conditions and scripts in the browser, so they run under
 RestrictedPython (no imports, no ``_`` names, guarded attribute access) plus a
@@ -6,6 +6,13 @@ per-run budget: every loop iteration, function call and counted iterator ticks
 a step counter that also enforces the wall-clock timeout, and the operators and
 methods that can multiply memory (``*``, ``**``, ``<<``, ``+``, ``%``,
 ``str.ljust``…) check the result size *before* computing it.
+
+These checks cannot interrupt one long C-level operation (a hash-colliding
+``set()``, a regex): the engine therefore runs this module inside runner
+processes with OS limits (``script_runner.py``). This module imports neither
+SpiffWorkflow nor Flask, so a runner starts fast; the SpiffWorkflow glue
+(``SandboxedScriptEngine``, ``SandboxTaskError``) lives in ``sandbox_engine.py``
+and is importable from here as before.
 """
 from __future__ import annotations
 
@@ -26,9 +33,6 @@ from typing import Any, NoReturn
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .expressions import ExpressionError, is_iso8601_timer_literal, to_python
 
@@ -60,10 +64,6 @@ class SandboxError(Exception):
     def __init__(self, message: str, lineno: int | None = None) -> None:
         super().__init__(message)
         self.lineno = lineno
-
-
-class SandboxTaskError(WorkflowTaskException):
-    """A :class:`SandboxError` raised while running a task; ``task`` locates the BPMN element."""
 
 
 # --------------------------------------------------------------------------- compilation
@@ -440,15 +440,31 @@ class _Run:
 _PROXIED = {_Run.to_str: str, _Run.range: range}
 
 
-# --------------------------------------------------------------------------- SpiffWorkflow glue
+# --------------------------------------------------------------------------- in-process environment
 
-class SandboxedEnvironment(TaskDataEnvironment):
-    """TaskDataEnvironment semantics (scripts read/write task data, helpers never leak), sandboxed."""
+def check_for_overwrite(helpers: Mapping[str, Any], context: Mapping[str, Any], external: Mapping[str, Any]) -> None:
+    """TaskDataEnvironment's check: task data named like a helper would make the helper uncallable."""
+    clashes = set(helpers).intersection(context) | set(external).intersection(context)
+    if clashes:
+        raise ValueError(f"You have task data that overwrites a predefined function(s). Please change the "
+                         f"following variable or field name(s) to something else: {clashes}")
+
+
+class SandboxedEnvironment:
+    """SpiffWorkflow's TaskDataEnvironment semantics (scripts read/write task data, helpers never leak), sandboxed.
+
+    Runs in the calling process: the engine uses it inside its runner processes (script_runner.py)."""
 
     def __init__(self, helpers: Mapping[str, Callable[..., Any]] | None = None, *, max_steps: int = 100_000,
                  timeout_s: float = 1.0, max_size: int = 1_000_000) -> None:
-        super().__init__(dict(helpers or {}))
+        self.globals = dict(helpers or {})
         self.limits = (max_steps, timeout_s, max_size)
+
+    def check_for_overwrite(self, context: Mapping[str, Any], external_context: Mapping[str, Any]) -> None:
+        check_for_overwrite(self.globals, context, external_context)
+
+    def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
+        raise NotImplementedError("service tasks are not supported")
 
     def _namespace(self, run: _Run, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict:
         # Guards go last so that task data keys can never replace them.
@@ -489,45 +505,10 @@ class SandboxedEnvironment(TaskDataEnvironment):
         return True
 
 
-class SandboxedScriptEngine(PythonScriptEngine):
-    """PythonScriptEngine running scripts and expressions in the sandbox; expressions may be JUEL ``${…}``."""
+def __getattr__(name: str) -> Any:
+    # The SpiffWorkflow glue, importable from here without loading SpiffWorkflow into the runners.
+    if name in ("SandboxedScriptEngine", "SandboxTaskError"):
+        from . import sandbox_engine
 
-    check = staticmethod(check)
-
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]] | None = None, *, max_steps: int = 100_000,
-                 timeout_s: float = 1.0, max_size: int = 1_000_000) -> None:
-        super().__init__(SandboxedEnvironment(helpers, max_steps=max_steps, timeout_s=timeout_s,
-                                              max_size=max_size))
-
-    def validate(self, expression: str) -> None:
-        errors = check(expression, "eval")
-        if errors:
-            raise SandboxError("; ".join(errors))
-
-    def evaluate(self, task: Any, expression: str, external_context: Mapping | None = None) -> Any:
-        try:
-            return self.environment.evaluate(expression, task.data, external_context)
-        except SandboxError as err:
-            raise SandboxTaskError(f"{err} in expression '{expression}'", task=task, exception=err) from err
-        except SpiffWorkflowException as err:
-            err.add_note(f"Error evaluating expression '{expression}'")
-            raise
-        except Exception as err:
-            raise WorkflowTaskException(f"Error evaluating expression '{expression}': {err}", task=task,
-                                        exception=err) from err
-
-    def execute(self, task: Any, script: str, external_context: Mapping | None = None) -> bool:
-        try:
-            return self.environment.execute(script, task.data, external_context or {})
-        except SandboxError as err:
-            line, text = self.get_error_line_number_and_content(script, err)
-            if not line and err.lineno:
-                line, text = err.lineno, script.splitlines()[err.lineno - 1]
-            raise SandboxTaskError(str(err), task=task, exception=err, line_number=line, error_line=text) from err
-        except Exception as err:
-            raise self.create_task_exec_exception(task, script, err) from err
-
-    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
-        if err.args and not isinstance(err.args[0], str):  # the base class concatenates args[0] to a str
-            err.args = (str(err), *err.args[1:])
-        return super().create_task_exec_exception(task, script, err)
+        return getattr(sandbox_engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

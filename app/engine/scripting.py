@@ -7,17 +7,23 @@ Helpers available in every BPMN expression and script (see README):
 ``is_working_day(day=None)``, ``working_minutes_between(a, b)``,
 ``format_date(value, fmt="%Y-%m-%d")``, ``parse_datetime(text)``,
 ``send_mail(template, to, **context)`` (acknowledgement, result, survey_link).
+
+Scripts and expressions run in runner processes with OS limits (``script_runner.py``):
+``now``, ``today``, ``format_date`` and ``parse_datetime`` run there (``now()`` is the
+app's time when the evaluation started); the calendar helpers and ``send_mail`` need
+the database and run here, called over the runner's pipe.
 """
 from __future__ import annotations
 
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from app.engine.sandbox import SandboxedScriptEngine
+from app.engine.sandbox_engine import SandboxedScriptEngine
+from app.engine.script_helpers import PURE, TZ, parse_datetime
+from app.engine.script_runner import RunnerEnvironment
 from app.engine.workdays import WorkCalendar
 
-TZ = ZoneInfo("Asia/Shanghai")
+__all__ = ["TZ", "EngineScriptEngine", "current_calendar", "invalidate_calendar", "parse_datetime", "script_engine"]
 _CACHE_SECONDS = 30.0
 _calendar: tuple[float, WorkCalendar] | None = None
 
@@ -47,16 +53,6 @@ def invalidate_calendar() -> None:
     _calendar = None
 
 
-def parse_datetime(value) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=TZ)
-
-
 def _start(start) -> datetime:
     return parse_datetime(start) if start is not None else datetime.now(TZ)
 
@@ -71,23 +67,23 @@ def _send_mail(template: str, to, **context):
 def _helpers() -> dict:
     cal = current_calendar
     return {
-        "now": lambda: datetime.now(TZ),
-        "today": lambda: datetime.now(TZ).date(),
+        **PURE,  # now, today, format_date, parse_datetime
         "add_working_days": lambda n, start=None: cal().add_working_days(_start(start), int(n)),
         "add_working_minutes": lambda m, start=None: cal().add_working_minutes(_start(start), int(m)),
         "add_working_hours": lambda h, start=None: cal().add_working_hours(_start(start), h),
         "add_working": lambda duration, start=None: cal().add_working(_start(start), str(duration)),
         "is_working_day": lambda day=None: cal().is_working_day(parse_datetime(day).date() if day else datetime.now(TZ).date()),
         "working_minutes_between": lambda a, b: cal().working_minutes_between(parse_datetime(a), parse_datetime(b)),
-        "format_date": lambda value, fmt="%Y-%m-%d": parse_datetime(value).astimezone(TZ).strftime(fmt),
-        "parse_datetime": parse_datetime,
         "send_mail": _send_mail,
     }
 
 
 class EngineScriptEngine(SandboxedScriptEngine):
-    """Expression results that are instants become ISO strings, which is what
-    SpiffWorkflow's timers and our due dates expect."""
+    """Scripts and expressions run in the script runners; expression results that are
+    instants become ISO strings, which is what SpiffWorkflow's timers and our due dates expect."""
+
+    def __init__(self, helpers: dict) -> None:
+        super().__init__(environment=RunnerEnvironment(helpers, child_helpers=PURE.keys() & helpers.keys()))
 
     def evaluate(self, task, expression, external_context=None):
         result = super().evaluate(task, expression, external_context)

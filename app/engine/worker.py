@@ -21,7 +21,7 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine import jobs
+from app.engine import jobs, script_runner
 from app.extensions import db
 
 log = logging.getLogger("app.worker")
@@ -83,6 +83,7 @@ class Worker:
         jobs.load_handlers()
         with self.app.app_context():
             dialect = db.engine.dialect.name
+            script_runner.warm()  # the first script of the first job does not wait for a runner to start
         lease = self._lease_seconds()
         log.info("worker %s started (poll %.1f s, batch %d, lease %d s, %s)", self.owner, self.poll, self.batch,
                  lease, dialect)

@@ -2,7 +2,11 @@
 are refused at deploy (422, located on the script task); the rest deploy, and
 starting them puts the instance in incident on that task — quickly, with the
 server still answering and nothing leaked or written."""
+import os
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -70,3 +74,109 @@ def test_nothing_was_written_by_a_script():
     import os
 
     assert not os.path.exists("/tmp/pwned")
+
+
+# Single C-level operations that pass every sandbox check and that no step check can interrupt
+# (in the app process they ran 27 s to several minutes): the script runner's CPU limit kills them.
+C_LEVEL = {
+    "hash_colliding_set": "l = [k * 2305843009213693951 for k in range(1, 60000)]\nx = len(set(l))",
+    "hash_colliding_dict": "l = [k * 2305843009213693951 for k in range(1, 60000)]\nx = dict.fromkeys(l)",
+    "percent_spec_regex": "f = '%(' * 400000\nx = f % {}",
+}
+KILLED = ("script exceeded 1 s of CPU", "script timed out after 2 s")  # CPU first unless the host is very busy
+
+
+def start_calm(api) -> dict:
+    key = unique("ok")
+    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, "x = 1"),
+                                        content_type="application/xml")
+    assert deployed.status_code == 201, deployed.get_json()
+    return api("CustomerService").post("/api/v1/instances/", json={"process_key": key}).get_json()
+
+
+@pytest.mark.parametrize("name", list(C_LEVEL))
+def test_c_level_cpu_bomb_is_contained_within_2_s(api, name):
+    key = unique("hc")
+    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, C_LEVEL[name]),
+                                        content_type="application/xml")
+    assert deployed.status_code == 201, deployed.get_json()
+    assert start_calm(api)["status"] == "running"  # a runner is up: its start is not the bomb's time
+    started_at = time.monotonic()
+    resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
+    elapsed = time.monotonic() - started_at
+    assert resp.status_code == 201, resp.get_json()
+    inst = resp.get_json()
+    assert inst["status"] == "incident" and inst["incident_element"] == "run", inst
+    assert inst["incident_message"].startswith(KILLED), inst["incident_message"]
+    assert elapsed <= 2.0, f"{name}: start took {elapsed:.2f}s"
+    started_at = time.monotonic()
+    assert api("CustomerService").get("/api/v1/tasks/?view=group").status_code == 200  # still serving
+    assert start_calm(api)["status"] == "running"  # the next script gets a new runner
+    assert time.monotonic() - started_at < 2
+
+
+def test_c_level_bomb_in_a_timer_start_expression_is_refused_at_deploy_within_2_s(api):
+    """A timer start expression is evaluated at deploy, in the web request: a 422 on the start event."""
+    from tests.api.helpers import diagram, flow
+
+    bomb = "len(set([k * 2305843009213693951 for k in range(1, 60000)])) and 'R/PT1H'"  # Python: JUEL has no [for]
+    xml = diagram(unique("ht"), '<bpmn:startEvent id="tick" name="Tick"><bpmn:timerEventDefinition><bpmn:timeCycle>'
+                  f'{bomb}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>'
+                  '<bpmn:userTask id="check" name="Check" camunda:candidateGroups="CustomerService"/>'
+                  '<bpmn:endEvent id="e"/>' + flow("tick", "check") + flow("check", "e"))
+    assert start_calm(api)["status"] == "running"  # a runner is up
+    started_at = time.monotonic()
+    resp = api("ProcessOwner").post("/api/v1/definitions/", data=xml, content_type="application/xml")
+    elapsed = time.monotonic() - started_at
+    assert resp.status_code == 422, resp.get_json()
+    [problem] = resp.get_json()["problems"]
+    assert problem["element_id"] == "tick" and any(k in problem["message"] for k in KILLED), problem
+    assert elapsed <= 2.0, f"deploy took {elapsed:.2f}s"
+
+
+@contextmanager
+def gunicorn(app):
+    """``make run``'s server on the test database (readiness: any answer, however slow the first one is)."""
+    import requests
+
+    from tests.engine.ops_support import ROOT, free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "0",
+           "SECRET_KEY": app.config["SECRET_KEY"]}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", url[7:], "--timeout", "30",
+                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url + "/login/", timeout=10)
+                break
+            except requests.RequestException:
+                assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def test_c_level_bomb_in_gunicorn_answers_while_the_worker_lives(app, api, tokens):
+    """Before the runners, gunicorn killed the worker after its timeout; now the request answers."""
+    import requests
+
+    key = unique("hg")
+    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, C_LEVEL["percent_spec_regex"]),
+                                        content_type="application/xml")
+    assert deployed.status_code == 201, deployed.get_json()
+    headers = {"Authorization": f"Bearer {tokens['CustomerService']}"}
+    with gunicorn(app) as url:
+        requests.get(url + "/api/v1/tasks/?view=group", headers=headers, timeout=10)
+        started_at = time.monotonic()
+        resp = requests.post(url + "/api/v1/instances/", json={"process_key": key}, headers=headers, timeout=30)
+        elapsed = time.monotonic() - started_at
+        assert resp.status_code == 201, resp.text
+        assert resp.json()["status"] == "incident" and resp.json()["incident_message"].startswith(KILLED)
+        assert elapsed <= 2.5, f"took {elapsed:.2f}s"
+        assert requests.get(url + "/api/v1/tasks/?view=group", headers=headers, timeout=5).status_code == 200
