@@ -33,9 +33,9 @@ def gunicorn(database_uri: str, *, workers: int = 1, env: dict[str, str] | None 
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(url + "/login/", timeout=2)
+                requests.get(url + "/login/", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or the worker still loading the app
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start (exit code {proc.poll()})") from None
                 time.sleep(0.2)

@@ -35,6 +35,8 @@ def repository_constants() -> frozenset[str]:
     files = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
     found = set(KNOWN)
     for name in files.stdout.split():
+        if not (ROOT / name).exists():  # deleted in the working tree
+            continue
         tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
