@@ -3,14 +3,12 @@ are refused at deploy (422, located on the script task); the rest deploy, and
 starting them puts the instance in incident on that task — quickly, with the
 server still answering and nothing leaked or written."""
 import os
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from tests.api.helpers import script_diagram, unique
+from tests.security.live_server import gunicorn
 
 # Refused when the diagram is deployed: the sandbox's compile step sees them.
 STATIC = {
@@ -134,33 +132,6 @@ def test_c_level_bomb_in_a_timer_start_expression_is_refused_at_deploy_within_2_
     assert elapsed <= 2.0, f"deploy took {elapsed:.2f}s"
 
 
-@contextmanager
-def gunicorn(app):
-    """``make run``'s server on the test database (readiness: any answer, however slow the first one is)."""
-    import requests
-
-    from tests.engine.ops_support import ROOT, free_port
-
-    url = f"http://127.0.0.1:{free_port()}"
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": app.config["SECRET_KEY"]}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", url[7:], "--timeout", "30",
-                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(url + "/login/", timeout=10)
-                break
-            except requests.RequestException:
-                assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(15)
-
 
 def test_c_level_bomb_in_gunicorn_answers_while_the_worker_lives(app, api, tokens):
     """Before the runners, gunicorn killed the worker after its timeout; now the request answers."""
@@ -171,7 +142,7 @@ def test_c_level_bomb_in_gunicorn_answers_while_the_worker_lives(app, api, token
                                         content_type="application/xml")
     assert deployed.status_code == 201, deployed.get_json()
     headers = {"Authorization": f"Bearer {tokens['CustomerService']}"}
-    with gunicorn(app) as url:
+    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], env={"SECRET_KEY": app.config["SECRET_KEY"]}) as url:
         requests.get(url + "/api/v1/tasks/?view=group", headers=headers, timeout=10)
         started_at = time.monotonic()
         resp = requests.post(url + "/api/v1/instances/", json={"process_key": key}, headers=headers, timeout=30)
