@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _ensure_instance_folder(app)
     _ensure_secret_key(app)
     _init_extensions(app)
+    _register_listeners(app)
     _init_appbuilder(app)
     _init_security_hooks(app)
     _register_cli(app)
@@ -53,6 +54,19 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     import app.models  # noqa: F401  (register every model on the metadata)
+
+
+def _register_listeners(app: Flask) -> None:
+    """Who reacts to what, in one place (not when a module happens to be imported): the job
+    handlers and the listeners on engine events. The web app, the worker and the CLI all come
+    through here. Registering twice (tests build several apps) changes nothing."""
+    from app.engine import mail, notifications, timers
+    from app.records import process_link
+
+    timers.register()  # timer jobs; the instance's timer job follows its wait states
+    mail.register()  # the outbox's mail and digest jobs
+    notifications.register()  # task mails and SLA reminders
+    process_link.register_listeners()  # service records follow their processes
 
 
 def _init_appbuilder(app: Flask) -> None:

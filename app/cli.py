@@ -27,24 +27,22 @@ def init_command() -> None:
 @click.option("--quiet", is_flag=True)
 @with_appcontext
 def seed_demo_command(quiet: bool) -> None:
-    """Load the demo organisation and users (idempotent)."""
-    from app.setup import init_security, seed_demo
-
-    from app.demo_records import seed_records
-    from app.records.demo_processes import seed_live_processes
+    """Load the demo organisation, users, records and live processes (idempotent)."""
+    from app.demo import seed_demo
+    from app.setup import init_security
 
     init_security()
-    users = seed_demo()
-    _deploy_shipped()
-    seed_records()
-    live = seed_live_processes()
-    if not quiet:
-        click.echo(f"  demo processes: {live}")
-    if not quiet:
-        password = current_app.config["DEMO_PASSWORD"]
-        click.echo("Demo users (for the demo only; password for all: %s)" % password)
-        for username, role in users:
-            click.echo(f"  {username:<12} {role}")
+    seeded = seed_demo()
+    if quiet:
+        return
+    for key, version, created in seeded.deployed:
+        click.echo(f"  {key} v{version}: {'deployed' if created else 'unchanged'}")
+    click.echo(f"  demo records: {seeded.records or 'already there'}")
+    click.echo(f"  demo processes: {seeded.processes}")
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo("Demo users (for the demo only; password for all: %s)" % password)
+    for username, role in seeded.users:
+        click.echo(f"  {username:<12} {role}")
 
 
 def _deploy_shipped() -> None:

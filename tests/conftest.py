@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.setup import DEMO_USERS
+from app.demo.users import DEMO_USERS
 
 _ip = itertools.count(1)
 
@@ -40,7 +40,8 @@ def app(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.setup import init_security, seed_demo
+    from app.demo.users import seed_users as seed_demo
+    from app.setup import init_security
     from config import database_url
 
     url = test_database_url(tmp_path_factory)

@@ -168,7 +168,7 @@ def test_seed_demo_is_idempotent(app_ctx):
 
     from app.extensions import db
     from app.models import Department
-    from app.setup import seed_demo
+    from app.demo.users import seed_users as seed_demo
 
     before = (db.session.query(User).count(), db.session.query(Department).count())
     users = seed_demo()

@@ -9,7 +9,8 @@ def demo_app(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.setup import init_security, seed_demo
+    from app.demo.users import seed_users as seed_demo
+    from app.setup import init_security
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "demo.db")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
@@ -21,7 +22,7 @@ def demo_app(tmp_path_factory):
 
 
 def test_seed_records_once_and_deterministic(demo_app):
-    from app.demo_records import customer_names, seed_records
+    from app.demo.records import customer_names, seed_records
     from app.extensions import db
     from app.models import Complaint, ComplaintRound, ContingencyPlan, Contact, Customer, ServiceRequest
 

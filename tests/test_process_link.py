@@ -191,7 +191,7 @@ def _records(app) -> dict[str, list[int]]:
 
 
 def test_seed_live_processes_is_idempotent_and_fills_the_inboxes(app, shipped, actors):
-    from app.records.demo_processes import seed_live_processes
+    from app.demo.processes import seed_processes as seed_live_processes
 
     ids = _records(app)
     first = seed_live_processes(n_requests=4, n_complaints=2, n_incidents=1, n_at_risk=1)

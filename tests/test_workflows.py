@@ -54,7 +54,7 @@ def actors(app_ctx):
     """The demo users (e.g. 'owner' deploys) plus one workflow-test user per role."""
     from app.engine.actor import Actor
     from app.models import Department, UserProfile
-    from app.setup import DEMO_USERS
+    from app.demo.users import DEMO_USERS
 
     sm = app_ctx.appbuilder.sm
     for role, (username, dep_code) in WF_USERS.items():

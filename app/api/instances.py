@@ -21,13 +21,14 @@ from app.api.schemas import (
     TerminateSchema,
 )
 from app.api.serialize import event_dict, instance_dict
-from app.engine import history, queries, runtime
+from app.engine import history, people, queries, runtime
 from app.models import ProcessInstance
 
 
 def detail(inst: ProcessInstance, who) -> dict:
     variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
-    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id)))
+    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id),
+                                               viewer=who))
 
 
 def _links() -> str:
@@ -153,7 +154,7 @@ class InstancesApi(EngineApi):
         args = load_query(PageQuerySchema())
         inst = runtime.get_instance(pk)
         events, total = slice_page(history.for_instance(inst.id), args)
-        names, full = queries.usernames(e.user_id for e in events), actor().sees_process_data
+        names, full = people.usernames(e.user_id for e in events), actor().sees_process_data
         items = (pii.masked_variables(event_dict(e, names, full_data=full)) for e in events)
         return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
 

@@ -5,6 +5,7 @@ from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
 from app.api.schemas import KpiQuerySchema, KpiSchema
+from app.engine import clock
 from app.engine.errors import Invalid
 from app.records import kpi
 
@@ -38,7 +39,7 @@ class KpisApi(EngineApi):
                   schema: KpiSchema
         """
         args = load_query(KpiQuerySchema())
-        today = kpi.local_today()
+        today = clock.local_today()
         first, last = args.get("from_") or today.replace(day=1), args.get("to") or today
         problem = kpi.period_problem(first, last)
         if problem:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
 
+from app.engine.task_actions import ACTIONS
+
 ID_MAX = 2**31 - 1  # every id column is a 32-bit integer
 KEY = validate.Length(min=1, max=100)
 NAME = validate.Length(min=1, max=200)
@@ -110,6 +112,10 @@ class CompleteSchema(Strict):
                                                 "declare are refused ('unknown field')"})
 
 
+class DraftSchema(CompleteSchema):
+    """The same values as ``complete``; a draft may leave required fields empty."""
+
+
 class DeliverMessageSchema(Strict):
     name = fields.String(required=True, validate=NAME)
     business_key = fields.String(required=True, validate=KEY)
@@ -183,6 +189,10 @@ class TaskSchema(Schema):
     business_key = fields.String(allow_none=True)
     customer = fields.String(allow_none=True)
     confirm_only = fields.Boolean()
+    allowed_actions = fields.List(
+        fields.String(validate=validate.OneOf(ACTIONS)), required=True,
+        metadata={"description": "what the calling user may do with the task now, each one "
+                                 "`POST /api/v1/tasks/{id}/{action}`; the web task page shows the same buttons"})
     submitted = fields.Dict(allow_none=True)
     draft = fields.Dict(allow_none=True)
     form_schema = fields.Dict(metadata={"description": "JSON schema of the task form (detail only)"})

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from app.engine import tasks as task_service
+from app.engine.actor import Actor
 from app.engine.forms import FormField, form_schema
+from app.engine.task_actions import allowed_actions
 from app.pii import masked_variables
 
 
@@ -47,25 +49,28 @@ def definition_dict(d, running: int | None = None, *, detail: bool = False) -> d
     return out
 
 
-def task_dict(task, *, detail: bool = False, viewer_id: int | None = None) -> dict[str, Any]:
+def task_dict(task, viewer: Actor, *, detail: bool = False) -> dict[str, Any]:
+    """The task as ``viewer`` sees it: ``allowed_actions`` are theirs (the task page's buttons)."""
     out = {
         "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
         "documentation": task.documentation, "state": task.state, "assignee": _name(task.assignee),
-        "candidate_groups": sorted(c.group_name for c in task.candidates if c.group_name),
+        "candidate_groups": sorted(c.role_name for c in task.candidates if c.role_name),
         "priority": task.priority, "due_at": task.due_at, "sla": task_service.sla_state(task),
         "created_at": task.created_at, "claimed_at": task.claimed_at, "completed_at": task.completed_at,
         "completed_by": _name(task.completed_by), "process_key": task.process_key,
         "process_name": task.process_name, "business_key": task.business_key, "customer": task.customer,
-        "confirm_only": bool(task.confirm_only),
+        "confirm_only": bool(task.confirm_only), "allowed_actions": list(allowed_actions(task, viewer)),
     }
     if detail:
         out["form_schema"] = form_schema(task_service.form_fields(task))
         out["submitted"] = json_safe(masked_variables(task.submitted))  # the draft is the viewer's own typing
-        out["draft"] = json_safe(task.draft) if task.assignee_id == viewer_id else None
+        out["draft"] = json_safe(task.draft) if task.assignee_id == viewer.user_id else None
     return out
 
 
-def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable | None = None) -> dict[str, Any]:
+def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable | None = None,
+                  viewer: Actor | None = None) -> dict[str, Any]:
+    """``viewer``, required with ``open_tasks``, is whom they are shown to (their ``allowed_actions``)."""
     out = {
         "id": inst.id, "process_key": inst.process_key, "process_name": inst.definition.name,
         "version": inst.definition.version, "business_key": inst.business_key, "customer": inst.customer,
@@ -76,7 +81,9 @@ def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable |
     if variables is not None:
         out["variables"] = json_safe(variables)
     if open_tasks is not None:
-        out["open_tasks"] = [task_dict(t) for t in open_tasks]
+        if viewer is None:
+            raise ValueError("open tasks are shown to a viewer: their allowed actions are the viewer's")
+        out["open_tasks"] = [task_dict(t, viewer) for t in open_tasks]
     return out
 
 

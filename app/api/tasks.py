@@ -1,14 +1,23 @@
-"""/api/v1/tasks: my tasks, my groups' tasks, claim, unclaim, assign,
-complete with form data, the form's JSON schema.
+"""/api/v1/tasks: my tasks, my groups' tasks, claim, release, assign, save a
+draft, complete with form data, the form's JSON schema.
 
 A task the caller may not see answers 404 whatever the operation, so ids
-cannot be probed; who may do what is decided by the task service."""
+cannot be probed. Who may do what is the engine's one rule (``task_actions``):
+every task carries the caller's ``allowed_actions``, one POST endpoint each."""
 from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, with_snippets
-from app.api.schemas import AssignSchema, CompleteSchema, FormSchemaSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+from app.api.schemas import (
+    AssignSchema,
+    CompleteSchema,
+    DraftSchema,
+    FormSchemaSchema,
+    TaskPageSchema,
+    TaskQuerySchema,
+    TaskSchema,
+)
 from app.api.serialize import task_dict
 from app.engine import tasks
 from app.engine.forms import form_schema
@@ -20,16 +29,21 @@ class TasksApi(EngineApi):
     resource_name = "tasks"
     class_permission_name = "Inbox"
     method_permission_name = {"get_list": "read", "get": "read", "form": "read", "claim": "write",
-                              "unclaim": "write", "assign": "write", "complete": "write"}
+                              "release": "write", "unclaim": "write", "assign": "write", "draft": "write",
+                              "complete": "write"}
     openapi_spec_tag = "Tasks"
-    error_codes = {name: ["409"] for name in ("claim", "unclaim", "assign", "complete")}
+    error_codes = {name: ["409"] for name in ("claim", "release", "unclaim", "assign", "draft", "complete")}
 
     def _visible(self, pk: int):
         who = actor()
         return tasks.visible_task(pk, who), who
 
     def _detail(self, task, who) -> dict:
-        return TaskSchema().dump(task_dict(task, detail=True, viewer_id=who.user_id))
+        return TaskSchema().dump(task_dict(task, who, detail=True))
+
+    def _release(self, pk: int):
+        task, who = self._visible(pk)
+        return self.response(200, **self._detail(tasks.release(task.id, actor=who), who))
 
     @expose("/", methods=["GET"])
     @protect()
@@ -50,11 +64,12 @@ class TasksApi(EngineApi):
                 application/json:
                   schema: TaskPageSchema
         """
-        args = load_query(TaskQuerySchema())
-        result = tasks.query_tasks(actor(), view=args["view"], page=args["page"], page_size=args["page_size"],
+        args, who = load_query(TaskQuerySchema()), actor()
+        result = tasks.query_tasks(who, view=args["view"], page=args["page"], page_size=args["page_size"],
                                    sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
                                    sla=args.get("sla"), search=args.get("search"))
-        return self.response(200, **TaskPageSchema().dump(page(map(task_dict, result.items), result.total, args)))
+        items = [task_dict(t, who) for t in result.items]  # candidates and instance status come with the page
+        return self.response(200, **TaskPageSchema().dump(page(items, result.total, args)))
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -104,19 +119,53 @@ class TasksApi(EngineApi):
         task, who = self._visible(pk)
         return self.response(200, **self._detail(tasks.claim(task.id, actor=who), who))
 
+    @expose("/<int:pk>/release", methods=["POST"])
+    @protect()
+    @_doc
+    def release(self, pk: int):
+        """Put my task back into the group queue (or any claimed task, for supervisors).
+        ---
+        post:
+          operationId: releaseTask
+          parameters:{id}
+          {task_200}
+        """
+        return self._release(pk)
+
     @expose("/<int:pk>/unclaim", methods=["POST"])
     @protect()
     @_doc
     def unclaim(self, pk: int):
-        """Put my task back into the group queue (or any task, for supervisors).
+        """The first name of `release`, kept for existing clients.
         ---
         post:
           operationId: unclaimTask
+          deprecated: true
           parameters:{id}
           {task_200}
         """
+        return self._release(pk)
+
+    @expose("/<int:pk>/draft", methods=["POST"])
+    @protect()
+    @_doc
+    def draft(self, pk: int):
+        """Save the form values typed so far on my task (checked like `complete`, but nothing is required);
+        only I see the draft.
+        ---
+        post:
+          operationId: saveTaskDraft
+          parameters:{id}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: DraftSchema
+          {task_200}
+        """
         task, who = self._visible(pk)
-        return self.response(200, **self._detail(tasks.unclaim(task.id, actor=who), who))
+        body = load_body(DraftSchema())
+        return self.response(200, **self._detail(tasks.save_draft(task.id, body["data"], actor=who), who))
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @protect()

@@ -9,26 +9,29 @@ processes on a simulated clock without patching anything::
         sim.advance(hours=14)
 
 The override is per thread/task (a ``ContextVar``): a web server's other
-requests keep the real time. The zone is ``ENGINE_TIMEZONE`` (Asia/Shanghai).
+requests keep the real time. The zone is ``ENGINE_TIMEZONE`` (Asia/Shanghai): working days,
+office hours, naive times typed in forms and scripts, and every displayed time. The working-day
+calendar in force is ``work_calendar.current()``.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-DEFAULT_ZONE = "Asia/Shanghai"
-_source: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_source", default=None)
+from app.engine import script_helpers
+from app.models.base import TIME_SOURCE, utcnow
+from app.engine.script_helpers import DEFAULT_ZONE
+
+_source = TIME_SOURCE  # one source for the engine and the models' column defaults
 
 
 def now() -> datetime:
     """The current instant, aware, in UTC (what the database stores)."""
-    source = _source.get()
-    return source().astimezone(timezone.utc) if source is not None else datetime.now(timezone.utc)
+    return utcnow()
 
 
 def zone() -> ZoneInfo:
@@ -43,6 +46,16 @@ def local_now() -> datetime:
 
 def local_today() -> date:
     return local_now().date()
+
+
+def parse_datetime(value: Any) -> datetime:
+    """An aware instant from a datetime, date or ISO text; naive values are wall-clock time in ``zone()``."""
+    return script_helpers.parse_datetime(value, zone())
+
+
+def format_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
+    """``value`` (as ``parse_datetime`` reads it) shown in ``zone()``."""
+    return script_helpers.format_date(value, fmt, zone())
 
 
 def simulated() -> bool:

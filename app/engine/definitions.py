@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.engine import store
+from app.audit import audit
+from app.engine import hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
 from app.engine.bpmn.parser import DEFAULT_ROLES
@@ -102,11 +103,8 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
     except IntegrityError as err:
         db.session.rollback()
         raise Conflict(f"Version {definition.version} of '{definition.key}' was deployed meanwhile; try again.") from err
-    from app.audit import audit
-    from app.engine import jobs
-
     audit("deploy", target=f"{definition.key} v{definition.version}", detail=source)
-    jobs.schedule_timer_start(definition)
+    hooks.emit(hooks.DEFINITION_DEPLOYED, definition)  # a timer start event gets its job (or refuses)
     db.session.commit()
     return Deployment(definition, True)
 
@@ -180,17 +178,23 @@ def running_by_version(key: str) -> dict[int, int]:
         .group_by(ProcessInstance.definition_id)).all())
 
 
+# The caches below are per database as well as per id: one process may serve two apps (tests, tools).
+
 def specs_of(definition: ProcessDefinition):
-    return store.cached_specs(definition.id, lambda: definition.spec)
+    return store.cached_specs((db.engine, definition.id), lambda: definition.spec)
 
 
 def specs_by_id(definition_id: int):
     """The specs of a version without loading its row (on a cache hit, no query at all)."""
-    return store.cached_specs(definition_id, lambda: db.session.scalar(
+    return store.cached_specs((db.engine, definition_id), lambda: db.session.scalar(
         select(ProcessDefinition.spec).where(ProcessDefinition.id == definition_id)))
 
 
-@lru_cache(maxsize=1024)
 def name_of(definition_id: int) -> str | None:
     """The process name of a version (immutable, so cached for good)."""
+    return _name_of(db.engine, definition_id)
+
+
+@lru_cache(maxsize=1024)
+def _name_of(_engine, definition_id: int) -> str | None:
     return db.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == definition_id))

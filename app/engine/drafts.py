@@ -7,11 +7,11 @@ process never overwrite each other silently: the later save gets a
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.engine import clock, people
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError
 from app.engine.bpmn.parser import select_main_process
@@ -35,19 +35,10 @@ def _require_owner(actor: Actor) -> None:
         raise Forbidden("Only process owners and admins edit processes.")
 
 
-def _username(user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    from flask_appbuilder.security.sqla.models import User
-
-    user = db.session.get(User, user_id)
-    return user.username if user else None
-
-
 def describe(draft: ProcessDraft | None) -> dict:
     if draft is None:
         return {"rev": 0, "saved_by": None, "saved_at": None}
-    return {"rev": draft.rev, "saved_by": _username(draft.saved_by_id),
+    return {"rev": draft.rev, "saved_by": people.username(draft.saved_by_id),
             "saved_at": draft.saved_at.isoformat() if draft.saved_at else None}
 
 
@@ -97,7 +88,7 @@ def save_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor, *, commi
                       problems=[{"element_id": process_id, "element_name": name, "element_type": "process",
                                  "message": f"The process id must stay '{key}'.", "hint": "Change the id back.",
                                  "line": None, "severity": "error"}])
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     base_rev = int(base_rev or 0)
     if base_rev <= 0:
         draft = ProcessDraft(key=key, name=name[:200], bpmn_xml=text, rev=1, saved_by_id=actor.user_id, saved_at=now)

@@ -28,8 +28,10 @@ others' addresses.
 
 Each user gets (``UserProfile.notify_mode``, set under Admin → Staff) either
 ``instant`` mails or one ``digest`` a day: a digest user's notifications are stored in the outbox as
-``digest`` items, and one ``digest`` job per user (09:00 Asia/Shanghai of the
-next working day) sends them as a single mail.
+``digest`` items, and one ``digest`` job per user (09:00 of the next working day, in the engine's
+zone) sends them as a single mail.
+
+The ``mail`` and ``digest`` job handlers are registered by ``register()`` (``create_app``).
 """
 from __future__ import annotations
 
@@ -43,12 +45,15 @@ from email.utils import make_msgid
 from typing import Any, Iterable, Iterator
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import User
 from flask_mail import Connection, Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 
-from app.engine import jobs
+from app.engine import clock, jobs, work_calendar
+from app.engine.errors import Invalid
 from app.extensions import db, mail as flask_mail
+from app.models import UserProfile
 from app.models.engine import Job, MailOutbox
 
 log = logging.getLogger(__name__)
@@ -64,10 +69,6 @@ _EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+|[^@\s<>,;\"'
 _current_instance: ContextVar[int | None] = ContextVar("mail_instance", default=None)
 # Rows queued by the script that is running (see script_scope).
 _script_rows: ContextVar[list | None] = ContextVar("mail_script_rows", default=None)
-
-
-def utcnow() -> datetime:
-    return jobs.now()
 
 
 @contextmanager
@@ -161,7 +162,7 @@ def queue_mail(kind: str, recipients: str | Iterable[str], template: str, contex
     subject, text, html = render(template, context, locale)
     row = MailOutbox(message_id=new_message_id(), kind=kind[:40], recipients=recipients, subject=subject,
                      body_text=text, body_html=html, state=state, instance_id=instance_id,
-                     created_at=utcnow())
+                     created_at=clock.now())
     db.session.add(row)
     job = None
     if state == "pending":
@@ -202,8 +203,6 @@ def staff_locale(locale: str | None) -> str:
 
 def mail_prefs(user_id: int) -> tuple[str, str | None]:
     """(notify_mode, locale as stored: None for the site's) of a user; ``instant`` without a profile."""
-    from app.models import UserProfile
-
     profile = db.session.get(UserProfile, user_id)
     if profile is None:
         return "instant", None
@@ -213,9 +212,6 @@ def mail_prefs(user_id: int) -> tuple[str, str | None]:
 
 def set_mail_prefs(user_id: int, mode: str, locale: str | None) -> None:
     """A user's own choice; mails already waiting for a digest still go out in it."""
-    from app.engine.errors import Invalid
-    from app.models import UserProfile
-
     errors = {}
     if mode not in ("instant", "digest"):
         errors["notify_mode"] = "must be instant or digest"
@@ -248,22 +244,20 @@ def notify_user(user, kind: str, template: str, context: dict[str, Any], *, inst
 
 
 def next_digest_at(after: datetime) -> datetime:
-    """09:00 Asia/Shanghai of the next working day (today's 09:00 if it is still to come)."""
-    from app.engine.scripting import TZ, current_calendar
-
-    cal = current_calendar()
-    local = after.astimezone(TZ)
+    """09:00 of the next working day (today's 09:00 if it is still to come), in the engine's zone."""
+    cal, zone = work_calendar.current(), clock.zone()
+    local = after.astimezone(zone)
     day: date = local.date()
     if not (cal.is_working_day(day) and local.time() < DIGEST_TIME):
         day = cal.next_working_day(day)
-    return datetime.combine(day, DIGEST_TIME, tzinfo=TZ).astimezone(timezone.utc)
+    return datetime.combine(day, DIGEST_TIME, tzinfo=zone).astimezone(timezone.utc)
 
 
 def ensure_digest_job(user_id: int) -> Job:
     """One pending digest job per user. A digest job that is already due (running, or
     waiting for a worker) does not count: the item goes into the next one, so no item
     is left behind by a digest that is being sent right now."""
-    t = utcnow()
+    t = clock.now()
     for job in db.session.scalars(select(Job).where(Job.kind == "digest", Job.state == "pending", Job.due_at > t)):
         if (job.payload or {}).get("user_id") == user_id:
             return job
@@ -320,18 +314,16 @@ def _outbox_row(message_id: str) -> MailOutbox | None:
     return db.session.scalars(q.execution_options(populate_existing=True)).first()
 
 
-@jobs.handler("mail", external=True)
 def _mail_job(job: Job) -> None:
     row = _outbox_row(job.payload["message_id"])
     if row is None or row.state == "sent":
         return  # idempotent: a sent mail is never sent again
     deliver(row)
-    row.state, row.sent_at, row.last_error = "sent", utcnow(), None
+    row.state, row.sent_at, row.last_error = "sent", clock.now(), None
     row.attempts += 1
     log.info("mail %s (%s) sent to %s", row.message_id, row.kind, ", ".join(row.recipients))
 
 
-@jobs.on_failure("mail")
 def _mail_failed(job: Job, err: Exception, final: bool) -> None:
     row = _outbox_row(job.payload["message_id"])
     if row is None or row.state == "sent":
@@ -342,11 +334,8 @@ def _mail_failed(job: Job, err: Exception, final: bool) -> None:
         row.state = "failed"  # the job is an incident; retrying it sends the mail
 
 
-@jobs.handler("digest")
 def _digest_job(job: Job) -> None:
     """One mail with every digest item of the user; each item goes into exactly one digest."""
-    from flask_appbuilder.security.sqla.models import User
-
     user = db.session.get(User, job.payload["user_id"])
     if user is None or not user.email:
         return
@@ -362,12 +351,17 @@ def _digest_job(job: Job) -> None:
                                .order_by(MailOutbox.created_at, MailOutbox.id)).all()
     if not items:
         return
-    from app.engine.scripting import TZ
-
+    zone = clock.zone()
     context = {
         "recipient": user.get_full_name(),
-        "items": [{"subject": i.subject, "text": i.body_text, "at": i.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")}
+        "items": [{"subject": i.subject, "text": i.body_text, "at": i.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
                   for i in items],
     }
     _mode, locale = mail_prefs(user.id)
     queue_mail("digest", [user.email], "digest", context, locale=staff_locale(locale))
+
+
+def register() -> None:
+    """The mail job handlers (``create_app``)."""
+    jobs.register("mail", _mail_job, external=True, on_failure=_mail_failed)
+    jobs.register("digest", _digest_job)

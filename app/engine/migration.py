@@ -28,7 +28,8 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from app.engine import definitions, history, jobs, runtime, store, sync
+from app.audit import audit
+from app.engine import definitions, history, runtime, store, sync, timers
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid
 from app.engine.scripting import script_engine
@@ -240,7 +241,7 @@ def migrate(key: str, *, actor: Actor, target_version: int | None = None,
                            data={"from_version": from_version, "to_version": version, "to_definition_id": target_id})
             _refresh_open_rows(inst, wf, plan.changed_elements)
             if inst.status == "running":  # the old version's timer job, even if the new one has no timers
-                sync.advance(inst, wf, actor=actor, timer_job=jobs.pending_timer(inst))
+                sync.advance(inst, wf, actor=actor, timer_job=timers.pending_timer(inst))
             else:
                 sync.sync_tasks(inst, wf)
             runtime.save_workflow(inst, wf)
@@ -259,8 +260,6 @@ def migrate(key: str, *, actor: Actor, target_version: int | None = None,
         else:
             migrated.append(instance_id)
     if migrated:
-        from app.audit import audit
-
         audit("instances_migrated", target=f"{key} v{version}", detail=",".join(map(str, migrated))[:500])
         db.session.commit()
     return {"key": key, "target_version": version, "migrated": migrated, "refused": refused}

@@ -6,56 +6,69 @@
   The "at once" readers of a group task share one mail per language (Bcc).
 * A reassigned task mails the new assignee (same preference).
 * A task with a due date gets two jobs: ``sla_warning`` when it becomes at risk
-  (``tasks.AT_RISK_WINDOW`` before the due time) and ``sla_breach`` when it is
+  (by the one rule of ``sla``) and ``sla_breach`` when it is
   overdue. Each mails the assignee (or the candidates) and their department
   head, always at once, and does nothing if the task is no longer open or its
   due date changed meanwhile.
 
-The hooks run inside the engine transaction that created/assigned the task, so
-a rolled-back step sends nothing.
+These are listeners on the engine's events (``hooks.TASK_CREATED``,
+``hooks.TASK_ASSIGNED``) and job handlers, registered by ``register()`` in
+``create_app``. They run inside the engine transaction that created/assigned
+the task, so a rolled-back step sends nothing; a broken template is logged and
+does not stop the work (``hooks``: guarded listeners).
 """
 from __future__ import annotations
 
-import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Iterator
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import Group, Role, User
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine import jobs
+from app.engine import clock, hooks, jobs, mail, sla
 from app.extensions import db
-from app.models import HumanTask, Job
+from app.models import Department, HumanTask, Job, ProcessInstance, UserProfile
 
-log = logging.getLogger(__name__)
 BREACH_GRACE = timedelta(seconds=1)  # "overdue" means strictly after the due time
+_muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
 
 
-def task_created(task) -> None:
-    """A new task: mail its assignee or candidate group (per-user: at once or digest)."""
-    _guarded(_task_created, task)
-
-
-def task_assigned(task) -> None:
-    """A task (re)assigned by a supervisor: mail the new assignee."""
-    _guarded(_task_assigned, task)
-
-
-def _guarded(fn, task) -> None:
-    """A broken template must not stop the work itself; database errors still propagate."""
+@contextmanager
+def muted() -> Iterator[None]:
+    """Inside the block (this thread/task only) new and reassigned tasks mail nobody and get no
+    SLA reminder jobs: e.g. the demo seeder's back-dated history must not mail the demo users."""
+    token = _muted.set(True)
     try:
-        fn(task)
-    except SQLAlchemyError:
-        raise
-    except Exception:
-        log.exception("notification for task %s failed", getattr(task, "id", None))
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def task_created(_inst: ProcessInstance, task: HumanTask) -> None:
+    """On ``hooks.TASK_CREATED``: mail its assignee or candidate group (per-user: at once or digest)."""
+    if not _muted.get():
+        _task_created(task)
+
+
+def task_assigned(_inst: ProcessInstance, task: HumanTask) -> None:
+    """On ``hooks.TASK_ASSIGNED`` (a supervisor): mail the new assignee."""
+    if not _muted.get():
+        _task_assigned(task)
+
+
+def register() -> None:
+    """The listeners and the SLA reminder job handlers (``create_app``)."""
+    hooks.register(hooks.TASK_CREATED, task_created)
+    hooks.register(hooks.TASK_ASSIGNED, task_assigned)
+    jobs.register("sla_warning", _sla_warning)
+    jobs.register("sla_breach", _sla_breach)
 
 
 def _task_created(task: HumanTask) -> None:
-    from app.engine import mail
-
     people = people_with_prefs(task)
     context = task_context(task)  # after the query above: an assignee is already loaded
     at_once = [(u.email, mail.staff_locale(loc))
@@ -77,8 +90,6 @@ def _task_created(task: HumanTask) -> None:
 
 
 def _task_assigned(task: HumanTask) -> None:
-    from app.engine import mail
-
     if task.assignee_id:
         people = people_with_prefs(task)  # the assignee
         context = task_context(task)
@@ -113,10 +124,6 @@ def people_with_prefs(task: HumanTask) -> list[tuple[Any, str, str | None]]:
 def _people_queries():
     """Built once: composing this statement cost more CPU than running it. A user without a
     profile gets mails at once, as ``mail.mail_prefs`` says."""
-    from flask_appbuilder.security.sqla.models import Group, Role, User
-
-    from app.models import UserProfile
-
     base = (select(User, func.coalesce(UserProfile.notify_mode, "instant"), UserProfile.locale)
             .outerjoin(UserProfile, UserProfile.user_id == User.id).order_by(User.id))
     groups = bindparam("groups", expanding=True)
@@ -128,10 +135,6 @@ def _people_queries():
 
 def supervisors_of(users: list) -> list:
     """Department heads of the users (a head is not their own supervisor)."""
-    from flask_appbuilder.security.sqla.models import User
-
-    from app.models import Department, UserProfile
-
     ids = [u.id for u in users]
     if not ids:
         return []
@@ -146,22 +149,16 @@ def supervisors_of(users: list) -> list:
 # --- what -------------------------------------------------------------------------
 
 def _local(value: datetime | None) -> str:
-    from app.engine.scripting import TZ
-
-    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def task_context(task: HumanTask) -> dict[str, Any]:
-    from flask_appbuilder.security.sqla.models import User
-
-    from app.engine.mail import base_url
-
     assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
     return {"task": {
         "id": task.id, "name": task.name, "process_name": task.process_name, "business_key": task.business_key or "",
         "customer": task.customer or "", "priority": task.priority, "due": _local(task.due_at),
         "assignee": assignee.get_full_name() if assignee else "",
-        "url": f"{base_url()}/task/{task.id}/",
+        "url": f"{mail.base_url()}/task/{task.id}/",
     }}
 
 
@@ -171,11 +168,9 @@ def schedule_sla(task: HumanTask) -> None:
     """Jobs that mail when the task becomes at risk and when it is overdue."""
     if task.due_at is None:
         return
-    from app.engine.tasks import AT_RISK_WINDOW
-
-    now = jobs.now()
+    now = clock.now()
     payload = {"task_id": task.id, "due_at": task.due_at.isoformat()}
-    warn_at = task.due_at - AT_RISK_WINDOW
+    warn_at = sla.rule().at_risk_from(task.created_at or now, task.due_at)
     if task.due_at > now:
         jobs.enqueue("sla_warning", payload, due_at=max(warn_at, now), instance_id=task.instance_id)
     jobs.enqueue("sla_breach", payload, due_at=max(task.due_at + BREACH_GRACE, now), instance_id=task.instance_id)
@@ -192,8 +187,6 @@ def _sla_task(job: Job) -> HumanTask | None:
 
 
 def _sla_mail(task: HumanTask, template: str) -> int:
-    from app.engine import mail
-
     people = people_for(task)
     context = task_context(task)
     sent = 0
@@ -206,17 +199,13 @@ def _sla_mail(task: HumanTask, template: str) -> int:
     return sent
 
 
-@jobs.handler("sla_warning")
 def _sla_warning(job: Job) -> None:
-    from app.engine.tasks import sla_state
-
     task = _sla_task(job)
-    if task is not None and sla_state(task, jobs.now()) == "at_risk":
+    if task is not None and sla.task_state(task, clock.now()) == sla.AT_RISK:
         _sla_mail(task, "sla_warning")
 
 
-@jobs.handler("sla_breach")
 def _sla_breach(job: Job) -> None:
     task = _sla_task(job)
-    if task is not None and jobs.now() > task.due_at:
+    if task is not None and clock.now() > task.due_at:
         _sla_mail(task, "sla_breach")

@@ -1,19 +1,21 @@
-"""Read-only helpers for the staff screens: instance lists, user names in one
-query, the tasks of an instance and the diagram marks. Nothing here changes
-state and nothing deserializes a workflow."""
+"""Read-only helpers for the staff screens: instance lists, the tasks of an
+instance and the diagram marks (user names: ``app.engine.people``). Nothing
+here changes state and nothing deserializes a workflow."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Iterable
 
-from sqlalchemy import func, select
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from app.engine import clock, sla
 from app.engine.actor import Actor
-from app.engine.tasks import Page, department_ids, is_candidate
+from app.engine.task_actions import allowed_actions
+from app.engine.tasks import Page, department_ids, offer_conditions
 from app.extensions import db
-from app.models import HistoryEvent, HumanTask, ProcessInstance
+from app.models import Department, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate
 
 INSTANCE_STATUSES = ("running", "incident", "suspended", "completed", "terminated")
 # history events that mean "this element ran to its end"
@@ -22,41 +24,15 @@ DONE_EVENTS = {"task_completed", "gateway_taken", "script_run", "service_run", "
                "call_activity_completed", "subprocess_completed"}
 
 
-def user_names(ids: Iterable[int | None]) -> dict[int, str]:
-    """{user id: "First Last"} for the given ids, in one query."""
-    from flask_appbuilder.security.sqla.models import User
-
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = db.session.execute(select(User.id, User.first_name, User.last_name, User.username)
-                              .where(User.id.in_(wanted))).all()
-    return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
-
-
 def department_names(actor: Actor) -> list[str]:
     """The names of the departments the actor heads or belongs to, as the page's language shows
     them (``Department.__repr__``), by code."""
-    from app.models import Department
-
     return [str(d) for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids(actor)))
                                                .order_by(Department.code))]
 
 
-def usernames(ids: Iterable[int | None]) -> dict[int, str]:
-    """{user id: username} for the given ids, in one query (the API names users by login)."""
-    from flask_appbuilder.security.sqla.models import User
-
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
-
-
 def assignable_users() -> list[tuple[int, str]]:
     """Active users as (id, "First Last (username)"), for reassign pickers."""
-    from flask_appbuilder.security.sqla.models import User
-
     rows = db.session.execute(select(User.id, User.first_name, User.last_name, User.username)
                               .where(User.active.is_(True)).order_by(User.username)).all()
     return [(r.id, f"{r.first_name or ''} {r.last_name or ''} ({r.username})".strip()) for r in rows]
@@ -101,13 +77,8 @@ def open_tasks(instance_id: int) -> list[HumanTask]:
 
 
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:
-    """The first open task of an instance that this user may work on now."""
-    for task in instance_tasks(instance_id):
-        if task.state != "open":
-            continue
-        if task.assignee_id == actor.user_id or (task.assignee_id is None and is_candidate(task, actor)):
-            return task
-    return None
+    """The first open task of an instance that this user may complete now."""
+    return next((t for t in instance_tasks(instance_id) if "complete" in allowed_actions(t, actor)), None)
 
 
 def diagram_marks(inst: ProcessInstance, events: list[HistoryEvent], tasks: list[HumanTask]) -> dict:
@@ -126,28 +97,26 @@ def element_names(events: list[HistoryEvent], tasks: list[HumanTask]) -> dict[st
 
 
 def sla_counts(actor: Actor) -> dict[str, int]:
-    """Open tasks that are overdue or at risk (due within 4 h): the user's own (``overdue_mine``,
+    """Open tasks that are overdue or at risk (``sla``'s rule): the user's own (``overdue_mine``,
     ``at_risk_mine``), the claimable group tasks (``..._group``, read from ``task_candidate``'s
-    partial indexes) and their sums."""
-    from datetime import timezone
+    partial indexes; the task row only for one not yet overdue) and their sums. Only tasks due
+    within the rule's cap can be at risk: each count is a range of a due-date index."""
+    c, now = TaskCandidate, clock.now()
+    soon = now + sla.rule().cap
 
-    from sqlalchemy import case, or_
+    def count(rows, *where):
+        return select(func.count()).select_from(rows).where(*where).scalar_subquery()
 
-    from app.engine.tasks import AT_RISK_WINDOW, offer_conditions
-    from app.models import TaskCandidate as C
-
-    now = datetime.now(timezone.utc)
-    soon = now + AT_RISK_WINDOW
-
-    def split(due, query):
-        return db.session.execute(select(func.sum(case((due < now, 1), else_=0)),
-                                         func.sum(case((due >= now, 1), else_=0))).select_from(query)).one()
-
-    mine = (select(HumanTask.due_at).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open",
-                                          HumanTask.due_at <= soon).subquery())
-    group = (select(C.task_id, C.due_at).where(C.claimable, C.due_at <= soon, or_(*offer_conditions(actor)))
+    mine = (select(HumanTask.due_at, HumanTask.created_at).where(
+        HumanTask.assignee_id == actor.user_id, HumanTask.state == "open", HumanTask.due_at <= soon).subquery())
+    group = (select(c.task_id, c.due_at).where(c.claimable, c.due_at <= soon, or_(*offer_conditions(actor)))
              .distinct().subquery())
-    values = [*split(mine.c.due_at, mine), *split(group.c.due_at, group)]
+    values = db.session.execute(select(
+        count(mine, sla.sql_state(sla.OVERDUE, mine.c.due_at, mine.c.created_at, now)),
+        count(mine, sla.sql_state(sla.AT_RISK, mine.c.due_at, mine.c.created_at, now)),
+        count(group, sla.sql_state(sla.OVERDUE, group.c.due_at, None, now)),
+        count(group.join(HumanTask, HumanTask.id == group.c.task_id),
+              sla.sql_state(sla.AT_RISK, group.c.due_at, HumanTask.created_at, now)))).one()
     out = dict(zip(("overdue_mine", "at_risk_mine", "overdue_group", "at_risk_group"), (int(v or 0) for v in values)))
     out["overdue"] = out["overdue_mine"] + out["overdue_group"]
     out["at_risk"] = out["at_risk_mine"] + out["at_risk_group"]
@@ -156,14 +125,10 @@ def sla_counts(actor: Actor) -> dict[str, int]:
 
 def open_tasks_per_process() -> list[tuple[str, str, int, int]]:
     """(process key, process name, open tasks, overdue) for the supervisors' overview, most open first."""
-    from datetime import timezone
-
-    from sqlalchemy import case
-
-    now = datetime.now(timezone.utc)
+    overdue = sla.sql_state(sla.OVERDUE, HumanTask.due_at, HumanTask.created_at, clock.now())
     rows = db.session.execute(
         select(HumanTask.process_key, func.max(HumanTask.process_name), func.count(),
-               func.sum(case((HumanTask.due_at < now, 1), else_=0)))
+               func.sum(case((overdue, 1), else_=0)))
         .where(HumanTask.state == "open").group_by(HumanTask.process_key)
         .order_by(func.count().desc(), HumanTask.process_key)).all()
     return [(key, name, count, int(overdue or 0)) for key, name, count, overdue in rows]

@@ -3,8 +3,8 @@ retry incidents. Each operation loads, changes, saves in one transaction;
 ``rev`` (optimistic locking) makes a concurrent change fail instead of being lost."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import definitions, history, store, sync
+from app.engine import clock, definitions, history, hooks, store, sync
 from app.engine.actor import Actor
 from app.engine.bpmn.parser import message_event
 from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
@@ -58,8 +58,6 @@ def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
 
 
 def _check_variables(variables: Mapping | None) -> dict:
-    import json
-
     variables = dict(variables or {})
     bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad:
@@ -123,9 +121,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
     spec, subs = definitions.specs_of(definition)
     wf = BpmnWorkflow(spec, subs, script_engine=script_engine())
     if timer_fired:  # started by its timer start event: that timer has fired already
-        from app.engine.jobs import mark_timer_start_fired
-
-        mark_timer_start_fired(wf)
+        store.mark_start_timer_fired(wf)
     variables.update(business_key=business_key, starter=actor.username)
     wf.task_tree.data.update(variables)
     for task in wf.get_tasks():
@@ -221,7 +217,7 @@ def _set_status(instance_id: int, actor: Actor, *, allowed: tuple[str, ...], sta
             raise Conflict(f"Instance {instance_id} is {inst.status}; cannot {event.split('_')[-1]} it.")
         inst.status = status
         if status == "terminated":
-            inst.ended_at, inst.end_reason = datetime.now(timezone.utc), reason
+            inst.ended_at, inst.end_reason = clock.now(), reason
             for task in db.session.scalars(select(HumanTask).filter_by(instance_id=inst.id, state="open")):
                 task.state = "cancelled"
             for job in db.session.scalars(select(Job).filter_by(instance_id=inst.id, state="pending")):
@@ -239,14 +235,10 @@ def suspend(instance_id: int, *, actor: Actor, reason: str | None = None) -> Pro
 
 
 def resume(instance_id: int, *, actor: Actor) -> ProcessInstance:
-    from app.engine import jobs
-
     inst = _set_status(instance_id, actor, allowed=("suspended",), status="running", event="instance_resumed")
     if inst.incident_element:
         inst.status = "incident"
-    # A timer job that came due while suspended ended without firing: give the timers a job again
-    # (due at once if their time has passed).
-    jobs.schedule_instance_timer(inst, sync.next_timer_due(load_workflow(inst)), jobs.pending_timer(inst))
+    hooks.emit(hooks.INSTANCE_RESUMED, inst)  # the timers: a job that came due while suspended ended unfired
     db.session.commit()
     return inst
 

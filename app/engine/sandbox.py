@@ -11,8 +11,7 @@ These checks cannot interrupt one long C-level operation (a hash-colliding
 ``set()``, a regex): the engine therefore runs this module inside runner
 processes with OS limits (``script_runner.py``). This module imports neither
 SpiffWorkflow nor Flask, so a runner starts fast; the SpiffWorkflow glue
-(``SandboxedScriptEngine``, ``SandboxTaskError``) lives in ``sandbox_engine.py``
-and is importable from here as before.
+(``SandboxedScriptEngine``, ``SandboxTaskError``) lives in ``sandbox_engine.py``.
 """
 from __future__ import annotations
 
@@ -29,16 +28,18 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from types import CodeType, ModuleType
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
 from .expressions import ExpressionError, is_iso8601_timer_literal, to_python
+from .script_helpers import DEFAULT_ZONE
 
-__all__ = ["SandboxError", "SandboxTaskError", "SandboxedEnvironment", "SandboxedScriptEngine", "check"]
+__all__ = ["SandboxError", "SandboxedEnvironment", "check"]
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991: a fixed offset is exact
+_ZONE = ZoneInfo(DEFAULT_ZONE)  # in-process only: the engine's runners get the app's zone and instant
 MAX_INT_BITS = 65_536             # bigger ints make single C-level operations slow enough to dodge the timeout
 MAX_MEMORY_GROWTH = 256 * 2**20   # RSS growth tolerated in one run (many copies that are each within max_size)
 FORBIDDEN_CALLS = frozenset({
@@ -231,8 +232,8 @@ def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # f(*ar
 
 
 def now() -> datetime:
-    """Current time, timezone-aware, Asia/Shanghai."""
-    return datetime.now(SHANGHAI)
+    """Current time, timezone-aware, in the default zone (the sandbox run in-process, as tests do)."""
+    return datetime.now(_ZONE)
 
 
 def today() -> date:
@@ -504,11 +505,3 @@ class SandboxedEnvironment:
             del context[key]  # the script ran `del key`
         return True
 
-
-def __getattr__(name: str) -> Any:
-    # The SpiffWorkflow glue, importable from here without loading SpiffWorkflow into the runners.
-    if name in ("SandboxedScriptEngine", "SandboxTaskError"):
-        from . import sandbox_engine
-
-        return getattr(sandbox_engine, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,6 +22,7 @@ import pwd
 import resource
 import signal
 import struct
+import sys
 import time
 from collections import OrderedDict
 from datetime import date, datetime, time as day_time, timedelta, timezone
@@ -30,7 +31,7 @@ from typing import Any, Callable, NoReturn
 from zoneinfo import ZoneInfo
 
 from app.engine.sandbox import SandboxedEnvironment, SandboxError
-from app.engine.script_helpers import PURE, TZ
+from app.engine.script_helpers import DEFAULT_ZONE, pure_helpers
 
 HEADER = struct.Struct("!I")
 EXIT_MEMORY = 3      # not even the "out of memory" reply could be sent
@@ -94,14 +95,16 @@ def rebuild_exception(name: Any, args: Any) -> Exception:
 
 
 class _Clock:
-    """``now()``/``today()`` are the app's time when the evaluation started (so its clock, tests' included)."""
+    """``now()`` is the app's time when the evaluation started (its clock, a simulated one included);
+    the zone is the app's, given when the runner starts (a zone file cannot be read once limited)."""
     at: datetime | None = None
+    helpers: dict[str, Callable[..., Any]] = {}  # now, today, format_date, parse_datetime
 
-    def now(self) -> datetime:
-        return (self.at or datetime.now(TZ)).astimezone(TZ)
+    def instant(self) -> datetime:
+        return self.at or datetime.now(timezone.utc)
 
-    def today(self) -> date:
-        return self.now().date()
+    def start(self, zone_name: str) -> None:
+        self.helpers = pure_helpers(ZoneInfo(zone_name), self.instant)
 
 
 _clock = _Clock()
@@ -139,8 +142,7 @@ def _environment(cache: dict, pure: tuple, host: tuple, limits: tuple) -> Sandbo
     key = (pure, host, limits)
     env = cache.get(key)
     if env is None:
-        clocked = {"now": _clock.now, "today": _clock.today}
-        helpers = {name: clocked.get(name) or PURE[name] for name in pure}
+        helpers = {name: _clock.helpers[name] for name in pure}
         helpers.update((name, _host_helper(name)) for name in host)
         if len(cache) > 64:
             cache.clear()
@@ -204,12 +206,13 @@ def _warm() -> None:
     # Everything that would import or open a file later: no file can be opened once limited.
     datetime.strptime("2026-01-02 03:04", "%Y-%m-%d %H:%M").strftime("%d/%m %Z")
     ZoneInfo("UTC")
-    PURE["format_date"]("2026-01-02T03:04:05Z")
+    _clock.helpers["format_date"]("2026-01-02T03:04:05Z")
     SandboxedEnvironment().execute("x = [str(i) + '%s' % i for i in range(3)]\ny = f'{x!r:>5}'", {})
 
 
 def main(memory_mb: int) -> NoReturn:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the app; a runner ends when its pipe closes
+    _clock.start(sys.argv[4] if len(sys.argv) > 4 else DEFAULT_ZONE)  # the app's zone (script_runner.Runner)
     _warm()
     _limit(memory_mb)
     _send(("ready", os.getpid(), False))

@@ -2,38 +2,50 @@
 
 They run inside the script runner processes (``script_child.py``) next to the
 sandbox; the helpers that read the database or queue mails run in the app
-process (``scripting.py``), called over the runner's pipe.
+process (``scripting.py``), called over the runner's pipe. Neither the zone nor
+the instant is this process's: a runner is started with the app's zone
+(``ENGINE_TIMEZONE``) and each evaluation carries the app's "now" (its clock,
+simulated or not).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def now() -> datetime:
-    return datetime.now(TZ)
+DEFAULT_ZONE = "Asia/Shanghai"  # ENGINE_TIMEZONE when the config sets none
+PURE_NAMES = frozenset({"now", "today", "format_date", "parse_datetime"})
 
 
-def today() -> date:
-    return now().date()
-
-
-def parse_datetime(value: Any) -> datetime:
+def parse_datetime(value: Any, zone: tzinfo) -> datetime:
+    """An instant from a datetime, a date or ISO text; naive values are wall-clock time in ``zone``."""
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):
         dt = datetime(value.year, value.month, value.day)
     else:
         dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=TZ)
+    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
-def format_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
-    return parse_datetime(value).astimezone(TZ).strftime(fmt)
+def format_date(value: Any, fmt: str, zone: tzinfo) -> str:
+    return parse_datetime(value, zone).astimezone(zone).strftime(fmt)
 
 
-PURE: dict[str, Callable[..., Any]] = {"now": now, "today": today, "format_date": format_date,
-                                       "parse_datetime": parse_datetime}
+def pure_helpers(zone: tzinfo, instant: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
+    """``now``, ``today``, ``format_date``, ``parse_datetime`` as scripts call them: in ``zone``,
+    ``now()`` being ``instant()``."""
+
+    def now() -> datetime:
+        return instant().astimezone(zone)
+
+    def today() -> date:
+        return now().date()
+
+    def format_date_(value: Any, fmt: str = "%Y-%m-%d") -> str:
+        return format_date(value, fmt, zone)
+
+    def parse_datetime_(value: Any) -> datetime:
+        return parse_datetime(value, zone)
+
+    format_date_.__name__, parse_datetime_.__name__ = "format_date", "parse_datetime"
+    return {"now": now, "today": today, "format_date": format_date_, "parse_datetime": parse_datetime_}

@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -39,14 +38,17 @@ from typing import Any
 import RestrictedPython
 from flask import current_app, has_app_context
 
+from . import clock
 from .sandbox import SandboxError, _code, check_for_overwrite
 from .script_child import EXIT_MEMORY, HEADER, rebuild_exception, write_frame
+from .script_helpers import DEFAULT_ZONE
 
 __all__ = ["RunnerEnvironment", "Settings", "current_settings", "pool", "warm"]
 
 _ROOT = str(Path(__file__).resolve().parents[2])
 _SITE = str(Path(RestrictedPython.__file__).resolve().parents[1])
 # The runner imports the sandbox without running app/__init__.py (Flask): a bare `app` package.
+# argv: root, site, memory limit, zone (read by script_child.main)
 _BOOT = ("import sys, types\nroot, site, memory = sys.argv[1:4]\nsys.path[:0] = [root, site]\n"
          "package = types.ModuleType('app')\npackage.__path__ = [root + '/app']\nsys.modules['app'] = package\n"
          "from app.engine.script_child import main\nmain(int(memory))\n")
@@ -57,18 +59,20 @@ _CLOCK_NAMES = frozenset({"now", "today"})
 
 @dataclass(frozen=True)
 class Settings:
-    """Limits of one evaluation (config keys SCRIPT_*; see config.py)."""
+    """Limits of one evaluation (config keys SCRIPT_*; see config.py) and the zone of ``now()``."""
     cpu_seconds: float = 1.0
     timeout_seconds: float = 2.0
     memory_mb: int = 512
     output_bytes: int = 16 << 20
     runners: int = 2
     max_evaluations: int = 10_000
+    zone: str = DEFAULT_ZONE
 
 
 _CONFIG_KEYS = (("cpu_seconds", "SCRIPT_CPU_SECONDS"), ("timeout_seconds", "SCRIPT_TIMEOUT_SECONDS"),
                 ("memory_mb", "SCRIPT_MEMORY_MB"), ("output_bytes", "SCRIPT_OUTPUT_BYTES"),
-                ("runners", "SCRIPT_RUNNERS"), ("max_evaluations", "SCRIPT_RUNNER_EVALUATIONS"))
+                ("runners", "SCRIPT_RUNNERS"), ("max_evaluations", "SCRIPT_RUNNER_EVALUATIONS"),
+                ("zone", "ENGINE_TIMEZONE"))
 _DEFAULTS = Settings()
 _last: tuple[tuple, Settings] = ((), _DEFAULTS)
 
@@ -136,8 +140,9 @@ class Runner:
     """One runner process and its pipe, used by one thread at a time (the pool hands it out)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.memory_mb, self.evaluations, self.retire = settings.memory_mb, 0, False
-        self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BOOT, _ROOT, _SITE, str(settings.memory_mb)],
+        self.memory_mb, self.zone, self.evaluations, self.retire = settings.memory_mb, settings.zone, 0, False
+        self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BOOT, _ROOT, _SITE, str(settings.memory_mb),
+                                      settings.zone],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      close_fds=True, bufsize=0, cwd="/", env=_child_environment())
         self.pid, self._in, self._out = self.proc.pid, self.proc.stdin.fileno(), self.proc.stdout.fileno()
@@ -155,7 +160,7 @@ class Runner:
 
     def usable(self, settings: Settings) -> bool:
         return (not self.retire and self.evaluations < settings.max_evaluations
-                and self.memory_mb == settings.memory_mb and self.proc.poll() is None)
+                and self.memory_mb == settings.memory_mb and self.zone == settings.zone and self.proc.poll() is None)
 
     def send(self, message: tuple) -> None:
         write_frame(self._in, pickle.dumps(message, 5))
@@ -348,7 +353,7 @@ def _names(source: str, mode: str) -> frozenset[str]:
 class RunnerEnvironment:
     """SandboxedEnvironment's interface and semantics; each evaluation runs in a runner process.
 
-    ``child_helpers``: helper names the runner provides itself (``script_helpers.PURE``);
+    ``child_helpers``: helper names the runner provides itself (``script_helpers.PURE_NAMES``);
     the other helpers run in this process when a script calls them. ``settings``: fixed
     limits instead of the app's SCRIPT_* config (tests, bench)."""
 
@@ -388,7 +393,7 @@ class RunnerEnvironment:
         helpers = sorted(name for name in names if name in self.globals)
         pure = tuple(name for name in helpers if name in self.child_helpers)
         host = tuple(name for name in helpers if name not in self.child_helpers)
-        at = datetime.now(timezone.utc) if _CLOCK_NAMES & names else None
+        at = clock.now() if _CLOCK_NAMES & names else None
         settings = self.settings or current_settings()
         request = (mode, source, data, ext, pure, host, self.limits, at, settings.cpu_seconds)
         return data, pool.run(request, settings, self._host, host)

@@ -10,71 +10,53 @@ Helpers available in every BPMN expression and script (see README):
 
 Scripts and expressions run in runner processes with OS limits (``script_runner.py``):
 ``now``, ``today``, ``format_date`` and ``parse_datetime`` run there (``now()`` is the
-app's time when the evaluation started); the calendar helpers and ``send_mail`` need
-the database and run here, called over the runner's pipe.
+app's time when the evaluation started, in the app's zone); the calendar helpers and
+``send_mail`` need the database and run here, called over the runner's pipe.
 """
 from __future__ import annotations
 
-import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from app.engine import clock, mail, work_calendar
 from app.engine.sandbox_engine import SandboxedScriptEngine
-from app.engine.script_helpers import PURE, TZ, parse_datetime
+from app.engine.script_helpers import PURE_NAMES
 from app.engine.script_runner import RunnerEnvironment
-from app.engine.workdays import WorkCalendar
 
-__all__ = ["TZ", "EngineScriptEngine", "current_calendar", "invalidate_calendar", "parse_datetime", "script_engine"]
-_CACHE_SECONDS = 30.0
-_calendar: tuple[float, WorkCalendar] | None = None
-
-
-def _load_overrides() -> dict[date, str]:
-    from flask import has_app_context
-
-    if not has_app_context():
-        return {}
-    from app.extensions import db
-    from app.models import CalendarOverride
-
-    return {row.day: row.kind for row in db.session.query(CalendarOverride).all()}
+__all__ = ["EngineScriptEngine", "current_calendar", "evaluate_without_data", "invalidate_calendar", "script_engine"]
+# Read here by the operations views, the demo seeder and tests.
+current_calendar = work_calendar.current
+invalidate_calendar = work_calendar.invalidate
 
 
-def current_calendar() -> WorkCalendar:
-    """The official calendar with the admins' overrides (re-read every 30 s)."""
-    global _calendar
-    now = time.monotonic()
-    if _calendar is None or now - _calendar[0] > _CACHE_SECONDS:
-        _calendar = (now, WorkCalendar(_load_overrides(), tz=TZ))
-    return _calendar[1]
-
-
-def invalidate_calendar() -> None:
-    global _calendar
-    _calendar = None
+def __getattr__(name: str) -> Any:
+    if name == "TZ":  # the operations views still import the zone from here: the configured one
+        return clock.zone()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _start(start) -> datetime:
-    return parse_datetime(start) if start is not None else datetime.now(TZ)
+    return clock.parse_datetime(start) if start is not None else clock.local_now()
 
 
-def _send_mail(template: str, to, **context):
-    """Queue a templated customer mail from a script (sent by the job executor)."""
-    from app.engine import mail
-
-    return mail.send_mail(template, to, **context)
+def _is_working_day(day=None) -> bool:
+    return work_calendar.current().is_working_day(clock.parse_datetime(day).date() if day else clock.local_today())
 
 
 def _helpers() -> dict:
-    cal = current_calendar
+    cal = work_calendar.current
     return {
-        **PURE,  # now, today, format_date, parse_datetime
+        # These four run in the runner process (script_helpers); here they only name the helpers.
+        "now": clock.local_now, "today": clock.local_today, "format_date": clock.format_date,
+        "parse_datetime": clock.parse_datetime,
         "add_working_days": lambda n, start=None: cal().add_working_days(_start(start), int(n)),
         "add_working_minutes": lambda m, start=None: cal().add_working_minutes(_start(start), int(m)),
         "add_working_hours": lambda h, start=None: cal().add_working_hours(_start(start), h),
         "add_working": lambda duration, start=None: cal().add_working(_start(start), str(duration)),
-        "is_working_day": lambda day=None: cal().is_working_day(parse_datetime(day).date() if day else datetime.now(TZ).date()),
-        "working_minutes_between": lambda a, b: cal().working_minutes_between(parse_datetime(a), parse_datetime(b)),
-        "send_mail": _send_mail,
+        "is_working_day": _is_working_day,
+        "working_minutes_between": lambda a, b: cal().working_minutes_between(clock.parse_datetime(a),
+                                                                              clock.parse_datetime(b)),
+        "send_mail": mail.send_mail,  # queues a templated customer mail (sent by the job executor)
     }
 
 
@@ -83,21 +65,18 @@ class EngineScriptEngine(SandboxedScriptEngine):
     instants become ISO strings, which is what SpiffWorkflow's timers and our due dates expect."""
 
     def __init__(self, helpers: dict) -> None:
-        super().__init__(environment=RunnerEnvironment(helpers, child_helpers=PURE.keys() & helpers.keys()))
+        super().__init__(environment=RunnerEnvironment(helpers, child_helpers=PURE_NAMES & helpers.keys()))
 
     def evaluate(self, task, expression, external_context=None):
         result = super().evaluate(task, expression, external_context)
         if isinstance(result, datetime):
-            return (result if result.tzinfo else result.replace(tzinfo=TZ)).isoformat()
+            return (result if result.tzinfo else result.replace(tzinfo=clock.zone())).isoformat()
         if isinstance(result, timedelta):
             return f"PT{int(result.total_seconds())}S"
         return result
 
     def execute(self, task, script, external_context=None):
-        # mails a script queues are kept only if the whole script succeeds
-        from app.engine.mail import script_scope
-
-        with script_scope():
+        with mail.script_scope():  # mails a script queues are kept only if the whole script succeeds
             return super().execute(task, script, external_context)
 
 
@@ -109,3 +88,8 @@ def script_engine() -> EngineScriptEngine:
     if _engine is None:
         _engine = EngineScriptEngine(helpers=_helpers())
     return _engine
+
+
+def evaluate_without_data(source: str) -> Any:
+    """An expression with the helpers but no process data: a timer start event's, at deploy and when it fires."""
+    return script_engine().environment.evaluate(source, {})

@@ -3,7 +3,8 @@ instance only the workflow state (tasks, data, events) without the spec.
 
 Both are the SpiffWorkflow serializer's JSON, zlib-compressed. Restored specs
 are cached per definition id: a version is immutable, so the cache never
-goes stale.
+goes stale. Changes to a workflow's internal task data that SpiffWorkflow has
+no public call for are made here (``mark_start_timer_fired``).
 """
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from typing import Callable
+from typing import Callable, Hashable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.util.task import TaskState
 
 from app.engine.bpmn.parser import SERIALIZER_CONFIG
 
@@ -72,22 +76,22 @@ def load_specs(blob: bytes):
     return spec, subs
 
 
-_SPEC_CACHE: "OrderedDict[int, tuple]" = OrderedDict()
+_SPEC_CACHE: "OrderedDict[Hashable, tuple]" = OrderedDict()
 _SPEC_CACHE_SIZE = 256
 _spec_lock = threading.Lock()
 
 
-def cached_specs(definition_id: int, load_blob: Callable[[], bytes]):
-    """Specs by definition id. Versions are immutable, so the cache never goes
-    stale, and on a hit the (deferred) blob is not even read from the database."""
+def cached_specs(key: Hashable, load_blob: Callable[[], bytes]):
+    """Specs by ``key`` (a definition version: its database and id). Versions are immutable,
+    so the cache never goes stale, and on a hit the (deferred) blob is not even read."""
     with _spec_lock:
-        hit = _SPEC_CACHE.get(definition_id)
+        hit = _SPEC_CACHE.get(key)
         if hit is not None:
-            _SPEC_CACHE.move_to_end(definition_id)
+            _SPEC_CACHE.move_to_end(key)
             return hit
     value = load_specs(load_blob())
     with _spec_lock:
-        _SPEC_CACHE[definition_id] = value
+        _SPEC_CACHE[key] = value
         while len(_SPEC_CACHE) > _SPEC_CACHE_SIZE:
             _SPEC_CACHE.popitem(last=False)
     return value
@@ -110,3 +114,17 @@ def load_state(blob: bytes, spec, subprocess_specs: dict, script_engine=None) ->
     if script_engine is not None:
         workflow.script_engine = script_engine
     return workflow
+
+
+def mark_start_timer_fired(wf: BpmnWorkflow) -> None:
+    """For an instance started BY its timer start event: mark that timer as fired once, before the
+    first engine step, so the instance neither waits for it again nor (for a cycle) fires it again
+    inside the instance."""
+    for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        event = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(task.task_spec, StartEvent) or not isinstance(event, TimerEventDefinition):
+            continue
+        if isinstance(event, CycleTimerEventDefinition):  # exactly one cycle left, already due
+            task._set_internal_data(event_value={"cycles": 1, "next": "2000-01-01T00:00:00+00:00", "duration": 0})
+        else:
+            task._set_internal_data(event_fired=True)

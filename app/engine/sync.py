@@ -1,6 +1,8 @@
 """Run a workflow to its next wait state and mirror it into our tables:
-READY human tasks -> ``human_task`` rows, waiting timers -> one timer job,
-newly finished elements -> history, errors -> an incident.
+READY human tasks -> ``human_task`` rows, newly finished elements -> history,
+errors -> an incident. Then it emits the engine events (``hooks``): a new task,
+the wait state reached (``timers`` keeps the instance's one timer job in step),
+the instance ended.
 
 Every expression error becomes an incident located on its element, never an exception to the
 caller (a 500 that rolled back and left the instance stuck): scripts and gateways (the engine
@@ -12,22 +14,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import Callable
 from uuid import UUID
 
+from flask_appbuilder.security.sqla.models import User
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
-from app.engine import definitions, history, hooks, timer_bounds
+from app.engine import clock, definitions, history, hooks, mail, timer_bounds, work_calendar
 from app.engine.bpmn.parser import human_task_meta
 from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, error_reason
-from app.engine.scripting import TZ, current_calendar, parse_datetime, script_engine
+from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
 
 log = logging.getLogger(__name__)
-LOOK_UP = object()  # see advance()
+LOOK_UP = object()  # see advance(): the timers look the instance's timer job up if it may have one
 STALLED = "stalled"  # root task internal data: ids of successors whose start failed (see run_human_task)
 _UNSTARTED = TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.WAITING  # where a failed update leaves one
 
@@ -57,9 +61,7 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
     """Run engine steps, then mirror the new state. Script errors become an incident.
 
     ``timer_job``: the instance's pending timer job (None: it has none) when the caller
-    knows it; by default it is looked up, if the workflow has timer events at all."""
-    from app.engine import mail
-
+    knows it; by default the timers look it up, if the workflow has timer events at all."""
     before = _finished_ids(wf)
     try:
         with mail.bind_instance(inst.id):  # customer mails record their instance
@@ -74,17 +76,12 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
         _raise_incident(inst, wf, failed, actor)
     _record_finished(inst, wf, before, actor)
     sync_tasks(inst, wf, actor=actor)
-    from app.engine import jobs
-
-    due = next_timer_due(wf)
-    if timer_job is LOOK_UP:
-        timer_job = jobs.pending_timer(inst) if has_timer_events(wf) else None
-    jobs.schedule_instance_timer(inst, due, timer_job)
+    hooks.emit(hooks.WAIT_STATE, inst, wf, timer_job)
     if wf.completed and inst.status in ("running", "incident"):
         inst.status = "completed"
-        inst.ended_at = datetime.now(timezone.utc)
+        inst.ended_at = clock.now()
         history.record(inst.id, "instance_completed", actor=actor)
-        hooks.emit("instance_ended", inst)
+        hooks.emit(hooks.INSTANCE_ENDED, inst)
 
 
 def run_human_task(inst: ProcessInstance, wf, task, *, actor=None) -> None:
@@ -182,7 +179,7 @@ def sync_tasks(inst: ProcessInstance, wf, *, actor=None) -> list[HumanTask]:
 
     A task whose attributes cannot be evaluated gets no row: an incident on its element instead."""
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
-    if not ready and not _any_task_spec(wf, lambda ts: ts.manual):
+    if not ready and not any_task_spec(wf, lambda ts: ts.manual):
         return []  # no human tasks, no rows (migration moves no instance waiting in one to such a version)
     with db.session.no_autoflush:  # the step's history rows wait for the flush below: one INSERT
         every = db.session.scalars(_ROWS, {"instance_id": inst.id, "guids": list(ready)}).all()
@@ -209,10 +206,7 @@ def sync_tasks(inst: ProcessInstance, wf, *, actor=None) -> list[HumanTask]:
         db.session.flush()
         for row in created:
             history.record(inst.id, "task_created", task_id=row.id, element_id=row.element_id, element_name=row.name)
-            from app.engine import notifications
-
-            notifications.task_created(row)
-            hooks.emit("task_created", inst, row)
+            hooks.emit(hooks.TASK_CREATED, inst, row)
     return created
 
 
@@ -229,9 +223,6 @@ def _attribute(name: str, fn, *args):
 
 
 def _resolve_users(values: list[str], task) -> list[int]:
-    from app.models.engine import ProcessInstance  # noqa: F401  (keeps import local)
-    from flask_appbuilder.security.sqla.models import User
-
     names = []
     for v in values:
         v = v.strip()
@@ -248,10 +239,10 @@ def _instant(task, source) -> datetime:
     """A due/follow-up date: an instant, or an ISO duration (P1D, PT4H) of working time from now;
     neither beyond the timer horizon."""
     value = _evaluate(task, source)
-    now, lim = datetime.now(TZ), timer_bounds.limits()
+    now, lim = clock.local_now(), timer_bounds.limits()
     if isinstance(value, str) and value.strip().upper().startswith("P"):
-        value = current_calendar().add_working(now, value.strip().upper(), horizon_years=lim.horizon_years)
-    return timer_bounds.check_date(parse_datetime(value), now, lim).astimezone(timezone.utc)
+        value = work_calendar.current().add_working(now, value.strip().upper(), horizon_years=lim.horizon_years)
+    return timer_bounds.check_date(clock.parse_datetime(value), now, lim).astimezone(timezone.utc)
 
 
 def _resolve_groups(values: list[str], task) -> list[str]:
@@ -276,7 +267,7 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
         name=(spec.bpmn_name or spec.bpmn_id or spec.name)[:200], process_key=inst.process_key,
         process_name=definitions.name_of(inst.definition_id) or inst.process_key,
         business_key=inst.business_key, customer=inst.customer, state="open",
-        created_at=datetime.now(timezone.utc),
+        created_at=clock.now(),
     )
     if meta is None:
         row.confirm_only, row.form = True, []
@@ -306,34 +297,6 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     return row
 
 
-TIMER_EVENT_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
-
-
-def _any_task_spec(wf, predicate) -> bool:
+def any_task_spec(wf, predicate: Callable) -> bool:
     """Whether an element of the workflow's process or of a sub-/called process matches."""
     return any(predicate(ts) for spec in (wf.spec, *wf.subprocess_specs.values()) for ts in spec.task_specs.values())
-
-
-def _is_timer(task_spec) -> bool:
-    event = getattr(task_spec, "event_definition", None)
-    return any(isinstance(e, TimerEventDefinition) for e in (event, *getattr(event, "event_definitions", ())))
-
-
-def has_timer_events(wf) -> bool:
-    """Whether the process or a sub-/called process has a timer event: if not, its instances have
-    no timer job to look up (migration passes the old version's job itself)."""
-    return _any_task_spec(wf, _is_timer)
-
-
-def next_timer_due(wf) -> datetime | None:
-    """The earliest due time among the timers the workflow waits for."""
-    due = []
-    for ev in wf.waiting_events():
-        if ev.event_type not in TIMER_EVENT_TYPES or ev.value is None:
-            continue
-        value = ev.value["next"] if isinstance(ev.value, dict) else ev.value
-        try:
-            due.append(parse_datetime(value).astimezone(timezone.utc))
-        except (TypeError, ValueError):
-            continue
-    return min(due) if due else None

@@ -1,51 +1,42 @@
-"""Task service: inbox queries, claim, unclaim, assign, drafts, complete.
+"""Task service: inbox queries, claim, release, assign, drafts, complete.
 
 Inbox queries read only ``human_task``/``task_candidate`` (indexed) and never
-deserialize a workflow. Who may do what is checked here, not only in views."""
+deserialize a workflow. Who may do what is decided by ``task_actions``: each
+command calls its ``require``, the task page and the API show its ``allowed_actions``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 from uuid import UUID
 
+from flask_appbuilder.security.sqla.models import Group, Role, User
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, exists, func, or_, select, union, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.engine import history, hooks, runtime, sync
+from app.engine import clock, history, hooks, people, runtime, sync
+from app.engine import sla as sla_rule  # "sla" names the inbox filter below
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
 from app.engine.forms import FormField, validate_form
+from app.engine.task_actions import holds, is_candidate, require
 from app.extensions import db
-from app.models import HumanTask, TaskCandidate
+from app.models import Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile
 from app.models.engine import mirror_offer
 
-AT_RISK_WINDOW = timedelta(hours=4)
+sla_state = sla_rule.task_state  # on_time / at_risk / overdue / none: the rule is ``sla``'s (views and tests ask here)
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
             "name": HumanTask.name, "process": HumanTask.process_name, "business_key": HumanTask.business_key,
             "customer": HumanTask.customer, "assignee": HumanTask.assignee_id}
-
-
-def sla_state(task: HumanTask, now: datetime | None = None) -> str:
-    """on_time / at_risk (due within 4 h) / overdue / none (no due date)."""
-    if task.due_at is None:
-        return "none"
-    now = now or datetime.now(timezone.utc)
-    end = task.completed_at or now
-    if end > task.due_at:
-        return "overdue"
-    if task.state == "open" and task.due_at - now <= AT_RISK_WINDOW:
-        return "at_risk"
-    return "on_time"
 
 
 def offer_conditions(actor: Actor) -> list:
     """``task_candidate`` rows offering a task to the actor: one condition per role and one for the
     user, each one ordered range of a partial index (``WHERE claimable``)."""
     c = TaskCandidate
-    return [c.group_name == role for role in sorted(actor.roles)] + [c.user_id == actor.user_id]
+    return [c.role_name == role for role in sorted(actor.roles)] + [c.user_id == actor.user_id]
 
 
 def claimable_ids(actor: Actor):
@@ -57,8 +48,6 @@ def claimable_ids(actor: Actor):
 
 def department_ids(actor: Actor) -> list[int]:
     """The departments whose work the actor oversees: those they head and their own."""
-    from app.models import Department, UserProfile
-
     heads = select(Department.id).where(Department.head_id == actor.user_id)
     own = select(UserProfile.department_id).where(UserProfile.user_id == actor.user_id,
                                                    UserProfile.department_id.is_not(None))
@@ -82,7 +71,7 @@ class DepartmentScope:
     def _offered(self) -> list:
         """The claimable offers: one range per role, one for the members."""
         c = TaskCandidate
-        return _offer_ranges([c.group_name == role for role in self.roles] + [c.user_id.in_(self.members)])
+        return _offer_ranges([c.role_name == role for role in self.roles] + [c.user_id.in_(self.members)])
 
     def _offered_ids(self) -> list:
         return [select(r.subquery().c.task_id) for r in self._offered()]
@@ -103,10 +92,6 @@ class DepartmentScope:
 
 def department_scope(actor: Actor) -> DepartmentScope | None:
     """None for admins: the whole company. A supervisor in no department sees nothing."""
-    from flask_appbuilder.security.sqla.models import Group, Role, User
-
-    from app.models import UserProfile
-
     if actor.is_admin:
         return None
     members = sorted(set(db.session.scalars(select(UserProfile.user_id).where(
@@ -123,6 +108,13 @@ def has_filters(*, process_key=None, sla=None, priority=None, created_from=None,
     return any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search))
 
 
+@cache
+def _page_loads() -> tuple:
+    """What ``allowed_actions`` reads of a page of tasks: two queries for the page, not two per task
+    (built on first use: the mappers are complete only once the app exists)."""
+    return selectinload(HumanTask.candidates), selectinload(HumanTask.instance).load_only(ProcessInstance.status)
+
+
 def _merged_page(ranges: list, page: int, page_size: int) -> list[HumanTask]:
     """A page in due-date order (then id) of the union of ``(due_at, task id)`` ranges: the first
     ``page * page_size`` keys of each range, merged (UNION drops a task in two ranges), then the
@@ -134,7 +126,10 @@ def _merged_page(ranges: list, page: int, page_size: int) -> list[HumanTask]:
     keys = (select(merged.c.task_id).order_by(merged.c.due_at.asc().nulls_last(), merged.c.task_id)
             .limit(page_size).offset(k - page_size))
     ids = list(db.session.scalars(keys))
-    rows = {t.id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))} if ids else {}
+    rows = {}
+    if ids:
+        rows = {t.id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids))
+                                                    .options(*_page_loads()))}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -160,9 +155,9 @@ def count_claimable(actor: Actor) -> int:
     c, g = TaskCandidate, aliased(TaskCandidate)
     roles = sorted(actor.roles)
     groups = select(func.count(c.task_id.distinct()) if len(roles) > 1 else func.count()).where(
-        c.claimable, c.group_name.in_(roles))
+        c.claimable, c.role_name.in_(roles))
     users = select(func.count()).select_from(c).where(c.claimable, c.user_id == actor.user_id, ~exists().where(
-        g.task_id == c.task_id, g.claimable, g.group_name.in_(roles)))
+        g.task_id == c.task_id, g.claimable, g.role_name.in_(roles)))
     return db.session.scalar(select(groups.scalar_subquery() + users.scalar_subquery())) or 0
 
 
@@ -203,7 +198,7 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
             q = q.where(HumanTask.id.in_(scope.ids()))
     else:
         raise Invalid(f"Unknown inbox view '{view}'.", fields={"view": "unknown"})
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     if process_key:
         q = q.where(HumanTask.process_key == process_key)
     if priority is not None:
@@ -212,12 +207,8 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
         q = q.where(HumanTask.created_at >= created_from)
     if created_to:
         q = q.where(HumanTask.created_at < created_to)
-    if sla == "overdue":
-        q = q.where(HumanTask.due_at < now)
-    elif sla == "at_risk":
-        q = q.where(HumanTask.due_at >= now, HumanTask.due_at <= now + AT_RISK_WINDOW)
-    elif sla == "on_time":
-        q = q.where(HumanTask.due_at > now + AT_RISK_WINDOW)
+    if sla in (sla_rule.OVERDUE, sla_rule.AT_RISK, sla_rule.ON_TIME):
+        q = q.where(sla_rule.sql_state(sla, HumanTask.due_at, HumanTask.created_at, now))
     if search:
         like = f"%{search.strip()[:100]}%"
         q = q.where(or_(HumanTask.business_key.ilike(like), HumanTask.customer.ilike(like), HumanTask.name.ilike(like)))
@@ -225,6 +216,7 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     column = SORTABLE.get(sort, HumanTask.due_at)
     order = column.desc() if desc else column.asc()
     q = q.order_by(column.is_(None), order, HumanTask.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    q = q.options(*_page_loads())
     return Page(list(db.session.scalars(q)), total, page, page_size)
 
 
@@ -253,10 +245,6 @@ def get_task(task_id: int) -> HumanTask:
     return task
 
 
-def is_candidate(task: HumanTask, actor: Actor) -> bool:
-    return any(c.user_id == actor.user_id or (c.group_name and c.group_name in actor.roles) for c in task.candidates)
-
-
 def can_view(task: HumanTask, actor: Actor) -> bool:
     return (task.assignee_id == actor.user_id or task.completed_by_id == actor.user_id or actor.is_supervisor
             or "ProcessOwner" in actor.roles or is_candidate(task, actor))
@@ -269,28 +257,11 @@ def visible_task(task_id: int, actor: Actor) -> HumanTask:
     return task
 
 
-def _who(user_id: int | None) -> str:
-    from flask_appbuilder.security.sqla.models import User
-
-    user = db.session.get(User, user_id) if user_id else None
-    return user.username if user else "system"
-
-
-def _ensure_open(task: HumanTask) -> None:
-    if task.state == "completed":
-        raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
-                                   completed_by=_who(task.completed_by_id))
-    if task.state != "open":
-        raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open ({task.state}).")
-    if task.instance.status != "running":
-        raise Invalid(f"The process is {task.instance.status}; its tasks cannot be worked on.")
-
-
 def _set_assignee(task: HumanTask, expected: int | None, new: int | None) -> bool:
     """Compare-and-set on the row, so two simultaneous claims cannot both win."""
     cond = HumanTask.assignee_id.is_(None) if expected is None else HumanTask.assignee_id == expected
     result = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open", cond)
-                                .values(assignee_id=new, claimed_at=datetime.now(timezone.utc) if new else None)
+                                .values(assignee_id=new, claimed_at=clock.now() if new else None)
                                 .execution_options(synchronize_session=False))
     db.session.refresh(task)
     mirror_offer(task)
@@ -299,49 +270,41 @@ def _set_assignee(task: HumanTask, expected: int | None, new: int | None) -> boo
 
 def claim(task_id: int, *, actor: Actor) -> HumanTask:
     task = get_task(task_id)
-    _ensure_open(task)
-    if task.assignee_id == actor.user_id:
+    if holds(task, actor):  # a repeated claim, or a task assigned to me: nothing to do while I may work on it
+        require(task, actor, "complete")
         return task
-    if not (is_candidate(task, actor) or actor.is_supervisor):
-        raise Forbidden(f"You are not a candidate for task '{task.name}'.")
-    if task.assignee_id is not None or not _set_assignee(task, None, actor.user_id):
+    require(task, actor, "claim")
+    if not _set_assignee(task, None, actor.user_id):  # someone was faster: say who
         db.session.rollback()
-        who = _who(get_task(task_id).assignee_id)
-        raise TaskAlreadyClaimed(f"Task '{task.name}' was already claimed by {who}.", claimed_by=who)
+        require(get_task(task_id), actor, "claim")
+        raise TaskAlreadyClaimed(f"Task '{task.name}' was claimed by someone else meanwhile.")
     history.record(task.instance_id, "task_claimed", actor=actor, task_id=task.id, element_id=task.element_id,
                    element_name=task.name)
     db.session.commit()
     return task
 
 
-def unclaim(task_id: int, *, actor: Actor) -> HumanTask:
+def release(task_id: int, *, actor: Actor) -> HumanTask:
+    """Put a claimed task back to its candidates."""
     task = get_task(task_id)
-    _ensure_open(task)
-    if task.assignee_id != actor.user_id and not actor.is_supervisor:
-        raise Forbidden("Only the assignee or a supervisor may release a task.")
+    require(task, actor, "release")
     _set_assignee(task, task.assignee_id, None)
     history.record(task.instance_id, "task_unclaimed", actor=actor, task_id=task.id, element_id=task.element_id,
-                   element_name=task.name)
+                   element_name=task.name)  # the stored event keeps its first name: history rows hold it
     db.session.commit()
     return task
 
 
 def assign(task_id: int, user_id: int | None, *, actor: Actor) -> HumanTask:
     """Supervisors (re)assign or delegate a task to anyone."""
-    from flask_appbuilder.security.sqla.models import User
-
-    if not actor.is_supervisor:
-        raise Forbidden("Only supervisors and admins assign tasks.")
     task = get_task(task_id)
-    _ensure_open(task)
+    require(task, actor, "assign")
     if user_id is not None and db.session.get(User, user_id) is None:
         raise Invalid("No such user.", fields={"user_id": "unknown user"})
     _set_assignee(task, task.assignee_id, user_id)
     history.record(task.instance_id, "task_assigned", actor=actor, task_id=task.id, element_id=task.element_id,
-                   element_name=task.name, data={"assignee": _who(user_id) if user_id else None})
-    from app.engine import notifications
-
-    notifications.task_assigned(task)
+                   element_name=task.name, data={"assignee": people.username(user_id)})
+    hooks.emit(hooks.TASK_ASSIGNED, task.instance, task)
     db.session.commit()
     return task
 
@@ -352,9 +315,7 @@ def form_fields(task: HumanTask) -> list[FormField]:
 
 def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
     task = get_task(task_id)
-    _ensure_open(task)
-    if task.assignee_id != actor.user_id:
-        raise Forbidden("Claim the task before saving a draft.")
+    require(task, actor, "draft")
     cleaned, errors = validate_form(form_fields(task), data, partial=True)
     if errors:
         raise Invalid("Some fields are not valid.", fields=errors)
@@ -369,14 +330,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
 
     def operation() -> HumanTask:
         task = get_task(task_id)
-        _ensure_open(task)
-        if task.assignee_id != actor.user_id:
-            if task.assignee_id is None and is_candidate(task, actor):
-                pass  # completing a claimable task claims it
-            elif task.assignee_id is None and actor.is_admin:
-                pass
-            else:
-                raise Forbidden(f"Task '{task.name}' is assigned to {_who(task.assignee_id)}.")
+        require(task, actor, "complete")  # an unclaimed task is claimed on the way
         cleaned, errors = validate_form(form_fields(task), data)  # the one rule for the web page and the API
         if errors:
             raise Invalid("Some fields are not valid.", fields=errors)
@@ -389,15 +343,14 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
         spiff_task = wf.get_task_from_id(UUID(task.task_guid))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer waiting.")
-        values = dict(state="completed", completed_at=datetime.now(timezone.utc), completed_by_id=actor.user_id,
+        values = dict(state="completed", completed_at=clock.now(), completed_by_id=actor.user_id,
                       assignee_id=actor.user_id, submitted=cleaned, draft=None)
         done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
                                   .values(**values).execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if done.rowcount != 1:  # someone was faster: say who
             db.session.rollback()
-            task = get_task(task_id)
-            raise TaskAlreadyCompleted(f"Task '{task.name}' was already completed by {_who(task.completed_by_id)}.",
-                                       completed_by=_who(task.completed_by_id))
+            require(get_task(task_id), actor, "complete")
+            raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open.")
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
         mirror_offer(task)
@@ -407,7 +360,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
         sync.run_human_task(inst, wf, spiff_task, actor=actor)  # a successor's bad expression: an incident
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,
                        element_name=task.name, data=cleaned or None)
-        hooks.emit("task_completed", inst, task)
+        hooks.emit(hooks.TASK_COMPLETED, inst, task)
         sync.advance(inst, wf, actor=actor)
         runtime.save_workflow(inst, wf)
         db.session.flush()

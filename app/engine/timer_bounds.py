@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from flask import current_app, has_app_context
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Spiff
 
 DEFAULT_HORIZON_YEARS = 10
@@ -43,8 +44,6 @@ class Limits:
 
 def limits() -> Limits:
     """The configured limits (defaults outside an app context)."""
-    from flask import current_app, has_app_context
-
     if not has_app_context():
         return Limits()
     cfg = current_app.config
@@ -128,6 +127,9 @@ def check_cycle(text: str, now: datetime, lim: Limits, *, catchup: bool = True) 
             check_date(part, now, lim)
     try:
         cycles, start, interval = Spiff.parse_iso_recurring_interval(text)
+        if m.group(3) is None and m.group(2).upper().startswith("P"):  # R/interval: from ``now``, not Spiff's clock
+            interval = Spiff.get_timedelta_from_start(Spiff.parse_iso_duration(m.group(2)), now)
+            start = now + interval
     except Exception as err:
         raise TimerBoundError(f"{_short(text)!r} is not an ISO 8601 cycle: {err}") from err
     if interval <= timedelta(0):
@@ -139,6 +141,23 @@ def check_cycle(text: str, now: datetime, lim: Limits, *, catchup: bool = True) 
             raise TimerBoundError(f"cycle {_short(text)!r} starts {start.isoformat()}: {due} occurrences would fire at "
                                   f"once (at most {lim.max_catchup}); start it later")
     return cycles, start, interval
+
+
+def next_start(value, *, after: datetime, fired: int = 0, lim: Limits | None = None) -> datetime | None:
+    """When a timer start event whose expression evaluated to ``value`` (a date, a duration or a cycle)
+    fires next, after ``after`` and ``fired`` times already; None when it fires no more. A cycle does
+    not catch up: its next occurrence after ``after``."""
+    text, lim = as_text(value), lim or limits()
+    if text.upper().startswith("R"):
+        cycles, start, interval = check_cycle(text, after, lim, catchup=False)
+        if cycles != -1 and fired >= cycles:
+            return None
+        return next_occurrence(start, interval, after)
+    if fired:
+        return None
+    if text.upper().startswith("P"):
+        return duration_due(text, after, lim)
+    return check_date(text, after, lim)
 
 
 def next_occurrence(start: datetime, interval: timedelta, after: datetime) -> datetime:

@@ -79,8 +79,8 @@ class Worker:
                 db.session.remove()
 
     def run(self, *, once: bool = False, on_pass: Callable[[int], None] | None = None) -> int:
-        """Loop until stopped; with ``once``, until nothing is due. Returns the jobs done."""
-        jobs.load_handlers()
+        """Loop until stopped; with ``once``, until nothing is due. Returns the jobs done.
+        The job handlers are the app's: ``create_app`` registered them."""
         with self.app.app_context():
             dialect = db.engine.dialect.name
             script_runner.warm()  # the first script of the first job does not wait for a runner to start

@@ -1,5 +1,7 @@
-"""Shared column types."""
+"""Shared column types, and the time source of column defaults."""
+from contextvars import ContextVar
 from datetime import datetime, timezone
+from typing import Callable
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -9,8 +11,14 @@ from sqlalchemy.types import TypeDecorator
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# The engine's clock (app.engine.clock.use) sets this; it lives here because column defaults
+# (started_at, history at, created_at) must follow a simulated clock and models import no engine.
+TIME_SOURCE: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_source", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    source = TIME_SOURCE.get()
+    return source().astimezone(timezone.utc) if source is not None else datetime.now(timezone.utc)
 
 
 class UtcDateTime(TypeDecorator):

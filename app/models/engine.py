@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, deferred, relationship
+from sqlalchemy.orm import Session, deferred, relationship, synonym
 
 from app.models.base import JSONType, UtcDateTime, utcnow
 
@@ -118,7 +118,8 @@ class HumanTask(Model):
 
 
 class TaskCandidate(Model):
-    """A group (role name) or a user who may claim a task.
+    """A role or a user who may claim a task. The role's column is ``group_name`` in the database
+    (BPMN's candidateGroups; renaming it would rebuild the partial indexes): ``role_name`` here.
 
     ``claimable`` (the task is open and unassigned) and ``due_at`` are copies of
     the task's, kept by ``_mirror_task_offer`` and ``mirror_offer``: the *Group
@@ -136,7 +137,8 @@ class TaskCandidate(Model):
     )
     id = Column(Integer, primary_key=True)
     task_id = Column(Integer, ForeignKey("human_task.id", ondelete="CASCADE"), nullable=False, index=True)
-    group_name = Column(String(64))
+    role_name = Column("group_name", String(64))
+    group_name = synonym("role_name")  # the old name, for callers not yet moved
     user_id = Column(Integer, ForeignKey("ab_user.id"))
     claimable = Column(Boolean, nullable=False, default=False, server_default=false())
     due_at = Column(UtcDateTime())

@@ -7,13 +7,11 @@ writer lock) instead of racing on max(number).
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_appbuilder import Model
 from sqlalchemy import Column, Integer, String, event, text
 
-from app.models.base import utcnow
+from app.engine import clock
 
 _BUMP = text(
     "INSERT INTO record_counter (name, value) VALUES (:name, 1) "
@@ -28,8 +26,7 @@ class RecordCounter(Model):
 
 
 def _local_year(at: datetime | None) -> int:
-    tz = current_app.config.get("ENGINE_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
-    return (at or utcnow()).astimezone(ZoneInfo(tz)).year
+    return (at or clock.now()).astimezone(clock.zone()).year
 
 
 def next_number(connection, prefix: str, at: datetime | None = None, width: int = 6) -> str:

@@ -7,11 +7,9 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from app.engine import clock, sla
 from app.models.base import UtcDateTime, utcnow
 from app.models.numbering import number_on_insert
-
-# Share of the SLA window left under which a request counts as "at risk".
-AT_RISK_SHARE = 0.25
 
 
 class ServiceRequest(Model):
@@ -44,23 +42,17 @@ class ServiceRequest(Model):
         return self.number or "SR-?"
 
     def sla_state_at(self, now: datetime) -> str | None:
-        """on_time / at_risk / overdue against ``due_at``; None without a deadline."""
-        if self.due_at is None:
+        """on_time / at_risk / overdue against ``due_at`` by the engine's one rule (``app.engine.sla``),
+        the window running from acceptance (else receipt); None without a deadline or once closed
+        unresolved."""
+        if self.due_at is None or (self.resolved_at is None and self.status == "closed"):
             return None
-        if self.resolved_at is not None:
-            return "on_time" if self.resolved_at <= self.due_at else "overdue"
-        if self.status == "closed":
-            return None
-        if now >= self.due_at:
-            return "overdue"
-        start = self.accepted_at or self.created_at or now
-        window = (self.due_at - start).total_seconds()
-        left = (self.due_at - now).total_seconds()
-        return "at_risk" if window > 0 and left <= window * AT_RISK_SHARE else "on_time"
+        return sla.state(self.due_at, start=self.accepted_at or self.created_at or now, now=now,
+                         finished=self.resolved_at, closed=self.resolved_at is not None)
 
     @property
     def sla_state(self) -> str | None:
-        return self.sla_state_at(utcnow())
+        return self.sla_state_at(clock.now())
 
 
 class FieldServiceRecord(Model):

@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from app.engine import clock, sla, work_calendar
 from app.extensions import db
 from app.models import Complaint, ServiceRequest, Survey
-from app.records.timefmt import local_tz
 
 SATISFIED_SCORE = 4
 SATISFACTION_TARGET = 0.90
@@ -58,13 +58,9 @@ class Kpis:
         return None if value is None else value >= SATISFACTION_TARGET
 
 
-def local_today() -> date:
-    return datetime.now(local_tz()).date()
-
-
 def bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC instants of local midnight before ``first`` and after ``last``."""
-    tz = local_tz()
+    tz = clock.zone()
     start = datetime.combine(first, time(), tzinfo=tz).astimezone(timezone.utc)
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz).astimezone(timezone.utc)
     return start, end
@@ -86,7 +82,7 @@ def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
     problem = period_problem(first, last)
     if problem:
         raise ValueError(f"{problem[0]}: {problem[1]}")
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     start, end = bounds(first, last)
     scores = db.session.execute(select(func.count(), func.count().filter(Survey.score >= SATISFIED_SCORE),
                                        func.avg(Survey.score))
@@ -104,9 +100,7 @@ def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
 
 def _acceptance(start: datetime, end: datetime, now: datetime) -> tuple[int, Ratio, list[int]]:
     """(requests received, accepted in time, working minutes to each acceptance)."""
-    from app.engine.scripting import current_calendar
-
-    cal = current_calendar()
+    cal = work_calendar.current()
     rows = db.session.execute(select(ServiceRequest.created_at, ServiceRequest.accepted_at)
                               .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)).all()
     minutes, late_waiting = [], 0
@@ -122,7 +116,8 @@ def _acceptance(start: datetime, end: datetime, now: datetime) -> tuple[int, Rat
 def _repairs(start: datetime, until: datetime) -> Ratio:
     r = ServiceRequest
     due = (r.type.in_(REPAIR_TYPES), r.due_at >= start, r.due_at < until)
-    total, on_time = db.session.execute(select(func.count(), func.count().filter(r.resolved_at <= r.due_at))
+    in_time = sla.done_in_time(r.resolved_at, r.due_at)  # the rule of the record lists and the inbox
+    total, on_time = db.session.execute(select(func.count(), func.count().filter(in_time))
                                         .select_from(r).where(*due)).one()
     return Ratio(on_time or 0, total or 0)
 

@@ -3,15 +3,14 @@ emergency incident starts its process, and the process keeps the record's
 status, deadlines and results current (through the engine's hooks).
 
 ``start_for_record(record, actor)`` is the one entry point (FAB add views,
-the demo seed, the API and the CLI); the listeners registered at the bottom
-of this module follow every instance whose ``record_type`` is set."""
+the demo seed, the API and the CLI); the listeners (``register_listeners``,
+called by ``create_app``) follow every instance whose ``record_type`` is set."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable
 
-from app.engine import definitions, hooks, runtime
+from app.engine import clock, definitions, hooks, runtime
 from app.engine.actor import Actor
 from app.engine.errors import EngineError
 from app.extensions import db
@@ -43,16 +42,6 @@ REQUEST_DUE_ELEMENTS = ("diagnose", "onsite_service")
 DEPARTMENT_OF_ROLE = {"CustomerService": "CS", "Sales": "SALES", "TechSupport": "TECH", "FieldService": "DELIVERY"}
 REQUEST_TYPE_CODE = {"general_question": "general", "routine_fault": "routine", "complex_fault": "complex",
                      "emergency_stoppage": "emergency"}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _today():
-    from app.engine.scripting import TZ
-
-    return datetime.now(TZ).date()
 
 
 def _references(customer, contact) -> dict[str, int | None]:
@@ -195,9 +184,9 @@ def task_created(inst: ProcessInstance, task: HumanTask) -> None:
         if task.element_id in REQUEST_DUE_ELEMENTS and task.due_at is not None:
             record.due_at = task.due_at
         if status == "accepted" and record.accepted_at is None:
-            record.accepted_at = _now()
+            record.accepted_at = clock.now()
         if status == "resolved" and record.resolved_at is None:
-            record.resolved_at = _now()
+            record.resolved_at = clock.now()
         if task.element_id == "escalate" and record.status == "new":
             status = "escalated"  # acceptance overdue
     elif isinstance(record, Complaint) and status == "forwarded" and record.status == "reopened":
@@ -217,7 +206,7 @@ def task_completed(inst: ProcessInstance, task: HumanTask) -> None:
         record.summary = data.get("event_summary") or record.summary
         record.improvements = data.get("improvement_measures") or record.improvements
     elif isinstance(record, ServiceRequest) and task.element_id == "accept" and record.accepted_at is None:
-        record.accepted_at = _now()
+        record.accepted_at = clock.now()
 
 
 def _complaint_task_completed(cp: Complaint, element: str, data: dict) -> None:
@@ -225,7 +214,7 @@ def _complaint_task_completed(cp: Complaint, element: str, data: dict) -> None:
         cp.matter = data.get("complaint_content") or cp.matter
         cp.customer_demand = data.get("customer_demand") or cp.customer_demand
     elif element == "forward":
-        cp.forwarded_at = _now()
+        cp.forwarded_at = clock.now()
         cp.status = "forwarded"
         code = DEPARTMENT_OF_ROLE.get(data.get("department"))
         department = db.session.query(Department).filter_by(code=code).one_or_none() if code else None
@@ -241,7 +230,7 @@ def _complaint_task_completed(cp: Complaint, element: str, data: dict) -> None:
         score = data.get("satisfaction_score")
         cp.satisfaction = int(score) if score not in (None, "") else cp.satisfaction
         cp.feedback = data.get("customer_comment") or cp.feedback
-        cp.feedback_date = _today()
+        cp.feedback_date = clock.local_today()
         if data.get("satisfied") is False:
             cp.reopen()  # the round is archived; the process goes back to a new plan
 
@@ -250,7 +239,7 @@ def instance_ended(inst: ProcessInstance) -> None:
     _link, record = _record_of(inst)
     if record is None:
         return
-    now = inst.ended_at or _now()
+    now = inst.ended_at or clock.now()
     record.status = "closed"
     if isinstance(record, ServiceRequest):
         record.resolved_at = record.resolved_at or now
@@ -258,6 +247,8 @@ def instance_ended(inst: ProcessInstance) -> None:
         record.closed_at = record.closed_at or now
 
 
-hooks.register("task_created", task_created)
-hooks.register("task_completed", task_completed)
-hooks.register("instance_ended", instance_ended)
+def register_listeners() -> None:
+    """Follow the engine's events (``create_app``: the web app, the worker and the CLI alike)."""
+    hooks.register(hooks.TASK_CREATED, task_created)
+    hooks.register(hooks.TASK_COMPLETED, task_completed)
+    hooks.register(hooks.INSTANCE_ENDED, instance_ended)

@@ -1,15 +1,11 @@
-"""Show stored UTC times in the operations time zone (Asia/Shanghai by default)."""
+"""Show stored UTC times in the operations time zone (``clock.zone()``, Asia/Shanghai by default)."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timezone
 
-from flask import current_app, has_app_context
+from app.engine import clock
 
-
-def local_tz() -> ZoneInfo:
-    name = current_app.config.get("ENGINE_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
-    return ZoneInfo(name)
+local_tz = clock.zone  # the first name of clock.zone, for callers not yet moved
 
 
 def fmt_local(value: datetime | date | None) -> str:
@@ -18,8 +14,6 @@ def fmt_local(value: datetime | date | None) -> str:
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            from datetime import timezone
-
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()

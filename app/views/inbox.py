@@ -6,7 +6,8 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
 
-from app.engine import definitions, queries, tasks
+from app.engine import definitions, people, queries, tasks
+from app.engine.task_actions import allowed_actions
 from app.views import inbox_params as params
 from app.views.errors import engine_errors, safe_next
 from app.views.work import WorkView, lend_count, open_counts
@@ -59,14 +60,15 @@ class InboxView(WorkView):
         page = tasks.query_tasks(actor, view=view, page=page_no, page_size=size, **kwargs)
         if view in ("mine", "group") and not tasks.has_filters(**kwargs):
             lend_count(view, page.total)  # the menu badge shows the same number
-        people = {t.assignee_id for t in page.items} | {t.completed_by_id for t in page.items}
+        involved = {t.assignee_id for t in page.items} | {t.completed_by_id for t in page.items}
         supervisor = view == "department" and actor.is_supervisor
         return self.render(
             "inbox/list.html", view=view, tabs=self._tabs(actor), title=TABS[view], page=page,
             pages=max(1, -(-page.total // size)), size=size, filters=filters, columns=COLUMNS,
-            names=queries.user_names(people), counts=open_counts(), qs=params.query_string,
+            names=people.display_names(involved), counts=open_counts(), qs=params.query_string,
             processes=[(d.key, d.name) for d in definitions.latest_definitions()],
             saved=params.saved_filters(actor.user_id), users=queries.assignable_users() if supervisor else [],
+            actions={t.id: allowed_actions(t, actor) for t in page.items},  # the row buttons, from the one rule
             actor=actor, sortable=set(tasks.SORTABLE), scope=self._scope(actor) if supervisor else None)
 
     @staticmethod

@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.engine import clock
 from app.engine.tasks import SORTABLE
 from app.extensions import db
 from app.models.engine import SavedFilter
-from app.records.timefmt import local_tz
 
 FILTER_KEYS = ("process", "sla", "priority", "created_from", "created_to", "q", "sort", "desc")
 SLA_STATES = ("overdue", "at_risk", "on_time")
@@ -41,7 +41,7 @@ def to_date(value) -> date | None:
 
 def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local calendar days [start, end] -> [UTC start, UTC end of day)."""
-    tz = local_tz()
+    tz = clock.zone()
 
     def at(day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)

@@ -11,7 +11,8 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
 from app import pii
-from app.engine import definitions, history, queries, runtime
+from app.engine import definitions, history, people, queries, runtime
+from app.engine.task_actions import allowed_actions
 from app.views import inbox_params as params
 from app.views.errors import engine_errors
 from app.views.work import EVENT_LABELS, WorkView
@@ -44,7 +45,7 @@ class InstanceView(WorkView):
         return self.render(
             "inbox/instances.html", page=page, pages=max(1, -(-page.total // 25)), filters=filters,
             qs=params.query_string, statuses=queries.INSTANCE_STATUSES,
-            names=queries.user_names(i.started_by_id for i in page.items),
+            names=people.display_names(i.started_by_id for i in page.items),
             processes=[(d.key, d.name) for d in definitions.latest_definitions()])
 
     @expose("/<int:instance_id>/")
@@ -56,7 +57,7 @@ class InstanceView(WorkView):
         events = history.for_instance(inst.id)
         task_rows = queries.instance_tasks(inst.id)
         marks = queries.diagram_marks(inst, events, task_rows)
-        people = {inst.started_by_id, *(e.user_id for e in events),
+        involved = {inst.started_by_id, *(e.user_id for e in events),
                   *(t.assignee_id for t in task_rows), *(t.completed_by_id for t in task_rows)}
         variables = None
         if actor.sees_process_data:
@@ -65,11 +66,12 @@ class InstanceView(WorkView):
         viewer = os.path.exists(os.path.join(current_app.static_folder, "dist", "viewer.js"))
         return self.render(
             "inbox/instance.html", inst=inst, events=events, tasks=task_rows, marks=marks,
-            element_names=queries.element_names(events, task_rows), names=queries.user_names(people),
+            element_names=queries.element_names(events, task_rows), names=people.display_names(involved),
             event_labels=EVENT_LABELS, variables=variables, viewer=viewer,
             diagram=self._diagram(inst, marks),
             latest=definitions.latest_definition(inst.process_key, required=False),
-            manage=actor.is_supervisor, users=queries.assignable_users() if actor.is_supervisor else [])
+            manage=actor.is_supervisor, users=queries.assignable_users() if actor.is_supervisor else [],
+            assignable={t.id for t in task_rows if "assign" in allowed_actions(t, actor)})
 
     @staticmethod
     def _diagram(inst, marks: dict) -> dict | None:

@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
+from app.engine import clock
 from app.records import kpi
 
 
@@ -49,7 +50,7 @@ class KpiView(BaseView):
     @expose("/")
     @has_access
     def show(self):
-        today = kpi.local_today()
+        today = clock.local_today()
         first, last, problems = period_from_request(today)
         for message in problems:
             flash(message, "warning")

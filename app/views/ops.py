@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from app.engine import clock
 from app.engine.workdays import WorkCalendar
 from app.extensions import db
 from app.models import CalendarOverride, Job
@@ -61,9 +62,7 @@ def _short(text: str | None, limit: int = 120) -> str:
 
 
 def _local(value: datetime | None) -> str:
-    from app.engine.scripting import TZ
-
-    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def holiday_label(name: str | None) -> str:
@@ -162,20 +161,18 @@ class WorkCalendarView(BaseView):
     @expose("/<int:year>")
     @has_access
     def year(self, year: int | None = None):
-        from app.engine.scripting import TZ
-
         if year is None:
-            year = request.args.get("year", type=int) or datetime.now(TZ).year
+            year = request.args.get("year", type=int) or clock.local_today().year
         year = min(max(year, YEAR_MIN), YEAR_MAX)
         rows = db.session.query(CalendarOverride).all()
-        cal = WorkCalendar({r.day: r.kind for r in rows}, tz=TZ)  # fresh: never the 30 s cache
+        cal = WorkCalendar({r.day: r.kind for r in rows}, tz=clock.zone())  # fresh: never the 30 s cache
         notes = {r.day: r.note or "" for r in rows}
         data = year_calendar(year, cal, notes)
         weekdays = [gettext("Mon"), gettext("Tue"), gettext("Wed"), gettext("Thu"), gettext("Fri"),
                     gettext("Sat"), gettext("Sun")]
         return self.render_template("ops/calendar.html", cal=data, weekdays=weekdays, kinds=DAY_KIND_LABELS,
                                     overrides=[r for r in rows if r.day.year == year],
-                                    override_kinds=OVERRIDE_KINDS, today=datetime.now(TZ).date())
+                                    override_kinds=OVERRIDE_KINDS, today=clock.local_today())
 
 
 # --- jobs and mail ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """One task: instructions, record summary, generated form, history; claim,
-release, save a draft, complete; supervisors reassign."""
+release, save a draft, complete; supervisors reassign. The buttons are the
+engine's ``allowed_actions``: one endpoint per action, named after it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -8,9 +9,10 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
 from app import pii
-from app.engine import history, queries, tasks
+from app.engine import history, people, queries, tasks
 from app.engine.actor import Actor
 from app.engine.errors import EngineError, Forbidden, Invalid, NotFound
+from app.engine.task_actions import allowed_actions
 from app.extensions import db
 from app.models import HumanTask
 from app.records.contacts import linked_contact
@@ -24,7 +26,7 @@ CONTROLS = ("csrf_token", "view_token", "action", "next")  # the page's own inpu
 class TaskView(WorkView):
     route_base = "/task"
     class_permission_name = "Inbox"
-    method_permission_name = {"show": "read", "claim": "write", "unclaim": "write", "draft": "write",
+    method_permission_name = {"show": "read", "claim": "write", "release": "write", "draft": "write",
                               "complete": "write", "assign": "write"}
 
     @expose("/<int:task_id>/")
@@ -39,10 +41,12 @@ class TaskView(WorkView):
     def claim(self, task_id: int):
         return self._act(task_id, lambda a, _d: tasks.claim(task_id, actor=a), gettext("You claimed the task."))
 
-    @expose("/<int:task_id>/unclaim", methods=["POST"])
+    @expose("/<int:task_id>/unclaim", methods=["POST"])  # the first name of release, for pages still open
+    @expose("/<int:task_id>/release", methods=["POST"])
     @has_access
-    def unclaim(self, task_id: int):
-        return self._act(task_id, lambda a, _d: tasks.unclaim(task_id, actor=a), gettext("The task is back in the group."))
+    def release(self, task_id: int):
+        return self._act(task_id, lambda a, _d: tasks.release(task_id, actor=a),
+                         gettext("The task is back in the group."))
 
     @expose("/<int:task_id>/draft", methods=["POST"])
     @has_access
@@ -66,7 +70,7 @@ class TaskView(WorkView):
         if raw and user_id is None:
             raise Invalid("No such user.", fields={"user_id": "unknown user"})
         task = tasks.assign(task_id, user_id, actor=actor)
-        names = queries.user_names([user_id])
+        names = people.display_names([user_id])
         flash(gettext("“%(task)s” is now assigned to %(user)s.", task=task.name, user=names.get(user_id))
               if user_id else gettext("“%(task)s” is back in the group.", task=task.name), "success")
         return redirect(safe_next(url_for("TaskView.show", task_id=task_id)))
@@ -109,32 +113,23 @@ class TaskView(WorkView):
         """Who completed or holds the task, when that is someone else."""
         other = task.completed_by_id if task.state == "completed" else task.assignee_id
         if other and other != actor.user_id:
-            return queries.user_names([other]).get(other)
+            return people.display_names([other]).get(other)
         return None
 
     def _page(self, task: HumanTask, actor: Actor, *, typed=None, errors=None, alert=None, status=200):
         fields = tasks.form_fields(task)
         events = history.for_instance(task.instance_id)
-        people = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events)}
-        mine = task.assignee_id == actor.user_id
-        candidate = tasks.is_candidate(task, actor)
-        workable = task.state == "open" and task.instance.status == "running"
-        can = {
-            "claim": workable and task.assignee_id is None and (candidate or actor.is_supervisor) and not task.confirm_only,
-            "unclaim": workable and (mine or (actor.is_supervisor and task.assignee_id is not None)) and not task.confirm_only,
-            "draft": workable and mine and not task.confirm_only and bool(fields),
-            "complete": workable and (mine or (task.assignee_id is None and (candidate or actor.is_admin))),
-            "assign": task.state == "open" and actor.is_supervisor,
-        }
-        editable = can["complete"] or can["draft"]
+        involved = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events)}
+        actions = allowed_actions(task, actor)
+        editable = "complete" in actions or "draft" in actions
         values = task_form.shown_values(fields, task.draft, task.submitted, typed)
         if not editable:  # read by others: personal data in a diagram's own fields stays masked
             values = pii.masked_variables(values)
         body = self.render(
             "inbox/task.html", task=task, fields=fields, values=values, errors=errors or {}, alert=alert,
-            can=can, editable=editable, events=events, names=queries.user_names(people),
+            actions=actions, editable=editable, events=events, names=people.display_names(involved),
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
-            users=queries.assignable_users() if can["assign"] else [], actor=actor,
+            users=queries.assignable_users() if "assign" in actions else [], actor=actor,
             contact=linked_contact(task.instance))
         return body, status

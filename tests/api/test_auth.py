@@ -83,6 +83,7 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/instances/{pk}/terminate": {"post"}, "/api/v1/tasks/": {"get"}, "/api/v1/tasks/{pk}": {"get"},
         "/api/v1/tasks/{pk}/form": {"get"}, "/api/v1/tasks/{pk}/claim": {"post"},
         "/api/v1/tasks/{pk}/unclaim": {"post"}, "/api/v1/tasks/{pk}/assign": {"post"},
+        "/api/v1/tasks/{pk}/release": {"post"}, "/api/v1/tasks/{pk}/draft": {"post"},
         "/api/v1/tasks/{pk}/complete": {"post"}, "/api/v1/messages/deliver": {"post"},
         "/api/v1/messages/start": {"post"},
     }.items():

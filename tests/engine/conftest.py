@@ -10,7 +10,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.fixture
 def actors(app_ctx):
     from app.engine.actor import Actor
-    from app.setup import DEMO_USERS
+    from app.demo.users import DEMO_USERS
 
     sm = app_ctx.appbuilder.sm
     return {u: Actor.from_user(sm.find_user(username=u)) for u, *_ in DEMO_USERS}

@@ -7,7 +7,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.bpmn import parse_definition
 from app.engine.bpmn.parser import message_event
-from app.engine.sandbox import SandboxedScriptEngine
+from app.engine.sandbox_engine import SandboxedScriptEngine
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

@@ -38,7 +38,7 @@ def test_claim_unclaim_assign_complete_move_the_task_in_and_out(app_ctx, actors,
     assert _copies(task.id) == [(False, task.due_at)]
     assert task.id not in _group_ids(agent) and tasks.count_open(agent) == {"mine": before["mine"] + 1,
                                                                            "group": before["group"]}
-    tasks.unclaim(task.id, actor=agent)
+    tasks.release(task.id, actor=agent)
     assert task.id in _group_ids(agent) and _copies(task.id)[0][0] is True
     tasks.assign(task.id, agent.user_id, actor=actors["supervisor"])
     assert task.id not in _group_ids(agent)

@@ -8,7 +8,7 @@ import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from app.engine.bpmn import parse_definition
-from app.engine.sandbox import SandboxedScriptEngine
+from app.engine.sandbox_engine import SandboxedScriptEngine
 
 MIWG = Path(__file__).resolve().parents[2].parent / 'shared' / 'conformance' / 'miwg'
 FILES = sorted(MIWG.glob('*.bpmn')) if MIWG.is_dir() else []

@@ -8,7 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.bpmn import BpmnError, parse_definition
 from app.engine.bpmn.parser import HumanTaskMeta, create_serializer, human_task_meta, split_list
-from app.engine.sandbox import SandboxedScriptEngine
+from app.engine.sandbox_engine import SandboxedScriptEngine
 
 DATA = Path(__file__).resolve().parents[1] / 'data' / 'bpmn'
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'

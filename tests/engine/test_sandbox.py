@@ -11,7 +11,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.camunda.parser import CamundaParser
 
 from app.engine import sandbox
-from app.engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine, SandboxError, SandboxTaskError, check
+from app.engine.sandbox import SandboxedEnvironment, SandboxError, check
+from app.engine.sandbox_engine import SandboxedScriptEngine, SandboxTaskError
 
 # --------------------------------------------------------------------------- helpers
 

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.engine import definitions, history, jobs, runtime, tasks, timer_bounds
+from app.engine import definitions, history, runtime, tasks, timer_bounds, timers
 from app.engine.errors import Invalid
 from app.engine.timer_bounds import Limits, TimerBoundError
 from app.engine.workdays import HorizonError, WorkCalendar
@@ -206,13 +206,13 @@ def test_next_occurrence_is_the_stepping_loop_without_the_loop():
 
 def test_next_timer_start_never_loops():
     with pytest.raises(TimerBoundError, match="zero"):
-        jobs.next_timer_start("'R/PT0S'", after=NOW)
+        timers.next_timer_start("'R/PT0S'", after=NOW)
     with pytest.raises(TimerBoundError, match="zero"):
-        jobs.next_timer_start("'R/2026-03-01T00:00:00Z/PT0S'", after=NOW, fired=3)
+        timers.next_timer_start("'R/2026-03-01T00:00:00Z/PT0S'", after=NOW, fired=3)
     with pytest.raises(TimerBoundError, match="horizon"):
-        jobs.next_timer_start("'P4000000Y'", after=NOW)
-    assert jobs.next_timer_start("'R/2000-01-01T00:00:00Z/PT1S'", after=NOW) == NOW + timedelta(seconds=1)
-    assert jobs.next_timer_start("'2001-01-01T00:00:00Z'", after=NOW).year == 2001  # past: due at once
+        timers.next_timer_start("'P4000000Y'", after=NOW)
+    assert timers.next_timer_start("'R/2000-01-01T00:00:00Z/PT1S'", after=NOW) == NOW + timedelta(seconds=1)
+    assert timers.next_timer_start("'2001-01-01T00:00:00Z'", after=NOW).year == 2001  # past: due at once
 
 
 def test_limits_come_from_the_config(app_ctx):
@@ -278,7 +278,7 @@ def test_a_refused_timer_value_is_an_incident_on_the_timer(clean_jobs, smtp, act
         runtime.retry_incident(inst.id, actor=actors["supervisor"])
         db.session.refresh(inst)
         assert inst.status == "running" and inst.incident_element is None
-        assert pending_timer(inst).due_at == T0 + timedelta(hours=2) + jobs.TIMER_SLACK
+        assert pending_timer(inst).due_at == T0 + timedelta(hours=2) + timers.TIMER_SLACK
 
 
 def test_a_timer_expression_error_after_a_task_is_an_incident_not_an_exception(clean_jobs, smtp, actors):
@@ -416,7 +416,7 @@ def test_scheduling_a_refused_start_timer_is_a_located_problem(clean_jobs, actor
     definition = definitions.deploy(xml, actor=actors["owner"]).definition
     definition.timer_start = "'R/2026-01-01T00:00:00Z/PT0S'"
     with pytest.raises(Invalid) as info:
-        jobs.schedule_timer_start(definition)
+        timers.schedule_timer_start(definition)
     [problem] = info.value.details["problems"]
     assert (problem["element_id"], problem["element_name"]) == ("tick", "Tick") and "zero" in problem["message"]
 

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from app.engine import definitions, history, jobs, runtime
+from app.engine import clock as engine_clock, definitions, history, jobs, runtime, timers
 from app.extensions import db
 from app.models import HumanTask, Job, ProcessInstance
 from tests.engine.ops_support import clean_jobs, diagram, flows, run_all_due, smtp, smtp_port  # noqa: F401
@@ -49,7 +49,7 @@ def test_intermediate_timer(clean_jobs, smtp, actors):
     definitions.deploy(INTERMEDIATE, actor=actors["owner"])
     with time_machine.travel(T0, tick=False) as clock:
         inst = runtime.start_process("t_intermediate", actor=actors["agent"], business_key="T-1")
-        assert open_tasks(inst) == [] and timer_job(inst).due_at == T0 + timedelta(hours=2) + jobs.TIMER_SLACK
+        assert open_tasks(inst) == [] and timer_job(inst).due_at == T0 + timedelta(hours=2) + timers.TIMER_SLACK
         clock.shift(timedelta(hours=1, minutes=59))
         run_all_due()
         assert open_tasks(inst) == [] and events(inst, "timer_fired") == []
@@ -76,6 +76,22 @@ def test_a_timer_due_while_suspended_fires_after_the_resume(clean_jobs, smtp, ac
         assert events(inst, "timer_fired") == ["wait"] and open_tasks(inst) == ["call"]
 
 
+def test_a_simulated_clock_moves_the_timers(clean_jobs, smtp, actors):
+    """The timers read the engine's clock, not SpiffWorkflow's datetime.now(): processes run on a
+    simulated clock (the demo seeder's) wait and fire on it."""
+    definitions.deploy(INTERMEDIATE, actor=actors["owner"])
+    sim = engine_clock.SimulatedClock(datetime(2031, 3, 3, 10, 0, tzinfo=SH))  # far from the real time
+    with engine_clock.use(sim.now):
+        inst = runtime.start_process("t_intermediate", actor=actors["agent"], business_key="T-SIM")
+        assert timer_job(inst).due_at == datetime(2031, 3, 3, 12, 0, tzinfo=SH) + timers.TIMER_SLACK
+        sim.advance(hours=1, minutes=59)
+        run_all_due()
+        assert events(inst, "timer_fired") == [] and open_tasks(inst) == []
+        sim.advance(minutes=1, seconds=1)
+        run_all_due()
+        assert events(inst, "timer_fired") == ["wait"] and open_tasks(inst) == ["call"]
+
+
 BOUNDARY = diagram("t_boundary", '<bpmn:startEvent id="s"/>'
                    '<bpmn:userTask id="handle" name="Handle" camunda:candidateGroups="CustomerService"/>'
                    f'<bpmn:boundaryEvent id="late" name="4 h" attachedToRef="handle">{timer("timeDuration", "PT4H")}'
@@ -94,13 +110,13 @@ def test_non_interrupting_then_interrupting_boundary_timers(clean_jobs, smtp, ac
     with time_machine.travel(T0, tick=False) as clock:
         inst = runtime.start_process("t_boundary", actor=actors["agent"], business_key="T-2")
         assert open_tasks(inst) == ["handle"]
-        assert timer_job(inst).due_at == T0 + timedelta(hours=1) + jobs.TIMER_SLACK  # the earliest timer
+        assert timer_job(inst).due_at == T0 + timedelta(hours=1) + timers.TIMER_SLACK  # the earliest timer
 
         clock.shift(timedelta(hours=1, seconds=1))
         run_all_due()
         # Non-interrupting: the supervisor is nudged, the agent's task stays open.
         assert open_tasks(inst) == ["handle", "nudge"] and events(inst, "timer_fired") == ["remind"]
-        assert timer_job(inst).due_at == T0 + timedelta(hours=4) + jobs.TIMER_SLACK
+        assert timer_job(inst).due_at == T0 + timedelta(hours=4) + timers.TIMER_SLACK
 
         clock.shift(timedelta(hours=3))
         run_all_due()

@@ -44,6 +44,9 @@ MATRIX = {
     ("POST", "/api/v1/tasks/{task}/claim"): row({"Admin", "Supervisor", "CustomerService"}, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{claimed}/unclaim"): row({"Admin", "Supervisor", "CustomerService"},
                                                      hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{claimed}/release"): row({"Admin", "Supervisor", "CustomerService"},
+                                                     hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{claimed}/draft"): row({"CustomerService"}, hidden=NOT_CANDIDATES),  # its assignee's
     ("POST", "/api/v1/tasks/{task}/assign"): row(SUPERVISORS, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{task}/complete"): row({"Admin", "CustomerService"}, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/messages/deliver"): row(STAFF),
@@ -117,7 +120,7 @@ def prepare(engine, complaint, ordered):
             body = {"json": {"reason": "matrix"}}
         elif url.endswith("/assign"):
             body = {"json": {"user_id": None}}
-        elif url.endswith("/complete"):
+        elif url.endswith(("/complete", "/draft")):
             body = {"json": {"data": {"matter": "matrix"}}}
         return url, body or {}
 

@@ -43,6 +43,12 @@ RUNTIME = {
 }
 
 
+def deploy_script(api, key: str, script: str) -> None:
+    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, script),
+                                        content_type="application/xml")
+    assert deployed.status_code == 201, deployed.get_json()
+
+
 @pytest.mark.parametrize("name", list(STATIC))
 def test_detectable_escape_is_refused_at_deploy(api, name):
     xml = script_diagram(unique("hs"), STATIC[name])
@@ -54,9 +60,7 @@ def test_detectable_escape_is_refused_at_deploy(api, name):
 @pytest.mark.parametrize("name", list(RUNTIME))
 def test_runtime_bomb_becomes_an_incident(api, name):
     key = unique("hr")
-    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, RUNTIME[name]),
-                                        content_type="application/xml")
-    assert deployed.status_code == 201, deployed.get_json()
+    deploy_script(api, key, RUNTIME[name])
     started_at = time.monotonic()
     resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
     elapsed = time.monotonic() - started_at
@@ -86,18 +90,14 @@ KILLED = ("script exceeded 1 s of CPU", "script timed out after 2 s")  # CPU fir
 
 def start_calm(api) -> dict:
     key = unique("ok")
-    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, "x = 1"),
-                                        content_type="application/xml")
-    assert deployed.status_code == 201, deployed.get_json()
+    deploy_script(api, key, "x = 1")
     return api("CustomerService").post("/api/v1/instances/", json={"process_key": key}).get_json()
 
 
 @pytest.mark.parametrize("name", list(C_LEVEL))
 def test_c_level_cpu_bomb_is_contained_within_2_s(api, name):
     key = unique("hc")
-    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, C_LEVEL[name]),
-                                        content_type="application/xml")
-    assert deployed.status_code == 201, deployed.get_json()
+    deploy_script(api, key, C_LEVEL[name])
     assert start_calm(api)["status"] == "running"  # a runner is up: its start is not the bomb's time
     started_at = time.monotonic()
     resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
@@ -138,9 +138,7 @@ def test_c_level_bomb_in_gunicorn_answers_while_the_worker_lives(app, api, token
     import requests
 
     key = unique("hg")
-    deployed = api("ProcessOwner").post("/api/v1/definitions/", data=script_diagram(key, C_LEVEL["percent_spec_regex"]),
-                                        content_type="application/xml")
-    assert deployed.status_code == 201, deployed.get_json()
+    deploy_script(api, key, C_LEVEL["percent_spec_regex"])
     headers = {"Authorization": f"Bearer {tokens['CustomerService']}"}
     with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], env={"SECRET_KEY": app.config["SECRET_KEY"]}) as url:
         requests.get(url + "/api/v1/tasks/?view=group", headers=headers, timeout=10)

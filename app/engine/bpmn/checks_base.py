@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..forms import parse_camunda_form
-from . import Problem
+from .problems import Problem
 from .xml import lane_chains, local_name
 
 Check = Callable[[str, str], list[str]]  # (python source, 'eval' | 'exec') -> compile issues

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from .. import timer_bounds
+from .. import clock, timer_bounds
 from ..expressions import ExpressionError, is_iso8601_timer_literal
+from ..scripting import evaluate_without_data
+from ..workdays import default_calendar
 from .checks_base import BaseChecks
 from .meta import PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, timer_source
 from .xml import BPMN_NS, camunda_attr, local_name
@@ -84,12 +85,10 @@ class ExpressionChecks(BaseChecks):
     @staticmethod
     def _bounded(text: str, date_like: bool, process_start: bool) -> None:
         """Raises (a ValueError) unless the literal is within timer_bounds' limits."""
-        now, lim = datetime.now(timezone.utc), timer_bounds.limits()
+        now, lim = clock.now(), timer_bounds.limits()
         if text.startswith('R'):
             timer_bounds.check_cycle(text, now, lim, catchup=not process_start)
         elif date_like and text.startswith('P'):  # a due date: working time, as sync._instant adds it
-            from ..workdays import default_calendar
-
             default_calendar().add_working(now, text, horizon_years=lim.horizon_years)
         elif text.startswith('P'):
             timer_bounds.check_duration(text, lim)
@@ -97,11 +96,10 @@ class ExpressionChecks(BaseChecks):
             timer_bounds.check_date(text.replace('Z', '+00:00'), now, lim)
 
     def _start_expression(self, el: Any, text: str) -> None:
-        """A timer start event's expression is evaluated at deploy (no process data yet): so here too."""
-        from ..jobs import next_timer_start
-
+        """A timer start event's expression is evaluated at deploy (no process data yet): so here too,
+        by the rule that schedules it (``timers.next_timer_start``)."""
         try:
-            next_timer_start(timer_source(text), after=datetime.now(timezone.utc))
+            timer_bounds.next_start(evaluate_without_data(timer_source(text)), after=clock.now())
         except Exception as exc:
             self.add(el, f'Timer {text!r} cannot be evaluated at deploy: {exc}.',
                      'A timer start event has no process variables: use a literal or helpers such as '

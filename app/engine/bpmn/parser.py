@@ -23,7 +23,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from ..expressions import ExpressionError
 from ..forms import FormField, parse_camunda_form
-from . import BpmnError, Problem
+from . import validation
 from .meta import DEFAULT_ROLES, HUMAN_TASK_KEY, HumanTaskMeta, human_task_meta, split_list, timer_source
 from .nodes import (
     EngineAdHocParser, EngineBoundaryEventParser, EngineBusinessRuleTaskParser, EngineCallActivityParser,
@@ -32,17 +32,18 @@ from .nodes import (
     EngineScriptTaskParser, EngineSendTaskParser, EngineStartEventParser, EngineSubWorkflowParser,
     EngineTaskParser, EngineUserTaskParser, HumanTaskParser,
 )
+from .problems import BpmnError, Problem
 from .specs import SERIALIZER_CONFIG, CallActivity, create_serializer, message_event
 from .xml import (
     DEFAULT_MAX_BYTES, DEFAULT_MAX_ELEMENTS, NSMAP, camunda_attr, has_diagram_interchange, lane_chains,
-    load_xml, local_name, normalize_camunda_namespace,
+    load_xml, local_name, normalize_camunda_namespace, runnable_processes, select_main_process,
 )
 
 # Public names; several live in meta.py / specs.py and are re-exported for existing imports.
 __all__ = [
     'DEFAULT_ROLES', 'HUMAN_TASK_KEY', 'SERIALIZER_CONFIG', 'EngineParser', 'HumanTaskMeta',
     'ParsedDefinition', 'create_serializer', 'human_task_meta', 'message_event', 'parse_definition',
-    'runnable_processes', 'select_main_process', 'split_list',
+    'runnable_processes', 'select_main_process', 'split_list', 'validate',
 ]
 
 
@@ -140,42 +141,6 @@ class ParsedDefinition:
             raise BpmnError(self.problems)
 
 
-def runnable_processes(root: Any) -> list[Any]:
-    """Processes SpiffWorkflow may run: all except those marked isExecutable="false"."""
-    return [p for p in root.iterfind('{%s}process' % NSMAP['bpmn']) if p.get('isExecutable') != 'false']
-
-
-def select_main_process(root: Any) -> tuple[Any | None, str]:
-    """(process element to start, '' or why none could be chosen)."""
-    processes = list(root.iterfind('{%s}process' % NSMAP['bpmn']))
-    marked = [p for p in processes if p.get('isExecutable') == 'true']
-    if len(marked) == 1:
-        return marked[0], ''
-    if len(marked) > 1:
-        # Processes called from this file are callees, not the entry point; then prefer
-        # the one a person starts (a plain start event) over message/timer-started ones.
-        called = {c.get('calledElement') for c in root.iter('{%s}callActivity' % NSMAP['bpmn'])}
-        entry = [p for p in marked if p.get('id') not in called]
-        if len(entry) > 1:
-            plain = [p for p in entry if any(len(s) == len(s.findall('{*}incoming') + s.findall('{*}outgoing')
-                                                             + s.findall('{*}extensionElements')
-                                                             + s.findall('{*}documentation'))
-                                             for s in p.iterfind('{%s}startEvent' % NSMAP['bpmn']))]
-            entry = plain if len(plain) == 1 else entry
-        if len(entry) == 1:
-            return entry[0], ''
-        ids = ', '.join(p.get('id') or '?' for p in marked)
-        return None, f'Several processes are marked executable ({ids}) and none is clearly the one to start.'
-    unmarked = [p for p in processes if p.get('isExecutable') is None]
-    if len(processes) == 1 and unmarked:
-        return processes[0], ''
-    if not processes:
-        return None, 'The file contains no process.'
-    if not unmarked:
-        return None, 'No process is executable (isExecutable="false").'
-    return None, f'The file has {len(processes)} processes and none is marked executable.'
-
-
 def _problem_from_exception(exc: Exception, root: Any) -> Problem:
     node_id = getattr(exc, 'id', '') or None
     matches = root.xpath('//*[@id=$i]', i=node_id) if node_id else []
@@ -198,14 +163,13 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
                      max_bytes: int = DEFAULT_MAX_BYTES,
                      max_elements: int = DEFAULT_MAX_ELEMENTS) -> ParsedDefinition:
     """Load, validate and parse a diagram. Never raises; check `.problems` / `.deployable`."""
-    from .validation import check_document  # late: validation imports this module (and tests patch it there)
     try:
         root = load_xml(xml, max_bytes=max_bytes, max_elements=max_elements).getroot()
     except BpmnError as exc:
         return ParsedDefinition(None, None, {}, set(), exc.problems, False, filename=filename)
     normalize_camunda_namespace(root)
     known_roles = tuple(known_roles)
-    problems = check_document(root, known_roles=known_roles, script_engine_check=script_engine_check)
+    problems = validation.check_document(root, known_roles=known_roles, script_engine_check=script_engine_check)
     main, _why = select_main_process(root) if local_name(root) == 'definitions' else (None, '')
     result = ParsedDefinition(main.get('id') if main is not None else None,
                               (main.get('name') if main is not None else None) or root.get('name'),
@@ -241,6 +205,11 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
     except Exception as exc:  # never let an odd start event take the upload down
         problems.append(_problem_from_exception(exc, root))
     return result
+
+
+def validate(xml: bytes | str, **kw: Any) -> list[Problem]:
+    """Every problem of a diagram (load, static checks and SpiffWorkflow parse), each located."""
+    return parse_definition(xml, **kw).problems
 
 
 def _start_info(process: Any, result: ParsedDefinition) -> None:

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from . import Problem
+from ..sandbox import check as sandbox_check
 from .checks_base import Check
 from .checks_structure import StructureChecks
 from .checks_unsupported import JAVA_DELEGATE_SEVERITY, UnsupportedChecks
 from .meta import DEFAULT_ROLES
-from .parser import runnable_processes, select_main_process
-from .xml import BPMN_NS, local_name
+from .problems import Problem
+from .xml import BPMN_NS, local_name, runnable_processes, select_main_process
 
-__all__ = ['JAVA_DELEGATE_SEVERITY', 'Check', 'check_document', 'validate']
-
-
-def _default_check() -> Check:
-    from ..sandbox import SandboxedScriptEngine
-    return SandboxedScriptEngine.check
+__all__ = ['JAVA_DELEGATE_SEVERITY', 'Check', 'check_document']
 
 
 class _Checker(StructureChecks, UnsupportedChecks):
@@ -65,7 +60,7 @@ class _Checker(StructureChecks, UnsupportedChecks):
 def check_document(root: Any, *, known_roles: Iterable[str] = DEFAULT_ROLES,
                    script_engine_check: Check | None = None) -> list[Problem]:
     """Static checks of an already loaded (and namespace-normalised) document."""
-    check = script_engine_check or _default_check()
+    check = script_engine_check or sandbox_check
     checker = _Checker(root, known_roles, check)
     try:
         return checker.run()
@@ -73,9 +68,3 @@ def check_document(root: Any, *, known_roles: Iterable[str] = DEFAULT_ROLES,
         checker.add(None, f'The diagram could not be fully checked: {type(exc).__name__}: {exc}',
                     'Open and save the diagram again in the modeler.')
         return checker.problems
-
-
-def validate(xml: bytes | str, **kw: Any) -> list[Problem]:
-    """Every problem of a diagram (load, static checks and SpiffWorkflow parse), each located."""
-    from .parser import parse_definition
-    return parse_definition(xml, **kw).problems

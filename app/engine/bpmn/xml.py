@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
 from lxml import etree
 
-from . import BpmnError, Problem
+from .problems import BpmnError, Problem
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ELEMENTS = 5000
@@ -170,3 +171,39 @@ def lane_chains(root: etree._Element) -> dict[str, list[etree._Element]]:
 
 def has_diagram_interchange(root: etree._Element) -> bool:
     return next(root.iter('{%s}BPMNShape' % BPMNDI_NS), None) is not None
+
+
+def runnable_processes(root: Any) -> list[Any]:
+    """Processes SpiffWorkflow may run: all except those marked isExecutable="false"."""
+    return [p for p in root.iterfind('{%s}process' % BPMN_NS) if p.get('isExecutable') != 'false']
+
+
+def select_main_process(root: Any) -> tuple[Any | None, str]:
+    """(process element to start, '' or why none could be chosen)."""
+    processes = list(root.iterfind('{%s}process' % BPMN_NS))
+    marked = [p for p in processes if p.get('isExecutable') == 'true']
+    if len(marked) == 1:
+        return marked[0], ''
+    if len(marked) > 1:
+        # Processes called from this file are callees, not the entry point; then prefer
+        # the one a person starts (a plain start event) over message/timer-started ones.
+        called = {c.get('calledElement') for c in root.iter('{%s}callActivity' % BPMN_NS)}
+        entry = [p for p in marked if p.get('id') not in called]
+        if len(entry) > 1:
+            plain = [p for p in entry if any(len(s) == len(s.findall('{*}incoming') + s.findall('{*}outgoing')
+                                                             + s.findall('{*}extensionElements')
+                                                             + s.findall('{*}documentation'))
+                                             for s in p.iterfind('{%s}startEvent' % BPMN_NS))]
+            entry = plain if len(plain) == 1 else entry
+        if len(entry) == 1:
+            return entry[0], ''
+        ids = ', '.join(p.get('id') or '?' for p in marked)
+        return None, f'Several processes are marked executable ({ids}) and none is clearly the one to start.'
+    unmarked = [p for p in processes if p.get('isExecutable') is None]
+    if len(processes) == 1 and unmarked:
+        return processes[0], ''
+    if not processes:
+        return None, 'The file contains no process.'
+    if not unmarked:
+        return None, 'No process is executable (isExecutable="false").'
+    return None, f'The file has {len(processes)} processes and none is marked executable.'

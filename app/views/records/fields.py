@@ -6,7 +6,7 @@ from wtforms import DateTimeField, SelectField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import html_params
 
-from app.records.timefmt import local_tz
+from app.engine import clock
 
 FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 
@@ -36,7 +36,7 @@ class LocalDateTimeField(DateTimeField):
         if self.raw_data:
             return " ".join(self.raw_data)
         if self.data:
-            return self.data.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
+            return self.data.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M:%S")
         return ""
 
     def process_formdata(self, valuelist):
@@ -45,7 +45,7 @@ class LocalDateTimeField(DateTimeField):
             return
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=local_tz())
+            self.data = self.data.replace(tzinfo=clock.zone())
 
 
 def _to_int_or_none(value):

@@ -1,4 +1,4 @@
-"""Word pools of the demo dataset (Chinese, realistic, fictitious)."""
+"""Word pools of the demo records (Chinese, realistic, fictitious)."""
 
 CITIES = [("北京", "beijing"), ("上海", "shanghai"), ("广州", "guangzhou"), ("深圳", "shenzhen"),
           ("杭州", "hangzhou"), ("南京", "nanjing"), ("苏州", "suzhou"), ("成都", "chengdu"),

@@ -1,56 +1,46 @@
-"""Demo dataset of the service records (Chinese, deterministic, idempotent).
+"""Demo service records (Chinese, deterministic, idempotent): customers, requests, field
+visits, complaints, incidents, surveys, cases and service plans.
 
-``seed_records()`` needs the departments and demo users of ``app.setup.seed_demo``
-(it works without them, leaving those links empty). Service requests are
-created without processes; times are relative to ``now``.
+Needs the departments and users of ``app.demo.users`` (without them those links stay
+empty). The records get no processes here (``app.demo.processes`` starts them); times
+are relative to ``now``, by default ``clock.now()``.
 """
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_appbuilder.security.sqla.models import User
 
-from app import demo_data as D
+from app.demo import words as W
+from app.demo.customers import add_customers, customer_names
+from app.engine import clock
 from app.extensions import db
 from app.models import (
-    Case, Complaint, Contact, ContingencyPlan, Contract, Customer, Department, EmergencyIncident, Equipment,
-    FieldServiceRecord, IncidentNotification, ServicePlan, ServicePlanFeedback, ServiceRequest, Survey,
+    Case, Complaint, ContingencyPlan, Customer, Department, EmergencyIncident, FieldServiceRecord,
+    IncidentNotification, ServicePlan, ServicePlanFeedback, ServiceRequest, Survey,
 )
-from app.models.base import utcnow
 from app.records.sla import default_due_at
 from app.records.timefmt import local_tz
+
+__all__ = ["customer_names", "seed_records"]
 
 OPEN = ["new", "accepted", "in_progress", "on_site", "escalated"]
 PRIORITY_BY_TYPE = {"general_question": "low", "routine_fault": "normal", "complex_fault": "high",
                     "emergency_stoppage": "urgent"}
 
 
-def customer_names(rng: random.Random, n: int) -> list[tuple[str, str, str, str]]:
-    """n distinct (name, industry, city, brand pinyin)."""
-    seen, out = set(), []
-    while len(out) < n:
-        city, city_py = rng.choice(D.CITIES)
-        brand, brand_py = rng.choice(D.BRANDS)
-        industry, stem = rng.choice(D.INDUSTRIES)
-        name = f"{city}{brand}{stem}{rng.choice(['有限公司', '股份有限公司', '有限公司'])}"
-        if name not in seen:
-            seen.add(name)
-            out.append((name, industry, city, brand_py))
-    return out
-
-
 def seed_records(n_customers: int = 200, n_requests: int = 500, n_complaints: int = 60, n_incidents: int = 5,
                  now: datetime | None = None) -> dict[str, int]:
     """Create the dataset once; returns counts (empty when it was already there)."""
     rng = random.Random(42)
-    now = now or utcnow()
+    now = now or clock.now()
     names = customer_names(rng, n_customers)
     if db.session.query(Customer.id).filter_by(name=names[0][0]).first() is not None:
         return {}
     users = {u.username: u for u in db.session.query(User).all()}
     departments = db.session.query(Department).order_by(Department.id).all()
-    customers = _customers(rng, names, now)
+    customers = add_customers(rng, names, now)
     plans = _plans()
     requests = _requests(rng, customers, n_requests, now)
     db.session.flush()
@@ -66,39 +56,9 @@ def seed_records(n_customers: int = 200, n_requests: int = 500, n_complaints: in
             "service_plans": service_plans}
 
 
-def _person(rng: random.Random) -> tuple[str, str]:
-    (sur, sur_py), (given, given_py) = rng.choice(D.SURNAMES), rng.choice(D.GIVEN)
-    return sur + given, f"{given_py}.{sur_py}"
-
-
-def _customers(rng, names, now) -> list[Customer]:
-    customers, serial = [], 0
-    for i, (name, industry, city, brand_py) in enumerate(names):
-        c = Customer(name=name, industry=industry, channel_preference=rng.choice(["phone", "phone", "email", "wechat", "onsite"]),
-                     address=f"{city}市{rng.choice(D.DISTRICTS)}{rng.choice(D.ROADS)}{rng.randint(1, 999)}号",
-                     notes=rng.choice(D.CUSTOMER_NOTES) or None, created_at=now - timedelta(days=rng.randint(200, 900)))
-        for k in range(rng.randint(1, 3)):
-            person, local = _person(rng)
-            c.contacts.append(Contact(name=person, position=rng.choice(D.POSITIONS), is_primary=(k == 0),
-                                      phone=f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}",
-                                      email=f"{local}@{brand_py}{i}.example.com"))
-        for _ in range(rng.randint(1, 3)):
-            model, prefix = rng.choice(D.EQUIPMENT_MODELS)
-            serial += 1
-            installed = (now - timedelta(days=rng.randint(30, 1500))).date()
-            c.equipment.append(Equipment(model=model, serial=f"{prefix}{installed.year}{serial:05d}",
-                                         installed_on=installed, warranty_end=installed + timedelta(days=365 * 3)))
-        start = (now - timedelta(days=rng.randint(30, 700))).date()
-        c.contracts.append(Contract(code=f"HT-{start.year}-{i + 1:04d}", name=rng.choice(["年度维保服务合同", "设备采购及安装项目", "驻场运维服务项目"]),
-                                    start_date=start, end_date=date(start.year + rng.choice([1, 2, 3]), start.month, 1)))
-        customers.append(c)
-    db.session.add_all(customers)
-    return customers
-
-
 def _plans() -> dict[str, ContingencyPlan]:
     plans = {t: ContingencyPlan(type=t, name=n, response_organisation=org, steps=steps)
-             for t, (n, org, steps) in D.PLANS.items()}
+             for t, (n, org, steps) in W.PLANS.items()}
     db.session.add_all(plans.values())
     return plans
 
@@ -120,11 +80,11 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
         c = rng.choice(customers)
         created = _office_time(rng, now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600)), now)
         if rng.random() < 0.2:
-            kind, rtype, subject = "pre_sales", "general_question", rng.choice(D.PRESALES_SUBJECTS)
+            kind, rtype, subject = "pre_sales", "general_question", rng.choice(W.PRESALES_SUBJECTS)
         else:
             kind = "after_sales"
-            rtype = rng.choices(list(D.REQUEST_SUBJECTS), weights=[3, 5, 2, 1])[0]
-            subject = rng.choice(D.REQUEST_SUBJECTS[rtype])
+            rtype = rng.choices(list(W.REQUEST_SUBJECTS), weights=[3, 5, 2, 1])[0]
+            subject = rng.choice(W.REQUEST_SUBJECTS[rtype])
         due = default_due_at(rtype, created)
         age = (now - created).days
         status = rng.choice(OPEN) if age < 5 else rng.choice(["closed", "closed", "resolved", "closed"]) if age > 20 \
@@ -135,7 +95,8 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
                             priority=PRIORITY_BY_TYPE[rtype], status=status, created_at=created, due_at=due,
                             description=f"客户反馈：{subject}。请尽快联系客户确认详情。")
         if status != "new":
-            sr.accepted_at = created + timedelta(minutes=rng.randint(3, 30) if rng.random() < 0.88 else rng.randint(31, 90))
+            sr.accepted_at = created + timedelta(
+                minutes=rng.randint(3, 30) if rng.random() < 0.88 else rng.randint(31, 90))
         if status in ("resolved", "closed"):
             late = rng.random() < 0.12
             sr.resolved_at = due + timedelta(hours=rng.randint(1, 30)) if late else \
@@ -150,15 +111,17 @@ def _field_records(rng, requests, users) -> int:
     engineers = [u for name, u in users.items() if name in ("field", "tech")]
     count = 0
     for sr in requests:
-        if sr.type in ("complex_fault", "emergency_stoppage", "routine_fault") and sr.status in ("on_site", "resolved", "closed") \
+        if sr.type in ("complex_fault", "emergency_stoppage", "routine_fault") \
+                and sr.status in ("on_site", "resolved", "closed") \
                 and sr.accepted_at and rng.random() < 0.7:
             appointment = sr.accepted_at + timedelta(hours=rng.randint(1, 20))
             done = sr.status != "on_site"
             sr.field_records.append(FieldServiceRecord(
                 engineer=rng.choice(engineers) if engineers else None, appointment_at=appointment,
                 arrived_at=appointment + timedelta(minutes=rng.randint(-20, 60)),
-                work_done=rng.choice(D.FIELD_WORK) if done else None, cause=rng.choice(D.FIELD_CAUSES) if done else None,
-                advice=rng.choice(D.FIELD_ADVICE) if done else None, customer_confirmed=done,
+                work_done=rng.choice(W.FIELD_WORK) if done else None,
+                cause=rng.choice(W.FIELD_CAUSES) if done else None,
+                advice=rng.choice(W.FIELD_ADVICE) if done else None, customer_confirmed=done,
                 confirmed_by_name=sr.contact.name if done and sr.contact else None))
             count += 1
     return count
@@ -170,9 +133,9 @@ def _complaints(rng, customers, requests, departments, n, now) -> list[Complaint
         sr = rng.choice(requests) if rng.random() < 0.6 else None
         c = sr.customer if sr else rng.choice(customers)
         received = now - timedelta(days=rng.uniform(0, 150))
-        plan, result = rng.choice(D.RECTIFICATIONS)
-        cp = Complaint(customer=c, contact=c.contacts[0], service_request=sr, matter=rng.choice(D.COMPLAINT_MATTERS),
-                       customer_demand=rng.choice(D.COMPLAINT_DEMANDS), received_at=received,
+        plan, result = rng.choice(W.RECTIFICATIONS)
+        cp = Complaint(customer=c, contact=c.contacts[0], service_request=sr, matter=rng.choice(W.COMPLAINT_MATTERS),
+                       customer_demand=rng.choice(W.COMPLAINT_DEMANDS), received_at=received,
                        responsible_department=rng.choice(departments) if departments else None)
         stage = rng.choice(["received", "forwarded", "rectifying", "awaiting_feedback", "closed", "closed", "closed"])
         if stage != "received":
@@ -198,7 +161,7 @@ def _complaints(rng, customers, requests, departments, n, now) -> list[Complaint
 
 def _incidents(rng, customers, plans, n, now) -> int:
     for i in range(n):
-        itype, title, desc = D.INCIDENTS[i % len(D.INCIDENTS)]
+        itype, title, desc = W.INCIDENTS[i % len(W.INCIDENTS)]
         reported = now - timedelta(days=rng.randint(5, 160))
         closed = i % 2 == 0
         inc = EmergencyIncident(type=itype, title=title, description=desc, reported_at=reported,
@@ -221,7 +184,8 @@ def _surveys(rng, requests, complaints, now) -> int:
         sent = (sr.resolved_at or sr.created_at) + timedelta(days=1)
         answered = rng.random() < 0.7
         db.session.add(Survey(kind=rng.choice(["follow_up", "satisfaction"]), customer=sr.customer, service_request=sr,
-                              channel=rng.choice(["sms", "email", "wechat"]), sent_at=sent, expires_at=sent + timedelta(days=14),
+                              channel=rng.choice(["sms", "email", "wechat"]), sent_at=sent,
+                              expires_at=sent + timedelta(days=14),
                               answered_at=sent + timedelta(hours=rng.randint(1, 72)) if answered else None,
                               score=rng.choice([3, 4, 4, 5, 5, 5]) if answered else None,
                               comments=rng.choice(["工程师很专业", "响应及时", "希望缩短备件等待时间", None]) if answered else None))
@@ -235,22 +199,23 @@ def _surveys(rng, requests, complaints, now) -> int:
 
 def _cases(rng, requests, complaints, users, now) -> int:
     sharer = users.get("tech") or users.get("admin")
-    for i, (category, title, summary) in enumerate(D.CASES):
+    for i, (category, title, summary) in enumerate(W.CASES):
         db.session.add(Case(title=title, category=category, summary=summary,
                             content=f"{summary}\n\n背景、处理过程与经验总结见附件。", shared_by=sharer,
                             shared_at=now - timedelta(days=rng.randint(1, 120)), is_published=i % 4 != 3,
                             service_request=rng.choice(requests) if category == "fault" else None,
                             complaint=rng.choice(complaints) if category == "complaint" and complaints else None))
-    return len(D.CASES)
+    return len(W.CASES)
 
 
 def _service_plans(rng, customers, users, now) -> int:
     approver = users.get("supervisor")
-    for title, needs, urgency, importance in D.SERVICE_PLANS:
+    for title, needs, urgency, importance in W.SERVICE_PLANS:
         c = rng.choice(customers)
         approved = rng.random() < 0.7
         sp = ServicePlan(customer=c, title=f"{c.name[:6]}…{title}", needs=needs, urgency=urgency, importance=importance,
-                         plan="1. 需求确认\n2. 制定实施计划\n3. 分工执行\n4. 阶段反馈", created_at=now - timedelta(days=rng.randint(10, 90)),
+                         plan="1. 需求确认\n2. 制定实施计划\n3. 分工执行\n4. 阶段反馈",
+                         created_at=now - timedelta(days=rng.randint(10, 90)),
                          status=rng.choice(["in_progress", "summarised"]) if approved else "pending_approval",
                          approved_by=approver if approved else None,
                          approved_at=now - timedelta(days=rng.randint(1, 9)) if approved else None)
@@ -258,4 +223,4 @@ def _service_plans(rng, customers, users, now) -> int:
             sp.feedback.append(ServicePlanFeedback(at=now - timedelta(days=rng.randint(0, 8)), content="客户对阶段成果表示满意",
                                                    evaluation=rng.choice(["满意", "基本满意"])))
         db.session.add(sp)
-    return len(D.SERVICE_PLANS)
+    return len(W.SERVICE_PLANS)
