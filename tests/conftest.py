@@ -60,6 +60,21 @@ def app(tmp_path_factory):
     yield app
 
 
+def fresh_sqlite_app(folder):
+    """An app on its own new SQLite file in ``folder``: migrated, roles and permissions set, no data."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.setup import init_security
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(folder / "app.db"),
+                      "SECRET_KEY": "x" * 40})
+    with app.app_context():
+        upgrade()
+        init_security()
+    return app
+
+
 @pytest.fixture(scope="session")
 def is_postgres(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")

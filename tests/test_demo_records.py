@@ -3,20 +3,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import fresh_sqlite_app
+
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.demo.users import seed_users as seed_demo
-    from app.setup import init_security
 
-    url = "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "demo.db")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
+    app = fresh_sqlite_app(tmp_path_factory.mktemp("demo"))
     with app.app_context():
-        upgrade()
-        init_security()
         seed_demo()
     return app
 

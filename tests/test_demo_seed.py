@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import fresh_sqlite_app
+
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday afternoon
 SIZE = dict(customers=20, requests=40, complaints=8, incidents=2, live_requests=8, live_complaints=4,
             live_incidents=1, at_risk=1)
@@ -18,17 +20,7 @@ DEMO = Path(__file__).resolve().parents[1] / "app" / "demo"
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.setup import init_security
-
-    url = "sqlite:///" + str(tmp_path_factory.mktemp("demo_seed") / "demo.db")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
-    with app.app_context():
-        upgrade()
-        init_security()
-    return app
+    return fresh_sqlite_app(tmp_path_factory.mktemp("demo_seed"))
 
 
 def _counts() -> dict[str, int]:

@@ -49,6 +49,17 @@ def deploy_script(api, key: str, script: str) -> None:
     assert deployed.status_code == 201, deployed.get_json()
 
 
+def start_in_incident(api, key: str) -> tuple[dict, float]:
+    """Start ``key``; the instance answered, in incident on the script task, and the seconds it took."""
+    started_at = time.monotonic()
+    resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
+    elapsed = time.monotonic() - started_at
+    assert resp.status_code == 201, resp.get_json()
+    inst = resp.get_json()
+    assert inst["status"] == "incident" and inst["incident_element"] == "run", inst
+    return inst, elapsed
+
+
 @pytest.mark.parametrize("name", list(STATIC))
 def test_detectable_escape_is_refused_at_deploy(api, name):
     xml = script_diagram(unique("hs"), STATIC[name])
@@ -61,12 +72,7 @@ def test_detectable_escape_is_refused_at_deploy(api, name):
 def test_runtime_bomb_becomes_an_incident(api, name):
     key = unique("hr")
     deploy_script(api, key, RUNTIME[name])
-    started_at = time.monotonic()
-    resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
-    elapsed = time.monotonic() - started_at
-    assert resp.status_code == 201, resp.get_json()
-    inst = resp.get_json()
-    assert inst["status"] == "incident" and inst["incident_element"] == "run", inst
+    inst, elapsed = start_in_incident(api, key)
     assert inst["open_tasks"] == [] and inst["incident_message"]
     assert elapsed < 10, f"{name}: start took {elapsed:.1f}s"
     assert api("CustomerService").get("/api/v1/tasks/?view=group").status_code == 200  # still serving
@@ -99,12 +105,7 @@ def test_c_level_cpu_bomb_is_contained_within_2_s(api, name):
     key = unique("hc")
     deploy_script(api, key, C_LEVEL[name])
     assert start_calm(api)["status"] == "running"  # a runner is up: its start is not the bomb's time
-    started_at = time.monotonic()
-    resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": key})
-    elapsed = time.monotonic() - started_at
-    assert resp.status_code == 201, resp.get_json()
-    inst = resp.get_json()
-    assert inst["status"] == "incident" and inst["incident_element"] == "run", inst
+    inst, elapsed = start_in_incident(api, key)
     assert inst["incident_message"].startswith(KILLED), inst["incident_message"]
     assert elapsed <= 2.0, f"{name}: start took {elapsed:.2f}s"
     started_at = time.monotonic()
