@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from app.engine import runtime
+from app.records import process_link
 from app.extensions import db
 from app.models import Contact, ProcessInstance
 
@@ -20,7 +21,13 @@ def contact_id_of(variables: dict) -> int | None:
 
 
 def linked_contact(inst: ProcessInstance) -> Contact | None:
-    """The contact named by the instance's ``contact_id`` variable, if any."""
+    """The contact of the instance's record; else the one named by its ``contact_id`` variable.
+
+    The record is the ledger and costs one row read; the variables need the whole workflow
+    state loaded, so they are read only for instances started without a record."""
+    _link, record = process_link.record_of(inst)
+    if record is not None and hasattr(record, "contact"):
+        return record.contact
     try:
         contact_id = contact_id_of(runtime.variables_of(inst))
     except Exception:  # a broken state must not take the task page down with it (the incident shows it)

@@ -165,7 +165,8 @@ def start_from_view(record) -> None:
 
 # --------------------------------------------------------------------------- keeping the record current
 
-def _record_of(inst: ProcessInstance):
+def record_of(inst: ProcessInstance):
+    """(link, record) of an instance started for a record; (None, None) otherwise."""
     link = LINKS.get(inst.record_type or "")
     if link is None or inst.record_id is None:
         return None, None
@@ -173,7 +174,7 @@ def _record_of(inst: ProcessInstance):
 
 
 def task_created(inst: ProcessInstance, task: HumanTask) -> None:
-    link, record = _record_of(inst)
+    link, record = record_of(inst)
     if record is None:
         return
     draft = link.drafts(record).get(task.element_id)
@@ -196,7 +197,7 @@ def task_created(inst: ProcessInstance, task: HumanTask) -> None:
 
 
 def task_completed(inst: ProcessInstance, task: HumanTask) -> None:
-    link, record = _record_of(inst)
+    link, record = record_of(inst)
     if record is None:
         return
     data = task.submitted or {}
@@ -236,7 +237,7 @@ def _complaint_task_completed(cp: Complaint, element: str, data: dict) -> None:
 
 
 def instance_ended(inst: ProcessInstance) -> None:
-    _link, record = _record_of(inst)
+    _link, record = record_of(inst)
     if record is None:
         return
     now = inst.ended_at or clock.now()
