@@ -1,19 +1,30 @@
 """/api/v1/messages: deliver a message to the instances waiting for it (by
-business key), or start the processes whose start event listens for it."""
+business key), start the processes whose start event listens for it, or broadcast
+a signal to every instance waiting for it."""
 from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
+from marshmallow import fields
 
 from app.api.base import EngineApi, actor, load_body
-from app.api.schemas import DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema
+from app.api.schemas import (
+    KEY, NAME, DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema, Strict, Variables,
+)
 from app.api.serialize import instance_dict
 from app.engine import runtime
+
+
+class SignalSchema(Strict):
+    name = fields.String(required=True, validate=NAME)
+    business_key = fields.String(allow_none=True, validate=KEY)  # only instances with this key
+    process_key = fields.String(allow_none=True, validate=KEY)  # only instances of this process
+    payload = Variables
 
 
 class MessagesApi(EngineApi):
     resource_name = "messages"
     class_permission_name = "Inbox"
-    method_permission_name = {"deliver": "write", "start": "write"}
+    method_permission_name = {"deliver": "write", "start": "write", "signal": "write"}
     openapi_spec_tag = "Messages"
     error_codes = {"deliver": ["409"]}
 
@@ -65,3 +76,27 @@ class MessagesApi(EngineApi):
         started = runtime.start_by_message(body["name"], actor=actor(), business_key=body.get("business_key"),
                                            variables=body.get("variables"))
         return self.response(201, **InstanceListSchema().dump({"instances": [instance_dict(i) for i in started]}))
+
+    @expose("/signal", methods=["POST"])
+    @protect()
+    def signal(self):
+        """Broadcast a signal to every running instance that waits for it (none waiting: an empty list).
+        ---
+        post:
+          operationId: sendSignal
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: SignalSchema
+          responses:
+            200:
+              description: the instances that caught the signal
+              content:
+                application/json:
+                  schema: DeliveredSchema
+        """
+        body = load_body(SignalSchema())
+        ids = runtime.deliver_signal(body["name"], actor=actor(), payload=body.get("payload"),
+                                     business_key=body.get("business_key"), process_key=body.get("process_key"))
+        return self.response(200, **DeliveredSchema().dump({"instance_ids": ids}))

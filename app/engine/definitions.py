@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -56,8 +58,9 @@ def _unresolved_calls(parsed) -> list[Problem]:
     problems = []
     for key in sorted(parsed.called_elements):
         if latest_definition(key, required=False) is None:
-            problems.append(Problem(key, key, "callActivity", f"called process '{key}' is not deployed",
-                                    f"deploy the process with id '{key}' first"))
+            sites = parsed.call_sites.get(key) or [Problem(None, None, "callActivity", "")]
+            problems += [replace(site, message=f"called process '{key}' is not deployed",
+                                 hint=f"deploy the process with id '{key}' first") for site in sites]
     return problems
 
 
@@ -182,6 +185,19 @@ def running_by_version(key: str) -> dict[int, int]:
 
 def specs_of(definition: ProcessDefinition):
     return store.cached_specs((db.engine, definition.id), lambda: definition.spec)
+
+
+def refuse_plain_start(definition: ProcessDefinition) -> None:
+    """A process whose every start event waits for a message starts only by that message (Camunda
+    likewise refuses a plain start): Conflict naming the messages."""
+    if not definition.start_messages:
+        return
+    spec, _subs = specs_of(definition)
+    starts = [t for t in spec.start.outputs if isinstance(t, StartEvent)]
+    if starts and all(isinstance(t.event_definition, MessageEventDefinition) for t in starts):
+        names = ", ".join(f"'{m}'" for m in definition.start_messages)
+        raise Conflict(f"'{definition.name}' starts only when a message arrives ({names}); send the message "
+                       "instead of starting it directly.", messages=list(definition.start_messages))
 
 
 def specs_by_id(definition_id: int):

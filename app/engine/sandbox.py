@@ -34,7 +34,7 @@ from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
-from .expressions import ExpressionError, is_iso8601_timer_literal, to_python
+from .expressions import ExpressionError, is_timer_literal, to_python
 from .script_helpers import DEFAULT_ZONE
 
 __all__ = ["SandboxError", "SandboxedEnvironment", "check"]
@@ -143,7 +143,7 @@ def _compile(source: str, mode: str) -> tuple[CodeType | None, tuple[str, ...], 
             source = to_python(source).strip()
         except ExpressionError as err:
             return None, (str(err),), False
-        if is_iso8601_timer_literal(source):  # Camunda Modeler writes timers unquoted: PT30M
+        if is_timer_literal(source):  # Camunda Modeler writes timers unquoted: PT30M, 0 0 9 * * ?
             source = repr(source)
         result = compile_restricted_eval(source, "<string>", policy=_Policy)
     elif mode == "exec":

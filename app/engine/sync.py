@@ -9,7 +9,8 @@ caller (a 500 that rolled back and left the instance stuck): scripts and gateway
 steps), timers (``bpmn.timers`` records the error on the waiting task) and the attributes of a
 new human task (due date, priority, assignee, candidates: no row until a retry succeeds), and
 the successors a completed human task starts (``run_human_task``: a conditional event, a
-multi-instance collection)."""
+multi-instance collection). An instance is never left "running" with nothing to wait for
+(``stall_reason``): that too is an incident, on the element where it stopped."""
 from __future__ import annotations
 
 import logging
@@ -18,21 +19,29 @@ from typing import Callable
 from uuid import UUID
 
 from flask_appbuilder.security.sqla.models import User
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
-from app.engine import clock, definitions, history, hooks, mail, timer_bounds, work_calendar
+from app.engine import clock, definitions, history, hooks, jobs, mail, timer_bounds, work_calendar
 from app.engine.bpmn.parser import human_task_meta
-from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, error_reason
+from app.engine.bpmn.specs import each_event_definition
+from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, element_label, error_reason
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
 
 log = logging.getLogger(__name__)
+MAX_CONDITION_ROUNDS = 20
 LOOK_UP = object()  # see advance(): the timers look the instance's timer job up if it may have one
 STALLED = "stalled"  # root task internal data: ids of successors whose start failed (see run_human_task)
+_ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR  # a token is here
 _UNSTARTED = TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.WAITING  # where a failed update leaves one
 
 # Element types worth a history line when they finish (user tasks are recorded by the task service).
@@ -69,19 +78,113 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
                 _start_stalled(wf)
             wf.refresh_timers()
             wf.do_engine_steps()
+            for _ in range(MAX_CONDITION_ROUNDS):  # a step may make a condition true, which runs more steps
+                if not (_refresh_conditions(wf) | _end_idle_scopes(wf)):
+                    break
+                wf.do_engine_steps()
     except (SpiffWorkflowException, Exception) as err:  # a broken script must not break the caller
         _raise_incident(inst, wf, err, actor)
     failed = _timer_error(wf)
     if failed is not None and inst.status != "incident":  # an earlier incident is fixed first
         _raise_incident(inst, wf, failed, actor)
     _record_finished(inst, wf, before, actor)
+    _broadcast_signals(inst, wf, before)
     sync_tasks(inst, wf, actor=actor)
+    stalled = stall_reason(inst, wf)
+    if stalled is not None:
+        _raise_incident(inst, wf, stalled, actor)
     hooks.emit(hooks.WAIT_STATE, inst, wf, timer_job)
     if wf.completed and inst.status in ("running", "incident"):
         inst.status = "completed"
         inst.ended_at = clock.now()
         history.record(inst.id, "instance_completed", actor=actor)
         hooks.emit(hooks.INSTANCE_ENDED, inst)
+
+
+def waiting_events(wf) -> list[tuple]:
+    """(task, PendingBpmnEvent) for everything the workflow waits for; an event-based gateway's
+    branches one by one (SpiffWorkflow reports the gateway as one nameless event)."""
+    return [(task, definition.details(task)) for task in list(wf.event_manager.tasks.values())
+            for definition in each_event_definition(task.task_spec.event_definition)]
+
+
+def catching(wf, kind: str, name: str) -> list[str]:
+    """The names under which the workflow catches a ``kind`` ('message' or 'signal') called ``name``
+    now: a waiting event of that name, a receive task or catch event addressed by its id (caught under
+    its own name), or the start event of an event subprocess. [] if nothing waits for it."""
+    kind = kind.title()
+    names = []
+    for task, ev in waiting_events(wf):
+        if kind in (ev.event_type or "") and ev.name is not None:
+            if ev.name == name or (kind == "Message" and task.task_spec.bpmn_id == name):
+                names.append(ev.name)
+    for spec_name in getattr(wf.spec.start, "trigger_specs", ()):
+        spec = wf.subprocess_specs.get(spec_name)
+        for start in getattr(spec, "bpmn_start_events", ()):
+            ev = start.event_definition
+            if kind in type(ev).__name__ and ev.name == name:
+                names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def _refresh_conditions(wf) -> bool:
+    """Evaluate the conditional events the workflow waits for; True if one fired."""
+    fired = False
+    for task in list(wf.event_manager.tasks.values()):
+        events = each_event_definition(task.task_spec.event_definition)
+        if task.state == TaskState.WAITING and any(isinstance(e, ConditionalEventDefinition) for e in events):
+            task.task_spec._update(task)
+            fired = fired or task.state != TaskState.WAITING
+    return fired
+
+
+def _end_idle_scopes(wf) -> bool:
+    """A (sub)process whose flow has ended while event subprocesses still listen ends (Camunda): the
+    listeners stop. SpiffWorkflow's end join would wait for them forever. True if one ended."""
+    ended = False
+    for workflow in (wf, *wf.subprocesses.values()):
+        end = workflow.spec.end.name  # a restored spec's `end` is a copy: compare names
+        joins = [t for t in workflow.tasks.values() if t.task_spec.name == end and t.state == TaskState.WAITING]
+        for join in joins:
+            others = [t for t in workflow.tasks.values() if t.has_state(_ACTIVE) and t is not join]
+            if others and all(_idle_event_subprocess(wf, t) for t in others):
+                for t in others:
+                    t.cancel()
+                join.task_spec._update(join)
+                ended = True
+    return ended
+
+
+def _idle_event_subprocess(wf, task) -> bool:
+    """An event subprocess still waiting for its start event."""
+    if not isinstance(task.task_spec, EventSubprocess):
+        return False
+    sub = wf.subprocesses.get(task.id)
+    return sub is not None and not any(isinstance(t.task_spec, StartEvent) and t.has_state(TaskState.FINISHED_MASK)
+                                       for t in sub.tasks.values())
+
+
+def stall_reason(inst: ProcessInstance, wf) -> ElementError | None:
+    """Why a running instance can never move on by itself or by anyone (None if it can): not
+    completed, yet no human task is ready and no event or timer is awaited. Located on the element
+    where it stopped."""
+    if inst.status != "running" or wf.completed or ready_human_tasks(wf) or wf.event_manager.tasks:
+        return None
+    open_tasks = [t for t in wf.get_tasks(state=_ACTIVE) if t.task_spec.bpmn_id]
+    where = open_tasks[0] if open_tasks else wf.last_task
+    label = element_label(where.task_spec) if where is not None else "?"
+    return ElementError(f"The instance stalled at {label}: nothing is ready, waiting or scheduled, and the "
+                        "process has not ended.", where)
+
+
+def catch(inst: ProcessInstance, wf, event, *, actor=None) -> None:
+    """Deliver an event (a message, a signal) to the workflow. What it starts may fail (a condition, a
+    due date): an incident on that element, never an exception to the sender."""
+    try:
+        wf.catch(event)
+    except Exception as err:
+        failed = getattr(err, "task", None) or next(iter(wf.get_tasks(state=TaskState.ERROR)), None)
+        _raise_incident(inst, wf, err if failed is None else ElementError(str(err), failed), actor)
 
 
 def run_human_task(inst: ProcessInstance, wf, task, *, actor=None) -> None:
@@ -161,6 +264,20 @@ def _record_finished(inst, wf, before, actor) -> None:
             data = {"late": True, "due": late} if late else None
         history.record(inst.id, kind, actor=actor, element_id=t.task_spec.bpmn_id,
                        element_name=t.task_spec.bpmn_name, data=data)
+
+
+SIGNAL_JOB = "signal"  # a signal thrown by an instance, for the other instances (runtime.signal_job)
+
+
+def _broadcast_signals(inst, wf, before) -> None:
+    """A signal thrown here was caught inside this instance at once; the other running instances get
+    it through a job (a signal is a broadcast, BPMN 2.0 10.5.6). No data travels with it."""
+    for t in wf.get_tasks(state=TaskState.COMPLETED):
+        if t.id in before or not isinstance(t.task_spec, ThrowingEvent):
+            continue
+        for event in each_event_definition(t.task_spec.event_definition):
+            if isinstance(event, SignalEventDefinition) and event.name:
+                jobs.enqueue(SIGNAL_JOB, {"name": event.name, "from_instance": inst.id})
 
 
 def ready_human_tasks(wf) -> list:
@@ -293,7 +410,7 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     for user_id in candidate_users:
         row.candidates.append(TaskCandidate(user_id=user_id))
     for group in groups:
-        row.candidates.append(TaskCandidate(group_name=group))
+        row.candidates.append(TaskCandidate(role_name=group))
     return row
 
 

@@ -5,6 +5,9 @@ horizon (config ``TIMER_MAX_HORIZON_YEARS``, default 10), and a cycle anchored s
 that more than ``TIMER_MAX_CATCHUP`` (default 10) occurrences are already due: SpiffWorkflow fires
 each of them, one per run. A date in the past is allowed: it fires once, late.
 
+A Quartz cron cycle (``0 0 9 ? * MON-FRI``, ``cron.py``) runs in the engine zone with the same
+bounds: it must fire within the horizon, and it never catches up (its next occurrence after now).
+
 The checks are plain arithmetic on the parsed numbers; they run before SpiffWorkflow's own parsing,
 which walks a duration month by month (``P4000000Y`` took 25 s) and, for a cycle start event, our
 scheduler stepped interval by interval (``R/.../PT0S`` never ended).
@@ -17,6 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app, has_app_context
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Spiff
+
+from app.engine import clock, cron
 
 DEFAULT_HORIZON_YEARS = 10
 DEFAULT_MAX_CATCHUP = 10
@@ -143,11 +148,30 @@ def check_cycle(text: str, now: datetime, lim: Limits, *, catchup: bool = True) 
     return cycles, start, interval
 
 
+def check_cron(text: str, now: datetime, lim: Limits) -> tuple[cron.Cron, datetime]:
+    """(parsed cron, first occurrence after ``now``); refused if it is invalid or never fires within the horizon."""
+    try:
+        parsed = cron.parse(text)
+    except cron.CronError as err:
+        raise TimerBoundError(f"cron {_short(text)!r} is not valid: {err}") from err
+    first = parsed.next_after(now, clock.zone(), lim.horizon)
+    if first is None:
+        raise TimerBoundError(f"cron {_short(text)!r} never fires within the {lim.horizon_years}-year horizon")
+    return parsed, first
+
+
+def next_cron(text: str, after: datetime, lim: Limits | None = None) -> datetime:
+    """The next occurrence of a cron cycle after ``after`` (an error if there is none within the horizon)."""
+    return check_cron(text, after, lim or limits())[1]
+
+
 def next_start(value, *, after: datetime, fired: int = 0, lim: Limits | None = None) -> datetime | None:
     """When a timer start event whose expression evaluated to ``value`` (a date, a duration or a cycle)
     fires next, after ``after`` and ``fired`` times already; None when it fires no more. A cycle does
     not catch up: its next occurrence after ``after``."""
     text, lim = as_text(value), lim or limits()
+    if cron.is_cron(text):  # a cron cycle repeats without end
+        return check_cron(text, after, lim)[1]
     if text.upper().startswith("R"):
         cycles, start, interval = check_cycle(text, after, lim, catchup=False)
         if cycles != -1 and fired >= cycles:
@@ -175,6 +199,8 @@ def check(kind: str, value, now: datetime, lim: Limits | None = None) -> str:
         check_date(text, now, lim)
     elif kind == "timeDuration":
         duration_due(text, now, lim)
+    elif cron.is_cron(text):
+        check_cron(text, now, lim)
     else:
         check_cycle(text, now, lim)
     return text

@@ -48,7 +48,7 @@ def has_timer_events(wf) -> bool:
 def next_timer_due(wf) -> datetime | None:
     """The earliest due time among the timers the workflow waits for."""
     due = []
-    for ev in wf.waiting_events():
+    for _task, ev in sync.waiting_events(wf):  # an event-based gateway's timer branches too
         if ev.event_type not in TIMER_EVENT_TYPES or ev.value is None:
             continue
         value = ev.value["next"] if isinstance(ev.value, dict) else ev.value

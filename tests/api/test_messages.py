@@ -39,3 +39,23 @@ def test_message_body_is_validated(api):
     assert resp.status_code == 422
     assert set(resp.get_json()["fields"]) == {"name", "business_key", "bogus"}
     assert api("ReadOnly").post("/api/v1/messages/start", json={"name": "x"}).status_code == 403
+
+
+def test_signal_reaches_every_waiting_instance(api, engine):
+    from tests.api.helpers import diagram, flow
+
+    key = unique("api_sig")
+    xml = diagram(key, '<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="wait">'
+                  '<bpmn:signalEventDefinition signalRef="sg"/></bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+                  + flow("s", "wait") + flow("wait", "e"), extra=f'<bpmn:signal id="sg" name="recall_{key}"/>')
+    engine.deploy(xml)
+    first, second = engine.start(key, business_key=unique("SIG")), engine.start(key, business_key=unique("SIG"))
+    sent = api("Sales").post("/api/v1/messages/signal", json={"name": f"recall_{key}", "payload": {"lot": 7}})
+    assert sent.status_code == 200, sent.get_json()
+    assert sent.get_json()["instance_ids"] == [first, second]
+    for inst in (first, second):
+        assert api("Admin").get(f"/api/v1/instances/{inst}").get_json()["status"] == "completed"
+    again = api("Sales").post("/api/v1/messages/signal", json={"name": f"recall_{key}"})
+    assert again.status_code == 200 and again.get_json()["instance_ids"] == []  # a broadcast nobody awaits
+    assert api("Sales").post("/api/v1/messages/signal", json={"bogus": 1}).status_code == 422
+    assert api("ReadOnly").post("/api/v1/messages/signal", json={"name": "x"}).status_code == 403

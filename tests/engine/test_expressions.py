@@ -12,7 +12,7 @@ def run(expr: str, **data):
 @pytest.mark.parametrize("expr, expected", [
     ("${a > 1 && b}", "(a > 1) and b"),
     ("${msg == \"a && b\"}", "msg == 'a && b'"),
-    ("${empty x}", "not x"),
+    ("${empty x}", "x in (None, '', [], {})"),
     ("${!a == b}", "(not a) == b"),
     ("${x.y.z ge 3}", "x['y']['z'] >= 3"),
     ("${a ? b : c}", "b if a else c"),

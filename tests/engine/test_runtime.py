@@ -34,7 +34,7 @@ def test_start_creates_group_task_with_form_due_date_and_history(app_ctx, actors
     assert inst.status == "running"
     task = open_task(inst, "register")
     assert task.assignee_id is None and task.priority == 60
-    assert [c.group_name for c in task.candidates] == ["CustomerService"]
+    assert [c.role_name for c in task.candidates] == ["CustomerService"]
     assert task.due_at is not None and task.due_at > task.created_at
     assert "matter" in [f["id"] for f in task.form]
     assert "**matter**" in task.documentation
@@ -57,7 +57,7 @@ def test_complete_validates_form_per_field(app_ctx, actors, complaint_def):
     tasks.complete(task.id, {"matter": "噪音过大", "severity": "3"}, actor=actors["agent"])
     done = db.session.get(HumanTask, task.id)
     assert done.state == "completed" and done.submitted == {"matter": "噪音过大", "severity": 3}
-    assert open_task(inst, "rectify").candidates[0].group_name == "TechSupport"
+    assert open_task(inst, "rectify").candidates[0].role_name == "TechSupport"
 
 
 def test_full_loop_until_satisfied(app_ctx, actors, complaint_def):

@@ -84,7 +84,7 @@ def test_call_activity_across_definitions(app_ctx, actors):
     definitions.deploy((DATA / "engine_caller.bpmn").read_bytes(), actor=actors["owner"])
     inst = runtime.start_process("engine_caller", actor=actors["agent"], business_key="CA-1")
     [inner] = open_tasks(inst)
-    assert inner.element_id == "inner" and inner.candidates[0].group_name == "TechSupport"
+    assert inner.element_id == "inner" and inner.candidates[0].role_name == "TechSupport"
     tasks.complete(inner.id, {}, actor=actors["tech"])
     [after] = open_tasks(inst)
     assert after.element_id == "after"

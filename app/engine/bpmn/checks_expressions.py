@@ -7,12 +7,14 @@ from typing import Any, Callable
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .. import clock, timer_bounds
-from ..expressions import ExpressionError, is_iso8601_timer_literal
+from ..expressions import ExpressionError, called_element_constant, is_cron_literal, is_iso8601_timer_literal
 from ..scripting import evaluate_without_data
 from ..workdays import default_calendar
 from .checks_base import BaseChecks
-from .meta import PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, timer_source
-from .xml import BPMN_NS, camunda_attr, local_name
+from .meta import (
+    PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, split_list, timer_source,
+)
+from .xml import BPMN_NS, NSMAP, camunda_attr, local_name
 
 
 BOUNDS_HINT = ('A timer must be positive, within the horizon (TIMER_MAX_HORIZON_YEARS) and, for a cycle '
@@ -49,9 +51,20 @@ class ExpressionChecks(BaseChecks):
 
     def timer_text(self, el: Any, text: str, what: str, kind: str, date_like: bool = False,
                    process_start: bool = False) -> None:
-        text = normalize_timer_literal(text.strip())
-        hint = ('Use ISO 8601 (PT30M, P2D, 2026-12-01T09:00:00+08:00, R3/PT1H) '
-                'or an expression such as ${due_date}.')
+        text = text.strip()
+        hint = ('Use ISO 8601 (PT30M, P2D, 2026-12-01T09:00:00+08:00, R3/PT1H), a cron cycle '
+                '(0 0 9 ? * MON-FRI) or an expression such as ${due_date}.')
+        if is_cron_literal(text):
+            if kind != 'timeCycle':
+                self.add(el, f'{what} {text!r} is a cron expression, which only a timer cycle takes.', hint)
+                return
+            try:
+                timer_bounds.check_cron(text, clock.now(), timer_bounds.limits())
+            except ValueError as exc:
+                self.add(el, f'{what}: {exc}.', 'Cron fields: seconds minutes hours day-of-month month '
+                         'day-of-week [year], e.g. 0 0 9 ? * MON-FRI. ' + BOUNDS_HINT)
+            return
+        text = normalize_timer_literal(text)
         if is_iso8601_timer_literal(text) or (date_like and re.fullmatch(r'\d{4}-\d{2}-\d{2}', text)):
             try:
                 if kind == 'timeDate' or (date_like and not text.startswith(('P', 'R'))):
@@ -104,6 +117,41 @@ class ExpressionChecks(BaseChecks):
             self.add(el, f'Timer {text!r} cannot be evaluated at deploy: {exc}.',
                      'A timer start event has no process variables: use a literal or helpers such as '
                      '${add_working_days(1)}. ' + BOUNDS_HINT)
+
+    def check_camunda_attributes(self, el: Any) -> None:
+        """Camunda attributes of any element: forms we cannot show, and `${...}` evaluated when an instance
+        reaches the element (due dates and priorities are checked with the task's dates, checks_structure)."""
+        for attr in ('formKey', 'formRef'):
+            value = camunda_attr(el, attr)
+            if value and local_name(el) in ('userTask', 'startEvent'):
+                self.add(el, f'camunda:{attr} {value!r} names a form this engine cannot show: {self._form_instead(el)}',
+                         'Define the fields in the "Form" tab as a generated task form (camunda:formField).',
+                         'warning')
+        hint = 'Write a ${...} expression of the forms listed in README "Expressions", e.g. ${owner}.'
+        for attr in ('assignee', 'candidateUsers', 'candidateGroups'):
+            for entry in split_list(camunda_attr(el, attr)):
+                if entry.startswith(('${', '#{')):
+                    self.expr(el, entry, f'camunda:{attr}', hint)
+        called = (el.get('calledElement') or '').strip() if local_name(el) == 'callActivity' else ''
+        if called.startswith(('${', '#{')):
+            try:
+                constant = called_element_constant(called)
+            except ExpressionError as exc:
+                self.add(el, f'calledElement {called!r} is not a valid expression: {exc}.', hint)
+                return
+            if constant is None:
+                self.add(el, f'calledElement {called!r} chooses the called process at run time, which is not '
+                         'supported: the called process is packaged at deploy.',
+                         'Set "Called element" to the id of the process to call (a literal or ${\'id\'}).')
+
+    @staticmethod
+    def _form_instead(el: Any) -> str:
+        """What a person sees instead of a camunda:formKey/formRef form (parser._generic_forms)."""
+        if el.xpath('./bpmn:extensionElements/camunda:formData/camunda:formField', namespaces=NSMAP):
+            return 'its generated fields (camunda:formField) are shown instead.'
+        if local_name(el) == 'startEvent':
+            return 'the process starts without a start form.'
+        return "a generic form of the process's variables (the fields its other forms declare) is shown instead."
 
     def el_conditionalEventDefinition(self, el: Any) -> None:
         cond = el.find('{%s}condition' % BPMN_NS)

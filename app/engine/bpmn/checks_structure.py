@@ -1,16 +1,14 @@
-"""Checks of structure and ownership: flows, references, gateways, subprocesses, task owners."""
+"""Checks of structure: flows, references, gateways, subprocesses (task owners: checks_assignment)."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..expressions import ExpressionError
 from .checks_expressions import ExpressionChecks
-from .meta import PYTHON_LANGUAGES, canonical_role, meta_from_element, split_list
+from .meta import PYTHON_LANGUAGES
 from .xml import BPMN_NS, camunda_attr, local_name
 
 ACTIVITIES = {'task', 'userTask', 'manualTask', 'scriptTask', 'serviceTask', 'sendTask', 'receiveTask',
               'businessRuleTask', 'subProcess', 'adHocSubProcess', 'transaction', 'callActivity'}
-ROLE_HINT = 'Set Assignee, Candidate users or Candidate groups, or put the task in a lane named after a role'
 
 
 class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions are expressions
@@ -24,25 +22,7 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
         return [f for f in scope.iterfind('{%s}sequenceFlow' % BPMN_NS) if f.get('sourceRef') == el.get('id')]
 
     def _human(self, el: Any) -> None:
-        try:
-            meta = meta_from_element(el, self.chains, self.known_roles)
-        except ExpressionError:
-            meta = None  # the individual expressions are reported below
-        if meta is not None and not meta.has_owner:
-            if local_name(el) == 'userTask':
-                self.add(el, 'Nobody can work on this user task: it has no assignee, candidate users, '
-                         'candidate groups or role lane.', f'{ROLE_HINT} ({", ".join(self.known_roles)}).')
-            else:
-                self.add(el, 'Nobody is assigned to this confirm-only task.',
-                         f'{ROLE_HINT}, or make it a user task.', 'warning')
-        explicit = split_list(camunda_attr(el, 'candidateGroups'))
-        if meta is not None and not explicit:
-            explicit = [g for g in meta.candidate_groups if g not in self.known_roles]
-        for group in explicit:
-            if '${' not in group and group not in self.known_roles:
-                known = canonical_role(group, self.known_roles)
-                hint = f'Did you mean {known!r}?' if known else f'Known roles: {", ".join(self.known_roles)}.'
-                self.add(el, f'Candidate group {group!r} is not a known role.', hint, 'warning')
+        # who works the task (owners, unknown users and roles): checks_assignment
         for attr in ('dueDate', 'followUpDate'):
             value = camunda_attr(el, attr)
             if value:
@@ -125,10 +105,16 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
 
     def el_subProcess(self, el: Any) -> None:
         starts = el.findall('{%s}startEvent' % BPMN_NS)
-        if len(starts) != 1:
-            self.add(el, f'An embedded subprocess needs exactly one start event (found {len(starts)}).',
-                     'Add one start event inside the subprocess and connect it to the first task.')
-        if el.find('{%s}endEvent' % BPMN_NS) is None:
-            self.add(el, 'An embedded subprocess needs an end event.', 'Add an end event inside the subprocess.')
+        if el.get('triggeredByEvent') == 'true':
+            if len(starts) != 1:
+                self.add(el, f'An event subprocess needs exactly one start event (found {len(starts)}).',
+                         'Give the event subprocess one start event with the event that triggers it.')
+        elif len(starts) > 1:
+            # Without one, every element without incoming flow starts (BPMN 2.0, 10.5.2): nodes.py.
+            self.add(el, f'An embedded subprocess has at most one start event (found {len(starts)}).',
+                     'Keep one start event inside the subprocess and connect it to the first tasks.')
+        elif starts and starts[0].find('{%s}messageEventDefinition' % BPMN_NS) is not None:
+            self.add(starts[0], 'The start event of an embedded subprocess cannot wait for a message.',
+                     'Use a none start event followed by a message catch event.')
 
     el_transaction = el_subProcess

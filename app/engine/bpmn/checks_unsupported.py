@@ -8,14 +8,15 @@ from .checks_base import BaseChecks
 from .specs import java_implementation
 from .xml import BPMN_NS, local_name
 
-# Event definitions SpiffWorkflow 3.2 actually runs, per event kind.
+# Event definitions this engine runs, per event kind (what SpiffWorkflow 3 runs, plus ours).
 EVENT_SUPPORT = {
     'startEvent': {'message', 'timer', 'signal', 'conditional'},
-    'endEvent': {'message', 'cancel', 'error', 'escalation', 'terminate'},
+    'endEvent': {'message', 'signal', 'cancel', 'error', 'escalation', 'terminate'},
     'intermediateCatchEvent': {'message', 'timer', 'signal', 'conditional'},
     'intermediateThrowEvent': {'message', 'signal', 'escalation'},
     'boundaryEvent': {'message', 'timer', 'signal', 'conditional', 'error', 'escalation', 'cancel'},
 }
+ESP_START_SUPPORT = {'message', 'timer', 'signal', 'conditional', 'error', 'escalation'}  # start events of event subprocesses
 UNSUPPORTED = {
     'complexGateway': ('Complex gateways are not supported.',
                        'Use an inclusive gateway (or exclusive/parallel gateways) instead.'),
@@ -47,10 +48,18 @@ class UnsupportedChecks(BaseChecks):
         kind = local_name(el)
         defs = [local_name(c)[:-len('EventDefinition')] for c in el if local_name(c).endswith('EventDefinition')]
         supported = EVENT_SUPPORT[kind]
+        if kind == 'startEvent' and el.getparent().get('triggeredByEvent') == 'true':
+            supported = ESP_START_SUPPORT
         for d in defs:
             if d not in supported:
                 label = re.sub(r'([A-Z])', r' \1', kind).lower()
-                what = {'link': 'Link events', 'compensate': 'Compensation events'}.get(d, f'{d.title()} {label}s')
+                if d == 'compensate':
+                    self.add(el, 'Compensation events are not supported: this engine cannot undo completed '
+                             'work (SpiffWorkflow has no compensation).',
+                             'Model the undo path explicitly: an error or escalation event leading to the '
+                             'undo tasks.')
+                    continue
+                what = {'link': 'Link events'}.get(d, f'{d.title()} {label}s')
                 self.add(el, f'{what} are not supported here.',
                          'Connect the elements with sequence flows, or use a message/signal/timer event.')
         if not defs and kind in ('intermediateCatchEvent', 'boundaryEvent'):
@@ -62,12 +71,6 @@ class UnsupportedChecks(BaseChecks):
     def el_startEvent(self, el: Any) -> None:
         self._form(el)
         self._event(el)
-        parent = el.getparent()
-        if parent.get('triggeredByEvent') == 'true' and el.get('isInterrupting') != 'false':
-            # SpiffWorkflow 3.2 runs every event subprocess without interrupting the process.
-            self.add(el, 'Interrupting event subprocesses are not supported.',
-                     'Make the start event non-interrupting, or use an interrupting boundary event on an '
-                     'embedded subprocess.')
 
     def el_boundaryEvent(self, el: Any) -> None:
         self._event(el)

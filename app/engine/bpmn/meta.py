@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from SpiffWorkflow.bpmn.parser.util import first
 
-from ..expressions import is_iso8601_timer_literal, to_python
+from ..expressions import is_timer_literal, to_python
 from ..forms import FormField, parse_camunda_form
 from .xml import NSMAP, camunda_attr, camunda_properties, documentation, local_name
 
@@ -60,7 +60,7 @@ def timer_source(text: str | None) -> str | None:
     if text is None:
         return None
     text = text.strip()
-    if is_iso8601_timer_literal(text):
+    if is_timer_literal(text):  # ISO 8601 or a cron cycle
         return repr(normalize_timer_literal(text))
     return expression_source(text)
 

@@ -8,7 +8,8 @@ modelling-only data associations, and store human-task metadata in
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.parser.event_parsers import (
-    EventBasedGatewayParser, ReceiveTaskParser, SendTaskParser,
+    CONDITIONAL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH, MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH, EventBasedGatewayParser, ReceiveTaskParser, SendTaskParser,
 )
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     AdHocSubprocessParser, ConditionalGatewayParser, GatewayParser, SubprocessParser,
@@ -27,8 +28,8 @@ from ..expressions import ExpressionError
 from ..forms import parse_camunda_form
 from .meta import HUMAN_TASK_KEY, PYTHON_LANGUAGES, expression_source, meta_from_element, timer_source
 from .specs import (
-    START_FORM_KEY, UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition, UnavailableServiceTask,
-    java_implementation,
+    START_FORM_KEY, UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition,
+    EngineMultipleEventDefinition, InterruptingStartEvent, UnavailableServiceTask, java_implementation,
 )
 from .timers import TIMER_CLASSES
 from .xml import NSMAP, camunda_attr, camunda_properties, local_name
@@ -166,12 +167,56 @@ class EngineBusinessRuleTaskParser(_EngineNode, CamundaTaskParser):
         self.raise_validation_exception('Business rule tasks (DMN) are not supported')
 
 
+# Flow nodes that start or end a path; boundary events, event subprocesses and compensation handlers
+# are started by their events, never by an implicit start.
+_FLOW_NODES = {'task', 'userTask', 'manualTask', 'scriptTask', 'serviceTask', 'sendTask', 'receiveTask',
+               'businessRuleTask', 'subProcess', 'adHocSubProcess', 'transaction', 'callActivity',
+               'exclusiveGateway', 'inclusiveGateway', 'parallelGateway', 'eventBasedGateway',
+               'intermediateCatchEvent', 'intermediateThrowEvent'}
+
+
+def add_implicit_events(sub) -> None:
+    """An embedded subprocess without start (end) event starts every flow node without incoming flow
+    (ends after every node without outgoing flow), as BPMN 2.0 (10.5.2) allows: made explicit here."""
+    bpmn = '{%s}' % NSMAP['bpmn']
+    flows = list(sub.iterfind(bpmn + 'sequenceFlow'))
+    nodes = [n for n in sub if local_name(n) in _FLOW_NODES and n.get('triggeredByEvent') != 'true'
+             and n.get('isForCompensation') != 'true' and n.get('id')]
+    sid = sub.get('id')
+    if sub.find(bpmn + 'startEvent') is None:
+        targets = {f.get('targetRef') for f in flows}
+        sub.append(sub.makeelement(bpmn + 'startEvent', id=f'{sid}__start'))
+        for node in nodes:
+            if node.get('id') not in targets:
+                sub.append(sub.makeelement(bpmn + 'sequenceFlow', id=f'{sid}__start_{node.get("id")}',
+                                           sourceRef=f'{sid}__start', targetRef=node.get('id')))
+    if sub.find(bpmn + 'endEvent') is None:
+        sources = {f.get('sourceRef') for f in flows}
+        for node in nodes:
+            if node.get('id') not in sources:
+                end = f'{sid}__end_{node.get("id")}'
+                sub.append(sub.makeelement(bpmn + 'endEvent', id=end))
+                sub.append(sub.makeelement(bpmn + 'sequenceFlow', id=f'{end}_in', sourceRef=node.get('id'),
+                                           targetRef=end))
+
+
 class EngineSubWorkflowParser(_EngineNode, CamundaTaskParser):
 
     def create_task(self):
+        if self.node.get('triggeredByEvent') != 'true':
+            add_implicit_events(self.node)
         spec_id = SubprocessParser.get_subprocess_spec(self)
-        cls = self.EVENT_SUBPROCESS_CLASS if self.node.get('triggeredByEvent') == 'true' else self.spec_class
-        return cls(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+        if self.node.get('triggeredByEvent') != 'true':
+            return self.spec_class(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+        task = self.EVENT_SUBPROCESS_CLASS(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+        start = first(self._xpath(self.node, './bpmn:startEvent'))
+        kinds = {local_name(c) for c in (start if start is not None else [])}
+        if not kinds & {'timerEventDefinition'}:
+            # Listening from the start, like a timer one: SpiffWorkflow would otherwise connect it when its
+            # event first comes, changing the spec that every instance shares (sync ends idle listeners).
+            self.spec.start.connect(task)
+            task.connect(self.spec.end)
+        return task
 
 
 class EngineCallActivityParser(_EngineNode, CamundaTaskParser):
@@ -243,7 +288,20 @@ def _event_parser(base: type) -> type:
 
 
 class EngineStartEventParser(_event_parser(CamundaStartEventParser)):
-    """A process's start form travels with its spec: a call activity checks its input against it."""
+    """A process's start form travels with its spec: a call activity checks its input against it.
+    The start event of an interrupting event subprocess cancels the rest of its scope when it fires."""
+
+    def create_task(self):
+        if self.node.getparent().get('triggeredByEvent') != 'true':
+            return CamundaStartEventParser.create_task(self)
+        # An event subprocess may also start on an error or an escalation (SpiffWorkflow reads neither here).
+        definition = self.get_event_definition([MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH,
+                                                CONDITIONAL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH])
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
+        if self.node.get('isInterrupting') != 'false':
+            task.__class__ = InterruptingStartEvent
+        return task
 
     def parse_extensions(self, node=None):
         ext = super().parse_extensions(node)
@@ -264,9 +322,18 @@ class EngineSendTaskParser(_ImplementationCheck, _EngineEvent, SendTaskParser):
 
 
 class EngineReceiveTaskParser(_EngineEvent, ReceiveTaskParser):
-    create_task = ReceiveTaskParser.create_task
+
+    def create_task(self):
+        if self.node.get('messageRef') or first(self._xpath(self.node, './bpmn:messageEventDefinition')) is not None:
+            return ReceiveTaskParser.create_task(self)
+        # Without a message it still waits (Camunda: until triggered); the runtime delivers a message named
+        # after the task, or addressed by its id.
+        name = ' '.join((self.node.get('name') or self.bpmn_id).split())
+        return self._create_task(EngineMessageEventDefinition(name))
 
 
 class EngineEventBasedGatewayParser(_EngineEvent, EventBasedGatewayParser):
-    create_task = EventBasedGatewayParser.create_task
+
+    def create_task(self):
+        return self._create_task(EngineMultipleEventDefinition())
 

@@ -6,7 +6,7 @@ gathers what the engine needs to deploy a diagram into a `ParsedDefinition`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
@@ -21,7 +21,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from ..expressions import ExpressionError
+from ..expressions import ExpressionError, called_element_constant
 from ..forms import FormField, parse_camunda_form
 from . import validation
 from .meta import DEFAULT_ROLES, HUMAN_TASK_KEY, HumanTaskMeta, human_task_meta, split_list, timer_source
@@ -33,10 +33,11 @@ from .nodes import (
     EngineTaskParser, EngineUserTaskParser, HumanTaskParser,
 )
 from .problems import BpmnError, Problem
-from .specs import SERIALIZER_CONFIG, CallActivity, create_serializer, message_event
+from .specs import SERIALIZER_CONFIG, CallActivity, create_serializer, message_event, start_form_of
 from .xml import (
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_ELEMENTS, NSMAP, camunda_attr, has_diagram_interchange, lane_chains,
-    load_xml, local_name, normalize_camunda_namespace, runnable_processes, select_main_process,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ELEMENTS, NSMAP, assign_missing_ids, camunda_attr, has_diagram_interchange,
+    is_dmn, lane_chains, load_xml, local_name, normalize_camunda_namespace, rename_reserved_ids, runnable_processes,
+    select_main_process,
 )
 
 # Public names; several live in meta.py / specs.py and are re-exported for existing imports.
@@ -118,6 +119,7 @@ class ParsedDefinition:
     starter_groups: list[str] = field(default_factory=list)  # camunda:candidateStarterGroups
     starter_users: list[str] = field(default_factory=list)  # camunda:candidateStarterUsers
     filename: str = 'diagram.bpmn'
+    call_sites: dict[str, list[Problem]] = field(default_factory=dict)  # called key -> where it is called
 
     @property
     def errors(self) -> list[Problem]:
@@ -141,10 +143,11 @@ class ParsedDefinition:
             raise BpmnError(self.problems)
 
 
-def _problem_from_exception(exc: Exception, root: Any) -> Problem:
+def _problem_from_exception(exc: Exception, root: Any, renamed: dict[str, str] | None = None) -> Problem:
     node_id = getattr(exc, 'id', '') or None
     matches = root.xpath('//*[@id=$i]', i=node_id) if node_id else []
     node = matches[0] if matches else None
+    node_id = (renamed or {}).get(node_id, node_id)
     message = str(exc).split('. Error Details')[0].strip()
     if isinstance(exc, ValidationException):
         message = exc.args[0] if exc.args else message
@@ -167,9 +170,13 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
         root = load_xml(xml, max_bytes=max_bytes, max_elements=max_elements).getroot()
     except BpmnError as exc:
         return ParsedDefinition(None, None, {}, set(), exc.problems, False, filename=filename)
+    if is_dmn(root):
+        return ParsedDefinition(None, None, {}, set(), [_dmn_problem(root)], False, filename=filename)
     normalize_camunda_namespace(root)
+    generated = assign_missing_ids(root)  # before the checks, so that they can name these elements
     known_roles = tuple(known_roles)
-    problems = validation.check_document(root, known_roles=known_roles, script_engine_check=script_engine_check)
+    problems = [_generated_id_warning(el) for el in generated]
+    problems += validation.check_document(root, known_roles=known_roles, script_engine_check=script_engine_check)
     main, _why = select_main_process(root) if local_name(root) == 'definitions' else (None, '')
     result = ParsedDefinition(main.get('id') if main is not None else None,
                               (main.get('name') if main is not None else None) or root.get('name'),
@@ -177,6 +184,8 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
     if main is None:
         return result
     located = {p.element_id for p in problems if p.is_error}
+    _constant_called_elements(root)
+    renamed = rename_reserved_ids(root)  # after the checks: problems name the ids the person drew
     parser = EngineParser(known_roles)
     try:
         parser.add_bpmn_xml(root, filename)
@@ -189,22 +198,96 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
                     if sub is not None:
                         result.specs[sub_id] = sub
             except Exception as exc:  # SpiffWorkflow raises many kinds; each becomes a Problem
-                problem = _problem_from_exception(exc, root)
+                problem = _problem_from_exception(exc, root, renamed)
                 if problem.element_id not in located or problem.element_id is None:
                     problems.append(problem)
     except Exception as exc:
-        problems.append(_problem_from_exception(exc, root))
+        problems.append(_problem_from_exception(exc, root, renamed))
+    _restore_ids(result.specs, renamed)
+    form_tasks = {renamed.get(t.get('id'), t.get('id')) for t in root.iter('{%s}userTask' % NSMAP['bpmn'])
+                  if camunda_attr(t, 'formKey') or camunda_attr(t, 'formRef')}
+    _generic_forms(result.specs, form_tasks)
     try:
         in_file = {p.get('id') for p in root.iterfind('{%s}process' % NSMAP['bpmn'])}
         for process in runnable_processes(root):
             for call in process.iter('{%s}callActivity' % NSMAP['bpmn']):
                 target = (call.get('calledElement') or '').strip()
-                if target and target not in in_file:
+                if target and target not in in_file and not target.startswith(('${', '#{')):
                     result.called_elements.add(target)
+                    result.call_sites.setdefault(target, []).append(_site(call, renamed))
         _start_info(main, result)
     except Exception as exc:  # never let an odd start event take the upload down
-        problems.append(_problem_from_exception(exc, root))
+        problems.append(_problem_from_exception(exc, root, renamed))
     return result
+
+
+def _dmn_problem(root: Any) -> Problem:
+    decision = next((el for el in root.iter() if local_name(el) == 'decision'), None)
+    return Problem(
+        decision.get('id') if decision is not None else None,
+        decision.get('name') if decision is not None else None, 'decision',
+        'This is a DMN decision table file, not a BPMN diagram: decision tables are not supported yet, '
+        'so it cannot be deployed.',
+        'Deploy the .bpmn diagram only; model the decision with an exclusive gateway and conditions, '
+        'or a script task.', decision.sourceline if decision is not None else root.sourceline)
+
+
+def _generated_id_warning(el: Any) -> Problem:
+    name = ' '.join(el.get('name').split()) if el.get('name') else None
+    return Problem(el.get('id'), name, local_name(el),
+                   f'This {local_name(el)} has no id; the engine named it {el.get("id")!r}.',
+                   'Open and save the diagram in Camunda Modeler, which gives every element an id.',
+                   el.sourceline, 'warning')
+
+
+def _constant_called_elements(root: Any) -> None:
+    """``calledElement="${'invoice'}"`` calls process ``invoice``: SpiffWorkflow reads the attribute as
+    a process id (ids chosen at run time are refused by the checks)."""
+    for call in root.iter('{%s}callActivity' % NSMAP['bpmn']):
+        try:
+            target = called_element_constant(call.get('calledElement') or '')
+        except ExpressionError:
+            continue
+        if target:
+            call.set('calledElement', target)
+
+
+def _site(el: Any, renamed: dict[str, str]) -> Problem:
+    """Where an element is, as the Problem of a message about it (the message filled in later)."""
+    name = ' '.join(el.get('name').split()) if el.get('name') else None
+    return Problem(renamed.get(el.get('id'), el.get('id')), name, local_name(el), '', '', el.sourceline)
+
+
+def _generic_forms(specs: dict[str, Any], form_tasks: set[str]) -> None:
+    """A task with a camunda:formKey/formRef form (an HTML or Camunda Form we cannot show) and no
+    generated fields gets every field the diagram's other forms declare, all optional."""
+    metas = [(ts, meta) for spec in specs.values() for ts in spec.task_specs.values()
+             if (meta := human_task_meta(ts)) is not None]
+    declared: dict[str, FormField] = {}
+    for spec in specs.values():
+        for f in start_form_of(spec):
+            declared.setdefault(f.id, f)
+    for _ts, meta in metas:
+        for f in meta.form:
+            declared.setdefault(f.id, f)
+    if not declared:
+        return
+    generic = [replace(f, required=False, readonly=False) for f in declared.values()]
+    for ts, meta in metas:
+        if ts.bpmn_id in form_tasks and not meta.form:
+            meta.form = generic
+            ts.extensions[HUMAN_TASK_KEY] = meta.to_dict()
+
+
+def _restore_ids(specs: dict[str, Any], renamed: dict[str, str]) -> None:
+    """Task specs of renamed elements keep SpiffWorkflow's unique name but carry the drawn id, which
+    is what tasks, history and the diagram show."""
+    if not renamed:
+        return
+    for spec in specs.values():
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, 'bpmn_id', None) in renamed:
+                task_spec.bpmn_id = renamed[task_spec.bpmn_id]
 
 
 def validate(xml: bytes | str, **kw: Any) -> list[Problem]:

@@ -11,12 +11,15 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
-from SpiffWorkflow.bpmn.serializer.default.task_spec import EventJoinConverter
-from SpiffWorkflow.bpmn.serializer.default.task_spec import SubWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import MultipleEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import (
+    BpmnTaskSpecConverter, EventConverter, EventJoinConverter, SubWorkflowConverter,
+)
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity as SpiffCallActivity
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowMixin
 from SpiffWorkflow.util.task import TaskState
@@ -64,6 +67,57 @@ class EngineMessageEventDefinition(MessageEventDefinition):
 def message_event(name: str, payload: Any = None) -> BpmnEvent:
     """An event the runtime can pass to `workflow.catch()` / `send_event()` to deliver a message."""
     return BpmnEvent(EngineMessageEventDefinition(name), payload=payload)
+
+
+# ---------------------------------------------------------------- events
+
+class EngineMultipleEventDefinition(MultipleEventDefinition):
+    """The events of an event-based gateway: SpiffWorkflow checks only its timers when the gateway
+    is refreshed; a conditional branch must fire too once its condition holds."""
+
+    def has_fired(self, my_task):
+        seen = my_task.internal_data.get('seen_events', [])
+        for definition in self.event_definitions:
+            if (isinstance(definition, ConditionalEventDefinition) and definition.has_fired(my_task)
+                    and not any(e.event_definition is definition for e in seen)):
+                seen = seen + [BpmnEvent(definition)]
+                my_task.internal_data['seen_events'] = seen
+        return super().has_fired(my_task)
+
+
+def each_event_definition(definition: Any) -> list:
+    """The definitions a task waits for: those of an event-based gateway one by one."""
+    return list(getattr(definition, 'event_definitions', None) or [definition])
+
+
+class InterruptingStartEvent(StartEvent):
+    """Start event of an interrupting event subprocess: when it fires, everything else still active
+    in the enclosing (sub)process is cancelled (BPMN 2.0, 10.3.5), other event subprocesses included."""
+
+    def _run_hook(self, my_task):
+        own = my_task.workflow
+        parent_id = getattr(own, 'parent_task_id', None)
+        if parent_id is not None:
+            esp = own.top_workflow.get_task_from_id(parent_id)
+            keep = {esp.id} | {t.id for t in _ancestors(esp)}
+            active = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+            for task in list(esp.workflow.tasks.values()):
+                if task.id not in keep and task.has_state(active) and not task.is_descendant_of(esp):
+                    task.cancel()  # the scope's end join below the event subprocess stays
+            scope = esp.workflow.spec
+            task, spec = esp, scope.task_specs[scope.end.name]  # a restored spec's `end` is a copy
+            while not task.children and spec is not None:  # triggered by an event: no path to the end yet
+                task = task._add_child(spec, TaskState.FUTURE)  # the scope's end join, then its End
+                spec = spec.outputs[0] if spec.outputs else None
+        return super()._run_hook(my_task)
+
+
+def _ancestors(task) -> list:
+    out = []
+    while task.parent is not None:
+        task = task.parent
+        out.append(task)
+    return out
 
 
 # ---------------------------------------------------------------- unavailable implementations
@@ -189,6 +243,8 @@ SERIALIZER_CONFIG[CallActivity] = SubWorkflowConverter
 SERIALIZER_CONFIG[EngineBoundaryEventJoin] = EventJoinConverter
 SERIALIZER_CONFIG[EngineMessageEventDefinition] = MessageEventDefinitionConverter
 SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
+SERIALIZER_CONFIG[EngineMultipleEventDefinition] = MultipleEventDefinitionConverter
+SERIALIZER_CONFIG[InterruptingStartEvent] = EventConverter
 
 
 def create_serializer() -> BpmnWorkflowSerializer:

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.exceptions import WorkflowException
 
 from .. import clock, timer_bounds
+from ..cron import is_cron
 
 TIMER_ERROR = "timer_error"  # internal data: why the timer could not start waiting
 TIMER_LATE = "timer_late"  # internal data: the due time of a date already past when the timer started
@@ -110,13 +111,21 @@ class BoundedCycle(_Bounded, CycleTimerEventDefinition):
             checked = self._evaluate(my_task)
             if checked is None:
                 return False
-            cycles, start, interval = timer_bounds.check_cycle(checked[0], checked[1], timer_bounds.limits())
-            value = {"cycles": cycles, "next": start.isoformat(), "duration": interval.total_seconds()}
+            if is_cron(checked[0]):  # repeats without end, on the engine zone's wall clock
+                value = {"cycles": -1, "next": timer_bounds.next_cron(checked[0], checked[1]).isoformat(),
+                         "cron": checked[0]}
+            else:
+                cycles, start, interval = timer_bounds.check_cycle(checked[0], checked[1], timer_bounds.limits())
+                value = {"cycles": cycles, "next": start.isoformat(), "duration": interval.total_seconds()}
         ready = False
         if value["cycles"] != 0:
             due = datetime.fromisoformat(value["next"])
-            if due < clock.now():
-                value["next"] = (due + timedelta(seconds=value["duration"])).isoformat()
+            now = clock.now()
+            if due < now:
+                if "cron" in value:  # missed occurrences fire once: the next one is after now
+                    value["next"] = timer_bounds.next_cron(value["cron"], now).isoformat()
+                else:
+                    value["next"] = (due + timedelta(seconds=value["duration"])).isoformat()
                 value["cycles"] -= 1
                 ready = True
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..sandbox import check as sandbox_check
+from .checks_assignment import HUMAN_TASKS, AssignmentChecks
 from .checks_base import Check
 from .checks_structure import StructureChecks
 from .checks_unsupported import JAVA_DELEGATE_SEVERITY, UnsupportedChecks
@@ -20,7 +21,7 @@ from .xml import BPMN_NS, local_name, runnable_processes, select_main_process
 __all__ = ['JAVA_DELEGATE_SEVERITY', 'Check', 'check_document']
 
 
-class _Checker(StructureChecks, UnsupportedChecks):
+class _Checker(StructureChecks, UnsupportedChecks, AssignmentChecks):
     """Every check family; `run` sends each BPMN element to its `el_<tag>` handler."""
 
     def run(self) -> list[Problem]:
@@ -42,6 +43,9 @@ class _Checker(StructureChecks, UnsupportedChecks):
                     if handler is not None:
                         self._guarded(el, handler)
                     self._guarded(el, self.check_extensions)
+                    if local_name(el) in HUMAN_TASKS:
+                        self._guarded(el, self.check_assignment)
+                    self._guarded(el, self.check_camunda_attributes)
         if self.modelling_only:
             el = self.modelling_only[0]
             self.add(el, 'Data objects, data stores and data inputs/outputs are documentation only and are '

@@ -207,3 +207,70 @@ def select_main_process(root: Any) -> tuple[Any | None, str]:
     if not unmarked:
         return None, 'No process is executable (isExecutable="false").'
     return None, f'The file has {len(processes)} processes and none is marked executable.'
+
+
+# ---------------------------------------------------------------- ids the runtime can rely on
+
+# Elements the runtime addresses by id: flow nodes, flows, processes and lanes.
+_NEEDS_ID = {
+    'process', 'subProcess', 'transaction', 'adHocSubProcess', 'callActivity', 'task', 'userTask', 'manualTask',
+    'scriptTask', 'serviceTask', 'sendTask', 'receiveTask', 'businessRuleTask', 'startEvent', 'endEvent',
+    'intermediateCatchEvent', 'intermediateThrowEvent', 'boundaryEvent', 'exclusiveGateway', 'inclusiveGateway',
+    'parallelGateway', 'eventBasedGateway', 'complexGateway', 'sequenceFlow', 'lane',
+}
+# Task spec names SpiffWorkflow gives its own tasks in every process spec.
+RESERVED_IDS = frozenset({'Start', 'End', 'Root'})
+_REF_ATTRIBUTES = ('sourceRef', 'targetRef', 'attachedToRef', 'default', 'bpmnElement')
+_REF_ELEMENTS = ('incoming', 'outgoing', 'flowNodeRef', 'sourceRef', 'targetRef')
+
+
+def _fresh_id(base: str, taken: set[str]) -> str:
+    n = 1
+    while f'{base}_{n}' in taken:
+        n += 1
+    taken.add(f'{base}_{n}')
+    return f'{base}_{n}'
+
+
+def assign_missing_ids(root: etree._Element) -> list[etree._Element]:
+    """Give every flow element without an id a fresh one (SpiffWorkflow would drop it silently);
+    returns the elements that got one, for a warning."""
+    taken = {el.get('id') for el in root.iter() if isinstance(el.tag, str) and el.get('id')}
+    named = []
+    for el in root.iter():
+        kind = local_name(el)
+        if kind in _NEEDS_ID and el.tag == bpmn_tag(kind) and not (el.get('id') or '').strip():
+            el.set('id', _fresh_id(f'{kind}_generated', taken))
+            named.append(el)
+    return named
+
+
+def rename_reserved_ids(root: etree._Element) -> dict[str, str]:
+    """Rename elements whose id is one of SpiffWorkflow's own task names (``Start``, ``End``, …, or
+    ``<process>.EndJoin``) and every reference to them; returns {new id: original id}."""
+    processes = {p.get('id') for p in root.iterfind(bpmn_tag('process'))}
+    reserved = set(RESERVED_IDS) | {f'{p}.EndJoin' for p in processes}
+    clashes = {el.get('id') for el in root.iter()
+               if isinstance(el.tag, str) and el.get('id') in reserved and local_name(el) != 'process'}
+    if not clashes:
+        return {}
+    taken = {el.get('id') for el in root.iter() if isinstance(el.tag, str) and el.get('id')}
+    renamed = {old: _fresh_id(f'{old}_element', taken) for old in sorted(clashes)}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.get('id') in renamed and local_name(el) != 'process':
+            el.set('id', renamed[el.get('id')])
+        for attr in _REF_ATTRIBUTES:
+            if el.get(attr) in renamed:
+                el.set(attr, renamed[el.get(attr)])
+        if local_name(el) in _REF_ELEMENTS and (el.text or '').strip() in renamed:
+            el.text = renamed[el.text.strip()]
+    return {new: old for old, new in renamed.items()}
+
+
+DMN_NS_MARK = '/DMN/'  # every DMN version's namespace: http://www.omg.org/spec/DMN/20151101/dmn.xsd, …
+
+
+def is_dmn(root: etree._Element) -> bool:
+    return isinstance(root.tag, str) and DMN_NS_MARK in root.tag.upper()
