@@ -1,7 +1,8 @@
 // The editor page: load the draft, autosave (compare-and-set on the draft rev),
 // validate with problems marked on the diagram, deploy, show versions.
 import { api, esc, fmt, localTime, readJson } from './common.js';
-import { zhTranslate } from './translate-zh.js';
+import { makeTranslate, translateDom } from './translate-zh.js';
+import { addMissingDiagrams } from './layout.js';
 
 const AUTOSAVE_MS = 30000;
 
@@ -13,11 +14,16 @@ export async function startEditorPage(root, createModeler) {
   const banner = $('#cs-conflict');
   const problemsBox = $('#cs-problems');
   const notice = $('#cs-notice');
+  const layoutNotice = $('#cs-layout-notice');
+  const diagramSelect = $('#cs-diagram');
+  const lintBadge = $('#cs-lint');
 
   const modeler = createModeler($('#cs-canvas'), $('#cs-properties'), {
-    translate: cfg.locale === 'zh' ? zhTranslate : undefined,
+    translate: makeTranslate(cfg.locale),
   });
   window.csModeler = modeler; // for the browser tests and the console
+  root.classList.add(`cs-locale-${cfg.locale}`);
+  if (cfg.locale === 'zh') translateDom($('#cs-properties'));
   const state = { rev: 0, changes: 0, savedChanges: 0, saving: false, conflict: null, info: {} };
   const dirty = () => state.changes !== state.savedChanges;
 
@@ -59,23 +65,92 @@ export async function startEditorPage(root, createModeler) {
       setStatus(res.data.message || t.load_failed, 'danger');
       return;
     }
-    await importXml(res.data.xml);
     state.rev = res.data.rev || 0;
     state.info = res.data;
+    if (!(await importXml(res.data.xml))) return;
     state.changes = state.savedChanges = 0;
     setStatus(res.data.rev ? savedText(res.data) : fmt(t.editing_version, { version: res.data.version || '-' }));
+    validate({ auto: true });
   }
 
+  // A file without a layout is laid out here (and says so); a file bpmn-js cannot draw
+  // says why instead of leaving the page at "Loading…".
   async function importXml(xml) {
-    const result = await modeler.importXML(xml);
-    modeler.get('canvas').zoom('fit-viewport', 'auto');
-    if (result.warnings && result.warnings.length) console.warn('import warnings', result.warnings);
+    let laidOut = [];
+    let separated = [];
+    try {
+      ({ xml, laidOut, separated } = await addMissingDiagrams(xml));
+    } catch (err) {
+      console.warn('auto-layout failed', err);
+    }
+    try {
+      const result = await modeler.importXML(xml);
+      if (result.warnings && result.warnings.length) console.warn('import warnings', result.warnings);
+    } catch (err) {
+      setStatus(fmt(t.import_failed, { message: err.message || String(err) }), 'danger');
+      showNotice(esc(fmt(t.import_failed, { message: err.message || String(err) })), 'danger');
+      return false;
+    }
+    const notes = [];
+    if (laidOut.length) notes.push(fmt(t.auto_layout, { names: laidOut.join(', ') }));
+    if (separated.length) notes.push(fmt(t.separated, { names: separated.join(', ') }));
+    layoutNotice.hidden = notes.length === 0;
+    layoutNotice.textContent = notes.join(' ');
+    fillDiagrams();
+    fit();
     clearProblems();
+    return true;
   }
 
+  // ---------------------------------------------------------------- several diagrams, zoom
+  function diagramLabel(d) {
+    const el = d.plane && d.plane.bpmnElement;
+    return d.name || (el && el.name) || d.id;
+  }
+
+  function fillDiagrams() {
+    const defs = modeler.getDefinitions();
+    const diagrams = ((defs && defs.diagrams) || []).filter((d) => d.id); // not bpmn-js's sub-process planes
+    const current = modeler.get('canvas').getRootElement();
+    diagramSelect.innerHTML = diagrams.map((d) => `<option value="${esc(d.id)}">${esc(diagramLabel(d))}</option>`).join('');
+    const shown = diagrams.find((d) => d.plane && current && current.businessObject === d.plane.bpmnElement);
+    if (shown) diagramSelect.value = shown.id;
+    diagramSelect.closest('.cs-diagram-switch').hidden = diagrams.length < 2;
+  }
+
+  diagramSelect.addEventListener('change', async () => {
+    await modeler.open(diagramSelect.value);
+    fit();
+    if (state.problems) showProblems(state.problems);
+  });
+
+  // Fit the diagram into the part of the canvas the palette does not cover.
+  function fit() {
+    const canvas = modeler.get('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    const { inner, outer } = canvas.viewbox();
+    if (!inner.width || !inner.height || !outer.width) return;
+    const box = $('#cs-canvas').getBoundingClientRect();
+    const palette = root.querySelector('.djs-palette');
+    const pad = 20;
+    const left = (palette ? palette.getBoundingClientRect().right - box.left : 0) + pad;
+    const scale = Math.min(1, (outer.width - left - pad) / inner.width, (outer.height - 2 * pad) / inner.height);
+    const height = outer.height / scale;
+    canvas.viewbox({
+      x: inner.x - left / scale, y: inner.y - (height - inner.height) / 2, width: outer.width / scale, height,
+    });
+  }
+
+  $('#cs-zoom-in').addEventListener('click', () => modeler.get('zoomScroll').stepZoom(1));
+  $('#cs-zoom-out').addEventListener('click', () => modeler.get('zoomScroll').stepZoom(-1));
+  $('#cs-zoom-fit').addEventListener('click', fit);
+
+  let revalidate = null;
   modeler.on('commandStack.changed', () => {
     state.changes += 1;
     if (!state.conflict) setStatus(t.unsaved, 'warning');
+    clearTimeout(revalidate);
+    revalidate = setTimeout(() => validate({ auto: true }), 1500);
   });
 
   async function currentXml() {
@@ -146,9 +221,11 @@ export async function startEditorPage(root, createModeler) {
   let marked = [];
 
   function clearProblems() {
+    state.problems = null;
     const canvas = modeler.get('canvas');
     modeler.get('overlays').remove({ type: PROBLEM_OVERLAY });
-    marked.forEach(([id, cls]) => canvas.removeMarker(id, cls));
+    const registry = modeler.get('elementRegistry');
+    marked.forEach(([id, cls]) => { if (registry.get(id)) canvas.removeMarker(id, cls); }); // another diagram may be open
     marked = [];
     problemsBox.hidden = true;
     problemsBox.querySelector('ul').innerHTML = '';
@@ -156,6 +233,8 @@ export async function startEditorPage(root, createModeler) {
 
   function showProblems(problems) {
     clearProblems();
+    state.problems = problems;
+    showBadge(problems);
     const registry = modeler.get('elementRegistry');
     const canvas = modeler.get('canvas');
     const overlays = modeler.get('overlays');
@@ -204,21 +283,39 @@ export async function startEditorPage(root, createModeler) {
   // ---------------------------------------------------------------- validate / deploy
   $('#cs-save').addEventListener('click', () => save());
 
-  $('#cs-validate').addEventListener('click', async () => {
-    setStatus(t.validating);
+  // The badge on the canvas is the server's verdict (the validator that deploy runs), kept
+  // current after each change: there is no second, client-side rule set to disagree with it.
+  function showBadge(problems) {
+    const errors = problems.filter((p) => p.severity !== 'warning').length;
+    const warnings = problems.length - errors;
+    lintBadge.hidden = false;
+    lintBadge.className = `cs-lint-badge ${errors ? 'cs-lint-error' : (warnings ? 'cs-lint-warning' : 'cs-lint-ok')}`;
+    lintBadge.textContent = problems.length ? fmt(t.lint_badge, { errors, warnings }) : t.lint_ok;
+    lintBadge.dataset.errors = String(errors);
+    lintBadge.dataset.warnings = String(warnings);
+  }
+  lintBadge.addEventListener('click', () => { if (!problemsBox.hidden) problemsBox.scrollIntoView({ behavior: 'smooth' }); });
+
+  let validating = 0;
+  async function validate({ auto = false } = {}) {
+    const ticket = ++validating;
+    if (!auto) setStatus(t.validating);
     const res = await api(cfg.urls.validate, { method: 'POST', body: { xml: await currentXml() } });
+    if (ticket !== validating) return; // a newer check is on its way
     if (!res.ok) {
-      setStatus(res.data.message || t.validate_failed, 'danger');
+      if (!auto) setStatus(res.data.message || t.validate_failed, 'danger');
       return;
     }
     showProblems(res.data.problems);
+    if (auto) return;
     if (res.data.problems.length === 0) {
       showNotice(esc(t.valid), 'success');
     } else {
       notice.hidden = true;
     }
     setStatus(dirty() ? t.unsaved : (state.rev ? savedText(state.info) : t.not_saved_yet), dirty() ? 'warning' : 'muted');
-  });
+  }
+  $('#cs-validate').addEventListener('click', () => validate());
 
   $('#cs-deploy').addEventListener('click', async () => {
     if (state.conflict) {
@@ -229,14 +326,18 @@ export async function startEditorPage(root, createModeler) {
     setStatus(t.deploying);
     const counter = state.changes;
     const res = await api(cfg.urls.deploy, { method: 'POST', body: { xml: await currentXml(), base_rev: state.rev } });
-    if (res.data.rev) { state.rev = res.data.rev; state.info = res.data; state.savedChanges = counter; }
+    if (res.data.rev !== undefined) { state.rev = res.data.rev; state.info = res.data; state.savedChanges = counter; }
     if (res.ok) {
-      clearProblems();
+      validate({ auto: true });
       const d = res.data;
       showNotice(esc(d.created ? fmt(t.deployed, { version: d.version }) : fmt(t.unchanged, { version: d.version }))
         + (d.running_other ? ` <a href="${esc(cfg.urls.versions)}#migrate">${esc(fmt(t.migrate_hint, { n: d.running_other }))}</a>` : ''), 'success');
       renderVersions(d.versions || []);
-      setStatus(savedText(d), 'success');
+      setStatus(t.deployed_no_draft, 'success');
+    } else if (res.data.code === 'no_changes') {
+      showProblems(res.data.problems || []);
+      showNotice(esc(res.data.message), 'warning');
+      setStatus(res.data.message, 'warning');
     } else if (res.status === 409 && res.data.saved_by !== undefined) {
       showConflict(res.data);
     } else if (res.data.problems) {
@@ -247,6 +348,15 @@ export async function startEditorPage(root, createModeler) {
       showNotice(esc(res.data.message || t.deploy_failed), 'danger');
       setStatus(t.deploy_failed, 'danger');
     }
+  });
+
+  const importFile = $('#cs-import-file');
+  $('#cs-import').addEventListener('click', () => importFile.click());
+  importFile.addEventListener('change', () => {
+    if (!importFile.files.length) return;
+    if (dirty() && !window.confirm(t.confirm_import)) { importFile.value = ''; return; }
+    state.changes = state.savedChanges; // leaving on purpose: no "unsaved changes" prompt
+    $('#cs-import-form').submit();
   });
 
   $('#cs-download').addEventListener('click', async () => {

@@ -1,5 +1,7 @@
-// The BPMN editor: bpmn-js Modeler + Camunda 7 properties panel + bpmnlint,
-// exposed as window.CsModeler; on the editor page (#cs-editor) it also runs the page.
+// The BPMN editor: bpmn-js Modeler + Camunda 7 properties panel, exposed as
+// window.CsModeler; on the editor page (#cs-editor) it also runs the page.
+// No client-side lint: the page shows the server validator's verdict (the one deploy
+// applies), so the badge and deploy cannot disagree.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import {
   BpmnPropertiesPanelModule,
@@ -8,24 +10,22 @@ import {
 } from 'bpmn-js-properties-panel';
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
-import lintModule from 'bpmn-js-bpmnlint';
-import bpmnlintConfig from 'bpmnlint-config';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './bpmn-font.css';
 import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
-import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 import './editor.css';
 
 import { startEditorPage } from './editor-page.js';
+import { addMissingDiagrams } from './layout.js';
 import { onReady } from './common.js';
 
 /**
- * A modeler with the Camunda 7 properties panel and linting.
+ * A modeler with the Camunda 7 properties panel.
  * @param {HTMLElement} canvas  container of the diagram
  * @param {HTMLElement} properties  container of the properties panel
- * @param {{lint?: boolean, translate?: Function}} [options]
+ * @param {{translate?: Function}} [options]
  */
 export function createModeler(canvas, properties, options = {}) {
   const additionalModules = [
@@ -33,7 +33,6 @@ export function createModeler(canvas, properties, options = {}) {
     BpmnPropertiesProviderModule,
     CamundaPlatformPropertiesProviderModule,
     CamundaBehaviorsModule,
-    lintModule,
   ];
   if (options.translate) {
     additionalModules.push({ translate: ['value', options.translate] });
@@ -41,13 +40,12 @@ export function createModeler(canvas, properties, options = {}) {
   return new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: properties },
-    linting: { bpmnlint: bpmnlintConfig, active: options.lint !== false },
     additionalModules,
     moddleExtensions: { camunda: camundaModdle },
   });
 }
 
-window.CsModeler = { create: createModeler };
+window.CsModeler = { create: createModeler, prepare: addMissingDiagrams };
 
 onReady(() => {
   const root = document.getElementById('cs-editor');

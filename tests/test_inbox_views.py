@@ -1,5 +1,4 @@
 """Inboxes, task pages, start forms and process-instance pages through the test client."""
-import html as html_lib
 import re
 
 import pytest
@@ -163,21 +162,43 @@ def test_claim_validate_and_complete(deployed, login_as, db_read):
     assert f'data-task-id="{task_id}"' in completed
 
 
-def test_conflicts_name_the_other_user_and_keep_data(deployed, login_as, db_read):
-    agent, boss = login_as("agent"), login_as("supervisor")
+@pytest.fixture
+def colleague(app):
+    """A second CustomerService member, 李 娜, signed in (afterwards inactive and out of every role)."""
+    from app.extensions import db
+    from tests.conftest import login, new_client
+
+    with app.app_context():
+        sm, role = app.appbuilder.sm, app.appbuilder.sm.find_role("CustomerService")
+        user = sm.find_user(username="colleague") or sm.add_user(
+            "colleague", "李", "娜", "colleague@example.com", role, password="Pw#2026abcd!")
+        user.active, user.roles = True, [role]
+        db.session.commit()
+    client = new_client(app)
+    assert login(client, "colleague", "Pw#2026abcd!").status_code == 302
+    yield client
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="colleague")
+        user.active, user.roles = False, []
+        db.session.commit()
+
+
+def test_conflicts_name_the_other_user_and_keep_data(deployed, login_as, db_read, colleague):
+    agent, other = login_as("agent"), colleague  # the supervisor is no candidate: they may not claim
     start_complaint(agent, "K-1")
     task_id = task_of(db_read, "K-1", "register")
     page = agent.get(f"/task/{task_id}/").get_data(as_text=True)
     view_token = re.search(r'name="view_token" value="([^"]+)"', page).group(1)
-    assert post(boss, f"/task/{task_id}/claim").status_code == 302
+    assert post(login_as("supervisor"), f"/task/{task_id}/claim").status_code == 403
+    assert post(other, f"/task/{task_id}/claim").status_code == 302
     clash = post(agent, f"/task/{task_id}/claim", {"view_token": view_token, "matter": "我写的内容"})
     assert clash.status_code == 409
-    assert "王 主管" in clash.get_data(as_text=True) and "我写的内容" in clash.get_data(as_text=True)
-    assert post(boss, f"/task/{task_id}/complete", {"matter": "主管处理"}).status_code == 302
+    assert "李 娜" in clash.get_data(as_text=True) and "我写的内容" in clash.get_data(as_text=True)
+    assert post(other, f"/task/{task_id}/complete", {"matter": "同事处理"}).status_code == 302
     late = post(agent, f"/task/{task_id}/complete", {"view_token": view_token, "matter": "我写的内容"})
     html = late.get_data(as_text=True)
     assert late.status_code == 409
-    assert "王 主管" in html and "已完成" in html
+    assert "李 娜" in html and "已完成" in html
     assert "我写的内容" in html  # the typed data is still there
     # without the token from the page, a non-candidate learns nothing
     assert post(login_as("tech"), f"/task/{task_id}/complete", {"matter": "x"}).status_code == 404
@@ -324,7 +345,8 @@ def test_start_form_and_confirm_only_task(deployed, login_as, db_read):
     assert 'id="btn-complete"' in page and 'id="btn-claim"' not in page and 'id="btn-draft"' not in page
     inst_id = db_read(lambda s: s.scalar(select(ProcessInstance.id).filter_by(business_key="CF-1")))
     boss_page = login_as("supervisor").get(f"/instances/{inst_id}/").get_data(as_text=True)
-    assert 'id="diagram-data"' in boss_page and '"urgent": true' in html_lib.unescape(boss_page)
+    assert 'id="diagram-data"' in boss_page  # process data as a labelled form: the start form's "Urgent", ticked
+    assert re.search(r'<dt data-variable="urgent">Urgent</dt>\s*<dd data-variable="urgent">✓ ', boss_page)
     assert post(agent, f"/task/{task_id}/complete").status_code == 302
     assert db_read(lambda s: s.get(HumanTask, task_id).state) == "completed"
     assert db_read(lambda s: s.get(ProcessInstance, inst_id).status) == "completed"

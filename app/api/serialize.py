@@ -1,4 +1,5 @@
-"""Engine rows -> plain dicts shaped like the response schemas of app.api.schemas."""
+"""Engine rows -> plain dicts shaped like the response schemas of app.api.schemas. Times are ISO 8601
+with their offset: stored instants in UTC ("+00:00", marshmallow's DateTime), process data as given."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import math
 from datetime import date, datetime
 from typing import Any, Iterable
 
+from app.engine import clock
 from app.engine import tasks as task_service
 from app.engine.actor import Actor
 from app.engine.forms import FormField, form_schema
@@ -19,7 +21,9 @@ def json_safe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):  # always with its offset; naive values are local wall-clock time
+        return (value if value.tzinfo else value.replace(tzinfo=clock.zone())).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}

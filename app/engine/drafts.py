@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.engine import clock, people
+from app.engine import clock, definitions, people
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError
 from app.engine.bpmn.parser import select_main_process
-from app.engine.bpmn.xml import load_xml, local_name
+from app.engine.bpmn.xml import BPMN_NS, load_xml, local_name
 from app.engine.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.models import ProcessDefinition
@@ -43,7 +43,29 @@ def describe(draft: ProcessDraft | None) -> dict:
 
 
 def process_of(xml: bytes | str) -> tuple[str, str]:
-    """(process id, name) of the process a diagram starts; Invalid if there is none."""
+    """(key, name) under which a diagram is kept as a draft; Invalid if it is not BPMN 2.0.
+
+    Any well-formed BPMN file opens: the key is the process a deployment would start,
+    else the first process with flow nodes (or the first process), else the id of the
+    definitions. Whether it can run is the validator's verdict at deploy, not a refusal here.
+    """
+    root = _root(xml)
+    main, _why = select_main_process(root)
+    if main is None:
+        processes = list(root.iterfind("{%s}process" % BPMN_NS))
+        with_nodes = [p for p in processes if len(p) and any(local_name(c) not in _NOT_NODES for c in p)]
+        main = (with_nodes or processes or [None])[0]
+    if main is not None and main.get("id"):
+        return main.get("id"), (main.get("name") or main.get("id"))
+    if root.get("id"):
+        return root.get("id"), (root.get("name") or root.get("id"))
+    raise Invalid("The file has no process and no definitions id to keep it under.")
+
+
+_NOT_NODES = {"documentation", "extensionElements", "laneSet", "property", "ioSpecification"}
+
+
+def _root(xml: bytes | str):
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     if len(data) > MAX_BYTES:
         raise Invalid(f"The diagram is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024} KB.")
@@ -53,10 +75,38 @@ def process_of(xml: bytes | str) -> tuple[str, str]:
         raise Invalid("The diagram cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
     if local_name(root) != "definitions":
         raise Invalid("This is not a BPMN 2.0 file.")
-    main, why = select_main_process(root)
-    if main is None or not main.get("id"):
-        raise Invalid(why or "The diagram has no executable process.")
-    return main.get("id"), (main.get("name") or main.get("id"))
+    return root
+
+
+def _canonical(node) -> tuple:
+    """An element as comparable data: namespaces by URI (not prefix), numbers by value,
+    whitespace and comments ignored, the exporter stamp of the root ignored."""
+    nsmap = node.nsmap or {}
+
+    def value(v: str):
+        try:
+            return float(v)
+        except ValueError:
+            pass
+        prefix, sep, rest = v.partition(":")
+        if sep and prefix in nsmap and "/" not in rest:
+            return "{%s}%s" % (nsmap[prefix], rest)
+        return v.strip()
+
+    attrs = sorted((k, value(v)) for k, v in node.attrib.items() if k not in _STAMP)
+    children = tuple(_canonical(c) for c in node if isinstance(c.tag, str))
+    return (node.tag, tuple(attrs), (node.text or "").strip(), children)
+
+
+_STAMP = {"exporter", "exporterVersion"}
+
+
+def same_diagram(a: bytes | str, b: bytes | str) -> bool:
+    """True if two BPMN files say the same thing, whatever their formatting or prefixes."""
+    try:
+        return _canonical(_root(a)) == _canonical(_root(b))
+    except Invalid:
+        return False
 
 
 def get_draft(key: str) -> ProcessDraft | None:
@@ -121,11 +171,38 @@ def discard_draft(key: str, actor: Actor) -> None:
         db.session.commit()
 
 
+class NoChanges(Invalid):
+    """Deploying what is already the latest version: refused, so no empty version appears."""
+
+    code = "no_changes"
+
+
+def deploy_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor):
+    """The editor's deploy: save the XML as the draft (compare-and-set), refuse it if it says
+    the same as the latest version, else deploy it; the draft is gone afterwards either way
+    (nothing is left pending). Returns the Deployment."""
+    draft = save_draft(key, xml, base_rev, actor)
+    latest = definitions.latest_definition(key, required=False)
+    if latest is not None and same_diagram(xml, latest.bpmn_xml):
+        db.session.delete(draft)
+        db.session.commit()
+        raise NoChanges(f"No changes since version {latest.version}: nothing to deploy.", key=key,
+                        version=latest.version, rev=0,
+                        problems=[{"element_id": key, "element_name": latest.name, "element_type": "process",
+                                   "message": f"The diagram is the same as version {latest.version}.",
+                                   "hint": "Change something before deploying, or keep using the current version.",
+                                   "line": None, "severity": "error"}])
+    deployment = definitions.deploy(xml, actor=actor, source="editor", filename=f"{key}.bpmn")
+    db.session.delete(draft)
+    db.session.commit()
+    return deployment
+
+
 def has_pending_changes(draft: ProcessDraft | None, latest: ProcessDefinition | None) -> bool:
-    """A draft whose XML differs from the latest deployed version (or with nothing deployed)."""
+    """A draft that says something else than the latest deployed version (or with nothing deployed)."""
     if draft is None:
         return False
-    return latest is None or draft.bpmn_xml.strip() != (latest.bpmn_xml or "").strip()
+    return latest is None or not same_diagram(draft.bpmn_xml, latest.bpmn_xml or "")
 
 
 def all_drafts() -> dict[str, ProcessDraft]:

@@ -1,11 +1,17 @@
 """Users by name, many in one query. Two ideas, two names: ``usernames`` are login names (the API,
-history details, engine messages); ``display_names`` are "First Last" (what the screens show)."""
+history details, engine messages); ``display_names`` are "First Last" (what the screens show).
+And who may be given work at all: ``staff`` (active users holding an inbox role), read once per
+transaction; ``task_actions`` decides from it who may work a given task."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable
 
-from sqlalchemy import select
+from flask import has_app_context
+from sqlalchemy import select, union_all
 
+from app.engine.actor import STAFF_ROLES
 from app.extensions import db
 
 
@@ -38,3 +44,75 @@ def display_names(ids: Iterable[int | None]) -> dict[int, str]:
     rows = db.session.execute(select(User.id, User.first_name, User.last_name, User.username)
                               .where(User.id.in_(wanted))).all()
     return {r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username) for r in rows}
+
+
+# ---------------------------------------------------------------- who may be given work
+# A role that opens the inbox: someone holding none (ReadOnly) cannot see a task, so nobody may give
+# them one. The same set as ``Actor.is_staff``.
+INBOX_ROLES = STAFF_ROLES
+# The roles whose members do the department's work: the people an unroutable task may go to.
+# Admin, ProcessOwner and Sales work a task only where its candidates name them.
+WORKING_ROLES = frozenset({"Supervisor", "CustomerService", "TechSupport", "FieldService"})
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    username: str
+    label: str  # "First Last (username)": what pickers show
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The active users who hold an inbox role, with their roles (direct and through FAB groups)."""
+
+    people: dict[int, Person]
+
+    @cached_property
+    def held_roles(self) -> frozenset[str]:
+        """The roles someone on the staff holds: a candidate role outside it names nobody."""
+        return frozenset(r for p in self.people.values() for r in p.roles)
+
+    @cached_property
+    def by_name(self) -> list[Person]:
+        return sorted(self.people.values(), key=lambda p: p.username)
+
+
+def _load_staff() -> Staff:
+    from flask_appbuilder.security.sqla.models import Group, Role  # FAB's models, as in _user
+
+    User = _user()
+    columns = (User.id, User.username, User.first_name, User.last_name, Role.name)
+    direct = select(*columns).select_from(User).join(User.roles).where(User.active.is_(True))
+    grouped = (select(*columns).select_from(User).join(User.groups).join(Group.roles)
+               .where(User.active.is_(True)))
+    rows = db.session.execute(union_all(direct, grouped)).all()
+    names, roles = {}, {}
+    for uid, login, first, last, role in rows:
+        names[uid] = (login, f"{first or ''} {last or ''} ({login})".strip())
+        roles.setdefault(uid, set()).add(role)
+    return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held))
+                  for uid, held in roles.items() if held & INBOX_ROLES})
+
+
+def staff() -> Staff:
+    """The staff snapshot, read once per transaction: an inbox page asks it for every row, and a
+    role or user changed by another transaction is seen from the next one on."""
+    info = db.session.info
+    cached = info.get("staff")
+    tx = db.session().get_transaction()
+    if cached is not None and tx is not None and cached[0] is tx:
+        return cached[1]
+    snapshot = _load_staff()
+    info["staff"] = (db.session().get_transaction(), snapshot)
+    return snapshot
+
+
+def known_usernames() -> dict[str, bool] | None:
+    """{login name: active} of every user, for deploy-time warnings; None outside an app (a diagram
+    checked offline is not checked against the users)."""
+    if not has_app_context():
+        return None
+    User = _user()
+    return dict(db.session.execute(select(User.username, User.active)).all())

@@ -110,6 +110,15 @@ def editor_i18n() -> dict:
         "migrate_hint": gettext("{n} running instance(s) are on older versions: preview their migration."),
         "download": gettext("Download"),
         "no_versions": gettext("Not deployed yet."),
+        "deployed_no_draft": gettext("Deployed; the draft is cleared (the next change starts a new one)."),
+        "import_failed": gettext("The diagram cannot be drawn: {message}"),
+        "auto_layout": gettext("This file had no layout for {names}: it was laid out automatically. "
+                               "Check it and save the draft to keep the layout."),
+        "separated": gettext("{names} had no pool in the diagram: each is shown as a diagram of its own "
+                             "(choose it under \"Diagram\")."),
+        "lint_badge": gettext("{errors} errors, {warnings} warnings"),
+        "lint_ok": gettext("No problems"),
+        "confirm_import": gettext("Import a file and leave your unsaved changes?"),
     }
 
 
@@ -178,23 +187,29 @@ class EditorView(BaseView):
     @has_access_api
     @json_errors
     def api_deploy(self, key: str):
-        """Save the editor's XML as the draft (compare-and-set), then deploy it."""
+        """Save the editor's XML as the draft (compare-and-set), then deploy it; the draft is
+        cleared by a deployment and by a refusal for "no changes" (rev 0 in the answer)."""
         data = _json_body()
-        xml = _xml_from(data)
-        actor = current_actor()
-        draft = drafts.save_draft(key, xml, _base_rev(data), actor)
-        saved = draft_info(draft)
         try:
-            deployment = definitions.deploy(xml, actor=actor, source="editor", filename=f"{key}.bpmn")
+            deployment = drafts.deploy_draft(key, _xml_from(data), _base_rev(data), current_actor())
+        except drafts.DraftConflict:
+            raise
         except Invalid as err:
-            body = {**err.to_dict(), **saved}
+            body = {**err.to_dict(), **draft_info(drafts.get_draft(key))}
             body["problems"] = _problems(err.details.get("problems", []))
+            if err.code == drafts.NoChanges.code:
+                version = err.details["version"]
+                body["message"] = gettext("No changes since version %(version)s: nothing to deploy.",
+                                          version=version)
+                for p in body["problems"]:
+                    p["message"] = gettext("The diagram is the same as version %(version)s.", version=version)
+                    p["hint"] = gettext("Change something before deploying, or keep using the current version.")
             resp = jsonify(body)
             resp.status_code = err.http_status
             return resp
         d = deployment.definition
         running_other = sum(n for version_id, n in definitions.running_by_version(key).items() if version_id != d.id)
-        return jsonify({"key": key, "version": d.version, "created": deployment.created, **saved,
+        return jsonify({"key": key, "version": d.version, "created": deployment.created, **draft_info(None),
                         "running_other": running_other,
                         "versions": [version_dict(v) for v in definitions.list_versions(key)]})
 

@@ -33,10 +33,19 @@ KNOWN = {
     "A reason is required to terminate an instance.": _("A reason is required to terminate an instance."),
     "No such user.": _("No such user."),
     "Choose how task mails reach you.": _("Choose how task mails reach you."),
+    "The new date was not recorded.": _("The new date was not recorded; see the messages at the fields."),
+    "The new date must be later than the current due date and than now.":
+        _("The new date must be later than the current due date and than now."),
+    "Only the assignee or a supervisor may commit to a new date.":
+        _("Only the assignee or a supervisor may commit to a new date."),
 }
 FIELD_MESSAGES = [
     (r"is required|required", lambda m: gettext("This field is required.")),
     (r"unknown field", lambda m: gettext("Unknown field.")),
+    (r"tell the customer before committing to a new date",
+     lambda m: gettext("Tell the customer first, then tick this box.")),
+    (r"not later than the current due date", lambda m: gettext("Choose a date after the current due date.")),
+    (r"not a date", lambda m: gettext("Enter a date (YYYY-MM-DD).")),
     (r"unknown user", lambda m: gettext("No such user.")),
     (r"is read-only", lambda m: gettext("This field cannot be changed.")),
     (r"must be a whole number", lambda m: gettext("Enter a whole number.")),
@@ -141,3 +150,84 @@ def engine_errors(fallback=None):
         return wrapper
 
     return decorate
+
+
+# --- error pages ---------------------------------------------------------------------------
+# Every HTTP error a browser can meet, in the app's layout and the reader's language; never a
+# stack trace. API paths keep their JSON errors (app.api.errors).
+
+ERROR_PAGES = {
+    400: (_("The request could not be understood"),
+          _("Something in the request was missing or malformed. Go back, reload the page and try again.")),
+    403: (_("You may not open this page"),
+          _("Your roles do not allow this. If you need it for your work, ask an administrator.")),
+    404: (_("Page not found"),
+          _("The page does not exist, or what it showed has been removed or is not visible to you.")),
+    405: (_("This action is not possible here"),
+          _("The page was opened in a way it does not support, e.g. an old bookmark of a form's result.")),
+    409: (_("The data was changed meanwhile"),
+          _("Someone else changed it first, or it is no longer in a state that allows this. Reload the page and check.")),
+    410: (_("This link is no longer valid"),
+          _("The link has expired or was replaced by a newer one.")),
+    413: (_("The upload is too large"),
+          _("The file or form is larger than the server accepts (at most %(mb)s MB).")),
+    429: (_("Too many attempts"),
+          _("Wait a minute before trying again.")),
+    500: (_("Something went wrong on our side"),
+          _("The error has been logged. Please try again in a moment; nothing you saved before is lost.")),
+}
+
+
+def error_page(err):
+    """An HTTP error as an app page (or JSON under /api/)."""
+    from flask import current_app, render_template
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    code = err.code if isinstance(err, HTTPException) and err.code in ERROR_PAGES else 500
+    if request.path.startswith("/api/"):
+        from app.api.errors import http_error
+
+        return http_error(err if isinstance(err, HTTPException) else InternalServerError())
+    if code == 500:
+        original = getattr(err, "original_exception", None) or err
+        current_app.logger.error("unhandled error in %s %s", request.method, request.path, exc_info=original)
+        from app.extensions import db
+
+        db.session.rollback()  # the page's menu reads the database; a failed transaction must not stop it
+    title, text = ERROR_PAGES[code]
+    megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    text = str(text) % {"mb": megabytes} if code == 413 else str(text)
+    if getattr(err, "name", "") == "CSRF Error" or type(err).__name__ == "CSRFError":
+        text = gettext("The form was open too long, or it was sent from elsewhere. Reload the page and send it again.")
+    from flask_babel import get_locale
+
+    home = url_for("HomeView.index")
+    context = {"code": code, "title": str(title), "text": text, "home": home, "lang": str(get_locale() or ""),
+               "back": _same_site_referrer() or home}
+    try:
+        if request.path.startswith("/survey/"):  # customers: no staff navigation
+            return render_template("errors/plain.html", **context), code
+        from flask import g
+        from flask_login import current_user
+
+        if not hasattr(g, "user"):  # the error came before FAB's before_request (e.g. a 413 while reading the form)
+            g.user = current_user
+        appbuilder = current_app.appbuilder
+        return render_template("errors/page.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
+                               **context), code
+    except Exception:  # the layout itself failed (e.g. the database is down): the plain page still shows
+        current_app.logger.exception("the error page could not be rendered")
+        return render_template("errors/plain.html", **context), code
+
+
+def _same_site_referrer() -> str | None:
+    """Where the visitor came from, on this site (never the form: a 413 must not read the body)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.path.startswith("/") and not parts.path.startswith("//") and parts.netloc in ("", request.host):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+def register_error_pages(app) -> None:
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, error_page)

@@ -2,7 +2,6 @@
 history, incident and diagram; supervisors suspend, resume, terminate, retry."""
 from __future__ import annotations
 
-import json
 import os
 
 from flask import current_app, flash, redirect, request, url_for
@@ -10,14 +9,38 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
-from app import pii
 from app.engine import definitions, history, people, queries, runtime
+from app.engine import tasks as task_service
 from app.engine.task_actions import allowed_actions
 from app.views import inbox_params as params
+from app.views import instance_display as display
 from app.views.errors import engine_errors
 from app.views.work import EVENT_LABELS, WorkView
 
 FILTERS = ("process", "status", "business_key", "started_from", "started_to")
+
+
+def _linked_names(variables: dict) -> dict:
+    """The customer, contact and starter a process refers to by id or login, shown by name."""
+    from app.extensions import db
+    from app.models import Contact, Customer
+
+    out = dict(variables)
+    for key, model in (("customer_id", Customer), ("contact_id", Contact)):
+        value = out.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            row = db.session.get(model, value)
+            if row is not None:
+                out[key] = row.name
+    if isinstance(out.get("starter"), str):  # the starter's login name: shown as the person
+        from flask import current_app
+
+        user = current_app.appbuilder.sm.find_user(username=out["starter"])
+        if user is not None:
+            out["starter"] = people.display_names([user.id]).get(user.id, out["starter"])
+    if out.get("customer_name") and "customer_id" in out:
+        out.pop("customer_id")  # the same customer twice
+    return out
 
 
 def _back(instance_id: int) -> str:
@@ -59,14 +82,15 @@ class InstanceView(WorkView):
         marks = queries.diagram_marks(inst, events, task_rows)
         involved = {inst.started_by_id, *(e.user_id for e in events),
                   *(t.assignee_id for t in task_rows), *(t.completed_by_id for t in task_rows)}
+        names = display.element_names(inst.definition, queries.element_names(events, task_rows))
         variables = None
         if actor.sees_process_data:
-            variables = json.dumps(pii.masked_variables(runtime.variables_of(inst)), ensure_ascii=False, indent=2,
-                                   default=str, sort_keys=True)
+            fields = display.form_fields(inst.definition, (f for t in task_rows for f in task_service.form_fields(t)))
+            variables = display.variable_rows(_linked_names(runtime.variables_of(inst)), fields)
         viewer = os.path.exists(os.path.join(current_app.static_folder, "dist", "viewer.js"))
         return self.render(
             "inbox/instance.html", inst=inst, events=events, tasks=task_rows, marks=marks,
-            element_names=queries.element_names(events, task_rows), names=people.display_names(involved),
+            element_names=names, names=people.display_names(involved),
             event_labels=EVENT_LABELS, variables=variables, viewer=viewer,
             diagram=self._diagram(inst, marks),
             latest=definitions.latest_definition(inst.process_key, required=False),

@@ -20,6 +20,9 @@ from app.engine.workdays import WorkCalendar
 from app.extensions import db
 from app.models import CalendarOverride, Job
 from app.models.engine import MailOutbox
+from app.records.fields import LocalDateTimeField
+from app.records.timefmt import fmt_local
+from app.views.local_time_filters import LocalTimeInterface
 from app.views.admin import READ_WRITE
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -62,7 +65,49 @@ def _short(text: str | None, limit: int = 120) -> str:
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return fmt_local(value, seconds=True) or "—"
+
+
+JOB_KINDS = {"timer": _("Timer"), "timer_start": _("Timed process start"), "mail": _("Mail"),
+             "digest": _("Daily digest"), "sla_warning": _("SLA warning"), "sla_breach": _("SLA breach"),
+             "signal": _("Signal")}
+MAIL_KINDS = {"task_created": _("New task"), "task_assigned": _("Task assigned"), "digest": _("Daily digest"),
+              "sla_warning": _("SLA warning"), "sla_breach": _("SLA breach"),
+              "customer_acknowledgement": _("Customer: acknowledgement"), "customer_result": _("Customer: result"),
+              "customer_survey_link": _("Customer: survey link")}
+PAYLOAD_KEYS = {"instance_id": _("Process instance"), "task_id": _("Task"), "element_id": _("Element"),
+                "outbox_id": _("Mail"), "user_id": _("User"), "key": _("Process"), "process_key": _("Process"),
+                "definition_id": _("Process version"), "due_at": _("Due"), "fire_at": _("Due"),
+                "kind": _("Kind"), "locale": _("Language"), "message_id": _("Message-ID"),
+                "fired": _("Times fired"), "late": _("Late since"), "name": _("Name"),
+                "from_instance": _("Thrown by instance")}
+
+
+def _payload(value) -> Markup:
+    """A job's parameters as a small table of words, not a Python dict."""
+    if not value:
+        return Markup("—")
+    if not isinstance(value, dict):
+        return escape(str(value))
+    rows = Markup("").join(
+        Markup("<tr><th>{}</th><td>{}</td></tr>").format(str(PAYLOAD_KEYS.get(k, k)), _payload_value(v))
+        for k, v in value.items())
+    return Markup('<table class="table table-condensed job-payload" style="margin:0">{}</table>').format(rows)
+
+
+def _payload_value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return fmt_local(datetime.fromisoformat(value), seconds=True)
+        except ValueError:
+            return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def holiday_label(name: str | None) -> str:
@@ -187,7 +232,7 @@ def _job_error(value) -> Markup:
 
 
 class JobView(ModelView):
-    datamodel = SQLAInterface(Job)
+    datamodel = LocalTimeInterface(Job)  # time filters typed in local time
     class_permission_name = "Job"
     method_permission_name = JOB_PERMISSIONS
     base_permissions = ["can_read", "can_write"]
@@ -200,6 +245,7 @@ class JobView(ModelView):
     show_columns = ["id", "kind", "state", "due_at", "attempts", "retries_left", "instance_id", "lease_owner",
                     "lease_expires_at", "payload", "last_error", "created_at", "finished_at"]
     search_columns = ["state", "kind", "instance_id", "due_at", "last_error"]
+    search_form_extra_fields = {"due_at": LocalDateTimeField(_("Due"))}  # typed and shown in local time
     label_columns = {
         "id": _("ID"), "kind": _("Kind"), "state": _("State"), "due_at": _("Due"), "attempts": _("Attempts"),
         "retries_left": _("Retries left"), "instance_id": _("Process instance"), "last_error": _("Last error"),
@@ -207,8 +253,9 @@ class JobView(ModelView):
         "created_at": _("Created"), "finished_at": _("Finished"),
     }
     formatters_columns = {
-        "state": lambda v: _label(JOB_STATES, v), "last_error": _job_error,
+        "state": lambda v: _label(JOB_STATES, v), "last_error": _job_error, "kind": lambda v: _label(JOB_KINDS, v),
         "due_at": _local, "created_at": _local, "finished_at": _local, "lease_expires_at": _local,
+        "payload": _payload, "lease_owner": lambda v: v or "—", "instance_id": lambda v: v or "—",
     }
 
     @action("retry", _("Retry"), _("Retry the selected incidents?"), "fa-repeat", single=True, multiple=True)
@@ -236,7 +283,7 @@ def _recipients(value) -> str:
 
 
 class MailOutboxView(ModelView):
-    datamodel = SQLAInterface(MailOutbox)
+    datamodel = LocalTimeInterface(MailOutbox)  # time filters typed in local time
     class_permission_name = "Job"
     method_permission_name = READ_WRITE
     base_permissions = ["can_read"]
@@ -248,6 +295,7 @@ class MailOutboxView(ModelView):
     show_columns = ["message_id", "kind", "recipients", "subject", "state", "attempts", "last_error", "instance_id",
                     "created_at", "sent_at", "body_text"]
     search_columns = ["state", "kind", "subject", "message_id", "created_at"]
+    search_form_extra_fields = {"created_at": LocalDateTimeField(_("Created"))}
     label_columns = {
         "message_id": _("Message-ID"), "kind": _("Kind"), "recipients": _("Recipients"), "subject": _("Subject"),
         "state": _("State"), "attempts": _("Attempts"), "last_error": _("Last error"),
@@ -256,7 +304,8 @@ class MailOutboxView(ModelView):
     }
     formatters_columns = {
         "state": lambda v: _label(MAIL_STATES, v), "recipients": _recipients, "last_error": _job_error,
-        "created_at": _local, "sent_at": _local,
+        "created_at": _local, "sent_at": _local, "kind": lambda v: _label(MAIL_KINDS, v),
+        "instance_id": lambda v: v or "—",
         "body_text": lambda v: Markup("<pre style='white-space: pre-wrap'>{}</pre>").format(escape(v or "")),
     }
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.engine import runtime, tasks
 from app.engine.actor import Actor
-from app.engine.errors import Forbidden
+from app.engine.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import Department, HumanTask, UserProfile
 from tests.engine.conftest import temporary_member
@@ -47,9 +47,23 @@ def test_each_head_sees_their_departments_work(app_ctx, actors, complaint_def, t
     assert _dept_keys(boss, "DQ-") == ["DQ-1", "DQ-2"]
     assert _dept_keys(tech_head, "DQ-") == ["DQ-3", "DQ-4"]
     assert _dept_keys(admin, "DQ-") == ["DQ-1", "DQ-2", "DQ-3", "DQ-4"]
-    # reassigning work to another department moves it there
-    tasks.assign(_open(mine_cs).id, actors["tech"].user_id, actor=boss)
-    assert _dept_keys(boss, "DQ-") == ["DQ-1"] and _dept_keys(tech_head, "DQ-") == ["DQ-2", "DQ-3", "DQ-4"]
+    # reassigning is only to someone who may work the task: tech holds no CustomerService role
+    with pytest.raises(Invalid, match="tech may not work"):
+        tasks.assign(_open(mine_cs).id, actors["tech"].user_id, actor=boss)
+    db.session.rollback()
+    # reassigning work to a member of another department who may work it moves it there
+    with temporary_member(app_ctx, "techcs", "技术", "客服", "CustomerService") as member:
+        tech = db.session.scalars(select(Department).filter_by(code="TECH")).one()
+        db.session.add(UserProfile(user_id=member.id, department_id=tech.id))
+        db.session.commit()
+        try:
+            tasks.assign(_open(mine_cs).id, member.id, actor=boss)
+            assert _dept_keys(boss, "DQ-") == ["DQ-1"]  # their CustomerService role brings DQ-1's offer too:
+            assert _dept_keys(tech_head, "DQ-") == ["DQ-1", "DQ-2", "DQ-3", "DQ-4"]
+        finally:
+            db.session.rollback()
+            db.session.delete(db.session.get(UserProfile, member.id))
+            db.session.commit()
     assert [d for d in tasks.department_ids(boss)] == [db.session.scalars(
         select(UserProfile.department_id).filter_by(user_id=boss.user_id)).one()]
 

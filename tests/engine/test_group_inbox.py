@@ -62,7 +62,7 @@ def test_orm_changes_of_state_and_due_date_reach_the_copies(app_ctx, actors, com
 
 def test_a_task_offered_to_two_of_my_roles_is_listed_and_counted_once(app_ctx, actors, complaint_def):
     task = _task(_start(1, actors, "TWO")[0])
-    task.candidates.append(TaskCandidate(group_name="TechSupport"))
+    task.candidates.append(TaskCandidate(role_name="TechSupport"))
     db.session.commit()
     assert {c for c in _copies(task.id)} == {(True, task.due_at)}
     both = Actor(actors["agent"].user_id, "agent", frozenset({"CustomerService", "TechSupport"}))

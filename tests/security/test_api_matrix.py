@@ -41,14 +41,15 @@ MATRIX = {
     ("GET", "/api/v1/tasks/?view=department"): row(SUPERVISORS),
     ("GET", "/api/v1/tasks/{task}"): row(TASK_VIEWERS, hidden=NOT_CANDIDATES),
     ("GET", "/api/v1/tasks/{task}/form"): row(TASK_VIEWERS, hidden=NOT_CANDIDATES),
-    ("POST", "/api/v1/tasks/{task}/claim"): row({"Admin", "Supervisor", "CustomerService"}, hidden=NOT_CANDIDATES),
+    # only who may work the task claims or completes it; supervisors and admins assign it to them
+    ("POST", "/api/v1/tasks/{task}/claim"): row({"CustomerService"}, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{claimed}/unclaim"): row({"Admin", "Supervisor", "CustomerService"},
                                                      hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{claimed}/release"): row({"Admin", "Supervisor", "CustomerService"},
                                                      hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{claimed}/draft"): row({"CustomerService"}, hidden=NOT_CANDIDATES),  # its assignee's
     ("POST", "/api/v1/tasks/{task}/assign"): row(SUPERVISORS, hidden=NOT_CANDIDATES),
-    ("POST", "/api/v1/tasks/{task}/complete"): row({"Admin", "CustomerService"}, hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{task}/complete"): row({"CustomerService"}, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/messages/deliver"): row(STAFF),
     ("POST", "/api/v1/messages/start"): row(STAFF, 201),
     ("GET", "/api/v1/customers/"): row(ALL),
