@@ -116,6 +116,8 @@ class Config:
     # at most the last SLA_AT_RISK_HOURS; work arriving with less than those hours to go: at once.
     SLA_AT_RISK_SHARE = float(env("SLA_AT_RISK_SHARE", "0.25"))
     SLA_AT_RISK_HOURS = float(env("SLA_AT_RISK_HOURS", "4"))
+    # "At once" (立即) in the SLA policy (app/engine/sla_policy.py): minutes on the rule's clock.
+    SLA_AT_ONCE_MINUTES = float(env("SLA_AT_ONCE_MINUTES", "15"))
     JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
     # Timers, due dates (app/engine/timer_bounds.py): none further ahead than this, and a cycle started in
     # the past may owe at most TIMER_MAX_CATCHUP occurrences (each fires at the next run).

@@ -60,13 +60,15 @@ def _register_listeners(app: Flask) -> None:
     """Who reacts to what, in one place (not when a module happens to be imported): the job
     handlers and the listeners on engine events. The web app, the worker and the CLI all come
     through here. Registering twice (tests build several apps) changes nothing."""
-    from app.engine import mail, notifications, timers
+    from app.engine import departments, mail, notifications, runtime, timers
     from app.records import process_link
 
     timers.register()  # timer jobs; the instance's timer job follows its wait states
+    runtime.register()  # signals thrown by an instance reach the others
     mail.register()  # the outbox's mail and digest jobs
     notifications.register()  # task mails and SLA reminders
     process_link.register_listeners()  # service records follow their processes
+    departments.register()  # a form's department choice lists the Departments screen's departments
 
 
 def _init_appbuilder(app: Flask) -> None:

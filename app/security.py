@@ -39,26 +39,28 @@ def _menus(names: str) -> tuple[str, str]:
     return (rf"({names})$", r"menu_access$")
 
 
-WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My settings|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
+WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My settings|SLA policy|On-call rota|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
-        _perm("Inbox", ALL),
+        _perm("Inbox|SlaPolicy", ALL),
+        _perm("OnCallRota", READ),
         _perm(RECORDS + "|WorkCalendar", READ),
         _menus(WORK_MENUS + "|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,
     ],
     "Supervisor": [
-        _perm("Inbox|ProcessInstance|" + RECORDS, ALL),
+        _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
         _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),
         *SELF_SERVICE,
     ],
     "CustomerService": [
-        _perm("Inbox", ALL),
+        _perm("Inbox|SlaPolicy", ALL),
+        _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
         _perm("ContingencyPlan|FieldRecord|ServicePlan|Case|Department|ProcessInstance", READ),
         _perm("ContactData", r"can_reveal$"),
@@ -66,14 +68,16 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
-        _perm("Inbox", ALL),
+        _perm("Inbox|SlaPolicy", ALL),
+        _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
         _perm("Customer|Complaint|Incident|ContingencyPlan|Survey|Department|ProcessInstance", READ),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
     ],
     "FieldService": [
-        _perm("Inbox", ALL),
+        _perm("Inbox|SlaPolicy", ALL),
+        _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
         _perm("Customer|ServiceRequest|Case|Incident|ContingencyPlan|Department|ProcessInstance", READ),
         _perm("ContactData", r"can_reveal$"),
@@ -81,7 +85,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
-        _perm("Inbox", ALL),
+        _perm("Inbox|SlaPolicy", ALL),
+        _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
         _perm("Complaint|Survey|Case|Department|ProcessInstance", READ),
         _perm("ContactData", r"can_reveal$"),
@@ -113,6 +118,18 @@ class SecurityManager(FabSecurityManager):
     """FAB's manager with our built-in roles, limiter and audit hooks."""
 
     authdbview = AuthDBView
+
+    @property
+    def userdbmodelview(self):
+        from app.security_screens import UsersView  # local times, role names in words
+
+        return UsersView
+
+    @property
+    def userstatschartview(self):
+        from app.security_screens import UserStatsView  # translated, drawn without Google Charts
+
+        return UserStatsView
 
     @staticmethod
     def create_builtin_roles():

@@ -168,7 +168,7 @@ INST_COLS = ["id", "definition_id", "process_key", "business_key", "status", "st
 TASK_COLS = ["id", "instance_id", "task_guid", "element_id", "name", "documentation", "form", "confirm_only",
              "state", "assignee_id", "priority", "due_at", "created_at", "claimed_at", "completed_at",
              "completed_by_id", "process_key", "process_name", "business_key", "customer", "submitted"]
-CAND_COLS = ["id", "task_id", "group_name", "user_id", "claimable", "due_at"]
+CAND_COLS = ["id", "task_id", "role_name", "user_id", "claimable", "due_at"]
 HIST_COLS = ["id", "instance_id", "task_id", "event", "element_id", "element_name", "user_id", "at"]
 STEP_NAMES = [("register", "Register complaint"), ("rectify", "Rectify"), ("feedback", "Feedback to customer")]
 

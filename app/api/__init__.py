@@ -21,7 +21,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.api.instances import InstancesApi, InstanceStartApi
     from app.api.kpis import KpisApi
     from app.api.messages import MessagesApi
-    from app.api.records import ContactsApi, CustomersApi
+    from app.records.customers.api import ContactsApi, CustomersApi
     from app.api.tasks import TasksApi
 
     current_app.url_map.converters["process_key"] = ProcessKeyConverter

@@ -52,6 +52,7 @@ class InstanceStartApi(EngineApi):
     class_permission_name = "Inbox"
     method_permission_name = {"start": "write"}
     openapi_spec_tag = "Process instances"
+    error_codes = {"start": ["409"]}  # a process that starts only by a message names them
 
     @expose("/", methods=["POST"])
     @protect()

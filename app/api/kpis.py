@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
-from app.api.schemas import KpiQuerySchema, KpiSchema
+from app.api.schemas import KpiDetailSchema, KpiQuerySchema, KpiSchema
 from app.engine import clock
-from app.engine.errors import Invalid
+from app.engine.errors import Invalid, NotFound
 from app.records import kpi
 
 
@@ -17,13 +17,13 @@ def _ratio(r: kpi.Ratio) -> dict:
 class KpisApi(EngineApi):
     resource_name = "kpis"
     class_permission_name = "Kpi"
-    method_permission_name = {"get": "read"}
+    method_permission_name = {"get": "read", "detail": "read"}
     openapi_spec_tag = "KPIs"
 
     @expose("/", methods=["GET"])
     @protect()
     def get(self):
-        """Satisfaction, complaint rate, response time and on-time repair rate for a period of local
+        """Satisfaction, complaint rate, response time, on-time repair rate and service-standard execution for a period of local
         days (at most 366; default: this month so far). See README "Reports → KPIs".
         ---
         get:
@@ -38,16 +38,51 @@ class KpisApi(EngineApi):
                 application/json:
                   schema: KpiSchema
         """
-        args = load_query(KpiQuerySchema())
-        today = clock.local_today()
-        first, last = args.get("from_") or today.replace(day=1), args.get("to") or today
-        problem = kpi.period_problem(first, last)
-        if problem:
-            raise Invalid(f"Not a period: {problem[1]}.", fields={problem[0]: problem[1]})
+        first, last = self._period()
         k = kpi.period_kpis(first, last)
         return self.response(200, **KpiSchema().dump({
             "from_": first, "to": last, "satisfaction": _ratio(k.satisfaction),
             "satisfaction_target": kpi.SATISFACTION_TARGET, "satisfaction_met": k.satisfaction_met,
             "average_score": k.average_score, "complaint_rate": _ratio(k.complaint_rate),
             "accepted_in_time": _ratio(k.accepted_in_time), "accept_minutes": kpi.ACCEPT_MINUTES,
-            "median_accept_minutes": k.median_accept_minutes, "on_time_repairs": _ratio(k.on_time_repairs)}))
+            "median_accept_minutes": k.median_accept_minutes, "on_time_repairs": _ratio(k.on_time_repairs),
+            "standard_execution": _ratio(k.standard_execution)}))
+
+    @expose("/detail/<name>", methods=["GET"])
+    @protect()
+    def detail(self, name: str):
+        """What one figure counted (`satisfaction`, `complaint_rate`, `response`, `repairs`): the KPI
+        page's drill-down, one row per record, times in ISO 8601 with offset.
+        ---
+        get:
+          operationId: getKpiDetail
+          parameters:
+          - in: path
+            name: name
+            required: true
+            schema: {type: string, enum: [satisfaction, complaint_rate, response, repairs]}
+          - in: query
+            schema: KpiQuerySchema
+          responses:
+            200:
+              description: the records counted
+              content:
+                application/json:
+                  schema: KpiDetailSchema
+        """
+        if name not in kpi.DETAILS:
+            raise NotFound(f"No KPI named {name[:40]!r}; one of {', '.join(kpi.DETAILS)}.")
+        first, last = self._period()
+        rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+                for row in kpi.detail(name, first, last)]
+        return self.response(200, **KpiDetailSchema().dump({"name": name, "from_": first, "to": last,
+                                                            "rows": rows}))
+
+    def _period(self):
+        args = load_query(KpiQuerySchema())
+        today = clock.local_today()
+        first, last = args.get("from_") or today.replace(day=1), args.get("to") or today
+        problem = kpi.period_problem(first, last)
+        if problem:
+            raise Invalid(f"Not a period: {problem[1]}.", fields={problem[0]: problem[1]})
+        return first, last

@@ -1,19 +1,17 @@
-"""Read-only record APIs (FAB ModelRestApi): customers and their contacts.
+"""The base of the read-only record APIs (FAB ModelRestApi); each record kind declares its own in
+app/records/<kind>/api.py.
 
-Same permissions as the record screens (``Customer``); contact phone numbers
-and e-mail addresses only ever leave masked (app.pii) — revealing one stays a
-screen action that is CSRF-checked and audited. Lists are FAB's: rison ``q``
+Same permissions as the record screens (``Customer``); personal data only ever leaves masked
+(app.pii) — revealing it stays a screen action that is CSRF-checked and audited. Lists are FAB's: rison ``q``
 with ``page``/``page_size`` (at most FAB_API_MAX_PAGE_SIZE = 100) and ``count``.
 """
 from __future__ import annotations
 
 from flask_appbuilder.api import ModelRestApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from werkzeug.exceptions import BadRequest
 
 from app.api.base import JsonErrorsMixin
 from app.api.schemas import ID_MAX
-from app.models import Contact, Customer
 
 READ_ONLY = {"get_list": "read", "get": "read"}
 MAX_PAGE = 1_000_000
@@ -64,21 +62,3 @@ class RecordApi(JsonErrorsMixin, ModelRestApi):
                 props["id"]["type"] = "integer"
             if "ids" in props:
                 props["ids"]["items"] = {"type": "integer"}
-
-
-class CustomersApi(RecordApi):
-    resource_name = "customers"
-    datamodel = SQLAInterface(Customer)
-    list_columns = ["id", "name", "industry", "address", "channel_preference", "created_at"]
-    show_columns = list_columns + ["notes"]
-    search_columns = ["name", "industry", "channel_preference"]
-    order_columns = ["name", "industry", "created_at"]
-
-
-class ContactsApi(RecordApi):
-    resource_name = "contacts"
-    datamodel = SQLAInterface(Contact)
-    list_columns = ["id", "customer_id", "name", "position", "phone_masked", "email_masked", "is_primary"]
-    show_columns = list_columns
-    search_columns = ["customer", "name", "position", "is_primary"]  # never by phone/email: it would leak them
-    order_columns = ["name", "position"]

@@ -58,7 +58,8 @@ class InstanceQuerySchema(PageQuerySchema):
 
 
 class TaskQuerySchema(PageQuerySchema):
-    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "group", "completed", "department"]))
+    view = fields.String(load_default="mine", validate=validate.OneOf(
+        ["mine", "group", "completed", "department", "unassigned"]))
     sort = fields.String(load_default="due", validate=validate.OneOf(
         ["due", "created", "priority", "name", "process", "business_key", "customer"]))
     desc = fields.Boolean(load_default=False)
@@ -102,7 +103,19 @@ class TerminateSchema(Strict):
 
 class AssignSchema(Strict):
     user_id = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX),
-                             metadata={"description": "the new assignee; null puts the task back in the group queue"})
+                             metadata={"description": "the new assignee, one who may work the task (else 422 "
+                                                      "naming user_id); null puts the task back in the group queue"})
+
+
+class RecommitSchema(Strict):
+    new_due = fields.String(required=True, validate=validate.Length(min=10, max=40),
+                            metadata={"description": "the committed date (YYYY-MM-DD: close of business that day) "
+                                                     "or date and time (YYYY-MM-DDTHH:MM, local); later than now "
+                                                     "and than the current due date"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "why it cannot be done in time (told to the customer)"})
+    customer_informed = fields.Boolean(required=True, metadata={"description": "must be true: the customer was "
+                                                                               "told before the new date is set"})
 
 
 class CompleteSchema(Strict):
@@ -270,12 +283,25 @@ class RatioSchema(Schema):
 class KpiSchema(Schema):
     from_ = fields.Date(data_key="from", required=True)
     to = fields.Date(required=True)
-    satisfaction = fields.Nested(RatioSchema, required=True, metadata={"description": "surveys scored 4-5 / answered"})
+    satisfaction = fields.Nested(RatioSchema, required=True, metadata={
+        "description": "service events whose latest answer (any channel) scored 4-5 / events answered"})
     satisfaction_target = fields.Float(required=True)
     satisfaction_met = fields.Boolean(allow_none=True)
     average_score = fields.Float(allow_none=True)
-    complaint_rate = fields.Nested(RatioSchema, required=True, metadata={"description": "complaints / requests"})
-    accepted_in_time = fields.Nested(RatioSchema, required=True)
-    accept_minutes = fields.Integer(required=True, metadata={"description": "the acceptance target, working minutes"})
-    median_accept_minutes = fields.Float(allow_none=True)
-    on_time_repairs = fields.Nested(RatioSchema, required=True)
+    complaint_rate = fields.Nested(RatioSchema, required=True, metadata={
+        "description": "distinct complaining customers / distinct customers served (request or complaint)"})
+    accepted_in_time = fields.Nested(RatioSchema, required=True, metadata={
+        "description": "requests replied to within accept_minutes of the first contact / requests due a reply"})
+    accept_minutes = fields.Integer(required=True, metadata={"description": "the reply target, working minutes"})
+    median_accept_minutes = fields.Float(allow_none=True, metadata={"description": "median minutes to the first reply"})
+    on_time_repairs = fields.Nested(RatioSchema, required=True, metadata={
+        "description": "repair orders whose engineer reached the site by the deadline / repair orders due"})
+    standard_execution = fields.Nested(RatioSchema, required=True, metadata={
+        "description": "compliant services / services inspected (value null until inspections are recorded)"})
+
+
+class KpiDetailSchema(Schema):
+    name = fields.String(required=True)
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    rows = fields.List(fields.Dict(), required=True, metadata={"description": "the records the figure counted"})

@@ -14,12 +14,13 @@ from app.api.schemas import (
     CompleteSchema,
     DraftSchema,
     FormSchemaSchema,
+    RecommitSchema,
     TaskPageSchema,
     TaskQuerySchema,
     TaskSchema,
 )
 from app.api.serialize import task_dict
-from app.engine import tasks
+from app.engine import commitments, tasks
 from app.engine.forms import form_schema
 
 _doc = with_snippets(id=ID_PARAM, task_200=ok_200("the task afterwards", "TaskSchema"))
@@ -30,9 +31,10 @@ class TasksApi(EngineApi):
     class_permission_name = "Inbox"
     method_permission_name = {"get_list": "read", "get": "read", "form": "read", "claim": "write",
                               "release": "write", "unclaim": "write", "assign": "write", "draft": "write",
-                              "complete": "write"}
+                              "complete": "write", "recommit": "write"}
     openapi_spec_tag = "Tasks"
-    error_codes = {name: ["409"] for name in ("claim", "release", "unclaim", "assign", "draft", "complete")}
+    error_codes = {name: ["409"] for name in ("claim", "release", "unclaim", "assign", "draft", "complete",
+                                              "recommit")}
 
     def _visible(self, pk: int):
         who = actor()
@@ -50,7 +52,9 @@ class TasksApi(EngineApi):
     def get_list(self):
         """The inbox: `view=mine` (assigned to me), `group` (claimable by my groups), `completed` (by me),
         `department` (supervisors: open tasks assigned to a member of the departments they head or
-        belong to, or unassigned and offered to such a member or to a role one of them holds; admins: all).
+        belong to, or unassigned and offered to such a member or to a role one of them holds; admins: all),
+        `unassigned` (supervisors and admins: open tasks nobody can pick up, because no one who can
+        work on tasks is named for them).
         ---
         get:
           operationId: listTasks
@@ -172,6 +176,9 @@ class TasksApi(EngineApi):
     @_doc
     def assign(self, pk: int):
         """Assign or delegate a task to a user (supervisors); `user_id: null` returns it to the queue.
+        Only someone who may work the task is accepted (a candidate, active, with a role that works
+        on tasks; for a task nobody is named for, any such member of staff): anyone else is a 422
+        whose `fields.user_id` and `user` name them.
         ---
         post:
           operationId: assignTask
@@ -186,6 +193,29 @@ class TasksApi(EngineApi):
         task, who = self._visible(pk)
         body = load_body(AssignSchema())
         return self.response(200, **self._detail(tasks.assign(task.id, body["user_id"], actor=who), who))
+
+    @expose("/<int:pk>/recommit", methods=["POST"])
+    @protect()
+    @_doc
+    def recommit(self, pk: int):
+        """The delay notice: the assignee (or a supervisor) records why the task cannot be done in time
+        and the new date committed to the customer, which becomes its due date; 422 names each field.
+        ---
+        post:
+          operationId: recommitTask
+          parameters:{id}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: RecommitSchema
+          {task_200}
+        """
+        task, who = self._visible(pk)
+        body = load_body(RecommitSchema())
+        done = commitments.recommit(task.id, body["new_due"], reason=body["reason"],
+                                    customer_informed=body["customer_informed"], actor=who)
+        return self.response(200, **self._detail(done, who))
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()

@@ -1,7 +1,7 @@
 """The demo data set: ``seed_demo()`` is the one entry point (``flask seed-demo``,
 ``make run``). Every part is idempotent, so running it again changes nothing:
 
-* ``users``      departments and one user per role (``DEMO_USERS``)
+* ``users``      departments and one user per role (``DEMO_USERS``), the on-call rota
 * the shipped diagrams of ``workflows/`` are deployed (an unchanged file is a no-op)
 * ``records``    customers with contacts, equipment and contracts (``customers``),
                  requests, field visits, complaints, incidents, surveys, cases, plans
@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app
 
-from app.demo.users import DEMO_USERS, seed_users
+from app.demo.users import DEMO_USERS, seed_rota, seed_users
 
 __all__ = ["DEMO_USERS", "Seeded", "Size", "seed_demo", "seed_users"]
 
@@ -59,6 +59,7 @@ def seed_demo(size: Size = Size()) -> Seeded:
     from app.engine.actor import Actor
 
     seeded = Seeded(users=seed_users())
+    seed_rota()  # who takes emergencies: the 24-hour hotline
     for d in definitions.deploy_directory(shipped_workflows(), actor=Actor.system()):
         seeded.deployed.append((d.definition.key, d.definition.version, d.created))
     seeded.records = seed_records(size.customers, size.requests, size.complaints, size.incidents)

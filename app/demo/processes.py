@@ -34,6 +34,7 @@ PROCESSES = ("after_sales_service", "complaint_handling", "emergency_response")
 # Where the walk stops, by the record's seeded status ("done": the instance completes).
 REQUEST_TARGET = {"new": "accept", "escalated": "accept", "accepted": "classify", "in_progress": "diagnose",
                   "on_site": "onsite_service", "resolved": "followup", "closed": "done"}
+STOPPAGE_TARGET = {"accept": "dispatch_on_call", "classify": "dispatch_on_call", "diagnose": "onsite_service"}
 COMPLAINT_TARGET = {"received": "register", "forwarded": "plan", "rectifying": "rectify",
                     "awaiting_feedback": "report_back", "reopened": "plan", "closed": "done"}
 
@@ -63,8 +64,8 @@ def seed_processes(n_requests: int = 120, n_complaints: int = 30, n_incidents: i
                 continue
             start = _at_risk_start(now) if sr in at_risk else sr.created_at
             target = REQUEST_TARGET.get(sr.status, "accept")
-            if sr.type == "emergency_stoppage" and target not in ("accept", "classify"):
-                target = "report"  # an emergency request runs the emergency response: waits for its report
+            if sr.type == "emergency_stoppage":  # no acceptance: the on-call engineer is dispatched at once
+                target = STOPPAGE_TARGET.get(target, target)
             counts["requests"] += _run(sr, target, start, now, starter, actors, claim=i % 3 == 0)
         for i, cp in enumerate(_latest(Complaint, Complaint.received_at, n_complaints)):
             if cp.process_instance_id:
@@ -136,19 +137,27 @@ def _walk(inst: ProcessInstance, record: Any, target: str, actors: dict[str, Act
         if not rows or (target != "done" and any(r.element_id == target for r in rows)):
             return
         row = rows[0]
-        groups = [c.group_name for c in row.candidates if c.group_name]
-        actor = next((actors[ROLE_USER[g]] for g in groups if ROLE_USER.get(g) in actors), None)
+        actor = _actor_for(row, actors)
         if actor is None:
             return
         sim.step()
         tasks.complete(row.id, task_data(row.element_id, record, sim.now()), actor=actor)
 
 
+def _actor_for(row: HumanTask, actors: dict[str, Actor]) -> Actor | None:
+    """The demo user who works the task: its assignee, a candidate user, or its first candidate
+    group's demo user."""
+    by_id = {a.user_id: a for a in actors.values()}
+    if row.assignee_id is not None:
+        return by_id.get(row.assignee_id)
+    users = [by_id[c.user_id] for c in row.candidates if c.user_id in by_id]
+    groups = [actors[ROLE_USER[c.role_name]] for c in row.candidates if ROLE_USER.get(c.role_name) in actors]
+    return next(iter(users + groups), None)
+
+
 def _claim_some(inst: ProcessInstance, actors: dict[str, Actor]) -> None:
-    """Each open task claimed by the demo user of its first candidate group that has one."""
+    """Each open, unassigned task claimed by the demo user who would work it."""
     for row in _open_tasks(inst):
-        for group in (c.group_name for c in row.candidates if c.group_name):
-            actor = actors.get(ROLE_USER.get(group, ""))
-            if actor is not None:
-                tasks.claim(row.id, actor=actor)
-                break
+        actor = _actor_for(row, actors) if row.assignee_id is None else None
+        if actor is not None:
+            tasks.claim(row.id, actor=actor)

@@ -14,13 +14,12 @@ from flask_appbuilder.security.sqla.models import User
 
 from app.demo import words as W
 from app.demo.customers import add_customers, customer_names
-from app.engine import clock
+from app.engine import clock, sla_policy
 from app.extensions import db
 from app.models import (
     Case, Complaint, ContingencyPlan, Customer, Department, EmergencyIncident, FieldServiceRecord,
     IncidentNotification, ServicePlan, ServicePlanFeedback, ServiceRequest, Survey,
 )
-from app.records.sla import default_due_at
 from app.records.timefmt import local_tz
 
 __all__ = ["customer_names", "seed_records"]
@@ -85,7 +84,7 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
             kind = "after_sales"
             rtype = rng.choices(list(W.REQUEST_SUBJECTS), weights=[3, 5, 2, 1])[0]
             subject = rng.choice(W.REQUEST_SUBJECTS[rtype])
-        due = default_due_at(rtype, created)
+        due = sla_policy.resolve_due(rtype, created)
         age = (now - created).days
         status = rng.choice(OPEN) if age < 5 else rng.choice(["closed", "closed", "resolved", "closed"]) if age > 20 \
             else rng.choice(OPEN + ["resolved", "closed"])
@@ -97,6 +96,7 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
         if status != "new":
             sr.accepted_at = created + timedelta(
                 minutes=rng.randint(3, 30) if rng.random() < 0.88 else rng.randint(31, 90))
+            sr.first_reply_at = sr.accepted_at  # the agent reached the customer when accepting
         if status in ("resolved", "closed"):
             late = rng.random() < 0.12
             sr.resolved_at = due + timedelta(hours=rng.randint(1, 30)) if late else \

@@ -6,9 +6,8 @@ from typing import Any
 
 from app.engine import clock
 from app.models import Complaint, ServiceRequest
-from app.records.process_link import DEPARTMENT_OF_ROLE, REQUEST_TYPE_CODE
+from app.records.service.process import REQUEST_TYPE_CODE
 
-ROLE_OF_DEPARTMENT = {code: role for role, code in DEPARTMENT_OF_ROLE.items()}
 
 
 def task_data(element: str, record: Any, now: datetime) -> dict[str, Any]:
@@ -27,7 +26,11 @@ def task_data(element: str, record: Any, now: datetime) -> dict[str, Any]:
                            "engineer_name": "赵工"},
             "explain_delay": {"delay_reason": "备件需从厂家调货", "new_commit_date": (day + timedelta(days=3)).isoformat(),
                               "customer_informed": True},
-            "onsite_service": {"service_date": day.isoformat(), "work_done": "更换故障部件并试运行",
+            "dispatch_on_call": {"expected_arrival": (now + timedelta(hours=1)).astimezone(clock.zone())
+                                 .strftime("%Y-%m-%dT%H:%M"), "dispatch_note": "已电话联系客户，正在赶往现场"},
+            "escalate_emergency": {"escalation_action": "已电话督促值班工程师立即出发"},
+            "onsite_service": {"service_date": day.isoformat(), "arrived_at": f"{day.isoformat()}T14:00",
+                               "work_done": "更换故障部件并试运行",
                                "fault_cause": "部件老化", "advice": "定期保养", "customer_confirmed": True,
                                "customer_signatory": contact},
             "followup": {"followup_method": "phone", "followup_result": "设备运行正常", "issue_resolved": True},
@@ -39,7 +42,7 @@ def task_data(element: str, record: Any, now: datetime) -> dict[str, Any]:
             "register": {"customer_name": record.customer.name, "complaint_channel": "phone",
                          "complaint_category": "service_attitude", "complaint_content": record.matter,
                          "customer_demand": record.customer_demand or ""},
-            "forward": {"department": ROLE_OF_DEPARTMENT.get(department, "CustomerService"), "severity": "general",
+            "forward": {"department": department, "severity": "general",
                         "forward_note": "请责任部门尽快整改"},
             "plan": {"root_cause": "服务流程执行不到位", "rectification_plan": record.rectification_plan or "加强培训并回访客户",
                      "planned_finish_date": (day + timedelta(days=5)).isoformat()},

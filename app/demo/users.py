@@ -1,10 +1,12 @@
 """The demo organisation: four departments and one user per role."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from flask import current_app
 
 from app.extensions import db
-from app.models import Department, UserProfile
+from app.models import Department, OnCallShift, UserProfile
 
 DEPARTMENTS = [
     ("CS", "客户服务部", "Customer Service"),
@@ -52,3 +54,21 @@ def seed_users() -> list[tuple[str, str]]:
         departments["CS"].head_id = head.id
         db.session.commit()
     return [(u, r) for u, r, *_ in DEMO_USERS]
+
+
+def seed_rota(days: int = 14) -> int:
+    """The field engineer on call around the clock for the next two weeks (one shift a day from
+    09:00), so that an emergency in the demo reaches someone; nothing when a rota exists."""
+    from app.engine import clock  # app.setup imports this module without the engine
+
+    delivery = db.session.query(Department).filter_by(code="DELIVERY").one()
+    if db.session.query(OnCallShift).filter_by(department_id=delivery.id).first() is not None:
+        return 0
+    engineer = current_app.appbuilder.sm.find_user(username="field")
+    start = datetime.combine(clock.local_today(), time(9, 0), tzinfo=clock.zone()) - timedelta(days=1)
+    for day in range(days):
+        begin = start + timedelta(days=day)
+        db.session.add(OnCallShift(department_id=delivery.id, user_id=engineer.id, starts_at=begin,
+                                   ends_at=begin + timedelta(days=1), note="24小时售后热线 24-hour hotline"))
+    db.session.commit()
+    return days

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn'
 FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
@@ -49,7 +49,20 @@ class FormField:
     def from_dict(cls, dct: Mapping[str, Any]) -> 'FormField':
         data = dict(dct)
         data['options'] = [tuple(o) for o in data.get('options') or []]
-        return cls(**data)
+        ff = cls(**data)
+        source = OPTION_SOURCES.get(ff.properties.get('options', ''))
+        if source is not None:  # read whenever the form is shown or checked: always today's list
+            ff.options = [tuple(o) for o in source()]
+        return ff
+
+
+# An enum field's options may come from a list the platform keeps (property options="departments"):
+# sources are registered by create_app; the diagram's own values are the fallback.
+OPTION_SOURCES: dict[str, Callable[[], list[tuple[str, str]]]] = {}
+
+
+def register_option_source(name: str, source: Callable[[], list[tuple[str, str]]]) -> None:
+    OPTION_SOURCES[name] = source
 
 
 # ---------------------------------------------------------------- parsing
@@ -295,7 +308,7 @@ def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
         if ff.default is not None:
             prop['default'] = ff.default
         if ff.type == 'date':
-            prop['format'] = 'date'
+            prop['format'] = 'date-time' if ff.properties.get('time') == 'true' else 'date'
         if ff.type == 'enum':
             prop['enum'] = [o[0] for o in ff.options]
             prop['oneOf'] = [{'const': o[0], 'title': o[1]} for o in ff.options]

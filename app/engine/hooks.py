@@ -23,12 +23,14 @@ Listener = Callable[..., Any]
 TASK_CREATED = "task_created"  # (instance, task): a human task row was created
 TASK_ASSIGNED = "task_assigned"  # (instance, task): a supervisor (re)assigned the task
 TASK_COMPLETED = "task_completed"  # (instance, task): a person completed the task
+TASK_RECOMMITTED = "task_recommitted"  # (instance, task): a new committed date is the task's due date
 INSTANCE_ENDED = "instance_ended"  # (instance): the instance completed
+INSTANCE_TERMINATED = "instance_terminated"  # (instance): a supervisor terminated the instance
 INSTANCE_RESUMED = "instance_resumed"  # (instance): a supervisor resumed a suspended instance
 WAIT_STATE = "wait_state"  # (instance, workflow, timer_job): the instance ran to its next wait state
 DEFINITION_DEPLOYED = "definition_deployed"  # (definition): a new version was stored
-EVENTS = (TASK_CREATED, TASK_ASSIGNED, TASK_COMPLETED, INSTANCE_ENDED, INSTANCE_RESUMED, WAIT_STATE,
-          DEFINITION_DEPLOYED)
+EVENTS = (TASK_CREATED, TASK_ASSIGNED, TASK_COMPLETED, TASK_RECOMMITTED, INSTANCE_ENDED, INSTANCE_TERMINATED,
+          INSTANCE_RESUMED, WAIT_STATE, DEFINITION_DEPLOYED)
 # The engine's own work listens to these (timers): emitting one that nobody hears means the
 # app was built without create_app's listener step, and timers would silently never fire.
 REQUIRED = frozenset({INSTANCE_RESUMED, WAIT_STATE, DEFINITION_DEPLOYED})

@@ -204,7 +204,7 @@ def _refresh_open_rows(inst: ProcessInstance, wf, changed: set[str]) -> None:
             row.due_at = fresh.due_at
         row.candidates.clear()
         for cand in fresh.candidates:
-            row.candidates.append(TaskCandidate(group_name=cand.group_name, user_id=cand.user_id))
+            row.candidates.append(TaskCandidate(role_name=cand.role_name, user_id=cand.user_id))
         fresh.candidates.clear()
         if fresh in db.session:
             db.session.expunge(fresh)

@@ -33,6 +33,7 @@ from app.engine import clock, hooks, jobs, mail, sla
 from app.extensions import db
 from app.models import Department, HumanTask, Job, ProcessInstance, UserProfile
 
+URGENT_PRIORITY = 100  # tasks at this priority (emergencies) are mailed at once to everyone, digest or not
 BREACH_GRACE = timedelta(seconds=1)  # "overdue" means strictly after the due time
 _muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
 
@@ -46,6 +47,11 @@ def muted() -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+def is_muted() -> bool:
+    """Inside ``muted()``: listeners elsewhere (a record's customer mails) stay quiet too."""
+    return _muted.get()
 
 
 def task_created(_inst: ProcessInstance, task: HumanTask) -> None:
@@ -70,6 +76,8 @@ def register() -> None:
 
 def _task_created(task: HumanTask) -> None:
     people = people_with_prefs(task)
+    if task.priority >= URGENT_PRIORITY:  # an emergency never waits for tomorrow's digest
+        people = [(u, "instant", loc) for u, _mode, loc in people]
     context = task_context(task)  # after the query above: an assignee is already loaded
     at_once = [(u.email, mail.staff_locale(loc))
                for u, mode, loc in people if mode != "digest" and mail.is_address(u.email)]
@@ -112,7 +120,7 @@ def people_with_prefs(task: HumanTask) -> list[tuple[Any, str, str | None]]:
         q, params = by_assignee, {"user_id": task.assignee_id}
     else:
         user_ids = sorted({c.user_id for c in task.candidates if c.user_id})
-        groups = sorted({c.group_name for c in task.candidates if c.group_name})
+        groups = sorted({c.role_name for c in task.candidates if c.role_name})
         if not user_ids and not groups:
             return []
         q, params = by_candidates, {"user_ids": user_ids, "groups": groups}

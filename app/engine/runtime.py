@@ -1,4 +1,4 @@
-"""Runtime service: start instances, deliver messages, suspend/resume/terminate,
+"""Runtime service: start instances, deliver messages and signals, suspend/resume/terminate,
 retry incidents. Each operation loads, changes, saves in one transaction;
 ``rev`` (optimistic locking) makes a concurrent change fail instead of being lost."""
 from __future__ import annotations
@@ -7,13 +7,14 @@ import json
 from dataclasses import replace
 from typing import Any, Callable, Mapping, TypeVar
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import clock, definitions, history, hooks, store, sync
+from app.engine import clock, definitions, history, hooks, jobs, store, sync
 from app.engine.actor import Actor
 from app.engine.bpmn.parser import message_event
 from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
@@ -113,6 +114,8 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
     definition = definitions.get_definition(key, version)
     if not can_start(definition, actor):
         raise Forbidden(f"Your roles may not start '{definition.name}'.")
+    if message is None and not timer_fired:
+        definitions.refuse_plain_start(definition)
     _, errors = validate_form(RECORD_FIELDS, {"business_key": business_key or "", "customer": customer or ""})
     variables, form_errors = start_inputs(definition, variables, internal=internal, timer_fired=timer_fired)
     errors.update(form_errors)
@@ -136,7 +139,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
                                                                   "business_key": business_key})
     if message:
         wf.do_engine_steps()  # the start event must be waiting before it can catch
-        wf.catch(message_event(message, variables))
+        sync.catch(inst, wf, message_event(message, variables), actor=actor)
         history.record(inst.id, "message_received", actor=actor, element_name=message)
     sync.advance(inst, wf, actor=actor, timer_job=None)  # a new instance has no jobs yet
     save_workflow(inst, wf)
@@ -186,9 +189,11 @@ def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict
         delivered = []
         for inst in db.session.scalars(query).all():
             wf = load_workflow(inst)
-            if not any(ev.name == name for ev in wf.waiting_events()):
+            names = sync.catching(wf, "message", name)
+            if not names:
                 continue
-            wf.catch(message_event(name, payload))
+            for event_name in names:  # a receive task addressed by its id catches under its own name
+                sync.catch(inst, wf, message_event(event_name, payload), actor=actor)
             history.record(inst.id, "message_received", actor=actor, element_name=name, data=payload or None)
             sync.advance(inst, wf, actor=actor)
             save_workflow(inst, wf)
@@ -200,6 +205,50 @@ def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict
         return delivered
 
     return with_retry(operation)
+
+
+def deliver_signal(name: str, *, actor: Actor, payload: dict | None = None, business_key: str | None = None,
+                   process_key: str | None = None) -> list[int]:
+    """Broadcast a signal to every running instance that waits for it (a catch event, a boundary
+    event, an event-based gateway branch or an event subprocess); none waiting is not an error."""
+    if not actor.is_staff:
+        raise Forbidden("Your roles may not send signals to processes.")
+    payload = _check_variables(payload)
+    return with_retry(lambda: _signal(name, payload, actor, business_key=business_key, process_key=process_key))
+
+
+def _signal(name: str, payload: dict, actor: Actor, *, business_key: str | None = None,
+            process_key: str | None = None, exclude: int | None = None) -> list[int]:
+    query = (select(ProcessInstance).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+             .where(ProcessInstance.status == "running", ProcessDefinition.bpmn_xml.contains("signal")))
+    if business_key:
+        query = query.where(ProcessInstance.business_key == business_key)
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if exclude is not None:
+        query = query.where(ProcessInstance.id != exclude)
+    delivered = []
+    for inst in db.session.scalars(query.order_by(ProcessInstance.id)).all():
+        wf = load_workflow(inst)
+        if not sync.catching(wf, "signal", name):
+            continue
+        sync.catch(inst, wf, BpmnEvent(SignalEventDefinition(name), payload=dict(payload)), actor=actor)
+        history.record(inst.id, "event_caught", actor=actor, element_name=name, data={"signal": name, **payload})
+        sync.advance(inst, wf, actor=actor)
+        save_workflow(inst, wf)
+        delivered.append(inst.id)
+    db.session.flush()
+    return delivered
+
+
+def signal_job(job: Job) -> None:
+    """The ``signal`` job: a signal thrown by an instance reaches the other instances waiting for it."""
+    _signal(job.payload["name"], {}, Actor.system(), exclude=job.payload.get("from_instance"))
+
+
+def register() -> None:
+    """The runtime's job handlers (``create_app``)."""
+    jobs.register(sync.SIGNAL_JOB, signal_job)
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -223,6 +272,8 @@ def _set_status(instance_id: int, actor: Actor, *, allowed: tuple[str, ...], sta
             for job in db.session.scalars(select(Job).filter_by(instance_id=inst.id, state="pending")):
                 job.state = "done"
         history.record(inst.id, event, actor=actor, data={"reason": reason} if reason else None)
+        if status == "terminated":
+            hooks.emit(hooks.INSTANCE_TERMINATED, inst)  # e.g. its record becomes "cancelled"
         db.session.flush()
         return inst
 
@@ -264,6 +315,8 @@ def set_variables(instance_id: int, variables: dict, *, actor: Actor) -> Process
             if task.state == TaskState.WAITING and task.parent is not None:  # a waiting event (a timer)
                 task.parent.data.update(variables)  # re-inherits its parent's data on every refresh
         history.record(inst.id, "variables_changed", actor=actor, data=variables)
+        if inst.status == "running":
+            sync.advance(inst, wf, actor=actor)  # a conditional event may now fire
         save_workflow(inst, wf)
         db.session.flush()
         return inst

@@ -6,6 +6,9 @@ Helpers available in every BPMN expression and script (see README):
 ``add_working(duration, start=None)`` (``"P1D"`` = one working day),
 ``is_working_day(day=None)``, ``working_minutes_between(a, b)``,
 ``format_date(value, fmt="%Y-%m-%d")``, ``parse_datetime(text)``,
+``sla_due(kind, milestone, start=None)`` (the SLA policy's deadline, app/engine/sla_policy.py),
+``on_call(department_code)`` (who is on call now: app/engine/rota.py),
+``department_members(code)`` (the department's active members, comma-separated: candidateUsers),
 ``send_mail(template, to, **context)`` (acknowledgement, result, survey_link).
 
 Scripts and expressions run in runner processes with OS limits (``script_runner.py``):
@@ -18,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.engine import clock, mail, work_calendar
+from app.engine import clock, departments, mail, rota, sla_policy, work_calendar
 from app.engine.sandbox_engine import SandboxedScriptEngine
 from app.engine.script_helpers import PURE_NAMES
 from app.engine.script_runner import RunnerEnvironment
@@ -56,6 +59,9 @@ def _helpers() -> dict:
         "is_working_day": _is_working_day,
         "working_minutes_between": lambda a, b: cal().working_minutes_between(clock.parse_datetime(a),
                                                                               clock.parse_datetime(b)),
+        "department_members": lambda code: ",".join(departments.members(str(code))),  # candidateUsers
+        "on_call": lambda department: rota.on_call(str(department)),  # the on-call rota: a login name or None
+        "sla_due": lambda kind, milestone, start=None: sla_policy.due(str(kind), str(milestone), _start(start)),
         "send_mail": mail.send_mail,  # queues a templated customer mail (sent by the job executor)
     }
 

@@ -2,8 +2,16 @@
 
 ``allowed_actions`` is what the page shows and the API returns; every command calls ``require``
 with its action, so the engine refuses exactly what is not offered. The rule reads the task row,
-its candidates and its instance's status (loaded with inbox pages): never the database.
-A refusal names users by id; their names are looked up only when it is raised."""
+its candidates and its instance's status (loaded with inbox pages), and, only for someone who is
+not a candidate, the staff snapshot (``people.staff``: one query per transaction).
+A refusal names users by id; their names are looked up only when it is raised.
+
+Who may work a task at all is ``is_eligible``: an active user holding an inbox role whom the
+task's candidates name (as a user, or through a role they hold). A task whose candidates name
+nobody like that (none given, unknown users or roles, an expression naming nobody) is
+*unroutable*: it waits in the Unassigned queue, and any active member of a working role
+(``people.WORKING_ROLES``) may be given it. Claiming, completing an unclaimed task and assigning
+all ask this one rule."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +22,7 @@ from app.engine.errors import Conflict, EngineError, Forbidden, Invalid, TaskAlr
 from app.models import HumanTask
 
 # In the order the task page offers them. Each is also POST /api/v1/tasks/{id}/{action}.
-ACTIONS = ("complete", "draft", "claim", "release", "assign")
+ACTIONS = ("complete", "draft", "claim", "release", "assign", "recommit")
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,44 @@ class Refusal:
 def is_candidate(task: HumanTask, actor: Actor) -> bool:
     """Offered to the actor: by name, or to one of their roles."""
     return any(c.user_id == actor.user_id or (c.role_name and c.role_name in actor.roles) for c in task.candidates)
+
+
+def _offered_to(task: HumanTask, person: people.Person) -> bool:
+    return any(c.user_id == person.id or (c.role_name and c.role_name in person.roles) for c in task.candidates)
+
+
+def routable(task: HumanTask, staff: people.Staff | None = None) -> bool:
+    """Whether the task's candidates name someone who can work it."""
+    staff = staff or people.staff()
+    held = staff.held_roles
+    return any(c.user_id in staff.people or (c.role_name and c.role_name in held) for c in task.candidates)
+
+
+def _eligible(task: HumanTask, person: people.Person, unroutable: bool) -> bool:
+    return _offered_to(task, person) or (unroutable and bool(person.roles & people.WORKING_ROLES))
+
+
+def is_eligible(task: HumanTask, user_id: int | None) -> bool:
+    """Whether the user may work the task (be its assignee): see the module's docstring."""
+    staff = people.staff()
+    person = staff.people.get(user_id) if user_id is not None else None
+    return person is not None and _eligible(task, person, not routable(task, staff))
+
+
+def eligible_users(task: HumanTask) -> list[people.Person]:
+    """Everyone who may work the task, by login name: what reassign pickers offer."""
+    staff = people.staff()
+    unroutable = not routable(task, staff)
+    return [p for p in staff.by_name if _eligible(task, p, unroutable)]
+
+
+def actor_eligible(task: HumanTask, actor: Actor) -> bool:
+    """``is_eligible`` for the signed-in actor, whose roles are known: no query for a candidate."""
+    if not actor.is_staff or actor.user_id is None:
+        return False
+    if is_candidate(task, actor):
+        return True
+    return bool(actor.roles & people.WORKING_ROLES) and not routable(task)
 
 
 def holds(task: HumanTask, actor: Actor) -> bool:
@@ -61,23 +107,33 @@ def refusal(task: HumanTask, actor: Actor, action: str) -> Refusal | None:
     why = _not_workable(task)
     if why or action == "assign":
         return why
+    if action == "recommit":  # a new committed date (the delay notice): whoever holds it, or a supervisor
+        if task.due_at is None:
+            return Refusal(Invalid, f"Task '{task.name}' has no due date to move.")
+        if not (holds(task, actor) or actor.is_supervisor):
+            return Refusal(Forbidden, "Only the assignee or a supervisor may commit to a new date.")
+        return None
     mine, free, candidate = holds(task, actor), task.assignee_id is None, is_candidate(task, actor)
     confirm_only = Refusal(Invalid, f"Task '{task.name}' only needs confirming: complete it.")
+    not_candidate = Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
+    claimed = Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.",
+                      task.assignee_id, "claimed_by")
     if action == "complete":  # completing a task offered to me claims it on the way
-        if mine or (free and (candidate or actor.is_admin)):
+        if mine or (free and actor_eligible(task, actor)):
             return None
         if free:
-            return Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
+            return not_candidate
         return Refusal(Forbidden, f"Task '{task.name}' is assigned to {{user}}.", task.assignee_id)
     if action == "claim":
-        if not (candidate or actor.is_supervisor):
-            return Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
+        if candidate and task.confirm_only:
+            return confirm_only
+        if not free and (candidate or actor.is_supervisor):  # who holds it is the news; no query
+            return claimed
+        if not actor_eligible(task, actor):
+            return not_candidate
         if task.confirm_only:
             return confirm_only
-        if not free:
-            return Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.",
-                           task.assignee_id, "claimed_by")
-        return None
+        return claimed if not free else None
     if action == "release":
         if not (mine or actor.is_supervisor):
             return Refusal(Forbidden, "Only the assignee or a supervisor may release a task.")

@@ -1,8 +1,9 @@
 """Task service: inbox queries, claim, release, assign, drafts, complete.
 
 Inbox queries read only ``human_task``/``task_candidate`` (indexed) and never
-deserialize a workflow. Who may do what is decided by ``task_actions``: each
-command calls its ``require``, the task page and the API show its ``allowed_actions``."""
+deserialize a workflow; the Unassigned queue also reads the staff snapshot (``people.staff``).
+Who may do what is decided by ``task_actions``: each command calls its ``require``, the task
+page and the API show its ``allowed_actions``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from uuid import UUID
 
 from flask_appbuilder.security.sqla.models import Group, Role, User
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, exists, func, or_, select, union, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, union, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +22,7 @@ from app.engine import sla as sla_rule  # "sla" names the inbox filter below
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
 from app.engine.forms import FormField, validate_form
-from app.engine.task_actions import holds, is_candidate, require
+from app.engine.task_actions import holds, is_candidate, is_eligible, require
 from app.extensions import db
 from app.models import Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile
 from app.models.engine import mirror_offer
@@ -173,7 +174,8 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
                 desc: bool = False, process_key: str | None = None, sla: str | None = None,
                 priority: int | None = None, created_from: datetime | None = None,
                 created_to: datetime | None = None, search: str | None = None) -> Page:
-    """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` (supervisors)."""
+    """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` and
+    ``unassigned`` (supervisors: work nobody can pick up, see ``unassigned_condition``)."""
     q = select(HumanTask)
     filtered = has_filters(process_key=process_key, sla=sla, priority=priority, created_from=created_from,
                            created_to=created_to, search=search)
@@ -190,6 +192,10 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
         q = q.where(HumanTask.state == "open", HumanTask.assignee_id.is_(None), HumanTask.id.in_(claimable_ids(actor)))
     elif view == "completed":
         q = q.where(HumanTask.completed_by_id == actor.user_id, HumanTask.state == "completed")
+    elif view == "unassigned":
+        if not actor.is_supervisor:
+            raise Forbidden("Only supervisors see the unassigned tasks.")
+        q = q.where(unassigned_condition())
     elif view == "department":
         if not actor.is_supervisor:
             raise Forbidden("Only supervisors see the department's tasks.")
@@ -218,6 +224,25 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     q = q.order_by(column.is_(None), order, HumanTask.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
     q = q.options(*_page_loads())
     return Page(list(db.session.scalars(q)), total, page, page_size)
+
+
+def unassigned_condition():
+    """Open tasks nobody can pick up: unassigned with no candidate who can work them (none given,
+    unknown users or roles, an expression naming nobody), or assigned to someone who no longer can
+    (inactive, or without an inbox role). The staff snapshot is small; its ids go in as lists."""
+    staff = people.staff()
+    users, roles = sorted(staff.people), sorted(staff.held_roles)
+    c = TaskCandidate
+    offered = exists().where(c.task_id == HumanTask.id, or_(c.role_name.in_(roles), c.user_id.in_(users)))
+    return and_(HumanTask.state == "open", or_(and_(HumanTask.assignee_id.is_(None), ~offered),
+                                                HumanTask.assignee_id.not_in(users)))
+
+
+def count_unassigned(actor: Actor) -> int:
+    """The Unassigned tab's badge: supervisors and admins only (0 for others)."""
+    if not actor.is_supervisor:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(HumanTask).where(unassigned_condition())) or 0
 
 
 def count_mine(actor: Actor) -> int:
@@ -296,11 +321,17 @@ def release(task_id: int, *, actor: Actor) -> HumanTask:
 
 
 def assign(task_id: int, user_id: int | None, *, actor: Actor) -> HumanTask:
-    """Supervisors (re)assign or delegate a task to anyone."""
+    """Supervisors (re)assign or delegate a task to someone who may work it (``is_eligible``), or
+    put it back to its candidates (``user_id`` None; an unroutable one back in the Unassigned queue)."""
     task = get_task(task_id)
     require(task, actor, "assign")
     if user_id is not None and db.session.get(User, user_id) is None:
         raise Invalid("No such user.", fields={"user_id": "unknown user"})
+    if user_id is not None and not is_eligible(task, user_id):
+        who = people.username(user_id)
+        raise Invalid(f"{who} may not work on task '{task.name}': not one of its candidates, inactive, "
+                      f"or without a role that works tasks.", fields={"user_id": f"not eligible: {who}"},
+                      user=who)
     _set_assignee(task, task.assignee_id, user_id)
     history.record(task.instance_id, "task_assigned", actor=actor, task_id=task.id, element_id=task.element_id,
                    element_name=task.name, data={"assignee": people.username(user_id)})

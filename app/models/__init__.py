@@ -1,14 +1,10 @@
-"""All models, imported so that they register on the shared metadata."""
+"""All models, imported so that they register on the shared metadata.
+
+The engine's and the organisation's models live here; each record kind keeps its models beside its
+screens and process link (app/records/<kind>/models.py) and is re-exported here, so that
+``from app.models import X`` names every model."""
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.calendar import CalendarOverride  # noqa: F401
-from app.models.complaints import Complaint, ComplaintRound  # noqa: F401
-from app.models.customers import Contact, Contract, Customer, Equipment  # noqa: F401
-from app.models.emergency import (  # noqa: F401
-    ContingencyPlan,
-    EmergencyIncident,
-    IncidentNotification,
-    incident_customer,
-)
 from app.models.engine import (  # noqa: F401
     HistoryEvent,
     HumanTask,
@@ -21,6 +17,14 @@ from app.models.engine import (  # noqa: F401
     TaskCandidate,
 )
 from app.models.numbering import RecordCounter  # noqa: F401
-from app.models.org import Department, UserProfile  # noqa: F401
-from app.models.planning import Case, ServicePlan, ServicePlanFeedback  # noqa: F401
-from app.models.service import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401
+from app.models.org import Department, OnCallShift, UserProfile  # noqa: F401
+from app.records.complaints.models import Complaint, ComplaintRound  # noqa: F401
+from app.records.customers.models import Contact, Contract, Customer, Equipment  # noqa: F401
+from app.records.emergency.models import (  # noqa: F401
+    ContingencyPlan,
+    EmergencyIncident,
+    IncidentNotification,
+    incident_customer,
+)
+from app.records.planning.models import Case, ServicePlan, ServicePlanFeedback  # noqa: F401
+from app.records.service.models import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401

@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, deferred, relationship, synonym
+from sqlalchemy.orm import Session, deferred, relationship
 
 from app.models.base import JSONType, UtcDateTime, utcnow
 
@@ -118,8 +118,7 @@ class HumanTask(Model):
 
 
 class TaskCandidate(Model):
-    """A role or a user who may claim a task. The role's column is ``group_name`` in the database
-    (BPMN's candidateGroups; renaming it would rebuild the partial indexes): ``role_name`` here.
+    """A role or a user who may claim a task (BPMN's candidateGroups name roles: ``role_name``).
 
     ``claimable`` (the task is open and unassigned) and ``due_at`` are copies of
     the task's, kept by ``_mirror_task_offer`` and ``mirror_offer``: the *Group
@@ -128,17 +127,16 @@ class TaskCandidate(Model):
 
     __tablename__ = "task_candidate"
     __table_args__ = (
-        Index("ix_candidate_group", "group_name", "task_id"),
+        Index("ix_candidate_role", "role_name", "task_id"),
         Index("ix_candidate_user", "user_id", "task_id"),
-        Index("ix_candidate_group_claimable", "group_name", "due_at", "task_id",
+        Index("ix_candidate_role_claimable", "role_name", "due_at", "task_id",
               postgresql_where=text("claimable"), sqlite_where=text("claimable = 1")),
         Index("ix_candidate_user_claimable", "user_id", "due_at", "task_id",
               postgresql_where=text("claimable"), sqlite_where=text("claimable = 1")),
     )
     id = Column(Integer, primary_key=True)
     task_id = Column(Integer, ForeignKey("human_task.id", ondelete="CASCADE"), nullable=False, index=True)
-    role_name = Column("group_name", String(64))
-    group_name = synonym("role_name")  # the old name, for callers not yet moved
+    role_name = Column(String(64))
     user_id = Column(Integer, ForeignKey("ab_user.id"))
     claimable = Column(Boolean, nullable=False, default=False, server_default=false())
     due_at = Column(UtcDateTime())

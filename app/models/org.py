@@ -1,7 +1,9 @@
 """Organisation: departments and the per-user profile FAB's User lacks."""
 from flask_appbuilder import Model
-from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy import Column, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
+
+from app.models.base import UtcDateTime
 
 
 class Department(Model):
@@ -36,3 +38,19 @@ class UserProfile(Model):
     phone = Column(String(32))
     user = relationship("User", foreign_keys=[user_id])
     department = relationship(Department)
+
+
+class OnCallShift(Model):
+    """Who of a department is on call when (the 24-hour hotline, 设立24小时售后服务热线): an emergency
+    goes to the person whose shift covers the moment it arrives. Supervisors keep the rota."""
+
+    __tablename__ = "on_call_shift"
+    __table_args__ = (Index("ix_on_call_department_start", "department_id", "starts_at"),)
+    id = Column(Integer, primary_key=True)
+    department_id = Column(Integer, ForeignKey("department.id", ondelete="CASCADE"), nullable=False)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    starts_at = Column(UtcDateTime(), nullable=False)
+    ends_at = Column(UtcDateTime(), nullable=False)
+    note = Column(String(200))
+    department = relationship(Department)
+    user = relationship("User", foreign_keys=[user_id])

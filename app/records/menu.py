@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _
 
-from app.views.records.complaints import ComplaintRoundView, ComplaintView
-from app.views.records.customers import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
-from app.views.records.emergency import ContingencyPlanView, IncidentNotificationView, IncidentView
-from app.views.records.planning import CaseView, ServicePlanFeedbackView, ServicePlanView
-from app.views.records.service import FieldRecordView, ServiceRequestView, SurveyView
+from app.records.complaints.views import ComplaintRoundView, ComplaintView
+from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
+from app.records.emergency.views import ContingencyPlanView, IncidentNotificationView, IncidentView
+from app.records.planning.views import CaseView, ServicePlanFeedbackView, ServicePlanView
+from app.records.service.views import FieldRecordView, ServiceRequestView, SurveyView
 
 MENU = [
     (CustomerView, "Customers", _("Customers"), "fa-building"),

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Any, ClassVar, Iterator
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -17,7 +17,7 @@ from app.models.choices import label
 from app.records.export import csv_lines, xlsx_bytes
 from app.records.timefmt import fmt_local
 from app.views.admin import READ_WRITE
-from app.views.records.fields import LocalDateTimeField, choice_field
+from app.records.fields import LocalDateTimeField, choice_field
 
 RECORD_PERMISSIONS = {**READ_WRITE, "export": "read"}
 EXPORT_LIMIT = 50_000  # rows; protects the server from a runaway export
@@ -37,6 +37,15 @@ def yes_no(value: Any) -> str:
     if value is None:
         return ""
     return gettext("Yes") if value else gettext("No")
+
+
+def instance_link(inst: Any) -> Any:
+    """A record's process as a link to its instance page (the instance page links back to the record)."""
+    if inst is None:
+        return "—"
+    name = inst.definition.name if inst.definition is not None else inst.process_key
+    return Markup('<a class="record-instance" href="{0}">{1} #{2}</a>').format(
+        url_for("InstanceView.show", instance_id=inst.id), name, inst.id)
 
 
 class RecordView(ModelView):
@@ -59,6 +68,8 @@ class RecordView(ModelView):
         self._add_choice_fields()
         self._add_typed_fields()
         super().__init__(**kwargs)
+        if "process_instance" in {*self.list_columns, *self.show_columns}:
+            self.formatters_columns.setdefault("process_instance", instance_link)
         for col in {*self.list_columns, *self.show_columns}:
             self.formatters_columns.setdefault(col, blank_none)
 

@@ -7,7 +7,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from flask import current_app
 
     from app.views.admin import AuditLogView, DepartmentView
-    from app.views.records import register_record_views
+    from app.records.menu import register_record_views
     from app.views.staff import StaffView
     from app.views.survey_public import register_survey_public
     from app.views.work import register_work_views  # inboxes, start a process, process instances
@@ -43,3 +43,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.api import register_apis  # REST API under /api/v1/ (engine and records)
 
     register_apis(appbuilder)
+    from app.views.presentation import init_presentation  # local times, words for codes, error pages
+
+    init_presentation(current_app)  # after the APIs: its error pages hand /api/ paths to their JSON errors

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired
 
 from app.models import UserProfile
 from app.models.choices import MAIL_LOCALES, NOTIFY_MODES
-from app.views.records.base import RecordView
+from app.records.screens import RecordView
 
 
 class StaffView(RecordView):

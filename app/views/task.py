@@ -1,33 +1,37 @@
 """One task: instructions, record summary, generated form, history; claim,
-release, save a draft, complete; supervisors reassign. The buttons are the
-engine's ``allowed_actions``: one endpoint per action, named after it."""
+release, save a draft, complete; supervisors reassign to the people who may work the task
+(``eligible_users``). The buttons are the engine's ``allowed_actions``: one endpoint per action,
+named after it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 
 from app import pii
-from app.engine import history, people, queries, tasks
+from app.engine import commitments, history, people, tasks
 from app.engine.actor import Actor
 from app.engine.errors import EngineError, Forbidden, Invalid, NotFound
-from app.engine.task_actions import allowed_actions
+from app.engine.task_actions import allowed_actions, eligible_users
 from app.extensions import db
 from app.models import HumanTask
 from app.records.contacts import linked_contact
+from app.records.timefmt import fmt_local
 from app.views import task_form
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
 
 CONTROLS = ("csrf_token", "view_token", "action", "next")  # the page's own inputs; the rest is form data
+LABELS = {"new_due": _l("New committed date"), "reason": _l("Reason for the delay"),
+          "customer_informed": _l("The customer has been told")}
 
 
 class TaskView(WorkView):
     route_base = "/task"
     class_permission_name = "Inbox"
     method_permission_name = {"show": "read", "claim": "write", "release": "write", "draft": "write",
-                              "complete": "write", "assign": "write"}
+                              "complete": "write", "assign": "write", "recommit": "write"}
 
     @expose("/<int:task_id>/")
     @has_access
@@ -69,11 +73,37 @@ class TaskView(WorkView):
         user_id = int(raw) if raw.isdigit() else None
         if raw and user_id is None:
             raise Invalid("No such user.", fields={"user_id": "unknown user"})
-        task = tasks.assign(task_id, user_id, actor=actor)
+        try:
+            task = tasks.assign(task_id, user_id, actor=actor)
+        except Invalid as err:
+            if not err.details.get("user"):
+                raise
+            flash(gettext("%(user)s may not work on this task: choose one of the people offered.",
+                          user=err.details["user"]), "danger")
+            return redirect(safe_next(url_for("TaskView.show", task_id=task_id), referrer=True))
         names = people.display_names([user_id])
         flash(gettext("“%(task)s” is now assigned to %(user)s.", task=task.name, user=names.get(user_id))
               if user_id else gettext("“%(task)s” is back in the group.", task=task.name), "success")
         return redirect(safe_next(url_for("TaskView.show", task_id=task_id)))
+
+    @expose("/<int:task_id>/recommit", methods=["POST"])
+    @has_access
+    @engine_errors(lambda task_id: url_for("TaskView.show", task_id=task_id))
+    def recommit(self, task_id: int):
+        """The delay notice: why it will be late, the customer told, and the new committed date."""
+        actor = self.actor()
+        tasks.visible_task(task_id, actor)
+        try:
+            task = commitments.recommit(task_id, request.form.get("new_due", ""), reason=request.form.get("reason", ""),
+                                        customer_informed=request.form.get("customer_informed") == "y", actor=actor)
+        except Invalid as err:
+            db.session.rollback()
+            problems = field_errors(err)
+            flash(" ".join([message_of(err)] + [f"{LABELS.get(k, k)}: {v}" for k, v in problems.items()]), "danger")
+            return redirect(url_for("TaskView.show", task_id=task_id))
+        flash(gettext("The new date is recorded: “%(task)s” is now due %(due)s.", task=task.name,
+                      due=fmt_local(task.due_at)), "success")
+        return redirect(url_for("TaskView.show", task_id=task_id))
 
     # ------------------------------------------------------------------ helpers
     def _act(self, task_id: int, operation, success: str, done=None):
@@ -130,6 +160,6 @@ class TaskView(WorkView):
             actions=actions, editable=editable, events=events, names=people.display_names(involved),
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
-            users=queries.assignable_users() if "assign" in actions else [], actor=actor,
+            users=[(p.id, p.label) for p in eligible_users(task)] if "assign" in actions else [], actor=actor,
             contact=linked_contact(task.instance))
         return body, status

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "end_event": _("End reached"), "call_activity_completed": _("Called process finished"),
     "subprocess_completed": _("Sub-process finished"), "incident_raised": _("Incident raised"),
     "incident_resolved": _("Incident retried"), "variables_changed": _("Data changed"),
+    "task_recommitted": _("New date committed"),
 }
 
 
@@ -110,6 +111,8 @@ def register_work_views(appbuilder: AppBuilder) -> None:
     from app.views.inbox import InboxView
     from app.views.instances import InstanceView
     from app.views.settings import SettingsView
+    from app.views.on_call import OnCallShiftView
+    from app.views.sla_policy import SlaPolicyView
     from app.views.start import StartView
     from app.views.task import TaskView
 
@@ -124,6 +127,8 @@ def register_work_views(appbuilder: AppBuilder) -> None:
                         icon="fa-sitemap", **work)
     appbuilder.add_view(StartView, "Start a process", label=_("Start a process"), icon="fa-play-circle", **work)
     appbuilder.add_view(SettingsView, "My settings", label=_("My settings"), icon="fa-envelope-o", **work)
+    appbuilder.add_view(SlaPolicyView, "SLA policy", label=_("SLA policy"), icon="fa-clock-o", **work)
+    appbuilder.add_view(OnCallShiftView, "On-call rota", label=_("On-call rota"), icon="fa-phone", **work)
     appbuilder.add_view_no_menu(TaskView)
     appbuilder.add_view(InstanceView, "Process instances", label=_("Process instances"), icon="fa-cogs",
                         category="Process design", category_label=_("Process design"), category_icon="fa-code-fork")

@@ -77,14 +77,21 @@ class Api:
         return self.open("POST", url, **kwargs)
 
 
+_TOKENS: dict[int, dict[str, str]] = {}  # one login per role per app, however many modules import the fixture
+
+
 @pytest.fixture(scope="session")
 def tokens(app) -> dict[str, str]:
-    """A JWT access token per demo role (each login from its own address: the login is rate limited)."""
+    """A JWT access token per demo role (each login from its own address: the login is rate limited,
+    so every module that imports this fixture shares the first logins)."""
+    if id(app) in _TOKENS:
+        return _TOKENS[id(app)]
     out = {}
     for role in ROLES:
         resp = jwt_login(app, ROLE_USERS[role])
         assert resp.status_code == 200, resp.get_data(as_text=True)
         out[role] = resp.get_json()["access_token"]
+    _TOKENS[id(app)] = out
     return out
 
 

@@ -1,4 +1,7 @@
 """/api/v1/tasks: inbox views, claim/unclaim/assign, form schema, complete."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.api.helpers import unique
 
 
@@ -59,11 +62,17 @@ def test_complete_body_must_be_an_object(api, engine, complaint):
 
 
 def test_supervisor_assigns(api, engine, complaint, app):
-    _, task = new_task(engine, complaint)
+    _, task = new_task(engine, complaint)  # offered to CustomerService
     with app.app_context():
-        tech_id = app.appbuilder.sm.find_user(username="tech").id
-    resp = api("Supervisor").post(f"/api/v1/tasks/{task}/assign", json={"user_id": tech_id})
-    assert resp.status_code == 200 and resp.get_json()["assignee"] == "tech"
+        ids = {u: app.appbuilder.sm.find_user(username=u).id for u in ("agent", "tech", "viewer", "admin")}
+    for name in ("tech", "viewer", "admin"):  # no candidate: refused, naming the field and the user
+        refused = api("Supervisor").post(f"/api/v1/tasks/{task}/assign", json={"user_id": ids[name]})
+        body = refused.get_json()
+        assert refused.status_code == 422 and body["code"] == "invalid", body
+        assert body["user"] == name and name in body["fields"]["user_id"] and name in body["message"]
+    assert api("Supervisor").get(f"/api/v1/tasks/{task}").get_json()["assignee"] is None  # nothing changed
+    resp = api("Supervisor").post(f"/api/v1/tasks/{task}/assign", json={"user_id": ids["agent"]})
+    assert resp.status_code == 200 and resp.get_json()["assignee"] == "agent"
     unknown = api("Supervisor").post(f"/api/v1/tasks/{task}/assign", json={"user_id": 999999})
     assert unknown.status_code == 422 and "user_id" in unknown.get_json()["fields"]
     by_agent = api("CustomerService").post(f"/api/v1/tasks/{task}/assign", json={"user_id": None})
@@ -82,3 +91,23 @@ def test_suspended_instance_blocks_work(api, engine, complaint):
     api("Supervisor").post(f"/api/v1/instances/{inst}/suspend")
     resp = api("CustomerService").post(f"/api/v1/tasks/{task}/claim")
     assert resp.status_code == 422 and "suspended" in resp.get_json()["message"]
+
+
+def test_recommit_is_a_task_action_of_the_assignee(api, engine, complaint):
+    """The delay notice over the API: offered to whoever holds the task (allowed_actions), refused with
+    422 naming the field until the customer was told, then the task's due date is the new date."""
+    _, task = new_task(engine, complaint)
+    agent = api("CustomerService")
+    assert "recommit" not in agent.get(f"/api/v1/tasks/{task}").get_json()["allowed_actions"]  # not held yet
+    agent.post(f"/api/v1/tasks/{task}/claim")
+    detail = agent.get(f"/api/v1/tasks/{task}").get_json()
+    assert "recommit" in detail["allowed_actions"]
+    body = {"new_due": "2099-06-01", "reason": "等待客户提供现场照片", "customer_informed": False}
+    refused = agent.post(f"/api/v1/tasks/{task}/recommit", json=body)
+    assert refused.status_code == 422 and set(refused.get_json()["fields"]) == {"customer_informed"}
+    done = agent.post(f"/api/v1/tasks/{task}/recommit", json=dict(body, customer_informed=True))
+    assert done.status_code == 200
+    assert datetime.fromisoformat(done.get_json()["due_at"]) == datetime(2099, 6, 1, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    other = api("TechSupport").post(f"/api/v1/tasks/{task}/recommit", json=dict(body, new_due="2099-07-01",
+                                                                               customer_informed=True))
+    assert other.status_code in (403, 404)

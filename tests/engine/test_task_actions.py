@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import event, select
 
-from app.engine import runtime, tasks
+from app.engine import commitments, runtime, tasks
 from app.engine.actor import Actor
 from app.engine.errors import EngineError, Forbidden, Invalid
 from app.engine.task_actions import ACTIONS, allowed_actions, holds, refusal
@@ -66,19 +66,20 @@ def _prepare(state: str, actors) -> HumanTask:
 RULE = {
     ("open", "agent"): {"complete", "claim"},
     ("open", "other"): {"complete", "claim"},
-    ("open", "supervisor"): {"claim", "assign"},  # not a candidate: claims first, then completes
-    ("open", "admin"): {"complete", "claim", "assign"},
+    # not a candidate: assigns it to someone who is; a supervisor may also move its committed date
+    ("open", "supervisor"): {"assign", "recommit"},
+    ("open", "admin"): {"assign", "recommit"},
     ("open", "tech"): set(),
     ("open", "owner"): set(),
     ("open", "viewer"): set(),
-    ("claimed", "agent"): {"complete", "draft", "release"},
+    ("claimed", "agent"): {"complete", "draft", "release", "recommit"},  # the delay notice: whoever holds it
     ("claimed", "other"): set(),
-    ("claimed", "supervisor"): {"release", "assign"},
-    ("claimed", "admin"): {"release", "assign"},
+    ("claimed", "supervisor"): {"release", "assign", "recommit"},
+    ("claimed", "admin"): {"release", "assign", "recommit"},
     ("claimed", "viewer"): set(),
     ("confirm", "agent"): {"complete"},  # confirm-only: completed directly, never claimed or drafted
     ("confirm", "supervisor"): {"assign"},
-    ("confirm", "admin"): {"complete", "assign"},
+    ("confirm", "admin"): {"assign"},
     ("confirm_assigned", "agent"): {"complete"},  # and not released
     ("confirm_assigned", "supervisor"): {"assign"},
     ("completed", "agent"): set(),
@@ -99,7 +100,9 @@ def _run(action: str, task: HumanTask, actor: Actor, agent_id: int):
     return {"claim": lambda: tasks.claim(task.id, actor=actor), "release": lambda: tasks.release(task.id, actor=actor),
             "draft": lambda: tasks.save_draft(task.id, data, actor=actor),
             "complete": lambda: tasks.complete(task.id, data, actor=actor),
-            "assign": lambda: tasks.assign(task.id, agent_id, actor=actor)}[action]()
+            "assign": lambda: tasks.assign(task.id, agent_id, actor=actor),
+            "recommit": lambda: commitments.recommit(task.id, "2099-01-05", reason="等备件", customer_informed=True,
+                                                     actor=actor)}[action]()
 
 
 @pytest.mark.parametrize("state,who", list(RULE), ids=[f"{s}-{w}" for s, w in RULE])
@@ -125,7 +128,7 @@ def test_the_rule_and_every_command_refusing_what_it_refuses(setup, state, who):
 
 
 @pytest.mark.parametrize("state,who,action", [
-    ("open", "agent", "claim"), ("open", "admin", "complete"), ("open", "supervisor", "assign"),
+    ("open", "agent", "claim"), ("open", "other", "complete"), ("open", "supervisor", "assign"),
     ("claimed", "agent", "draft"), ("claimed", "agent", "release"), ("claimed", "supervisor", "release"),
     ("claimed", "agent", "complete"), ("confirm", "agent", "complete"), ("confirm_assigned", "agent", "complete"),
 ])
@@ -194,7 +197,8 @@ def test_an_inbox_page_needs_no_query_per_task(setup):
 def _page_actions(client, task_id: int) -> set[str]:
     html = client.get(f"/task/{task_id}/").get_data(as_text=True)
     buttons = set(re.findall(r'id="btn-(\w+)"', html))
-    return buttons | ({"assign"} if "task-assign" in html else set())
+    panels = {action for action in ("assign", "recommit") if f"task-{action}" in html}
+    return buttons | panels
 
 
 @pytest.mark.parametrize("state,username,role", [
@@ -225,7 +229,8 @@ def test_the_api_returns_what_the_page_offers(app, engine, complaint, api, login
 def test_the_api_releases_and_drafts_by_their_names(engine, complaint, api):
     task = engine.open_task(engine.start(complaint, business_key=unique("TAR")))
     agent = api("CustomerService")
-    assert agent.post(f"/api/v1/tasks/{task}/claim").get_json()["allowed_actions"] == ["complete", "draft", "release"]
+    claimed = agent.post(f"/api/v1/tasks/{task}/claim").get_json()["allowed_actions"]
+    assert claimed == ["complete", "draft", "release", "recommit"]
     saved = agent.post(f"/api/v1/tasks/{task}/draft", json={"data": {"matter": "草稿"}})
     assert saved.status_code == 200 and saved.get_json()["draft"] == {"matter": "草稿"}
     bad = agent.post(f"/api/v1/tasks/{task}/draft", json={"data": {"severity": "x"}})

@@ -18,9 +18,13 @@ class Complaint(Model):
     service_request_id = Column(Integer, ForeignKey("service_request.id", ondelete="SET NULL"), index=True)
     matter = Column(Text, nullable=False)
     customer_demand = Column(Text)
+    channel = Column(String(16))  # how the complaint came in (the register step)
+    category = Column(String(24))
+    severity = Column(String(16))  # set when forwarded
     responsible_department_id = Column(Integer, ForeignKey("department.id"), index=True)
     received_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
     forwarded_at = Column(UtcDateTime())
+    rectified_at = Column(UtcDateTime())  # the result is due to the customer 3 working days after this
     rectification_plan = Column(Text)
     rectification_result = Column(Text)
     feedback = Column(Text)

@@ -8,10 +8,12 @@ from flask_babel import gettext, lazy_gettext as _
 
 from app.extensions import db
 from app.models import Complaint, ComplaintRound
-from app.models.choices import COMPLAINT_STATUSES, SATISFACTION
+from app.models.choices import (
+    COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_SEVERITIES, COMPLAINT_STATUSES, SATISFACTION,
+)
 from app.records.process_link import start_from_view
-from app.views.records.base import RECORD_PERMISSIONS, RecordView
-from app.views.records.service import SurveyView
+from app.records.screens import RECORD_PERMISSIONS, RecordView
+from app.records.service.views import SurveyView
 
 
 class ComplaintRoundView(RecordView):
@@ -40,18 +42,18 @@ class ComplaintView(RecordView):
     add_title = _("Add complaint")
     edit_title = _("Edit complaint")
     base_order = ("received_at", "desc")
-    list_columns = ["number", "customer", "responsible_department", "received_at", "status", "satisfaction",
-                    "reopen_count"]
-    show_columns = ["number", "customer", "contact", "service_request", "matter", "customer_demand",
-                    "responsible_department", "received_at", "forwarded_at", "rectification_plan",
-                    "rectification_result", "feedback", "feedback_date", "satisfaction", "status", "reopen_count",
-                    "closed_at", "process_instance"]
-    add_columns = ["customer", "contact", "service_request", "matter", "customer_demand", "responsible_department",
-                   "received_at"]
-    edit_columns = add_columns + ["forwarded_at", "rectification_plan", "rectification_result", "feedback",
-                                  "feedback_date", "satisfaction", "status", "closed_at"]
-    search_columns = ["number", "customer", "matter", "responsible_department", "received_at", "status",
-                      "satisfaction", "reopen_count"]
+    list_columns = ["number", "customer", "category", "severity", "responsible_department", "received_at", "status",
+                    "satisfaction", "reopen_count"]
+    show_columns = ["number", "customer", "contact", "service_request", "channel", "category", "matter",
+                    "customer_demand", "severity", "responsible_department", "received_at", "forwarded_at",
+                    "rectification_plan", "rectification_result", "rectified_at", "feedback", "feedback_date",
+                    "satisfaction", "status", "reopen_count", "closed_at", "process_instance"]
+    add_columns = ["customer", "contact", "service_request", "channel", "category", "matter", "customer_demand",
+                   "responsible_department", "received_at"]
+    edit_columns = add_columns + ["severity", "forwarded_at", "rectification_plan", "rectification_result",
+                                  "rectified_at", "feedback", "feedback_date", "satisfaction", "status", "closed_at"]
+    search_columns = ["number", "customer", "channel", "category", "severity", "matter", "responsible_department",
+                      "received_at", "status", "satisfaction", "reopen_count"]
     label_columns = {
         "number": _("Number"), "customer": _("Customer"), "contact": _("Contact"),
         "service_request": _("Service request"), "matter": _("Complaint matter"),
@@ -60,9 +62,11 @@ class ComplaintView(RecordView):
         "rectification_plan": _("Rectification plan"), "rectification_result": _("Rectification result"),
         "feedback": _("Customer feedback"), "feedback_date": _("Feedback date"), "satisfaction": _("Satisfaction"),
         "status": _("Status"), "reopen_count": _("Times re-opened"), "closed_at": _("Closed at"),
-        "process_instance": _("Process instance"),
+        "process_instance": _("Process instance"), "channel": _("Channel"), "category": _("Category"),
+        "severity": _("Severity"), "rectified_at": _("Rectified at"),
     }
-    choice_columns = {"status": COMPLAINT_STATUSES, "satisfaction": SATISFACTION}
+    choice_columns = {"status": COMPLAINT_STATUSES, "satisfaction": SATISFACTION, "channel": COMPLAINT_CHANNELS,
+                      "category": COMPLAINT_CATEGORIES, "severity": COMPLAINT_SEVERITIES}
     related_views = [ComplaintRoundView, SurveyView]
 
     def post_add(self, item) -> None:

@@ -13,9 +13,9 @@ from app import pii
 from app.extensions import db
 from app.models import Contact, Contract, Customer, Equipment
 from app.models.choices import CHANNEL_PREFERENCES
-from app.views.records.base import RecordView
-from app.views.records.complaints import ComplaintView
-from app.views.records.service import ServiceRequestView, SurveyView
+from app.records.screens import RecordView
+from app.records.complaints.views import ComplaintView
+from app.records.service.views import ServiceRequestView, SurveyView
 
 PHONE_RE = r"^\+?[0-9][0-9 \-]{5,30}$"
 CUSTOMER_LABELS = {

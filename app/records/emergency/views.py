@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _
 from app.models import ContingencyPlan, EmergencyIncident, IncidentNotification
 from app.models.choices import INCIDENT_STATUSES, INCIDENT_TYPES, NOTIFY_CHANNELS
 from app.records.process_link import start_from_view
-from app.views.records.base import RecordView, join_names
+from app.records.screens import RecordView, join_names
 
 
 class IncidentNotificationView(RecordView):

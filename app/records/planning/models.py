@@ -24,7 +24,10 @@ class ServicePlan(Model):
     problems = Column(Text)
     summary_report = Column(Text)
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
+    closed_at = Column(UtcDateTime())
+    process_instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
     customer = relationship("Customer")
+    process_instance = relationship("ProcessInstance")
     approved_by = relationship("User", foreign_keys=[approved_by_id])
     feedback = relationship("ServicePlanFeedback", back_populates="service_plan", cascade="all, delete-orphan",
                             order_by="ServicePlanFeedback.at")

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _
 
 from app.models import Case, ServicePlan, ServicePlanFeedback
 from app.models.choices import CASE_CATEGORIES, LEVELS, PLAN_STATUSES
-from app.views.records.base import RecordView, yes_no
+from app.records.process_link import start_from_view
+from app.records.screens import RecordView, yes_no
 
 
 class ServicePlanFeedbackView(RecordView):
@@ -35,7 +36,7 @@ class ServicePlanView(RecordView):
     base_order = ("created_at", "desc")
     list_columns = ["title", "customer", "urgency", "importance", "status", "approved_by", "approved_at"]
     show_columns = ["title", "customer", "needs", "urgency", "importance", "plan", "status", "approved_by",
-                    "approved_at", "problems", "summary_report", "created_at"]
+                    "approved_at", "problems", "summary_report", "created_at", "closed_at", "process_instance"]
     add_columns = ["customer", "title", "needs", "urgency", "importance", "plan"]
     edit_columns = add_columns + ["status", "approved_by", "approved_at", "problems", "summary_report"]
     search_columns = ["title", "customer", "urgency", "importance", "status", "created_at"]
@@ -43,10 +44,14 @@ class ServicePlanView(RecordView):
         "title": _("Title"), "customer": _("Customer"), "needs": _("Customer needs"), "urgency": _("Urgency"),
         "importance": _("Importance"), "plan": _("Service plan"), "status": _("Status"),
         "approved_by": _("Approved by"), "approved_at": _("Approved at"), "problems": _("Problems found"),
-        "summary_report": _("Summary report"), "created_at": _("Created at"),
+        "summary_report": _("Summary report"), "created_at": _("Created at"), "closed_at": _("Closed at"),
+        "process_instance": _("Process instance"),
     }
     choice_columns = {"urgency": LEVELS, "importance": LEVELS, "status": PLAN_STATUSES}
     related_views = [ServicePlanFeedbackView]
+
+    def post_add(self, item) -> None:
+        start_from_view(item)  # six_step_service; the plan follows its steps
 
 
 class CaseView(RecordView):

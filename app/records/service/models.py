@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import relationship
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import deferred, relationship
 
 from app.engine import clock, sla
 from app.models.base import UtcDateTime, utcnow
@@ -28,13 +28,18 @@ class ServiceRequest(Model):
     status = Column(String(16), nullable=False, default="new", index=True)
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
     accepted_at = Column(UtcDateTime())
+    first_reply_at = Column(UtcDateTime())  # the customer's first reply from us (the response-time KPI)
     due_at = Column(UtcDateTime(), index=True)
     resolved_at = Column(UtcDateTime())
     process_instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
     customer = relationship("Customer")
     contact = relationship("Contact")
     equipment = relationship("Equipment")
+    # a problem found at the follow-up visit opens a new request that follows this one
+    previous_request_id = Column(Integer, ForeignKey("service_request.id", name="fk_service_request_previous",
+                                                     ondelete="SET NULL"), index=True)
     process_instance = relationship("ProcessInstance")
+    previous_request = relationship("ServiceRequest", remote_side=[id])
     field_records = relationship("FieldServiceRecord", back_populates="service_request",
                                  cascade="all, delete-orphan")
 
@@ -44,8 +49,8 @@ class ServiceRequest(Model):
     def sla_state_at(self, now: datetime) -> str | None:
         """on_time / at_risk / overdue against ``due_at`` by the engine's one rule (``app.engine.sla``),
         the window running from acceptance (else receipt); None without a deadline or once closed
-        unresolved."""
-        if self.due_at is None or (self.resolved_at is None and self.status == "closed"):
+        or cancelled unresolved."""
+        if self.due_at is None or (self.resolved_at is None and self.status in ("closed", "cancelled")):
             return None
         return sla.state(self.due_at, start=self.accepted_at or self.created_at or now, now=now,
                          finished=self.resolved_at, closed=self.resolved_at is not None)
@@ -68,11 +73,19 @@ class FieldServiceRecord(Model):
     advice = Column(Text)
     customer_confirmed = Column(Boolean, nullable=False, default=False)
     confirmed_by_name = Column(String(100))
+    confirmed_at = Column(UtcDateTime())
+    # 由客户签字确认: the signature drawn on the engineer's touch screen, as a PNG (loaded only when shown)
+    signature_png = deferred(Column(LargeBinary))
     service_request = relationship(ServiceRequest, back_populates="field_records")
     engineer = relationship("User", foreign_keys=[engineer_id])
 
     def __repr__(self) -> str:
         return f"{self.service_request} #{self.id}"
+
+    @property
+    def signature_ref(self) -> int | None:
+        """This record's id when the customer signed it (the screen shows the image), else None."""
+        return self.id if self.signature_png else None
 
 
 class Survey(Model):
