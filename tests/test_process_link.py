@@ -174,8 +174,11 @@ def test_a_terminated_process_cancels_its_record(app, shipped, actors, login_as)
         sr = db.session.get(ServiceRequest, sr.id)
         assert sr.status == "cancelled" and sr.sla_state is None and sr.resolved_at is None
         sr_id, inst_id = sr.id, inst.id
-    body = login_as("supervisor").get(f"/servicerequestview/show/{sr_id}").get_data(as_text=True)
-    assert f'href="/instances/{inst_id}/"' in body  # the record links to its instance page
+    boss = login_as("supervisor")
+    body = boss.get(f"/servicerequestview/show/{sr_id}").get_data(as_text=True)
+    assert f'href="/instances/{inst_id}/"' in body  # the record links to its instance page ...
+    page = boss.get(f"/instances/{inst_id}/").get_data(as_text=True)
+    assert f'href="/servicerequestview/show/{sr_id}"' in page  # ... and the instance page back to the record
 
 
 def test_tech_may_add_a_request_whose_process_only_agents_start(app, shipped, actors, login_as):

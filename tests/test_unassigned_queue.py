@@ -37,6 +37,13 @@ def test_the_task_page_offers_only_the_people_who_may_work_it(engine, complaint,
     assert 'class="help-block assign-help"' in html
 
 
+def test_the_instance_page_offers_only_the_people_who_may_work_each_task(engine, complaint, login_as):
+    inst = engine.start(complaint, business_key=unique("UQI"))
+    html = login_as("supervisor").get(f"/instances/{inst}/").get_data(as_text=True)
+    form = re.search(r'<form[^>]*reassign-form.*?</form>', html, re.S).group(0)
+    assert demo(_options(form)) == ["agent"]  # the register task is CustomerService's: not tech, viewer, admin...
+
+
 def test_a_forged_choice_is_refused_with_the_users_name(engine, complaint, login_as, app):
     task = engine.open_task(engine.start(complaint, business_key=unique("UQF")))
     with app.app_context():

@@ -58,11 +58,15 @@ def seed_processes(n_requests: int = 120, n_complaints: int = 30, n_incidents: i
     starter = actors.get("agent") or Actor.system()
     with notifications.muted():
         requests = _latest(ServiceRequest, ServiceRequest.created_at, n_requests)
-        at_risk = [r for r in requests if r.status in ("new", "escalated")][-n_at_risk:]
+        at_risk = [r for r in requests if r.status in ("new", "escalated")
+                   and r.type != "emergency_stoppage"][-n_at_risk:]
         for i, sr in enumerate(requests):
             if sr.process_instance_id:
                 continue
-            start = _at_risk_start(now) if sr in at_risk else sr.created_at
+            start = sr.created_at
+            if sr in at_risk:  # received just now: its acceptance deadline falls 1-3 hours from now
+                start = sr.created_at = _at_risk_start(now)
+                sr.accepted_at = sr.first_reply_at = None
             target = REQUEST_TARGET.get(sr.status, "accept")
             if sr.type == "emergency_stoppage":  # no acceptance: the on-call engineer is dispatched at once
                 target = STOPPAGE_TARGET.get(target, target)

@@ -62,6 +62,11 @@ def _plans() -> dict[str, ContingencyPlan]:
     return plans
 
 
+def _past(moment: datetime, now: datetime) -> datetime:
+    """Nothing in the demo happened after "now" (a record closed tomorrow would be a lie)."""
+    return min(moment, now - timedelta(minutes=5))
+
+
 def _office_time(rng, moment: datetime, now: datetime) -> datetime:
     """Most requests arrive in office hours (09:00-17:30 local), as a real desk's do."""
     if rng.random() >= 0.85:
@@ -99,8 +104,8 @@ def _requests(rng, customers, n, now) -> list[ServiceRequest]:
             sr.first_reply_at = sr.accepted_at  # the agent reached the customer when accepting
         if status in ("resolved", "closed"):
             late = rng.random() < 0.12
-            sr.resolved_at = due + timedelta(hours=rng.randint(1, 30)) if late else \
-                sr.accepted_at + (due - sr.accepted_at) * rng.uniform(0.2, 0.9)
+            sr.resolved_at = _past(due + timedelta(hours=rng.randint(1, 30)) if late else
+                                   sr.accepted_at + (due - sr.accepted_at) * rng.uniform(0.2, 0.9), now)
         out.append(sr)
     out.sort(key=lambda r: r.created_at)  # numbers follow time
     db.session.add_all(out)
@@ -139,7 +144,7 @@ def _complaints(rng, customers, requests, departments, n, now) -> list[Complaint
                        responsible_department=rng.choice(departments) if departments else None)
         stage = rng.choice(["received", "forwarded", "rectifying", "awaiting_feedback", "closed", "closed", "closed"])
         if stage != "received":
-            cp.forwarded_at = received + timedelta(hours=rng.randint(1, 24))
+            cp.forwarded_at = _past(received + timedelta(hours=rng.randint(1, 24)), now)
         if stage in ("rectifying", "awaiting_feedback", "closed"):
             cp.rectification_plan = plan
         if stage in ("awaiting_feedback", "closed"):
@@ -148,8 +153,8 @@ def _complaints(rng, customers, requests, departments, n, now) -> list[Complaint
         if stage == "closed":
             cp.satisfaction = rng.choice([2, 3, 4, 4, 5, 5])
             cp.feedback = "客户认可整改结果" if cp.satisfaction >= 4 else "客户认为整改不到位"
-            cp.feedback_date = (received + timedelta(days=rng.randint(3, 12))).date()
-            cp.closed_at = received + timedelta(days=rng.randint(3, 12))
+            cp.closed_at = _past(received + timedelta(days=rng.randint(3, 12)), now)
+            cp.feedback_date = cp.closed_at.astimezone(local_tz()).date()
             if cp.satisfaction < 4 and rng.random() < 0.6:
                 cp.reopen()  # unsatisfied: re-opened, the first round stays in history
                 cp.rectification_plan = "升级处理：由部门负责人牵头重新整改"
@@ -166,7 +171,7 @@ def _incidents(rng, customers, plans, n, now) -> int:
         closed = i % 2 == 0
         inc = EmergencyIncident(type=itype, title=title, description=desc, reported_at=reported,
                                 contingency_plan=plans[itype], status="closed" if closed else "responding",
-                                closed_at=reported + timedelta(days=rng.randint(2, 10)) if closed else None,
+                                closed_at=_past(reported + timedelta(days=rng.randint(2, 10)), now) if closed else None,
                                 summary="已全部处理完毕，受影响客户均已恢复" if closed else None,
                                 improvements="完善预警机制，提前储备备件" if closed else None)
         inc.customers = rng.sample(customers, rng.randint(3, 12))
@@ -181,12 +186,12 @@ def _incidents(rng, customers, plans, n, now) -> int:
 def _surveys(rng, requests, complaints, now) -> int:
     count = 0
     for sr in [r for r in requests if r.status == "closed"][:120]:
-        sent = (sr.resolved_at or sr.created_at) + timedelta(days=1)
+        sent = _past((sr.resolved_at or sr.created_at) + timedelta(days=1), now)
         answered = rng.random() < 0.7
         db.session.add(Survey(kind=rng.choice(["follow_up", "satisfaction"]), customer=sr.customer, service_request=sr,
                               channel=rng.choice(["sms", "email", "wechat"]), sent_at=sent,
                               expires_at=sent + timedelta(days=14),
-                              answered_at=sent + timedelta(hours=rng.randint(1, 72)) if answered else None,
+                              answered_at=_past(sent + timedelta(hours=rng.randint(1, 72)), now) if answered else None,
                               score=rng.choice([3, 4, 4, 5, 5, 5]) if answered else None,
                               comments=rng.choice(["工程师很专业", "响应及时", "希望缩短备件等待时间", None]) if answered else None))
         count += 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -29,13 +28,6 @@ def department_names(actor: Actor) -> list[str]:
     them (``Department.__repr__``), by code."""
     return [str(d) for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids(actor)))
                                                .order_by(Department.code))]
-
-
-def assignable_users() -> list[tuple[int, str]]:
-    """Active users as (id, "First Last (username)"), for reassign pickers."""
-    rows = db.session.execute(select(User.id, User.first_name, User.last_name, User.username)
-                              .where(User.active.is_(True)).order_by(User.username)).all()
-    return [(r.id, f"{r.first_name or ''} {r.last_name or ''} ({r.username})".strip()) for r in rows]
 
 
 def query_instances(*, page: int = 1, page_size: int = 25, process_key: str | None = None,

@@ -119,7 +119,10 @@ def satisfaction_results(start: datetime, end: datetime) -> list[dict]:
     """One result per service event answered in the period: its latest answer (any channel)."""
     rows = db.session.execute(
         select(Survey.id, Survey.service_request_id, Survey.complaint_id, Survey.customer_id, Survey.channel,
-               Survey.score, Survey.answered_at)
+               Survey.score, Survey.answered_at, ServiceRequest.number.label("request_number"),
+               Complaint.number.label("complaint_number"))
+        .outerjoin(ServiceRequest, ServiceRequest.id == Survey.service_request_id)
+        .outerjoin(Complaint, Complaint.id == Survey.complaint_id)
         .where(Survey.answered_at >= start, Survey.answered_at < end, Survey.score.is_not(None))
         .order_by(Survey.answered_at, Survey.id)).all()
     latest: dict[tuple, dict] = {}
@@ -127,8 +130,8 @@ def satisfaction_results(start: datetime, end: datetime) -> list[dict]:
         event = ("request", r.service_request_id) if r.service_request_id else (
             ("complaint", r.complaint_id) if r.complaint_id else ("survey", r.id))
         latest[event] = {"survey_id": r.id, "event": f"{event[0]}:{event[1]}", "customer_id": r.customer_id,
-                         "channel": r.channel, "score": r.score, "answered_at": r.answered_at,
-                         "satisfied": r.score >= SATISFIED_SCORE}
+                         "record": r.request_number or r.complaint_number, "channel": r.channel, "score": r.score,
+                         "answered_at": r.answered_at, "satisfied": r.score >= SATISFIED_SCORE}
     return list(latest.values())
 
 

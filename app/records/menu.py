@@ -6,6 +6,7 @@ they open as tabs of their parent record.
 """
 from __future__ import annotations
 
+from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _
 
@@ -28,6 +29,17 @@ MENU = [
 ]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView]
+
+
+# A process instance's record (ProcessInstance.record_type) -> the screen that shows it.
+RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintView,
+                  "emergency_incident": IncidentView, "service_plan": ServicePlanView}
+
+
+def record_url(inst) -> str | None:
+    """The instance page's link back to its record (the record links to its instance the same way)."""
+    view = RECORD_SCREENS.get(inst.record_type or "")
+    return url_for(f"{view.__name__}.show", pk=inst.record_id) if view and inst.record_id else None
 
 
 def register_record_views(appbuilder: AppBuilder) -> None:

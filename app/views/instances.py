@@ -11,7 +11,8 @@ from flask_babel import gettext
 
 from app.engine import definitions, history, people, queries, runtime
 from app.engine import tasks as task_service
-from app.engine.task_actions import allowed_actions
+from app.engine.task_actions import allowed_actions, eligible_users
+from app.records.menu import record_url
 from app.views import inbox_params as params
 from app.views import instance_display as display
 from app.views.errors import engine_errors
@@ -94,8 +95,10 @@ class InstanceView(WorkView):
             event_labels=EVENT_LABELS, variables=variables, viewer=viewer,
             diagram=self._diagram(inst, marks),
             latest=definitions.latest_definition(inst.process_key, required=False),
-            manage=actor.is_supervisor, users=queries.assignable_users() if actor.is_supervisor else [],
-            assignable={t.id for t in task_rows if "assign" in allowed_actions(t, actor)})
+            manage=actor.is_supervisor, record_url=record_url(inst),
+            # each task's picker offers only the people who may work it (the engine's one rule)
+            pickers={t.id: [(p.id, p.label) for p in eligible_users(t)] for t in task_rows
+                     if "assign" in allowed_actions(t, actor)})
 
     @staticmethod
     def _diagram(inst, marks: dict) -> dict | None:

@@ -59,7 +59,7 @@ def trend_charts(months: list) -> dict:
     shares = {"labels": labels, "unit": "%", "max": 100, "datasets": [
         {"label": gettext("Customer satisfaction"), "data": [_percent(m.satisfaction) for m in months]},
         {"label": gettext("Complaint rate"), "data": [_percent(m.complaint_rate) for m in months]},
-        {"label": gettext("Accepted within %(m)s min", m=kpi.ACCEPT_MINUTES),
+        {"label": gettext("Replied within %(m)s min", m=kpi.ACCEPT_MINUTES),
          "data": [_percent(m.accepted_in_time) for m in months]},
         {"label": gettext("On-time repair rate"), "data": [_percent(m.on_time_repairs) for m in months]},
     ]}
@@ -149,7 +149,7 @@ def detail_cells(name: str, rows: list[dict]) -> list[list[str]]:
                 value = names.get(r["customer_id"], "")
             elif key == "event":
                 kind, _sep, ident = str(value).partition(":")
-                value = f"{events.get(kind, kind)} #{ident}"
+                value = f"{events.get(kind, kind)} {r.get('record') or '#' + ident}"
             elif key == "channel":
                 value = label(SURVEY_CHANNELS, value) or "—"
             elif isinstance(value, bool):

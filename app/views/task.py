@@ -17,6 +17,8 @@ from app.engine.task_actions import allowed_actions, eligible_users
 from app.extensions import db
 from app.models import HumanTask
 from app.records.contacts import linked_contact
+from app.records.menu import record_url
+from app.security_screens import role_label
 from app.records.timefmt import fmt_local
 from app.views import task_form
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
@@ -149,7 +151,9 @@ class TaskView(WorkView):
     def _page(self, task: HumanTask, actor: Actor, *, typed=None, errors=None, alert=None, status=200):
         fields = tasks.form_fields(task)
         events = history.for_instance(task.instance_id)
-        involved = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events)}
+        offered_users = [c.user_id for c in task.candidates if c.user_id]
+        involved = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events), *offered_users}
+        shown = people.display_names(involved)
         actions = allowed_actions(task, actor)
         editable = "complete" in actions or "draft" in actions
         values = task_form.shown_values(fields, task.draft, task.submitted, typed)
@@ -157,9 +161,11 @@ class TaskView(WorkView):
             values = pii.masked_variables(values)
         body = self.render(
             "inbox/task.html", task=task, fields=fields, values=values, errors=errors or {}, alert=alert,
-            actions=actions, editable=editable, events=events, names=people.display_names(involved),
+            actions=actions, editable=editable, events=events, names=shown,
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
             users=[(p.id, p.label) for p in eligible_users(task)] if "assign" in actions else [], actor=actor,
-            contact=linked_contact(task.instance))
+            contact=linked_contact(task.instance),
+            offered=[role_label(c.role_name) for c in task.candidates if c.role_name]
+            + [shown.get(u, "") for u in offered_users], record_url=record_url(task.instance))
         return body, status
