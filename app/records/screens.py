@@ -10,8 +10,10 @@ from flask import Response, abort, stream_with_context, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.fields import QuerySelectField
 from flask_babel import gettext
 from markupsafe import Markup
+from wtforms.fields.core import UnboundField
 
 from app.models.choices import label
 from app.records.export import csv_lines, xlsx_bytes
@@ -54,6 +56,8 @@ class RecordView(ModelView):
     method_permission_name = RECORD_PERMISSIONS
     list_template = "records/list.html"
     show_template = "records/show.html"
+    add_template = "records/add.html"
+    edit_template = "records/edit.html"
     page_size = 20
     # column -> {code: label}; gives selects in forms/search and labels on screen.
     choice_columns: ClassVar[dict[str, dict]] = {}
@@ -68,12 +72,61 @@ class RecordView(ModelView):
         self._add_choice_fields()
         self._add_typed_fields()
         super().__init__(**kwargs)
+        self._no_preselected_relations()
         if "process_instance" in {*self.list_columns, *self.show_columns}:
             self.formatters_columns.setdefault("process_instance", instance_link)
         for col in {*self.list_columns, *self.show_columns}:
             self.formatters_columns.setdefault(col, blank_none)
 
+    # --- one customer per record ------------------------------------------------
+    CUSTOMER_LINKS: ClassVar[tuple[str, ...]] = ("contact", "equipment", "service_request", "complaint")
+
+    def pre_add(self, item: Any) -> None:
+        self.check_customer_links(item)
+
+    def pre_update(self, item: Any) -> None:
+        self.check_customer_links(item)
+
+    def check_customer_links(self, item: Any) -> None:
+        """A record's contact, equipment, request or complaint belongs to the record's customer (the
+        form's pickers follow the customer; this refuses a forged or stale choice, naming the field)."""
+        customer = getattr(item, "customer", None)
+        if customer is None or not hasattr(customer, "id"):
+            return
+        for name in self.CUSTOMER_LINKS:
+            linked = getattr(item, name, None)
+            if linked is not None and getattr(linked, "customer_id", customer.id) != customer.id:
+                raise ValueError(gettext("%(field)s belongs to another customer.",
+                                         field=self.label_columns.get(name, name)))
+
+    # --- actions offered only when they apply ---------------------------------
+    def action_applies(self, name: str, item: Any) -> bool:
+        """Whether the show page offers the action for this record (a view narrows it; the action
+        itself still refuses what does not apply)."""
+        return True
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """FAB's, with the actions narrowed (FAB's own would put back all of them for an empty set)."""
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk, label_columns=self.label_columns, include_columns=self.show_columns,
+            value_columns=self.datamodel.get_values_item(item, self.show_columns),
+            formatters_columns=self.formatters_columns,
+            actions={n: a for n, a in (actions or self.actions).items() if self.action_applies(n, item)},
+            fieldsets=show_fieldsets or self.show_fieldsets, modelview_name=self.__class__.__name__)
+        return widgets
+
     # --- set-up --------------------------------------------------------------
+    def _no_preselected_relations(self) -> None:
+        """FAB's select for a required relation (a complaint's customer) starts on the first row, so
+        Enter saves the record against whoever is first; the add form starts empty instead, and an
+        empty choice is refused by the field's own DataRequired ("This field is required")."""
+        for name in self.add_columns or []:
+            field = getattr(self.add_form, name, None)
+            if isinstance(field, UnboundField) and field.field_class is QuerySelectField \
+                    and not field.kwargs.get("allow_blank"):
+                field.kwargs.update(allow_blank=True, blank_text="—")
+
     def _model_column(self, name: str):
         return self.datamodel.obj.__table__.columns.get(name)
 

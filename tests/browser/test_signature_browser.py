@@ -26,7 +26,8 @@ def _sign(app, live_server, page, screenshots, lang: str) -> None:
     page.mouse.up()
     shot(page, screenshots, f"signature_pad_{lang}")
     page.click("#sign-form button[type=submit]")
-    page.wait_for_selector("img.signature")
+    page.wait_for_function("() => { const i = document.querySelector('img.signature'); return i && i.complete"
+                           " && i.naturalWidth > 0; }")
     assert page.evaluate("document.querySelector('img.signature').naturalWidth") == 640  # the drawn canvas
     shot(page, screenshots, f"signature_record_{lang}")
     with app.app_context():

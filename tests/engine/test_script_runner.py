@@ -35,6 +35,8 @@ C_LEVEL_BOMBS = {
     "percent_spec_regex": "f = '%(' * 400000\nx = f % {}",
 }
 KILLED = r"script exceeded 1 s of CPU|script timed out after 2 s"  # CPU first, unless the host is very busy
+# The wall-clock limit is 2 s; the measurement also covers the reply from the killed runner.
+KILL_BOUND = 2.0 + 0.25
 
 
 @contextmanager
@@ -60,7 +62,7 @@ def test_c_level_cpu_bomb_is_killed_within_2_s(name):
     env = RunnerEnvironment()
     idle_runner()  # a started runner: the start is not the script's time
     data = {"keep": 1}
-    with within(2.0), pytest.raises(SandboxError, match=KILLED):
+    with within(KILL_BOUND), pytest.raises(SandboxError, match=KILLED):
         env.execute(C_LEVEL_BOMBS[name], data)
     assert data == {"keep": 1}
     assert env.evaluate("keep + 1", data) == 2  # a new runner takes the next evaluation
@@ -79,7 +81,7 @@ def test_cpu_budget_message_and_wall_clock_timeout():
 
 def test_expression_bomb_in_a_gateway_condition_is_killed():
     idle_runner()
-    with within(2.0), pytest.raises(SandboxError, match=KILLED):
+    with within(KILL_BOUND), pytest.raises(SandboxError, match=KILLED):
         RunnerEnvironment().evaluate("len(set([k * 2305843009213693951 for k in ids])) > 0",
                                      {"ids": list(range(1, 60000))})
 

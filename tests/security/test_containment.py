@@ -5,6 +5,8 @@ the "safe by default" issue thrown at them at once. Each hostile input is contai
 timer fires on time, and every instance is accounted for."""
 from __future__ import annotations
 
+import re
+
 import time
 from datetime import timedelta
 
@@ -116,7 +118,9 @@ def test_everything_hostile_at_once_is_contained(app, stack, tokens):
     # Scripts: a single C-level operation in a web request.
     resp, took = agent.timed("POST", "/api/v1/instances/", json={"process_key": web_bomb})
     assert resp.status_code == 201 and resp.json()["status"] == "incident", resp.text
-    assert resp.json()["incident_element"] == "run" and "script exceeded 1 s of CPU" in resp.json()["incident_message"]
+    # killed by its CPU limit, or by the 2 s wall-clock limit when the host is busy (CI runs both databases)
+    assert resp.json()["incident_element"] == "run" and re.search(
+        r"script exceeded 1 s of CPU|script timed out after 2 s", resp.json()["incident_message"])
     assert took <= CONTAINED, f"script bomb answered in {took:.2f}s"
     started[web_bomb] = resp.json()["id"]
 

@@ -72,6 +72,9 @@ class ComplaintView(RecordView):
     def post_add(self, item) -> None:
         start_from_view(item)  # complaint_handling; the process keeps the status current
 
+    def action_applies(self, name: str, item) -> bool:
+        return name != "reopen" or item.status == "closed"  # only a closed complaint is re-opened
+
     @action("reopen", _("Re-open"), confirmation=_("Re-open this complaint? The current round is archived."),
             icon="fa-undo", multiple=False)
     def reopen(self, item):

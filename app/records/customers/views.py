@@ -6,14 +6,14 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from wtforms.validators import Email, Optional, Regexp
 
 from app import pii
 from app.extensions import db
-from app.models import Contact, Contract, Customer, Equipment
+from app.models import Contact, Contract, Customer, Equipment, ServiceRequest
 from app.models.choices import CHANNEL_PREFERENCES
-from app.records.screens import RecordView
+from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.complaints.views import ComplaintView
 from app.records.service.views import ServiceRequestView, SurveyView
 
@@ -55,6 +55,7 @@ class ContactView(RecordView):
                                               value=masked or "—")
 
     def pre_update(self, item) -> None:
+        super().pre_update(item)
         state = inspect(item)
         for field in ("phone", "email"):
             deleted = state.attrs[field].history.deleted
@@ -106,6 +107,19 @@ class CustomerView(RecordView):
     label_columns = CUSTOMER_LABELS
     choice_columns = {"channel_preference": CHANNEL_PREFERENCES}
     related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView]
+    method_permission_name = {**RECORD_PERMISSIONS, "related": "read"}
+
+    @expose("/related/<int:pk>")
+    @has_access
+    def related(self, pk: int):
+        """The customer's contacts, equipment and latest requests as (id, label): the record forms'
+        dependent pickers offer only these once the customer is chosen."""
+        customer = db.session.get(Customer, pk) or abort(404)
+        requests = db.session.scalars(select(ServiceRequest).filter_by(customer_id=pk)
+                                      .order_by(ServiceRequest.created_at.desc()).limit(200)).all()
+        return jsonify(contact=[(c.id, str(c)) for c in customer.contacts],
+                       equipment=[(e.id, str(e)) for e in customer.equipment],
+                       service_request=[(r.id, str(r)) for r in requests])
 
 
 class ContactDataView(BaseView):

@@ -80,4 +80,5 @@ class CaseView(RecordView):
     def pre_add(self, item) -> None:
         from flask import g
 
+        super().pre_add(item)
         item.shared_by_id = getattr(g.user, "id", None)

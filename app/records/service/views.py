@@ -59,6 +59,9 @@ class FieldRecordView(RecordView):
     formatters_columns = {"signature_ref": lambda pk: Markup('<img class="signature" alt="" src="{0}">').format(
         url_for("FieldRecordView.signature", pk=pk)) if pk else "—"}
 
+    def action_applies(self, name: str, item) -> bool:
+        return name != "customer_sign" or not item.customer_confirmed  # signed once
+
     @action("customer_sign", _("Customer signs"), confirmation=None, icon="fa-pencil", multiple=False)
     def customer_sign(self, item):
         return redirect(url_for("FieldRecordView.sign", pk=item.id))
@@ -119,9 +122,11 @@ class SurveyView(RecordView):
                                       "satisfaction KPI like an answered survey link.")}
 
     def pre_add(self, item) -> None:
+        super().pre_add(item)
         self._answered(item)
 
     def pre_update(self, item) -> None:
+        super().pre_update(item)
         self._answered(item)
 
     @staticmethod
@@ -178,6 +183,7 @@ class ServiceRequestView(RecordView):
     related_views = [FieldRecordView, SurveyView]
 
     def pre_add(self, item) -> None:
+        super().pre_add(item)
         item.created_at = item.created_at or utcnow()
         if item.due_at is None:
             item.due_at = sla_policy.resolve_due(item.type, item.created_at)
