@@ -2,6 +2,7 @@
 Debian chromium driven by Playwright (skipped when either is missing)."""
 from __future__ import annotations
 
+import itertools
 import shutil
 import socket
 import threading
@@ -19,6 +20,38 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_addresses = itertools.count(1)
+
+
+class ClientAddress:
+    """WSGI wrapper of the live server: a browser context names its own client address (header
+    X-Test-Client, set by ``browser.new_context``), as ``new_client`` does for test clients, so the
+    per-address login limit counts each context's logins, not every browser test's together."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        environ["REMOTE_ADDR"] = environ.get("HTTP_X_TEST_CLIENT") or environ.get("REMOTE_ADDR", "")
+        return self.app(environ, start_response)
+
+
+class _Browser:
+    """The Playwright browser, each new context with its own client address."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        n = next(_addresses)
+        headers = {"X-Test-Client": f"10.200.{n // 250}.{n % 250 + 1}",
+                   **(kwargs.pop("extra_http_headers", None) or {})}
+        return self._browser.new_context(extra_http_headers=headers, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve the test app (same database as the other tests) in a background thread."""
@@ -27,7 +60,7 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per static file
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", _free_port(), ClientAddress(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -43,7 +76,7 @@ def browser():
         pytest.skip("chromium is not installed (run `make chromium`)")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield _Browser(browser)
         browser.close()
 
 
