@@ -7,17 +7,11 @@ from flask import has_request_context
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from app.engine import forms
+from app.engine import forms, people
 from app.extensions import db
 from app.models import Department, UserProfile
 
 SOURCE = "departments"  # the option source's name in a diagram
-
-
-def _user():
-    from flask_appbuilder.security.sqla.models import User  # FAB's model: imported once the app exists
-
-    return User
 
 
 def options() -> list[tuple[str, str]]:
@@ -29,12 +23,13 @@ def options() -> list[tuple[str, str]]:
 
 
 def members(code: str) -> list[str]:
-    """Login names of the department's active members (sorted): a task for the department goes to them."""
-    User = _user()
-    return list(db.session.scalars(
-        select(User.username).join(UserProfile, UserProfile.user_id == User.id)
-        .join(Department, Department.id == UserProfile.department_id)
-        .where(Department.code == str(code), User.active.is_(True)).order_by(User.username)))
+    """Login names of the department's members who work tasks (active, a working role: the staff
+    snapshot of ``people``), sorted: a task for the department goes to them."""
+    in_department = set(db.session.scalars(
+        select(UserProfile.user_id).join(Department, Department.id == UserProfile.department_id)
+        .where(Department.code == str(code))))
+    return [p.username for p in people.staff().by_name
+            if p.id in in_department and p.roles & people.WORKING_ROLES]
 
 
 def register() -> None:

@@ -10,8 +10,6 @@ from app.engine import clock, people
 from app.extensions import db
 from app.models import Department, OnCallShift, UserProfile
 
-# who may be on call: the roles that do the department's work (not ReadOnly, Sales, owners, admins)
-ON_CALL_ROLES = frozenset({"Supervisor", "CustomerService", "TechSupport", "FieldService"})
 MAX_SHIFT = timedelta(days=7)
 
 
@@ -42,9 +40,9 @@ def check_shift(department_id: int | None, user, starts_at: datetime | None,
     elif starts_at and ends_at and ends_at - starts_at > MAX_SHIFT:
         problems["ends_at"] = ("A shift lasts at most 7 days.", {})
     if user is not None:
-        roles = {r.name for r in user.roles}
+        working = people.staff().people.get(user.id)  # active, holding an inbox role
         member = db.session.scalars(select(UserProfile.department_id).where(UserProfile.user_id == user.id)).first()
-        if not user.active or not roles & ON_CALL_ROLES:
+        if working is None or not working.roles & people.WORKING_ROLES:  # not ReadOnly, Sales, owners
             problems["user"] = ("%(user)s cannot take emergencies (inactive, or no working role).",
                                 {"user": user.username})
         elif department_id is not None and member != department_id:

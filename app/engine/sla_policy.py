@@ -131,9 +131,15 @@ def resolve_due(request_type: str, start: datetime) -> datetime:
     return due(request_type, milestone, start)
 
 
-def _clock_duration(duration: str) -> timedelta:
+def parts(duration: str) -> tuple[int, int, int]:
+    """(days, hours, minutes) of a policy duration (P3D, PT4H, PT30M): the policy page says them."""
     m = _CLOCK_RE.fullmatch(duration)
     if not m or not any(m.groups()):
         raise PolicyError(f"{duration!r} is not a clock duration (P1D, PT4H, PT30M)")
     days, hours, minutes = (int(g or 0) for g in m.groups())
+    return days, hours, minutes
+
+
+def _clock_duration(duration: str) -> timedelta:
+    days, hours, minutes = parts(duration)
     return timedelta(days=days, hours=hours, minutes=minutes)

@@ -33,18 +33,14 @@ def describe(row: sla_policy.Deadline) -> str:
     """The duration in words: "3 working days", "30 working minutes", "at once (15 min)"."""
     if row.duration == sla_policy.AT_ONCE:
         return gettext("at once (%(n)s min)", n=sla_policy.minutes(row.kind, row.milestone))
-    text = row.duration
+    days, hours, minutes = sla_policy.parts(row.duration)
     working = row.clock == sla_policy.WORKING
-    if text.startswith("PT") and text.endswith("M"):
-        n = int(text[2:-1])
-        return gettext("%(n)s working minutes", n=n) if working else gettext("%(n)s minutes", n=n)
-    if text.startswith("PT") and text.endswith("H"):
-        n = int(text[2:-1])
-        return gettext("%(n)s working hours", n=n) if working else gettext("%(n)s hours", n=n)
-    if text.startswith("P") and text.endswith("D") and "T" not in text:
-        n = int(text[1:-1])
-        return gettext("%(n)s working days", n=n) if working else gettext("%(n)s days", n=n)
-    return text
+    if days and not hours and not minutes:
+        return gettext("%(n)s working days", n=days) if working else gettext("%(n)s days", n=days)
+    if hours and not days and not minutes:
+        return gettext("%(n)s working hours", n=hours) if working else gettext("%(n)s hours", n=hours)
+    n = (days * 24 + hours) * 60 + minutes
+    return gettext("%(n)s working minutes", n=n) if working else gettext("%(n)s minutes", n=n)
 
 
 class SlaPolicyView(BaseView):
