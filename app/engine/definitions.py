@@ -16,6 +16,7 @@ from app.engine import hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
 from app.engine.bpmn.parser import DEFAULT_ROLES
+from app.engine.bpmn.specs import CalledSpecs
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
@@ -214,3 +215,24 @@ def name_of(definition_id: int) -> str | None:
 @lru_cache(maxsize=1024)
 def _name_of(_engine, definition_id: int) -> str | None:
     return db.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == definition_id))
+
+
+def _called_latest(key: str):
+    """A run-time calledElement's process: its latest version's specs, by process id (specs.CalledSpecs)."""
+    definition = latest_definition(key, required=False)
+    if definition is None:
+        return None
+    spec, subs = specs_of(definition)
+    return definition.id, {**subs, key: spec}
+
+
+def _called_by_ids(called: dict) -> dict:
+    specs = {}
+    for key, definition_id in called.items():
+        spec, subs = specs_by_id(definition_id)
+        specs.update(subs)
+        specs[key] = spec
+    return specs
+
+
+CalledSpecs.latest, CalledSpecs.by_ids = _called_latest, _called_by_ids

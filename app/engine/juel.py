@@ -15,10 +15,11 @@ What is translated (see README "Expressions"):
 * an allow-list of Java methods on strings, numbers, lists and maps (:data:`METHODS`);
 * ``execution.getVariable('x')`` reads variable ``x``;
 * ``dateTime()`` (Joda time, as Camunda offers it) is the engine clock's ``now()``
-  in the engine zone, with ``plusDays``/``minusHours``/… and ``toDate()``.
+  in the engine zone, with ``plusDays``/``minusHours``/… and ``toDate()``;
+  ``plusMonths``/``plusYears`` move by calendar months (``add_months``), clamped
+  to the month's end as Joda does.
 
-Anything else (other ``execution``/``task`` methods, unknown methods, months and
-years on dates, which a fixed ``timedelta`` cannot add) is refused.
+Anything else (other ``execution``/``task`` methods, unknown methods) is refused.
 """
 from __future__ import annotations
 
@@ -260,9 +261,11 @@ class _Parser:
                 _arity(name, len(args), (1,), pos)
                 sign = "+" if match.group(1) == "plus" else "-"
                 expr = f"({expr} {sign} timedelta({_DATE_UNITS[match.group(2)]}={args[0]}))"
-            elif match and match.group(2) in ("Months", "Years"):
-                raise ExpressionError(f"dateTime().{name}() is not supported (months and years vary in length); "
-                                      "use plusDays/plusWeeks, or add_working_days()", pos)
+            elif match and args is not None and match.group(2) in ("Months", "Years"):
+                _arity(name, len(args), (1,), pos)  # calendar months, clamped to the month's end as in Joda
+                sign = "" if match.group(1) == "plus" else "-"
+                months = f"({args[0]})" if match.group(2) == "Months" else f"12 * ({args[0]})"
+                expr = f"add_months({expr}, {sign}{months})"
             elif name in ("toDate", "toDateTime") and args == []:
                 continue  # our instants already are dates
             elif name == "withTimeAtStartOfDay" and args == []:

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from app.audit import audit
 from app.engine import definitions, history, runtime, store, sync, timers
 from app.engine.actor import Actor
+from app.engine.bpmn.specs import CALLED_DEFINITIONS, CalledSpecs
 from app.engine.errors import Forbidden, Invalid
 from app.engine.scripting import script_engine
 from app.extensions import db
@@ -123,6 +124,9 @@ def plan_instance(inst: ProcessInstance, target: ProcessDefinition) -> Plan:
                               for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
                               if getattr(t.task_spec, "bpmn_id", None)})
     new_spec, new_subs = definitions.specs_of(target)
+    called = wf.task_tree.internal_data.get(CALLED_DEFINITIONS)
+    if called:  # processes chosen at run time by calledElement stay what they were
+        new_subs = {**CalledSpecs.by_ids(called), **new_subs}
     registry = store._registry
     try:
         top, sub_diffs = diff_workflow(registry, wf, new_spec, new_subs)

@@ -20,7 +20,7 @@ INSTANCE_STATUSES = ("running", "incident", "suspended", "completed", "terminate
 # history events that mean "this element ran to its end"
 DONE_EVENTS = {"task_completed", "gateway_taken", "script_run", "service_run", "message_sent",
                "message_received", "event_caught", "timer_fired", "start_event", "end_event",
-               "call_activity_completed", "subprocess_completed"}
+               "call_activity_completed", "subprocess_completed", "compensation_thrown"}
 
 
 def department_names(actor: Actor) -> list[str]:

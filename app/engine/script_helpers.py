@@ -9,11 +9,12 @@ simulated or not).
 """
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, tzinfo
 from typing import Any, Callable
 
 DEFAULT_ZONE = "Asia/Shanghai"  # ENGINE_TIMEZONE when the config sets none
-PURE_NAMES = frozenset({"now", "today", "format_date", "parse_datetime"})
+PURE_NAMES = frozenset({"now", "today", "format_date", "parse_datetime", "add_months"})
 
 
 def parse_datetime(value: Any, zone: tzinfo) -> datetime:
@@ -31,8 +32,22 @@ def format_date(value: Any, fmt: str, zone: tzinfo) -> str:
     return parse_datetime(value, zone).astimezone(zone).strftime(fmt)
 
 
+def add_months(value: Any, months: Any, zone: tzinfo) -> datetime:
+    """``value`` moved by whole calendar months, as Joda's ``plusMonths`` does: the same day and time of
+    day, clamped to the last day of a shorter month (Jan 31 + 1 month = Feb 28 or 29)."""
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise TypeError(f"add_months needs a whole number of months, not {months!r}")
+    dt = parse_datetime(value, zone).astimezone(zone)
+    index = dt.year * 12 + dt.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise ValueError(f"add_months: year {year} is out of range")
+    day = min(dt.day, calendar.monthrange(year, month + 1)[1])
+    return dt.replace(year=year, month=month + 1, day=day)
+
+
 def pure_helpers(zone: tzinfo, instant: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
-    """``now``, ``today``, ``format_date``, ``parse_datetime`` as scripts call them: in ``zone``,
+    """``now``, ``today``, ``format_date``, ``parse_datetime``, ``add_months`` as scripts call them: in ``zone``,
     ``now()`` being ``instant()``."""
 
     def now() -> datetime:
@@ -47,5 +62,10 @@ def pure_helpers(zone: tzinfo, instant: Callable[[], datetime]) -> dict[str, Cal
     def parse_datetime_(value: Any) -> datetime:
         return parse_datetime(value, zone)
 
-    format_date_.__name__, parse_datetime_.__name__ = "format_date", "parse_datetime"
-    return {"now": now, "today": today, "format_date": format_date_, "parse_datetime": parse_datetime_}
+    def add_months_(value: Any, months: Any) -> datetime:
+        return add_months(value, months, zone)
+
+    format_date_.__name__, parse_datetime_.__name__, add_months_.__name__ = \
+        "format_date", "parse_datetime", "add_months"
+    return {"now": now, "today": today, "format_date": format_date_, "parse_datetime": parse_datetime_,
+            "add_months": add_months_}

@@ -6,13 +6,14 @@ Helpers available in every BPMN expression and script (see README):
 ``add_working(duration, start=None)`` (``"P1D"`` = one working day),
 ``is_working_day(day=None)``, ``working_minutes_between(a, b)``,
 ``format_date(value, fmt="%Y-%m-%d")``, ``parse_datetime(text)``,
+``add_months(value, n)`` (calendar months, clamped to the month's end: Camunda's ``plusMonths``),
 ``sla_due(kind, milestone, start=None)`` (the SLA policy's deadline, app/engine/sla_policy.py),
 ``on_call(department_code)`` (who is on call now: app/engine/rota.py),
 ``department_members(code)`` (the department's active members, comma-separated: candidateUsers),
 ``send_mail(template, to, **context)`` (acknowledgement, result, survey_link).
 
 Scripts and expressions run in runner processes with OS limits (``script_runner.py``):
-``now``, ``today``, ``format_date`` and ``parse_datetime`` run there (``now()`` is the
+``now``, ``today``, ``format_date``, ``parse_datetime`` and ``add_months`` run there (``now()`` is the
 app's time when the evaluation started, in the app's zone); the calendar helpers and
 ``send_mail`` need the database and run here, called over the runner's pipe.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from app.engine import clock, departments, mail, rota, sla_policy, work_calendar
 from app.engine.sandbox_engine import SandboxedScriptEngine
+from app.engine import script_helpers
 from app.engine.script_helpers import PURE_NAMES
 from app.engine.script_runner import RunnerEnvironment
 
@@ -49,9 +51,10 @@ def _is_working_day(day=None) -> bool:
 def _helpers() -> dict:
     cal = work_calendar.current
     return {
-        # These four run in the runner process (script_helpers); here they only name the helpers.
+        # These five run in the runner process (script_helpers); here they only name the helpers.
         "now": clock.local_now, "today": clock.local_today, "format_date": clock.format_date,
         "parse_datetime": clock.parse_datetime,
+        "add_months": lambda value, n: script_helpers.add_months(value, n, clock.zone()),
         "add_working_days": lambda n, start=None: cal().add_working_days(_start(start), int(n)),
         "add_working_minutes": lambda m, start=None: cal().add_working_minutes(_start(start), int(m)),
         "add_working_hours": lambda h, start=None: cal().add_working_hours(_start(start), h),

@@ -17,12 +17,14 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.bpmn.parser import SERIALIZER_CONFIG
+from app.engine.bpmn.specs import CALLED_DEFINITIONS, CalledSpecs
 
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
@@ -46,8 +48,22 @@ class StatelessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class SubWorkflowConverter(BpmnSubWorkflowConverter):
+    """A called process by the name it was started with: a run-time ``calledElement`` is not the
+    task spec's ``spec`` (specs.CallActivity)."""
+
+    def from_dict(self, dct, task, top_workflow):
+        spec = top_workflow.subprocess_specs.get(dct.get('spec')) or top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct['tasks'], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct['root']))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
 _config = dict(SERIALIZER_CONFIG)
 _config[BpmnWorkflow] = StatelessWorkflowConverter
+_config[BpmnSubWorkflow] = SubWorkflowConverter
 serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _registry = serializer.registry
 _workflow_converter = StatelessWorkflowConverter(BpmnWorkflow, _registry)
@@ -110,6 +126,9 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
 def load_state(blob: bytes, spec, subprocess_specs: dict, script_engine=None) -> BpmnWorkflow:
     dct = _unpack(blob)
     dct.pop(VERSION_KEY, None)
+    called = ((dct["tasks"].get(dct["root"]) or {}).get("internal_data") or {}).get(CALLED_DEFINITIONS)
+    if called and CalledSpecs.by_ids:  # processes its call activities chose at run time
+        subprocess_specs = {**subprocess_specs, **CalledSpecs.by_ids(called)}
     workflow = _workflow_converter.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     if script_engine is not None:
         workflow.script_engine = script_engine

@@ -30,6 +30,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
 from app.engine import clock, definitions, history, hooks, jobs, mail, timer_bounds, work_calendar
+from app.engine.bpmn import compensation
+from app.engine.bpmn.compensation import GENERATED_PREFIX
 from app.engine.bpmn.parser import human_task_meta
 from app.engine.bpmn.specs import each_event_definition
 from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, element_label, error_reason
@@ -51,6 +53,7 @@ _HISTORY_TYPES = {
     "ReceiveTask": "message_received", "IntermediateCatchEvent": "event_caught", "BoundaryEvent": "event_caught",
     "StartEvent": "start_event", "EndEvent": "end_event", "CallActivity": "call_activity_completed",
     "SubWorkflowTask": "subprocess_completed", "TransactionSubprocess": "subprocess_completed",
+    "CompensationThrow": "compensation_thrown",
 }
 
 
@@ -253,9 +256,11 @@ def _record_finished(inst, wf, before, actor) -> None:
         if t.id in before:
             continue
         kind = _HISTORY_TYPES.get(t.task_spec.__class__.__name__)
-        if kind is None or t.task_spec.bpmn_id is None:
+        if kind is None or t.task_spec.bpmn_id is None or t.task_spec.bpmn_id.startswith(GENERATED_PREFIX):
             continue
         data = None
+        if kind == "compensation_thrown":
+            data = {"undo": t.data.get(compensation.QUEUE, [])}
         if kind == "gateway_taken":
             data = {"to": [c.task_spec.bpmn_id for c in t.children if c.task_spec.bpmn_id]}
         if kind == "event_caught" and isinstance(t.task_spec.event_definition, TimerEventDefinition):

@@ -28,7 +28,7 @@ EVENT_LABELS = {
     "end_event": _("End reached"), "call_activity_completed": _("Called process finished"),
     "subprocess_completed": _("Sub-process finished"), "incident_raised": _("Incident raised"),
     "incident_resolved": _("Incident retried"), "variables_changed": _("Data changed"),
-    "task_recommitted": _("New date committed"),
+    "task_recommitted": _("New date committed"), "compensation_thrown": _("Compensation: completed work undone"),
 }
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from app.engine import definitions
 from app.engine.errors import Invalid
-from tests.conformance.walk import DIAGRAMS, Walk
+from tests.conformance.walk import DIAGRAMS, Walk, deploy
 
 
 @pytest.fixture
@@ -256,12 +256,63 @@ def test_subprocess_without_start_and_end_events(walks):
 
 # ---------------------------------------------------------------- refused, located; stalls
 
-def test_compensation_is_refused_with_its_reason(actors):
-    with pytest.raises(Invalid) as err:
-        definitions.deploy((DIAGRAMS / "comp_refund.bpmn").read_bytes(), actor=actors["owner"])
-    located = {p["element_id"]: p["message"] for p in err.value.details["problems"]}
-    assert set(located) == {"undo_charge", "cancelled"}
-    assert all("Compensation events are not supported" in m for m in located.values())
+def test_compensation_end_event_runs_the_handler_of_the_completed_activity(walks):
+    w = walks("comp_refund")
+    w.complete("charge")
+    w.complete("deliver")  # the end event compensates: the charge's handler opens
+    assert w.open_tasks() == ["refund"] and w.status == "running"
+    w.complete("refund")
+    ended(w)
+    assert w.passed().index("refund") > w.passed().index("deliver")
+
+
+def test_compensation_undoes_the_last_completed_first_then_goes_on(walks):
+    w = walks("comp_booking")
+    w.complete("book_hotel")  # book_flight, a script task, completes on its own
+    w.complete("confirm", outcome="undo_all")
+    assert w.open_tasks() == ["cancel_flight"]  # booked last, cancelled first
+    w.complete("cancel_flight")
+    assert w.open_tasks() == ["cancel_hotel"]
+    w.complete("cancel_hotel")
+    assert w.open_tasks() == ["tell_customer"]  # the intermediate throw goes on after its handlers
+    w.complete("tell_customer")
+    ended(w)
+
+
+def test_compensation_with_activity_ref_undoes_that_activity_only(walks):
+    w = walks("comp_booking")
+    w.complete("book_hotel")
+    w.complete("confirm", outcome="undo_hotel_only")
+    assert w.open_tasks() == ["cancel_hotel"]
+    w.complete("cancel_hotel")
+    ended(w)
+    assert "cancel_flight" not in w.passed()
+
+
+def test_no_compensation_without_a_throw(walks):
+    w = walks("comp_booking")
+    w.complete("book_hotel")
+    w.complete("confirm", outcome="ok")
+    ended(w)
+    assert not {"cancel_hotel", "cancel_flight"} & set(w.passed())
+
+
+def _without(xml: bytes, fragment: bytes) -> bytes:
+    assert fragment in xml
+    return xml.replace(fragment, b"")
+
+
+def test_compensation_that_cannot_run_is_refused_located(actors):
+    booking = (DIAGRAMS / "comp_booking.bpmn").read_bytes()
+    no_handler = _without(booking, b'<bpmn:association id="a_flight" associationDirection="One" '
+                                   b'sourceRef="undo_flight" targetRef="cancel_flight" />')
+    bad_ref = booking.replace(b'activityRef="book_hotel"', b'activityRef="confirm"')
+    for xml, element, words in ((no_handler, "undo_flight", "needs exactly one handler"),
+                                (bad_ref, "hotel_undone", "activityRef 'confirm'")):
+        with pytest.raises(Invalid) as err:
+            definitions.deploy(xml, actor=actors["owner"])
+        located = {p["element_id"]: p["message"] for p in err.value.details["problems"]}
+        assert words in located.get(element, ""), located
 
 
 def test_a_join_that_can_never_fire_is_an_incident_not_a_stall(walks):
@@ -327,3 +378,57 @@ def test_event_subprocesses_inside_an_embedded_subprocess(walks):
     assert plain.open_tasks() == ["after"]
     plain.complete("after")
     ended(plain)
+
+
+
+# ---------------------------------------------------------------- calledElement chosen at run time
+
+def test_called_element_expression_calls_the_process_the_data_names(walks, actors):
+    from app.engine import runtime
+
+    deploy("call_dyn_review", actors)
+    w = walks("call_dynamic")
+    w.complete("choose", target="call_dyn_review")
+    assert w.open_tasks() == ["review"]  # the called process's task, in this instance
+    w.complete("review")
+    w.complete("after")
+    ended(w)
+
+    missing = walks("call_dynamic")
+    missing.complete("choose", target="call_dyn_stamp")  # not deployed yet: a located incident, no 500
+    assert missing.status == "incident" and missing.inst.incident_element == "call"
+    assert "'call_dyn_stamp' is not deployed" in missing.inst.incident_message
+    deploy("call_dyn_stamp", actors)
+    runtime.retry_incident(missing.inst.id, actor=actors["supervisor"])
+    assert missing.open_tasks() == ["after"]
+    assert runtime.load_workflow(missing.refresh()).last_task.data.get("stamped") is True
+    missing.complete("after")
+    ended(missing)
+
+
+def test_a_called_process_chosen_at_run_time_survives_reloads_and_new_versions(walks, actors):
+    deploy("call_dyn_review", actors)
+    w = walks("call_dynamic")
+    w.complete("choose", target="call_dyn_review")
+    xml = (DIAGRAMS / "call_dyn_review.bpmn").read_bytes().replace("复核 Review".encode(), "复核二 Review 2".encode())
+    definitions.deploy(xml, actor=actors["owner"])  # a new version while this instance runs the old one
+    assert w.open_tasks() == ["review"]
+    w.complete("review")  # the state reloads with the version it started
+    w.complete("after")
+    ended(w)
+
+
+def test_an_instance_inside_a_process_chosen_at_run_time_migrates_to_a_new_caller_version(walks, actors):
+    from app.engine import migration
+
+    deploy("call_dyn_review", actors)
+    w = walks("call_dynamic")
+    w.complete("choose", target="call_dyn_review")
+    xml = (DIAGRAMS / "call_dynamic.bpmn").read_bytes().replace("之后 After".encode(), "之后再 Afterwards".encode())
+    definitions.deploy(xml, actor=actors["owner"])
+    result = migration.migrate("call_dynamic", actor=actors["admin"])
+    assert w.refresh().definition.version == 2, result
+    assert w.open_tasks() == ["review"]
+    w.complete("review")
+    w.complete("after")
+    ended(w)

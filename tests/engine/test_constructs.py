@@ -330,3 +330,45 @@ def test_non_interrupting_event_subprocess_started_by_timer():
     assert ready(wf) == ['work']
     expire_timers(wf)
     assert ready(wf) == ['remind', 'work']
+
+
+# ---------------------------------------------------------------- compensation
+
+def _compensable(activity: str, handler: str) -> str:
+    return (f'<bpmn:boundaryEvent id="{activity}_undo" attachedToRef="{activity}"><bpmn:compensateEventDefinition/>'
+            f'</bpmn:boundaryEvent><bpmn:userTask id="{handler}" isForCompensation="true" '
+            f'camunda:candidateGroups="CustomerService"/><bpmn:association id="{activity}_a" '
+            f'sourceRef="{activity}_undo" targetRef="{handler}"/>')
+
+
+def test_compensation_inside_an_embedded_subprocess_undoes_its_own_activities():
+    inner = ('<bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>' + user('reserve')
+             + _compensable('reserve', 'release')
+             + '<bpmn:endEvent id="se"><bpmn:compensateEventDefinition/></bpmn:endEvent>'
+             + flows('ss>reserve', 'reserve>se') + '</bpmn:subProcess>')
+    wf = start('<bpmn:startEvent id="s"/>' + user('book') + _compensable('book', 'unbook') + inner + user('after')
+               + '<bpmn:endEvent id="e"/>' + flows('s>book', 'book>sub', 'sub>after', 'after>e'))
+    complete(wf, 'book')
+    complete(wf, 'reserve')
+    assert ready(wf) == ['release']  # the subprocess's throw: its own activity only, not the parent's book
+    complete(wf, 'release')
+    assert ready(wf) == ['after']
+    complete(wf, 'after')
+    assert wf.is_completed() and 'unbook' not in completed(wf)
+
+
+def test_each_completion_is_compensated_once_the_last_first():
+    wf = start('<bpmn:startEvent id="s"/>' + user('a', 'b') + _compensable('a', 'undo_a') + _compensable('b', 'undo_b')
+               + '<bpmn:intermediateThrowEvent id="t1"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>'
+               + user('c')
+               + '<bpmn:intermediateThrowEvent id="t2"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>'
+               + '<bpmn:endEvent id="e"/>' + flows('s>a', 'a>b', 'b>t1', 't1>c', 'c>t2', 't2>e'))
+    complete(wf, 'a')
+    complete(wf, 'b')
+    assert ready(wf) == ['undo_b']
+    complete(wf, 'undo_b')
+    assert ready(wf) == ['undo_a']
+    complete(wf, 'undo_a')
+    assert ready(wf) == ['c']
+    complete(wf, 'c')  # the second throw: a and b were compensated already
+    assert wf.is_completed()

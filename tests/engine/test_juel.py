@@ -93,6 +93,36 @@ def test_date_time_helpers_are_the_clock_plus_an_interval(expr, delta):
     assert before + delta <= value <= now() + delta
 
 
+def test_months_and_years_translate_to_calendar_months():
+    assert to_python("${dateTime().plusMonths(1).toDate()}") == "add_months(now(), (1))"
+    assert to_python("${dateTime().minusYears(n)}") == "add_months(now(), -12 * (n))"
+
+
+@pytest.mark.parametrize("start, months, expected", [
+    ("2027-01-31T10:30:00+08:00", 1, "2027-02-28T10:30:00+08:00"),   # clamped to the month's end, as Joda
+    ("2028-01-31T10:30:00+08:00", 1, "2028-02-29T10:30:00+08:00"),   # leap year
+    ("2027-03-31T00:00:00+08:00", -1, "2027-02-28T00:00:00+08:00"),
+    ("2027-12-15T09:00:00+08:00", 1, "2028-01-15T09:00:00+08:00"),   # across the year
+    ("2028-02-29T09:00:00+08:00", 12, "2029-02-28T09:00:00+08:00"),  # plusYears(1) of a leap day
+])
+def test_add_months_moves_by_calendar_months(start, months, expected):
+    from zoneinfo import ZoneInfo
+
+    from app.engine.script_helpers import add_months
+
+    assert add_months(start, months, ZoneInfo("Asia/Shanghai")).isoformat() == expected
+
+
+def test_add_months_refuses_what_is_no_month_count():
+    from zoneinfo import ZoneInfo
+
+    from app.engine.script_helpers import add_months
+
+    for bad in (1.5, "1", True):
+        with pytest.raises(TypeError):
+            add_months("2027-01-01", bad, ZoneInfo("Asia/Shanghai"))
+
+
 def test_start_of_day():
     value = run("${dateTime().plusDays(1).withTimeAtStartOfDay().toDate()}")
     assert (value.hour, value.minute, value.second) == (0, 0, 0)
@@ -109,8 +139,8 @@ def test_start_of_day():
     ("${execution.getVariable(name)}", "needs one variable name in quotes", 12),
     ("${task.name}", "'task.name' is a Camunda Java object", 2),
     ("${authenticatedUserId}", "'authenticatedUserId' is a Camunda Java object", 2),
-    ("${dateTime().plusMonths(1).toDate()}", "plusMonths() is not supported", 13),
-    ("${dateTime().plusYears(1)}", "plusYears() is not supported", 13),
+    ("${dateTime().plusMonths()}", "plusMonths() takes 1 argument(s), not 0", 13),
+    ("${dateTime().plusYears(1, 2)}", "plusYears() takes 1 argument(s), not 2", 13),
     ("${dateTime().getDayOfWeek()}", "dateTime().getDayOfWeek is not supported", 13),
     ("${dateTime(1)}", "dateTime() takes 0 argument(s), not 1", 2),
     ("${dateTime().plusDays()}", "plusDays() takes 1 argument(s), not 0", 13),

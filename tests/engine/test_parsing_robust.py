@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.engine import clock, definitions, runtime, tasks
 from app.engine.bpmn import parse_definition
 from app.engine.errors import Conflict, Invalid
+from app.engine.script_helpers import add_months
 from app.extensions import db
 from app.models import HumanTask
 from tests.engine.conftest import DATA
@@ -100,6 +101,8 @@ def test_invoice_juel_attributes_run(app_ctx, actors):
     assert second.priority == 80 and second.assignee_id == actors["supervisor"].user_id
     assert [c.role_name for c in second.candidates] == ["Supervisor"]
     assert abs(second.follow_up_at - (clock.now() + timedelta(hours=4))) < timedelta(minutes=1)
+    month_later = add_months(clock.now(), 1, clock.zone())  # plusMonths: a calendar month
+    assert abs(second.due_at - month_later) < timedelta(minutes=1)
     runtime.set_variables(inst.id, {"clarified": "yes"}, actor=actors["supervisor"])
     tasks.complete(second.id, {}, actor=actors["supervisor"])
     db.session.refresh(inst)
@@ -112,12 +115,14 @@ BAD = """<?xml version="1.0" encoding="UTF-8"?>
   <bpmn:process id="expr_bad" isExecutable="true">
     <bpmn:startEvent id="s"/>
     <bpmn:userTask id="t1" camunda:assignee="${owner.getClass()}" camunda:candidateGroups="Sales"/>
-    <bpmn:callActivity id="call" calledElement="${subKey}"/>
+    <bpmn:callActivity id="call" calledElement="${subKey.getClass()}"/>
+    <bpmn:callActivity id="call3" calledElement="${subKey}"/>
     <bpmn:callActivity id="call2" calledElement="${'expr_missing_sub'}"/>
     <bpmn:endEvent id="e"/>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t1"/>
     <bpmn:sequenceFlow id="f2" sourceRef="t1" targetRef="call"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="call2"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="call3"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="call3" targetRef="call2"/>
     <bpmn:sequenceFlow id="f4" sourceRef="call2" targetRef="e"/>
   </bpmn:process>
 </bpmn:definitions>"""
@@ -128,10 +133,13 @@ def test_untranslatable_attributes_are_refused_at_deploy_located(app_ctx, actors
     by_id = {p.element_id: p for p in problems if p.is_error}
     assert "camunda:assignee '${owner.getClass()}'" in by_id["t1"].message
     assert "method 'getClass' is not supported" in by_id["t1"].message and by_id["t1"].line == 6
-    assert "calledElement '${subKey}' chooses the called process at run time" in by_id["call"].message
+    assert "calledElement '${subKey.getClass()}' is not a valid expression" in by_id["call"].message
+    # one that depends on data is evaluated when reached: a warning that the process must be deployed then
+    warned = {p.element_id: p for p in problems if not p.is_error}
+    assert "call3" not in by_id and "chooses the called process at run time" in warned["call3"].message
     # a constant ${'key'} is the key itself, and an undeployed one is located on its call activity
     assert by_id["call2"].message == "called process 'expr_missing_sub' is not deployed"
-    assert by_id["call2"].element_type == "callActivity" and by_id["call2"].line == 8
+    assert by_id["call2"].element_type == "callActivity" and by_id["call2"].line == 9
 
 
 def test_reserved_ids_and_their_references_are_renamed_for_the_library_only():

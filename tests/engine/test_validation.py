@@ -160,8 +160,8 @@ def test_timer_that_does_not_parse(kind, text, needle):
     ('<bpmn:businessRuleTask id="x" name="Decide" camunda:decisionRef="d"/>', 'x', 'Business rule tasks'),
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="A"/></bpmn:intermediateThrowEvent>',
      'x', 'Link events'),
-    ('<bpmn:intermediateThrowEvent id="x"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>',
-     'x', 'Compensation events'),
+    ('<bpmn:task id="x"/><bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="c">'
+     '<bpmn:compensateEventDefinition/></bpmn:startEvent></bpmn:subProcess>', 'c', 'Compensation event subprocesses'),
     ('<bpmn:intermediateCatchEvent id="x"/>', 'x', 'no event type'),
     ('<bpmn:callActivity id="x" name="Call"/>', 'x', 'does not say which process'),
 ])
@@ -197,7 +197,10 @@ def test_service_task_without_implementation_is_a_warning():
 def test_unsupported_start_and_end_event_types():
     xml = diagram('<bpmn:startEvent id="s"/><bpmn:endEvent id="e"><bpmn:compensateEventDefinition/>'
                   '</bpmn:endEvent>' + flows('s>e'))
-    assert 'Compensation events are not supported' in only(validate(xml), 'e').message
+    assert 'undoes nothing' in only(validate(xml), 'e', 'warning').message  # compensation end: runs, warned
+    throw = diagram(SE + '<bpmn:intermediateThrowEvent id="x"><bpmn:compensateEventDefinition/>'
+                    '</bpmn:intermediateThrowEvent>' + flows('s>x', 'x>e'))
+    assert 'undoes nothing' in only(validate(throw), 'x', 'warning').message
     signal = diagram('<bpmn:startEvent id="s"/><bpmn:endEvent id="e"><bpmn:signalEventDefinition signalRef="sig"/>'
                      '</bpmn:endEvent>' + flows('s>e'), extra='<bpmn:signal id="sig" name="Go"/>')
     assert validate(signal) == []  # signal end events run

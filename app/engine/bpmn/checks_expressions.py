@@ -140,9 +140,10 @@ class ExpressionChecks(BaseChecks):
                 self.add(el, f'calledElement {called!r} is not a valid expression: {exc}.', hint)
                 return
             if constant is None:
-                self.add(el, f'calledElement {called!r} chooses the called process at run time, which is not '
-                         'supported: the called process is packaged at deploy.',
-                         'Set "Called element" to the id of the process to call (a literal or ${\'id\'}).')
+                self.expr(el, called, 'calledElement', hint)
+                self.add(el, f'calledElement {called!r} chooses the called process at run time: the process '
+                         'it names must be deployed when the instance gets there (else an incident here).',
+                         'Deploy every process this expression can name.', 'warning')
 
     @staticmethod
     def _form_instead(el: Any) -> str:

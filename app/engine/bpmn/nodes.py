@@ -26,9 +26,10 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTask
 
 from ..expressions import ExpressionError
 from ..forms import parse_camunda_form
+from . import compensation
 from .meta import HUMAN_TASK_KEY, PYTHON_LANGUAGES, expression_source, meta_from_element, timer_source
 from .specs import (
-    START_FORM_KEY, UNAVAILABLE_KEY, EngineBoundaryEventJoin, EngineMessageEventDefinition,
+    CALLED_EXPRESSION_KEY, START_FORM_KEY, UNAVAILABLE_KEY, CompensationThrow, EngineBoundaryEventJoin, EngineMessageEventDefinition,
     EngineMultipleEventDefinition, InterruptingStartEvent, UnavailableServiceTask, java_implementation,
 )
 from .timers import TIMER_CLASSES
@@ -220,10 +221,19 @@ class EngineSubWorkflowParser(_EngineNode, CamundaTaskParser):
 
 
 class EngineCallActivityParser(_EngineNode, CamundaTaskParser):
+    """``calledElement="${expr}"`` (after parser._constant_called_elements: one that depends on process
+    data) is evaluated when the call activity is reached (specs.CallActivity)."""
 
     def create_task(self):
         spec_id = SubprocessParser.get_call_activity_spec(self)
         return self.spec_class(self.spec, self.bpmn_id, subworkflow_spec=spec_id, **self.bpmn_attributes)
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        called = (self.node.get('calledElement') or '').strip()
+        if called.startswith(('${', '#{')):
+            ext[CALLED_EXPRESSION_KEY] = self._expr(called)
+        return ext
 
 
 class EngineGatewayParser(_EngineNode, GatewayParser):
@@ -313,7 +323,24 @@ class EngineStartEventParser(_event_parser(CamundaStartEventParser)):
 
 EngineEndEventParser = _event_parser(CamundaEndEventParser)
 EngineIntermediateCatchEventParser = _event_parser(CamundaIntermediateCatchEventParser)
-EngineIntermediateThrowEventParser = _event_parser(CamundaIntermediateThrowEventParser)
+
+
+class EngineIntermediateThrowEventParser(_event_parser(CamundaIntermediateThrowEventParser)):
+    """A compensation throw (rewritten by compensation.rewrite) knows the compensable activities of its scope."""
+
+    def create_task(self):
+        task = CamundaIntermediateThrowEventParser.create_task(self)
+        if self.node.get(compensation.MARK) is not None:
+            task.__class__ = CompensationThrow
+        return task
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        marked = self.node.get(compensation.MARK)
+        if marked is not None:
+            ext[compensation.EXT_KEY] = marked.split()
+        return ext
+
 EngineBoundaryEventParser = _event_parser(CamundaBoundaryEventParser)
 
 

@@ -23,7 +23,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from ..expressions import ExpressionError, called_element_constant
 from ..forms import FormField, parse_camunda_form
-from . import validation
+from . import compensation, validation
 from .meta import DEFAULT_ROLES, HUMAN_TASK_KEY, HumanTaskMeta, human_task_meta, split_list, timer_source
 from .nodes import (
     EngineAdHocParser, EngineBoundaryEventParser, EngineBusinessRuleTaskParser, EngineCallActivityParser,
@@ -185,6 +185,7 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
         return result
     located = {p.element_id for p in problems if p.is_error}
     _constant_called_elements(root)
+    compensation.rewrite(root)  # after the checks: they locate what the person drew
     renamed = rename_reserved_ids(root)  # after the checks: problems name the ids the person drew
     parser = EngineParser(known_roles)
     try:

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.serializer.default.task_spec import (
 )
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity as SpiffCallActivity
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent, ServiceTask, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefini
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
 from ..forms import SYSTEM_VARIABLES, FormField, validate_form
+from . import compensation
 from .timers import REPLACES as TIMER_REPLACES, BoundedTimerConverter
 from .xml import camunda_attr
 
@@ -184,6 +185,20 @@ def start_form_of(spec: Any) -> list[FormField]:
     return []
 
 
+CALLED_EXPRESSION_KEY = 'called_expression'  # a call activity's calledElement chosen at run time (Python source)
+CALLED_KEY = 'called_key'  # a call activity task's internal data: the process id it resolved to
+CALLED_DEFINITIONS = 'called_definitions'  # root task internal data: {process id: definition id} loaded at run time
+
+
+class CalledSpecs:
+    """Where run-time call activities find deployed processes (set by app.engine.definitions, which the
+    parser may not import): ``latest(key)`` -> (definition id, specs by process id) or None, and
+    ``by_ids({key: definition id})`` -> specs by process id, for an instance's next load."""
+
+    latest: Any = None
+    by_ids: Any = None
+
+
 class CallActivity(SpiffCallActivity):
     """A call activity whose called process's start form is its input contract, as for any start.
 
@@ -192,37 +207,77 @@ class CallActivity(SpiffCallActivity):
     starts the called process. Undeclared data is dropped, not refused: a caller's data is all of
     its variables, and Camunda passes none without camunda:in. The called process's results are
     merged into the caller's data. Without a start form SpiffWorkflow's behaviour is unchanged.
+    ``calledElement="${expr}"`` names the process when the task is reached: the latest deployed
+    version of it is called (an unknown one is an incident here, retried after it is deployed).
     The class keeps the name CallActivity: history, migration and stored specs know it so.
     """
 
-    def _called_form(self, my_task) -> list[FormField]:
-        return start_form_of(my_task.workflow.top_workflow.subprocess_specs.get(self.spec))
+    def called_key(self, my_task) -> str:
+        return my_task.internal_data.get(CALLED_KEY) or self.spec
 
-    def _waiting_to_start(self, my_task) -> bool:
-        return bool(self._called_form(my_task)) and my_task.workflow.top_workflow.get_subprocess(my_task) is None
+    def _called_form(self, my_task) -> list[FormField]:
+        return start_form_of(my_task.workflow.top_workflow.subprocess_specs.get(self.called_key(my_task)))
+
+    def _deferred(self, my_task) -> bool:
+        """Started in _run_hook, inside the engine's steps, where a bad input or an unknown process becomes
+        an incident (in _update_hook it would fail whatever completed the previous task)."""
+        dynamic = CALLED_EXPRESSION_KEY in (self.extensions or {})
+        return ((dynamic or bool(self._called_form(my_task)))
+                and my_task.workflow.top_workflow.get_subprocess(my_task) is None)
+
+    def _resolve(self, my_task) -> None:
+        source = (self.extensions or {}).get(CALLED_EXPRESSION_KEY)
+        if not source or CALLED_KEY in my_task.internal_data:
+            return
+        try:
+            key = my_task.workflow.script_engine.evaluate(my_task, source)
+        except Exception as exc:
+            raise WorkflowTaskException(f"calledElement could not be evaluated: {exc}", task=my_task) from exc
+        if not isinstance(key, str) or not key.strip():
+            raise WorkflowTaskException(f"calledElement gave {key!r}, which is not a process id", task=my_task)
+        key = key.strip()
+        top = my_task.workflow.top_workflow
+        if key not in top.subprocess_specs:
+            found = CalledSpecs.latest(key) if CalledSpecs.latest else None
+            if found is None:
+                raise WorkflowTaskException(f"The called process '{key}' is not deployed; deploy it, then retry",
+                                            task=my_task)
+            definition_id, specs = found
+            top.subprocess_specs = {**top.subprocess_specs, **specs}  # a copy: the cached dict is shared
+            top.task_tree.internal_data.setdefault(CALLED_DEFINITIONS, {})[key] = definition_id
+        my_task.internal_data[CALLED_KEY] = key
 
     def _call_input(self, my_task) -> dict:
         cleaned, errors = validate_form(self._called_form(my_task), my_task.data, unknown='drop', trusted=True)
         if errors:
             problems = '; '.join(f'{k}: {v}' for k, v in sorted(errors.items()))
-            raise WorkflowTaskException(f"The input of called process '{self.spec}' is not valid: {problems}",
-                                        task=my_task)
+            raise WorkflowTaskException(f"The input of called process '{self.called_key(my_task)}' is not valid: "
+                                        f"{problems}", task=my_task)
         return {**{k: my_task.data[k] for k in SYSTEM_VARIABLES if k in my_task.data}, **cleaned}
 
     def _update_hook(self, my_task):
-        if self._waiting_to_start(my_task):
-            # Start in _run_hook, inside the engine's steps, where an invalid input becomes an incident
-            # (here it would fail whatever completed the previous task).
+        if self._deferred(my_task):
             super(SubWorkflowMixin, self)._update_hook(my_task)  # inherit the data only
             return True
         return super()._update_hook(my_task)
 
     def _run_hook(self, my_task):
-        if self._waiting_to_start(my_task):
-            self._call_input(my_task)  # raises before anything is started
+        if self._deferred(my_task):
+            self._resolve(my_task)
+            if self._called_form(my_task):
+                self._call_input(my_task)  # raises before anything is started
             self.start_workflow(my_task)
             return None  # STARTED: waits for the called process
         return super()._run_hook(my_task)
+
+    def start_workflow(self, my_task):
+        key, top = self.called_key(my_task), my_task.workflow.top_workflow
+        if key not in top.subprocess_specs:
+            raise WorkflowTaskException(f"The called process '{key}' was not found.", task=my_task)
+        subworkflow = top.create_subprocess(my_task, key)
+        subworkflow.completed_event.connect(self._on_subworkflow_completed, my_task)
+        self.copy_data(my_task, subworkflow)
+        subworkflow.get_next_task(spec_name='Start').run()
 
     def copy_data(self, my_task, subworkflow):
         if not self._called_form(my_task):
@@ -236,6 +291,22 @@ class CallActivity(SpiffCallActivity):
         my_task.data.update(deepcopy(subworkflow.last_task.data))
 
 
+class CompensationThrow(IntermediateThrowEvent):
+    """A compensation throw (see compensation.py): queues the completed compensable activities of its
+    scope, the last completed first, each completion once; the loop after it runs their handlers."""
+
+    def _run_hook(self, my_task):
+        names = set(self.extensions.get(compensation.EXT_KEY, ()))
+        done = set(my_task.data.get(compensation.DONE) or ())
+        tasks = [t for t in my_task.workflow.get_tasks(state=TaskState.COMPLETED)
+                 if t.task_spec.bpmn_id in names and str(t.id) not in done]
+        tasks.sort(key=lambda t: t.last_state_change, reverse=True)
+        my_task.data[compensation.QUEUE] = [t.task_spec.bpmn_id for t in tasks]
+        my_task.data[compensation.FROM] = self.bpmn_id
+        my_task.data[compensation.DONE] = sorted(done | {str(t.id) for t in tasks})
+        return super()._run_hook(my_task)
+
+
 SERIALIZER_CONFIG = {cls: conv for cls, conv in CAMUNDA_CONFIG.items() if cls not in TIMER_REPLACES}
 SERIALIZER_CONFIG.update({ours: BoundedTimerConverter for ours in TIMER_REPLACES.values()})
 SERIALIZER_CONFIG.pop(SpiffCallActivity)  # ours restores every stored 'CallActivity'
@@ -245,6 +316,7 @@ SERIALIZER_CONFIG[EngineMessageEventDefinition] = MessageEventDefinitionConverte
 SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
 SERIALIZER_CONFIG[EngineMultipleEventDefinition] = MultipleEventDefinitionConverter
 SERIALIZER_CONFIG[InterruptingStartEvent] = EventConverter
+SERIALIZER_CONFIG[CompensationThrow] = EventConverter
 
 
 def create_serializer() -> BpmnWorkflowSerializer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..sandbox import check as sandbox_check
+from . import compensation
 from .checks_assignment import HUMAN_TASKS, AssignmentChecks
 from .checks_base import Check
 from .checks_structure import StructureChecks
@@ -46,6 +47,8 @@ class _Checker(StructureChecks, UnsupportedChecks, AssignmentChecks):
                     if local_name(el) in HUMAN_TASKS:
                         self._guarded(el, self.check_assignment)
                     self._guarded(el, self.check_camunda_attributes)
+            for el, message, hint, severity in compensation.problems(process):
+                self.add(el, message, hint, severity)
         if self.modelling_only:
             el = self.modelling_only[0]
             self.add(el, 'Data objects, data stores and data inputs/outputs are documentation only and are '
