@@ -118,6 +118,7 @@ class Config:
     SLA_AT_RISK_HOURS = float(env("SLA_AT_RISK_HOURS", "4"))
     # "At once" (立即) in the SLA policy (app/engine/sla_policy.py): minutes on the rule's clock.
     SLA_AT_ONCE_MINUTES = float(env("SLA_AT_ONCE_MINUTES", "15"))
+    IDEMPOTENCY_TTL_HOURS = float(env("IDEMPOTENCY_TTL_HOURS", "24"))  # how long an Idempotency-Key answers
     JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
     # Timers, due dates (app/engine/timer_bounds.py): none further ahead than this, and a cycle started in
     # the past may owe at most TIMER_MAX_CATCHUP occurrences (each fires at the next run).

@@ -41,6 +41,17 @@ ID_PARAM = """
             schema: {type: integer, minimum: 1, maximum: 2147483647}"""
 
 
+IDEMPOTENCY_PARAM = """
+          - in: header
+            name: Idempotency-Key
+            required: false
+            description: >-
+              Any unique text (a UUID). The same key from the same user within 24 hours answers what the
+              first request with it was answered (header Idempotent-Replayed), without acting again; the
+              same key with a different request is refused (422).
+            schema: {type: string, minLength: 1, maxLength: 200, pattern: '^[!-~]+$'}"""
+
+
 def ok_200(description: str, schema: str) -> str:
     """The YAML of a 200 JSON response, for ``with_snippets``."""
     return f"""

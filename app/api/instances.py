@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 
 from app import pii
-from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, slice_page, with_snippets
+from app.api.answer import Answer, idempotent
+from app.api.base import ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, slice_page, with_snippets
 from app.api.schemas import (
     HistoryPageSchema,
     InstancePageSchema,
@@ -25,10 +26,10 @@ from app.engine import history, people, queries, runtime
 from app.models import ProcessInstance
 
 
-def detail(inst: ProcessInstance, who) -> dict:
+def detail(inst: ProcessInstance, who, *, workable_forms: bool = False) -> dict:
     variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
     return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id),
-                                               viewer=who))
+                                               viewer=who, workable_forms=workable_forms))
 
 
 def _links() -> str:
@@ -44,7 +45,7 @@ def _links() -> str:
 
 
 _doc = with_snippets(id=ID_PARAM, instance_200=ok_200("the instance afterwards", "InstanceSchema"),
-                     start_links=_links())
+                     start_links=_links(), idempotency_key=IDEMPOTENCY_PARAM)
 
 
 class InstanceStartApi(EngineApi):
@@ -56,6 +57,7 @@ class InstanceStartApi(EngineApi):
 
     @expose("/", methods=["POST"])
     @protect()
+    @idempotent
     @_doc
     def start(self):
         """Start a process (the latest version unless `version`) with variables and a business key.
@@ -67,7 +69,9 @@ class InstanceStartApi(EngineApi):
             validates them: only declared fields (anything else is an `unknown field`), their types,
             limits and required values; an optional field left out is `null`. 422 names every bad
             field and nothing is started. A process without a start form accepts any variables (there
-            is nothing to check against); `business_key` and `starter` are set by the engine.
+            is nothing to check against); `business_key` and `starter` are set by the engine. The open
+            tasks the caller may work come with their forms.
+          parameters:{idempotency_key}
           requestBody:
             required: true
             content:
@@ -83,10 +87,11 @@ class InstanceStartApi(EngineApi):
         """
         body = load_body(StartInstanceSchema())
         who = actor()
-        inst = runtime.start_process(body["process_key"], actor=who, business_key=body.get("business_key"),
-                                     variables=body.get("variables"), version=body.get("version"),
-                                     customer=body.get("customer"))
-        return self.response(201, **detail(inst, who))
+        answer = Answer(201, lambda inst: detail(inst, who, workable_forms=True))
+        runtime.start_process(body["process_key"], actor=who, business_key=body.get("business_key"),
+                              variables=body.get("variables"), version=body.get("version"),
+                              customer=body.get("customer"), before_commit=answer)
+        return answer.response(self)
 
 
 class InstancesApi(EngineApi):

@@ -6,12 +6,16 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 from marshmallow import fields
 
-from app.api.base import EngineApi, actor, load_body
+from app.api.answer import Answer, idempotent
+from app.api.base import IDEMPOTENCY_PARAM, EngineApi, actor, load_body, with_snippets
 from app.api.schemas import (
     KEY, NAME, DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema, Strict, Variables,
 )
 from app.api.serialize import instance_dict
 from app.engine import runtime
+
+
+_doc = with_snippets(idempotency_key=IDEMPOTENCY_PARAM)
 
 
 class SignalSchema(Strict):
@@ -30,12 +34,15 @@ class MessagesApi(EngineApi):
 
     @expose("/deliver", methods=["POST"])
     @protect()
+    @idempotent
+    @_doc
     def deliver(self):
         """Deliver a named message to the running instances with this business key that wait for it
         (409 if none waits).
         ---
         post:
           operationId: deliverMessage
+          parameters:{idempotency_key}
           requestBody:
             required: true
             content:
@@ -49,17 +56,22 @@ class MessagesApi(EngineApi):
                   schema: DeliveredSchema
         """
         body = load_body(DeliverMessageSchema())
-        ids = runtime.deliver_message(body["name"], business_key=body["business_key"], actor=actor(),
-                                      payload=body.get("payload"), process_key=body.get("process_key"))
-        return self.response(200, **DeliveredSchema().dump({"instance_ids": ids}))
+        answer = Answer(200, lambda ids: DeliveredSchema().dump({"instance_ids": ids}))
+        runtime.deliver_message(body["name"], business_key=body["business_key"], actor=actor(),
+                                payload=body.get("payload"), process_key=body.get("process_key"),
+                                before_commit=answer)
+        return answer.response(self)
 
     @expose("/start", methods=["POST"])
     @protect()
+    @idempotent
+    @_doc
     def start(self):
         """Start every process whose message start event is called `name` (404 if there is none).
         ---
         post:
           operationId: startByMessage
+          parameters:{idempotency_key}
           requestBody:
             required: true
             content:
@@ -73,9 +85,11 @@ class MessagesApi(EngineApi):
                   schema: InstanceListSchema
         """
         body = load_body(StartByMessageSchema())
-        started = runtime.start_by_message(body["name"], actor=actor(), business_key=body.get("business_key"),
-                                           variables=body.get("variables"))
-        return self.response(201, **InstanceListSchema().dump({"instances": [instance_dict(i) for i in started]}))
+        answer = Answer(201, lambda started: InstanceListSchema().dump(
+            {"instances": [instance_dict(i) for i in started]}))
+        runtime.start_by_message(body["name"], actor=actor(), business_key=body.get("business_key"),
+                                 variables=body.get("variables"), before_commit=answer)
+        return answer.response(self)
 
     @expose("/signal", methods=["POST"])
     @protect()

@@ -211,6 +211,18 @@ class TaskSchema(Schema):
     form_schema = fields.Dict(metadata={"description": "JSON schema of the task form (detail only)"})
 
 
+class NextSchema(Schema):
+    instance_id = fields.Integer(required=True)
+    instance_status = fields.String(required=True, validate=validate.OneOf(
+        ["running", "incident", "suspended", "completed", "terminated"]))
+    tasks = fields.List(fields.Nested(TaskSchema), required=True, metadata={
+        "description": "the instance's open tasks the caller may claim or complete now, with their forms"})
+
+
+class CompletedTaskSchema(TaskSchema):
+    next = fields.Nested(NextSchema, required=True, metadata={"description": "what the completion led to"})
+
+
 class TaskPageSchema(PageSchema):
     items = fields.List(fields.Nested(TaskSchema), required=True)
 

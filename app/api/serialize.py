@@ -73,8 +73,9 @@ def task_dict(task, viewer: Actor, *, detail: bool = False) -> dict[str, Any]:
 
 
 def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable | None = None,
-                  viewer: Actor | None = None) -> dict[str, Any]:
-    """``viewer``, required with ``open_tasks``, is whom they are shown to (their ``allowed_actions``)."""
+                  viewer: Actor | None = None, workable_forms: bool = False) -> dict[str, Any]:
+    """``viewer``, required with ``open_tasks``, is whom they are shown to (their ``allowed_actions``);
+    ``workable_forms``: the tasks the viewer may work come with their form (``next_tasks``)."""
     out = {
         "id": inst.id, "process_key": inst.process_key, "process_name": inst.definition.name,
         "version": inst.definition.version, "business_key": inst.business_key, "customer": inst.customer,
@@ -87,8 +88,19 @@ def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable |
     if open_tasks is not None:
         if viewer is None:
             raise ValueError("open tasks are shown to a viewer: their allowed actions are the viewer's")
-        out["open_tasks"] = [task_dict(t, viewer) for t in open_tasks]
+        out["open_tasks"] = [task_dict(t, viewer, detail=workable_forms and _workable(t, viewer)) for t in open_tasks]
     return out
+
+
+def _workable(task, viewer: Actor) -> bool:
+    return bool({"complete", "claim"} & set(allowed_actions(task, viewer)))
+
+
+def next_dict(inst, open_tasks: Iterable, viewer: Actor) -> dict[str, Any]:
+    """What a completion leads to: the instance's state and the open tasks the viewer may work now
+    (claim or complete), each with its form, so a client needs no second request."""
+    return {"instance_id": inst.id, "instance_status": inst.status,
+            "tasks": [task_dict(t, viewer, detail=True) for t in open_tasks if _workable(t, viewer)]}
 
 
 SHOWN_EVENT_DATA = ("reason", "error", "assignee")  # what the instance screen shows to everyone

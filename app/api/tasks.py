@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect
 
-from app.api.base import ID_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, with_snippets
+from app.api.answer import Answer, idempotent
+from app.api.base import (
+    ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, with_snippets,
+)
 from app.api.schemas import (
     AssignSchema,
+    CompletedTaskSchema,
     CompleteSchema,
     DraftSchema,
     FormSchemaSchema,
@@ -19,11 +23,13 @@ from app.api.schemas import (
     TaskQuerySchema,
     TaskSchema,
 )
-from app.api.serialize import task_dict
-from app.engine import commitments, tasks
+from app.api.serialize import next_dict, task_dict
+from app.engine import commitments, queries, tasks
 from app.engine.forms import form_schema
 
-_doc = with_snippets(id=ID_PARAM, task_200=ok_200("the task afterwards", "TaskSchema"))
+_doc = with_snippets(id=ID_PARAM, task_200=ok_200("the task afterwards", "TaskSchema"),
+                     completed_200=ok_200("the completed task and what comes next", "CompletedTaskSchema"),
+                     idempotency_key=IDEMPOTENCY_PARAM)
 
 
 class TasksApi(EngineApi):
@@ -219,20 +225,30 @@ class TasksApi(EngineApi):
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
+    @idempotent
     @_doc
     def complete(self, pk: int):
-        """Complete a task with its form data; 422 names every invalid field.
+        """Complete a task with its form data; 422 names every invalid field. The answer carries what
+        comes next: the instance's status and the open tasks the caller may work, with their forms.
         ---
         post:
           operationId: completeTask
-          parameters:{id}
+          parameters:{id}{idempotency_key}
           requestBody:
             required: true
             content:
               application/json:
                 schema: CompleteSchema
-          {task_200}
+          {completed_200}
         """
         task, who = self._visible(pk)
         body = load_body(CompleteSchema())
-        return self.response(200, **self._detail(tasks.complete(task.id, body["data"], actor=who), who))
+
+        def build(done) -> dict:
+            result = task_dict(done, who, detail=True)
+            result["next"] = next_dict(done.instance, queries.open_tasks(done.instance_id), who)
+            return CompletedTaskSchema().dump(result)
+
+        answer = Answer(200, build)
+        tasks.complete(task.id, body["data"], actor=who, before_commit=answer)
+        return answer.response(self)

@@ -39,11 +39,15 @@ def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
     inst.state = store.dump_state(wf)
 
 
-def with_retry(operation: Callable[[], T], attempts: int = 5) -> T:
-    """Run an operation; on an optimistic-lock failure roll back and run it again."""
+def with_retry(operation: Callable[[], T], attempts: int = 5,
+               before_commit: Callable[[T], None] | None = None) -> T:
+    """Run an operation; on an optimistic-lock failure roll back and run it again.
+    ``before_commit(result)`` runs in the operation's transaction (an API builds its answer there)."""
     for attempt in range(attempts):
         try:
             result = operation()
+            if before_commit is not None:
+                before_commit(result)
             db.session.commit()
             return result
         except (StaleDataError, IntegrityError, OperationalError) as err:
@@ -106,7 +110,8 @@ def start_inputs(definition: ProcessDefinition, variables: Mapping | None, *, in
 def start_process(key: str, *, actor: Actor, business_key: str | None = None, variables: Mapping | None = None,
                   internal: Mapping | None = None, version: int | None = None, customer: str | None = None,
                   record: tuple[str, int] | None = None, message: str | None = None, timer_fired: bool = False,
-                  commit: bool = True) -> ProcessInstance:
+                  commit: bool = True,
+                  before_commit: Callable[[ProcessInstance], None] | None = None) -> ProcessInstance:
     """Start the latest (or a given) version and run it to its first wait state.
 
     ``variables`` is input checked by ``start_inputs`` (422 naming each bad field, nothing created);
@@ -144,12 +149,15 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
     sync.advance(inst, wf, actor=actor, timer_job=None)  # a new instance has no jobs yet
     save_workflow(inst, wf)
     if commit:
+        if before_commit is not None:
+            before_commit(inst)
         db.session.commit()
     return inst
 
 
 def start_by_message(name: str, *, actor: Actor, business_key: str | None = None,
-                     variables: dict | None = None) -> list[ProcessInstance]:
+                     variables: dict | None = None,
+                     before_commit: Callable[[list[ProcessInstance]], None] | None = None) -> list[ProcessInstance]:
     """Start every process whose latest version has a message start event called ``name``; the payload
     is each one's start input (``start_inputs``): if one refuses it, none starts."""
     started = []
@@ -163,6 +171,8 @@ def start_by_message(name: str, *, actor: Actor, business_key: str | None = None
         raise
     if not started:
         raise NotFound(f"No deployed process starts on message '{name}'.", message_name=name)
+    if before_commit is not None:
+        before_commit(started)
     db.session.commit()
     return started
 
@@ -175,7 +185,8 @@ def get_instance(instance_id: int) -> ProcessInstance:
 
 
 def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict | None = None,
-                    process_key: str | None = None) -> list[int]:
+                    process_key: str | None = None,
+                    before_commit: Callable[[list[int]], None] | None = None) -> list[int]:
     """Deliver a named message to the running instances with this business key that wait for it."""
     if not actor.is_staff:
         raise Forbidden("Your roles may not send messages to processes.")
@@ -204,7 +215,7 @@ def deliver_message(name: str, *, business_key: str, actor: Actor, payload: dict
         db.session.flush()
         return delivered
 
-    return with_retry(operation)
+    return with_retry(operation, before_commit=before_commit)
 
 
 def deliver_signal(name: str, *, actor: Actor, payload: dict | None = None, business_key: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Callable
 from uuid import UUID
 
 from flask_appbuilder.security.sqla.models import Group, Role, User
@@ -355,8 +356,10 @@ def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
     return task
 
 
-def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTask:
-    """Validate the form, run the task, advance the instance: all or nothing."""
+def complete(task_id: int, data: dict | None = None, *, actor: Actor,
+             before_commit: Callable[[HumanTask], None] | None = None) -> HumanTask:
+    """Validate the form, run the task, advance the instance: all or nothing.
+    ``before_commit(task)`` runs in that transaction, after the instance moved on."""
     data = dict(data or {})
 
     def operation() -> HumanTask:
@@ -397,4 +400,4 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor) -> HumanTa
         db.session.flush()
         return task
 
-    return runtime.with_retry(operation)
+    return runtime.with_retry(operation, before_commit=before_commit)

@@ -21,10 +21,11 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine import jobs, script_runner
+from app.engine import idempotency, jobs, script_runner
 from app.extensions import db
 
 log = logging.getLogger("app.worker")
+HOUSEKEEPING_SECONDS = 600
 
 
 class Worker:
@@ -38,6 +39,7 @@ class Worker:
         self._stop = threading.Event()
         self._signals = 0
         self.done = self.failed = 0
+        self._housekeeping_at = 0.0  # monotonic time of the next purge of expired idempotency records
 
     # --- signals ----------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -71,12 +73,22 @@ class Worker:
                     jobs.release_leases(result.left, self.owner)
                 self.done += len(result.done)
                 self.failed += len(result.failed) + len(result.skipped)
+                self._housekeeping()
                 if ids:
                     log.info("worker %s: %d job(s) leased, %d done in %.3f s, %d done so far", self.owner, len(ids),
                              len(result.done), time.monotonic() - started, self.done)
                 return len(ids)
             finally:
                 db.session.remove()
+
+    def _housekeeping(self) -> None:
+        """Every HOUSEKEEPING_SECONDS: delete the idempotency records past their retention (24 h)."""
+        if time.monotonic() < self._housekeeping_at:
+            return
+        self._housekeeping_at = time.monotonic() + HOUSEKEEPING_SECONDS
+        purged = idempotency.purge()
+        if purged:
+            log.info("worker %s: %d expired idempotency record(s) deleted", self.owner, purged)
 
     def run(self, *, once: bool = False, on_pass: Callable[[int], None] | None = None) -> int:
         """Loop until stopped; with ``once``, until nothing is due. Returns the jobs done.

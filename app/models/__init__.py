@@ -8,6 +8,7 @@ from app.models.calendar import CalendarOverride  # noqa: F401
 from app.models.engine import (  # noqa: F401
     HistoryEvent,
     HumanTask,
+    IdempotencyRecord,
     Job,
     MailOutbox,
     ProcessDefinition,

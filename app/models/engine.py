@@ -248,3 +248,19 @@ class SavedFilter(Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
     name = Column(String(100), nullable=False)
     params = Column(JSONType, nullable=False, default=dict)
+
+
+class IdempotencyRecord(Model):
+    """The first answer to an API write sent with an ``Idempotency-Key``: the same key from the same user
+    within the retention period gets this answer again instead of a second action (app/engine/idempotency.py).
+    Written in the transaction of the action itself, so an action and its record commit together."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    key = Column(String(200), nullable=False)
+    fingerprint = Column(String(64), nullable=False)  # sha256 of method, path and body: a reused key is refused
+    status = Column(Integer, nullable=False)
+    body = Column(JSONType, nullable=False, default=dict)
+    created_at = Column(UtcDateTime(), nullable=False, default=utcnow, index=True)
