@@ -48,7 +48,7 @@ serve: bind-check
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & \
 	$(BIN)/flask worker & \
-	$(BIN)/gunicorn -w 2 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn -w 2 -k gthread --threads 4 --keep-alive 5 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 # A bind address other than loopback exposes the demo accounts to the network: say so loudly.
 bind-check:
