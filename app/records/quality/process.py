@@ -70,9 +70,7 @@ def sync_cycle(equipment: Equipment, *, commit: bool = True) -> ProcessInstance 
     """The equipment's return-visit cycle follows its maintenance interval: started when one is set,
     replaced when it changes, stopped when it is cleared. Returns the running cycle."""
     months = equipment.maintenance_interval_months
-    if months is not None and not 1 <= months <= 120:
-        raise service.QualityError("The maintenance interval is 1 to 120 months.",
-                                   field="maintenance_interval_months")
+    service.check_interval(months)
     every = f"P{months}M" if months else None
     current = cycle_of(equipment)
     if current is not None and every is not None and runtime.variables_of(current).get("maintenance_every") == every:

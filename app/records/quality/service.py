@@ -45,6 +45,12 @@ def _config(name: str, default: int) -> int:
     return max(value, 1)
 
 
+def check_interval(months: int | None) -> None:
+    """A maintenance interval is 1 to 120 months, or none."""
+    if months is not None and not 1 <= months <= 120:
+        raise QualityError("The maintenance interval is 1 to 120 months.", field="maintenance_interval_months")
+
+
 def sample_size() -> int:
     return _config("QUALITY_SPOT_CHECK_SAMPLE", DEFAULT_SAMPLE)
 
