@@ -88,7 +88,7 @@ def month(tmp_path_factory):
             for check in db.session.scalars(select(SpotCheck).filter_by(check_date=day, status="open")).all():
                 for k, item in enumerate(check.items):
                     ok = (item.id % 3 != 0)  # every third sampled service fails on manners
-                    service.record_verdict(item, appearance=True, manners=ok, process=True, records=True,
+                    service.record_verdict(item, appearance=True, manners=ok, procedure=True, records=True,
                                            note=None if ok else "未使用规范礼貌用语")
                     verdicts.append(ok)
                 task = db.session.get(HumanTask, check.human_task_id)

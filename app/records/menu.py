@@ -32,7 +32,8 @@ MENU = [
     (CaseView, "Cases", _("Cases"), "fa-archive"),
 ]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
-           ServicePlanFeedbackView, ContactDataView, SpotCheckItemView]
+           ServicePlanFeedbackView, ContactDataView]
+QUALITY_NO_MENU = [SpotCheckItemView]  # a spot check's tab
 # The "Quality" menu: spot checks and inspections (质量监测), meetings and actions (质量改进), visits (维修保养).
 QUALITY_MENU = [
     (SpotCheckView, "Daily spot checks", _("Daily spot checks"), "fa-check-square-o"),
@@ -61,6 +62,8 @@ def register_record_views(appbuilder: AppBuilder) -> None:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Service",
                             category_label=_("Service"), category_icon="fa-folder-open")
     for view in NO_MENU:
+        appbuilder.add_view_no_menu(view)
+    for view in QUALITY_NO_MENU:
         appbuilder.add_view_no_menu(view)
     for view, name, label, icon in QUALITY_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Quality",

@@ -155,7 +155,7 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('appearance', sa.Boolean(), nullable=True),
     sa.Column('manners', sa.Boolean(), nullable=True),
-    sa.Column('process', sa.Boolean(), nullable=True),
+    sa.Column('procedure', sa.Boolean(), nullable=True),
     sa.Column('records', sa.Boolean(), nullable=True),
     sa.Column('compliant', sa.Boolean(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),

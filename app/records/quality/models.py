@@ -9,7 +9,7 @@ from sqlalchemy.orm import relationship
 from app.models.base import UtcDateTime, utcnow
 from app.models.numbering import number_on_insert
 
-CHECKLIST = ("appearance", "manners", "process", "records")  # 仪容仪表、言行礼仪、服务流程、记录完整
+CHECKLIST = ("appearance", "manners", "procedure", "records")  # 仪容仪表、言行礼仪、服务流程、记录完整
 
 
 class SpotCheck(Model):
@@ -50,7 +50,7 @@ class SpotCheckItem(Model):
     person_id = Column(Integer, ForeignKey("ab_user.id"), index=True)  # who served (last task done)
     appearance = Column(Boolean)
     manners = Column(Boolean)
-    process = Column(Boolean)
+    procedure = Column(Boolean)
     records = Column(Boolean)
     compliant = Column(Boolean, index=True)
     note = Column(Text)

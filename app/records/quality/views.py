@@ -21,13 +21,13 @@ from app.records.quality.models import CHECKLIST
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.timefmt import fmt_local
 
-SPOT_CHECK_STATUSES = {"open": _("Open"), "done": _("Done")}
-INSPECTION_STATUSES = {"drafting": _("Drafting"), "sent": _("Sent")}
-ACTION_STATUSES = {"open": _("Open"), "in_progress": _("In progress"), "verifying": _("Verifying"),
+SPOT_CHECK_STATUSES = {"open": _("Not done yet"), "done": _("Done")}
+INSPECTION_STATUSES = {"drafting": _("Drafting"), "sent": _("Circulated")}
+ACTION_STATUSES = {"open": _("Not done yet"), "in_progress": _("In progress"), "verifying": _("Verifying"),
                    "closed": _("Closed"), "cancelled": _("Cancelled")}
-VISIT_STATUSES = {"open": _("Open"), "done": _("Done"), "cancelled": _("Cancelled")}
+VISIT_STATUSES = {"open": _("Not done yet"), "done": _("Done"), "cancelled": _("Cancelled")}
 VISIT_METHODS = {"visit_phone": _("Phone call"), "visit_onsite": _("On-site visit")}
-CHECKLIST_LABELS = {"appearance": _("Appearance"), "manners": _("Manners"), "process": _("Service process"),
+CHECKLIST_LABELS = {"appearance": _("Appearance"), "manners": _("Manners"), "procedure": _("Service process"),
                     "records": _("Records complete")}
 
 
@@ -69,7 +69,7 @@ class SpotCheckView(RecordView):
     search_columns = ["number", "check_date", "department", "inspector", "status"]
     label_columns = {"number": _("Number"), "check_date": _("Check date"), "department": _("Department"),
                      "inspector": _("Inspector"), "sample_size": _("Sampled services"), "status": _("Status"),
-                     "summary": _("Summary"), "created_at": _("Created at"), "completed_at": _("Completed at"),
+                     "summary": _("Check summary"), "created_at": _("Created at"), "completed_at": _("Completed at"),
                      "process_instance": _("Process instance")}
     choice_columns = {"status": SPOT_CHECK_STATUSES}
     related_views = [SpotCheckItemView]
@@ -92,7 +92,7 @@ class QualityInspectionView(RecordView):
                      "period_end": _("Until"), "status": _("Status"), "checks_count": _("Spot checks"),
                      "items_checked": _("Services judged"), "items_compliant": _("Compliant"),
                      "findings": _("Findings"), "suggestions": _("Suggested improvements"),
-                     "sent_to": _("Sent to"), "sent_at": _("Sent at"), "process_instance": _("Process instance")}
+                     "sent_to": _("Circulated to"), "sent_at": _("Circulated at"), "process_instance": _("Process instance")}
     choice_columns = {"status": INSPECTION_STATUSES}
 
     @action("report", _("Printable report"), icon="fa-print", multiple=False, single=True)
@@ -128,7 +128,7 @@ class ImprovementActionView(RecordView):
     edit_columns = ["problem", "cause", "action"]  # who and by when are the process's (its task and due date)
     search_columns = ["number", "meeting", "problem", "owner", "due_on", "status", "closed_at"]
     label_columns = {"number": _("Number"), "meeting": _("Quality meeting"), "problem": _("Problem"),
-                     "cause": _("Cause"), "action": _("Improvement action"), "owner": _("Person responsible"),
+                     "cause": _("Root cause"), "action": _("Improvement action"), "owner": _("Person responsible"),
                      "due_on": _("Due on"), "status": _("Status"), "evidence": _("Evidence"),
                      "verify_note": _("Verification"), "rework_count": _("Times sent back"),
                      "closed_at": _("Closed at"), "process_instance": _("Process instance")}
@@ -156,7 +156,7 @@ class QualityMeetingView(RecordView):
     search_columns = ["number", "held_on", "period", "chair", "common_problems", "typical_cases"]
     label_columns = {"number": _("Number"), "held_on": _("Held on"), "period": _("Month discussed"),
                      "chair": _("Chair"), "attendees": _("Attendees"), "common_problems": _("Common problems"),
-                     "typical_cases": _("Typical cases"), "minutes": _("Minutes"), "created_at": _("Created at")}
+                     "typical_cases": _("Typical cases"), "minutes": _("Meeting minutes"), "created_at": _("Created at")}
     related_views = [ImprovementActionView]
 
 
