@@ -158,3 +158,38 @@ def test_meeting_action_goes_to_the_owner_with_its_deadline(app, login_as):
         db.session.commit()
         db.session.refresh(action)
         assert action.status == "closed" and action.closed_at is not None and "抽查合格" in action.evidence
+
+
+def test_equipment_interval_starts_and_replaces_its_return_visit_cycle(app, login_as):
+    """空调部制度 维修保养：“定期对顾客使用的空调进行回访，提供免费的保养建议和服务”。"""
+    from app.models import Equipment, ProcessInstance
+    from tests.records_helpers import make_customer
+
+    with app.app_context():
+        owner = Actor.from_user(app.appbuilder.sm.find_user(username="owner"))
+        definitions.deploy_directory(WORKFLOWS, actor=owner)
+        db.session.commit()
+    customer_id, _contact, _name = make_customer(app)
+    c = login_as("supervisor")
+    token = csrf_token(c, "/equipmentview/add")
+    form = {"csrf_token": token, "customer": str(customer_id), "model": "KFR-72LW 空调", "serial": "Q-INT-0001",
+            "installed_on": "2026-06-01", "warranty_end": "", "maintenance_interval_months": "0"}
+    html = c.post("/equipmentview/add", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "保养周期为 1 到 120 个月" in html  # the refusal, in the page's language
+    with app.app_context():
+        assert db.session.scalars(select(Equipment).filter_by(serial="Q-INT-0001")).first() is None
+    form["maintenance_interval_months"] = "6"
+    assert c.post("/equipmentview/add", data=form).status_code == 302
+    with app.app_context():
+        equipment = db.session.scalars(select(Equipment).filter_by(serial="Q-INT-0001")).one()
+        cycle = db.session.scalars(select(ProcessInstance).filter_by(process_key="maintenance_visit",
+                                                                     record_id=equipment.id, status="running")).one()
+        assert cycle.record_type == "equipment" and cycle.business_key == "Q-INT-0001"
+        equipment_id, first = equipment.id, cycle.id
+    form = {k: v for k, v in form.items() if k != "csrf_token"}
+    form.update(csrf_token=csrf_token(c, f"/equipmentview/edit/{equipment_id}"), maintenance_interval_months="")
+    assert c.post(f"/equipmentview/edit/{equipment_id}", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(ProcessInstance, first).status == "terminated"  # no interval: no cycle
+        assert db.session.scalars(select(ProcessInstance).filter_by(
+            process_key="maintenance_visit", record_id=equipment_id, status="running")).first() is None

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.engine import clock, mail, people
@@ -48,7 +49,8 @@ def _config(name: str, default: int) -> int:
 def check_interval(months: int | None) -> None:
     """A maintenance interval is 1 to 120 months, or none."""
     if months is not None and not 1 <= months <= 120:
-        raise QualityError("The maintenance interval is 1 to 120 months.", field="maintenance_interval_months")
+        raise QualityError(gettext("The maintenance interval is 1 to 120 months."),
+                           field="maintenance_interval_months")
 
 
 def sample_size() -> int:
@@ -138,7 +140,7 @@ def record_verdict(item: SpotCheckItem, *, note: str | None = None, **verdicts: 
         raise QualityError(f"Unknown checklist item(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     for name, value in verdicts.items():
         if value is not None and not isinstance(value, bool):
-            raise QualityError(f"{name} must be yes or no.", field=name)
+            raise QualityError(gettext("%(item)s must be yes or no.", item=name), field=name)
         setattr(item, name, value)
     values = [getattr(item, name) for name in CHECKLIST]
     if any(v is False for v in values):
@@ -262,7 +264,7 @@ def send_report(insp: QualityInspection, data: dict) -> int:
     concerned, each person in their own language; the number of mails queued."""
     findings = (data.get("findings") or "").strip()
     if not findings:
-        raise QualityError("The report needs its findings.", field="findings")
+        raise QualityError(gettext("The report needs its findings."), field="findings")
     insp.findings = findings
     insp.suggestions = (data.get("suggestions") or "").strip() or None
     counts = refresh_counts(insp)
