@@ -29,4 +29,11 @@ def test_supervisor_reads_the_monthly_report_in_zh_and_en(live_server, browser, 
     page.goto(f"{live_server}/spotcheckview/list/")
     shot(page, screenshots, "quality_spot_checks_en")
     page.goto(f"{live_server}/lang/zh")
+    page.goto(f"{live_server}/spotcheckview/list/")
+    page.click("table a[href*='/spotcheckview/show/']")
+    page.click("ul.nav-tabs a:has-text('抽样服务')")
+    assert "SR-TEST-Q" in page.inner_text("body")  # the sampled services tab
+    shot(page, screenshots, "quality_spot_check_zh")
+    page.goto(f"{live_server}/qualitymeetingview/list/")
+    shot(page, screenshots, "quality_meetings_zh")
     page.context.close()
