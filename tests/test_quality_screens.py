@@ -7,14 +7,14 @@ improvement actions from a meeting's minutes into the owner's inbox with their d
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from app.engine import definitions, tasks
+from app.engine import clock, definitions, tasks
 from app.engine.actor import Actor
 from app.extensions import db
 from app.models import (
@@ -126,9 +126,13 @@ def test_meeting_action_goes_to_the_owner_with_its_deadline(app, login_as):
     with app.app_context():
         meeting = db.session.scalars(select(QualityMeeting).order_by(QualityMeeting.id.desc())).first()
         meeting_id = meeting.id
-    resp = c.post("/improvementactionview/add", data={
-        "csrf_token": token, "meeting": str(meeting_id), "problem": "礼貌用语不规范", "cause": "新人培训不足",
-        "action": "组织礼仪培训", "owner": str(agent_id), "due_on": "2026-12-18"})
+    form = {"csrf_token": token, "meeting": str(meeting_id), "problem": "礼貌用语不规范", "cause": "新人培训不足",
+            "action": "组织礼仪培训", "owner": str(agent_id), "due_on": "2020-01-10"}
+    html = c.post("/improvementactionview/add", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "完成期限不能早于今天" in html  # a deadline already past is refused, saying which
+    due = clock.local_today() + timedelta(days=14)
+    form["due_on"] = due.isoformat()
+    resp = c.post("/improvementactionview/add", data=form)
     assert resp.status_code == 302
     with app.app_context():
         action = db.session.scalars(select(ImprovementAction).filter_by(meeting_id=meeting_id)).one()
@@ -136,7 +140,7 @@ def test_meeting_action_goes_to_the_owner_with_its_deadline(app, login_as):
         task = db.session.scalars(select(HumanTask).filter_by(instance_id=action.process_instance_id,
                                                               element_id="carry_out", state="open")).one()
         assert task.assignee_id == agent_id
-        assert task.due_at.astimezone(SH) == datetime(2026, 12, 18, 18, 0, tzinfo=SH)  # reminded by the SLA jobs
+        assert task.due_at.astimezone(SH) == datetime(due.year, due.month, due.day, 18, 0, tzinfo=SH)  # reminded by the SLA jobs
         agent = Actor.from_user(app.appbuilder.sm.find_user(username="agent"))
         supervisor = Actor.from_user(app.appbuilder.sm.find_user(username="supervisor"))
         tasks.complete(task.id, {"evidence": "12月10日培训，签到表已存档"}, actor=agent)

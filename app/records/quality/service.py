@@ -53,6 +53,14 @@ def check_interval(months: int | None) -> None:
                            field="maintenance_interval_months")
 
 
+def check_action(action) -> None:
+    """An improvement action needs a person responsible and a due date not in the past (第十四条: 明确责任人员及改进时限)."""
+    if action.owner_id is None and getattr(action, "owner", None) is None:
+        raise QualityError(gettext("An improvement action needs a person responsible."), field="owner")
+    if action.due_on is None or action.due_on < clock.local_today():
+        raise QualityError(gettext("The due date of an improvement action cannot be in the past."), field="due_on")
+
+
 def sample_size() -> int:
     return _config("QUALITY_SPOT_CHECK_SAMPLE", DEFAULT_SAMPLE)
 

@@ -9,6 +9,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
 
+from app.engine.errors import EngineError
 from app.extensions import db
 from app.models import (
     Equipment, ImprovementAction, MaintenanceVisit, QualityInspection, QualityMeeting, SpotCheck,
@@ -134,6 +135,10 @@ class ImprovementActionView(RecordView):
                      "closed_at": _("Closed at"), "process_instance": _("Process instance")}
     choice_columns = {"status": ACTION_STATUSES}
 
+    def pre_add(self, item) -> None:
+        super().pre_add(item)
+        service.check_action(item)
+
     def post_add(self, item) -> None:
         start_from_view(item)  # quality_improvement: the owner's task in the inbox, due on due_on
 
@@ -188,3 +193,6 @@ def sync_equipment_cycle(item: Equipment) -> None:
     except service.QualityError as err:
         db.session.rollback()
         flash(gettext("Maintenance interval: %(error)s", error=str(err)), "warning")
+    except EngineError as err:  # the record is kept; the cycle did not start
+        db.session.rollback()
+        flash(gettext("Maintenance interval: %(error)s", error=err.message), "warning")
