@@ -41,9 +41,13 @@ def _menus(names: str) -> tuple[str, str]:
 
 WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My settings|SLA policy|On-call rota|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
 
+QUALITY_MENUS = "Quality|Daily spot checks|Monthly inspections|Quality meetings|Improvement actions|Maintenance visits"
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
+        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
+        _menus(QUALITY_MENUS),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -52,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Supervisor": [
+        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", ALL),  # quality
+        _menus(QUALITY_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -59,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "CustomerService": [
+        _perm("QualityMeeting|MaintenanceVisit", READ),  # quality: their actions and visits
+        _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -68,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
+        _perm("QualityMeeting", READ),  # quality: their improvement actions
+        _menus("Quality|Quality meetings|Improvement actions"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -76,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "FieldService": [
+        _perm("QualityMeeting|MaintenanceVisit", READ),  # quality
+        _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -85,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
+        _perm("QualityMeeting", READ),  # quality: their improvement actions
+        _menus("Quality|Quality meetings|Improvement actions"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
@@ -94,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "ReadOnly": [
+        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
+        _menus(QUALITY_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,

@@ -22,6 +22,19 @@ MATRIX = {
     "/roles/list/": {"Admin"},
     "/users/userinfo/": set(ROLES),
     "/resetmypassword/form": set(ROLES),
+    # quality (质量监测/质量改进/维修保养)
+    "/spotcheckview/list/": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
+    "/spotcheckview/add": set(),  # made by the daily check process only
+    "/spotcheckitemview/add": set(),  # the sample is the process's
+    "/qualityinspectionview/list/": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
+    "/qualityinspectionview/export/csv": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
+    "/qualitymeetingview/list/": set(ROLES),
+    "/qualitymeetingview/add": {"Admin", "Supervisor"},
+    "/improvementactionview/list/": set(ROLES),
+    "/improvementactionview/add": {"Admin", "Supervisor"},
+    "/improvementactionview/export/xlsx": set(ROLES),
+    "/maintenancevisitview/list/": {"Admin", "ProcessOwner", "Supervisor", "CustomerService", "FieldService", "ReadOnly"},
+    "/maintenancevisitview/add": set(),
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

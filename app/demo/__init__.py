@@ -54,6 +54,7 @@ def seed_demo(size: Size = Size()) -> Seeded:
     """Users, the shipped diagrams, records and their live processes (after ``app.setup.init_security``)."""
     # Imported here: ``app.setup`` (and the test fixtures) import the users without the engine.
     from app.demo.processes import seed_processes
+    from app.demo.quality import seed_quality
     from app.demo.records import seed_records
     from app.engine import definitions
     from app.engine.actor import Actor
@@ -64,4 +65,5 @@ def seed_demo(size: Size = Size()) -> Seeded:
         seeded.deployed.append((d.definition.key, d.definition.version, d.created))
     seeded.records = seed_records(size.customers, size.requests, size.complaints, size.incidents)
     seeded.processes = seed_processes(size.live_requests, size.live_complaints, size.live_incidents, size.at_risk)
+    seeded.processes["quality"] = seed_quality()  # spot checks, the monthly report, a meeting, maintenance cycles
     return seeded

@@ -32,6 +32,16 @@ def members(code: str) -> list[str]:
             if p.id in in_department and p.roles & people.WORKING_ROLES]
 
 
+def heads() -> list[str]:
+    """Login names of the departments' heads, one per department that has an active head (in
+    department code order): a daily spot check goes to each (``department_heads()`` in a
+    multi-instance ``camunda:collection``)."""
+    active = {pid: p.username for pid, p in people.staff().people.items()}
+    rows = db.session.execute(select(Department.head_id).where(Department.head_id.is_not(None))
+                              .order_by(Department.code)).all()
+    return [active[head_id] for (head_id,) in rows if head_id in active]
+
+
 def register() -> None:
     """The form option source (``create_app``)."""
     forms.register_option_source(SOURCE, options)

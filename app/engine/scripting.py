@@ -10,6 +10,7 @@ Helpers available in every BPMN expression and script (see README):
 ``sla_due(kind, milestone, start=None)`` (the SLA policy's deadline, app/engine/sla_policy.py),
 ``on_call(department_code)`` (who is on call now: app/engine/rota.py),
 ``department_members(code)`` (the department's active members, comma-separated: candidateUsers),
+``department_heads()`` (login names of the departments' heads: a multi-instance collection),
 ``send_mail(template, to, **context)`` (acknowledgement, result, survey_link).
 
 Scripts and expressions run in runner processes with OS limits (``script_runner.py``):
@@ -63,6 +64,7 @@ def _helpers() -> dict:
         "working_minutes_between": lambda a, b: cal().working_minutes_between(clock.parse_datetime(a),
                                                                               clock.parse_datetime(b)),
         "department_members": lambda code: ",".join(departments.members(str(code))),  # candidateUsers
+        "department_heads": departments.heads,  # a multi-instance collection: one task per department head
         "on_call": lambda department: rota.on_call(str(department)),  # the on-call rota: a login name or None
         "sla_due": lambda kind, milestone, start=None: sla_policy.due(str(kind), str(milestone), _start(start)),
         "send_mail": mail.send_mail,  # queues a templated customer mail (sent by the job executor)

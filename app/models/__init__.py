@@ -28,4 +28,12 @@ from app.records.emergency.models import (  # noqa: F401
     incident_customer,
 )
 from app.records.planning.models import Case, ServicePlan, ServicePlanFeedback  # noqa: F401
+from app.records.quality.models import (  # noqa: F401
+    ImprovementAction,
+    MaintenanceVisit,
+    QualityInspection,
+    QualityMeeting,
+    SpotCheck,
+    SpotCheckItem,
+)
 from app.records.service.models import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401

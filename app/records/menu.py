@@ -14,6 +14,10 @@ from app.records.complaints.views import ComplaintRoundView, ComplaintView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.emergency.views import ContingencyPlanView, IncidentNotificationView, IncidentView
 from app.records.planning.views import CaseView, ServicePlanFeedbackView, ServicePlanView
+from app.records.quality.views import (
+    ImprovementActionView, MaintenanceVisitView, QualityInspectionView, QualityMeetingView, SpotCheckItemView,
+    SpotCheckView,
+)
 from app.records.service.views import FieldRecordView, ServiceRequestView, SurveyView
 
 MENU = [
@@ -29,11 +33,22 @@ MENU = [
 ]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView]
+QUALITY_NO_MENU = [SpotCheckItemView]  # a spot check's tab
+# The "Quality" menu: spot checks and inspections (质量监测), meetings and actions (质量改进), visits (维修保养).
+QUALITY_MENU = [
+    (SpotCheckView, "Daily spot checks", _("Daily spot checks"), "fa-check-square-o"),
+    (QualityInspectionView, "Monthly inspections", _("Monthly inspections"), "fa-file-text-o"),
+    (QualityMeetingView, "Quality meetings", _("Quality meetings"), "fa-users"),
+    (ImprovementActionView, "Improvement actions", _("Improvement actions"), "fa-line-chart"),
+    (MaintenanceVisitView, "Maintenance visits", _("Maintenance visits"), "fa-calendar-check-o"),
+]
 
 
 # A process instance's record (ProcessInstance.record_type) -> the screen that shows it.
 RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintView,
-                  "emergency_incident": IncidentView, "service_plan": ServicePlanView}
+                  "emergency_incident": IncidentView, "service_plan": ServicePlanView,
+                  "quality_inspection": QualityInspectionView, "quality_improvement_action": ImprovementActionView,
+                  "equipment": EquipmentView}
 
 
 def record_url(inst) -> str | None:
@@ -48,3 +63,8 @@ def register_record_views(appbuilder: AppBuilder) -> None:
                             category_label=_("Service"), category_icon="fa-folder-open")
     for view in NO_MENU:
         appbuilder.add_view_no_menu(view)
+    for view in QUALITY_NO_MENU:
+        appbuilder.add_view_no_menu(view)
+    for view, name, label, icon in QUALITY_MENU:
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Quality",
+                            category_label=_("Quality"), category_icon="fa-check-circle")

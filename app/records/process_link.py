@@ -17,6 +17,7 @@ from app.records.complaints import process as complaints
 from app.records.emergency import process as emergency
 from app.records.links import Link
 from app.records.planning import process as planning
+from app.records.quality import process as quality
 from app.records.service import process as service
 
 LINKS: dict[str, Link] = {
@@ -24,6 +25,7 @@ LINKS: dict[str, Link] = {
     "complaint": complaints.LINK,
     "emergency_incident": emergency.LINK,
     "service_plan": planning.LINK,
+    "quality_improvement_action": quality.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 

@@ -77,6 +77,7 @@ class Equipment(Model):
     serial = Column(String(60), unique=True, nullable=False)
     installed_on = Column(Date)
     warranty_end = Column(Date)
+    maintenance_interval_months = Column(Integer)  # return visits with maintenance advice (维修保养); None: none
     customer = relationship(Customer, back_populates="equipment")
 
     def __repr__(self) -> str:

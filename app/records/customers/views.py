@@ -15,6 +15,8 @@ from app.models import Contact, Contract, Customer, Equipment, ServiceRequest
 from app.models.choices import CHANNEL_PREFERENCES
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.complaints.views import ComplaintView
+from app.records.quality.service import check_interval
+from app.records.quality.views import MaintenanceVisitView, sync_equipment_cycle
 from app.records.service.views import ServiceRequestView, SurveyView
 
 PHONE_RE = r"^\+?[0-9][0-9 \-]{5,30}$"
@@ -84,11 +86,28 @@ class EquipmentView(RecordView):
     list_title = show_title = _("Equipment")
     add_title = _("Add equipment")
     edit_title = _("Edit equipment")
-    list_columns = ["customer", "model", "serial", "installed_on", "warranty_end"]
+    list_columns = ["customer", "model", "serial", "installed_on", "warranty_end", "maintenance_interval_months"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["customer", "model", "serial", "installed_on", "warranty_end"]
     label_columns = {"customer": _("Customer"), "model": _("Model"), "serial": _("Serial number"),
-                     "installed_on": _("Installed on"), "warranty_end": _("Warranty until")}
+                     "installed_on": _("Installed on"), "warranty_end": _("Warranty until"),
+                     "maintenance_interval_months": _("Maintenance interval (months)")}
+    related_views = [MaintenanceVisitView]  # the equipment's maintenance history (维修保养)
+    method_permission_name = {**RECORD_PERMISSIONS, "related": "read"}
+
+    def pre_add(self, item) -> None:
+        super().pre_add(item)
+        check_interval(item.maintenance_interval_months)
+
+    def pre_update(self, item) -> None:
+        super().pre_update(item)
+        check_interval(item.maintenance_interval_months)
+
+    def post_add(self, item) -> None:
+        sync_equipment_cycle(item)  # the interval's return-visit cycle
+
+    def post_update(self, item) -> None:
+        sync_equipment_cycle(item)
 
 
 class CustomerView(RecordView):
