@@ -29,6 +29,8 @@ SELF_SERVICE = [
     (r"(MyApiKeyView|ApiKey)$", ALL),
 ]
 RECORDS = "Customer|ServiceRequest|Complaint|Incident|ContingencyPlan|FieldRecord|Survey|ServicePlan|Case|Department"
+IN_SALES = "Delivery|SalesOrder"  # in-sales records: contract handovers, projects, orders
+IN_SALES_MENUS = "Contract handovers|Projects|Orders"
 
 
 def _perm(views: str, perms: str) -> tuple[str, str]:
@@ -44,6 +46,8 @@ WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My setti
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -52,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Supervisor": [
+        _perm(IN_SALES, ALL),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -59,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "CustomerService": [
+        _perm(IN_SALES, WRITE),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -68,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -76,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "FieldService": [
+        _perm("Delivery", WRITE),
+        _perm("SalesOrder", READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -85,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
+        _perm("SalesOrder", WRITE),
+        _perm("Delivery", READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
@@ -94,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "ReadOnly": [
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,
