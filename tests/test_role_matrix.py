@@ -22,6 +22,13 @@ MATRIX = {
     "/roles/list/": {"Admin"},
     "/users/userinfo/": set(ROLES),
     "/resetmypassword/form": set(ROLES),
+    # in-sales (app/records/delivery): everyone reads; who works which record writes it
+    "/projectview/list/": set(ROLES),
+    "/contracthandoverview/list/": set(ROLES),
+    "/salesorderview/list/": set(ROLES),
+    "/projectview/add": {"Admin", "Supervisor", "CustomerService", "FieldService"},
+    "/salesorderview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
+    "/contracthandoverview/add": set(),  # created by signing a contract, never by hand
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]
