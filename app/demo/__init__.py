@@ -64,4 +64,6 @@ def seed_demo(size: Size = Size()) -> Seeded:
         seeded.deployed.append((d.definition.key, d.definition.version, d.created))
     seeded.records = seed_records(size.customers, size.requests, size.complaints, size.incidents)
     seeded.processes = seed_processes(size.live_requests, size.live_complaints, size.live_incidents, size.at_risk)
+    from app.demo.delivery import seed_delivery  # in-sales: handovers, projects, orders (their processes walked)
+    seeded.processes["delivery"] = seed_delivery()
     return seeded
