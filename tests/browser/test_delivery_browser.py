@@ -134,6 +134,8 @@ def test_signed_contract_to_handover_as_sales_and_agent(app, live_server, browse
     agent.goto(f"{base}/projectview/list/")
     panel = agent.inner_text(".delivery-kpi")
     assert "Handover on-time rate" in panel and "Progress-report compliance" in panel
+    held_on_time = int(agent.inner_text("tr[data-kpi=handover] .kpi-count").split("/")[0])
+    assert held_on_time >= 1  # this handover, held today before its deadline
     assert ho["project"] in agent.inner_text("body")
     shot(agent, screenshots, "delivery_project_list_en")
     agent.click("tr[data-kpi=handover] a")

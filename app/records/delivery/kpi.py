@@ -1,9 +1,9 @@
 """In-sales KPIs over a period of local calendar days (first..last), like app/records/kpi.py:
 
 * **Handover on-time rate** (《机器人集成公司客户服务优化管理制度》第十条(一) 合同签订后3个工作日内合同交底):
-  handovers whose deadline (local date of ``due_at``, close of business of the 3rd working day after
-  signing) falls in the period and has passed or was met; on time = held on or before that date. A
-  handover not held by its deadline counts as late.
+  each handover is judged once, in the period it was settled: held in the period (on time = held on
+  or before the local date of ``due_at``, close of business of the 3rd working day after signing), or
+  not held and its deadline fell in the period and has passed (late).
 * **Progress-report compliance** (第十条(二) 每月至少2次向客户反馈项目进展): project-months with at least
   ``sla_policy.PROGRESS_REPORTS_PER_MONTH`` (2) progress reports, out of the project-months counted: each
   calendar month that overlaps the period, has ended by ``now``, and during which the project was in
@@ -42,7 +42,9 @@ def handover_rows(first: date, last: date, now: datetime | None = None) -> list[
     today = _local_day(now)
     start, end = bounds(first, last)
     rows = []
-    query = (select(ContractHandover).where(ContractHandover.due_at >= start, ContractHandover.due_at < end,
+    held = ContractHandover.held_on.between(first, last)
+    pending = ContractHandover.held_on.is_(None) & (ContractHandover.due_at >= start) & (ContractHandover.due_at < end)
+    query = (select(ContractHandover).where(held | pending, ContractHandover.due_at.isnot(None),
                                             ContractHandover.status != "cancelled")
              .order_by(ContractHandover.due_at, ContractHandover.id))
     for ho in db.session.scalars(query):
