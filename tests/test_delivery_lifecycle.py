@@ -20,7 +20,8 @@ from sqlalchemy import select
 from app.engine import sla_policy
 from app.extensions import db
 from app.models import (
-    Contact, Contract, ContractHandover, Customer, Job, MailOutbox, OrderLine, ProcessInstance, Project, SalesOrder,
+    Contact, Contract, ContractHandover, Customer, Job, MailOutbox, OrderLine, ProcessInstance, ProgressReport,
+    Project, SalesOrder,
 )
 from app.records.delivery import kpi
 from app.records.delivery.process import contract_signed, parse_milestones
@@ -306,3 +307,31 @@ def test_an_order_in_stock_goes_straight_to_delivery_and_a_wrong_order_is_return
 def test_milestone_lines_are_read_with_and_without_dates():
     assert parse_milestones("2026-10-20 设备进场\n\n 最终验收 ") == [(date(2026, 10, 20), "设备进场"),
                                                                     (None, "最终验收")]
+
+
+def test_a_sudden_problem_reported_on_the_project_screen_is_mailed_to_the_customer(app, login_as):
+    """第十条(二) (RULES) 遇重大实施节点或突发问题,需第一时间向客户沟通说明: a report added on the project's
+    screen (a sudden problem) is stored with who reported it and mailed to the customer in their language."""
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        customer = _customer(language="en", email="site.lead@example.com")
+        project = Project(customer=customer, name="Paint line retrofit", started_on=date(2026, 11, 2))
+        db.session.add(project)
+        db.session.commit()
+        project_id = project.id
+    c = login_as("field")
+    token = csrf_token(c, "/progressreportview/add")
+    resp = c.post("/progressreportview/add", data={"csrf_token": token, "project": str(project_id),
+                                                   "kind": "incident", "channel": "phone",
+                                                   "content": "Power cut on site; installation paused for a day"})
+    assert resp.status_code == 302
+    with app.app_context():
+        report = db.session.scalars(select(ProgressReport).filter_by(project_id=project_id)).one()
+        assert report.kind == "incident" and report.mailed and report.reported_by.username == "field"
+        mail = db.session.scalars(select(MailOutbox).filter_by(kind="customer_progress_report")
+                                  .order_by(MailOutbox.id.desc())).first()
+        assert "site.lead@example.com" in mail.recipients and "Power cut on site" in mail.body_text
+        assert mail.subject.startswith("Urgent project notice")
+        report_id = report.id
+    assert c.get(f"/progressreportview/edit/{report_id}").status_code != 200  # told to the customer: kept as is

@@ -54,9 +54,10 @@ def seed_delivery(n_contracts: int = 12, n_orders: int = 10) -> dict[str, int]:
                                    .order_by(Contract.id).limit(n_contracts)).all()
     with notifications.muted():
         for i, contract in enumerate(contracts):
-            signed = today - timedelta(days=8 + (len(contracts) - 1 - i) * 9)  # every 9 days, the last 8 days ago
+            last = i == len(contracts) - 1  # signed yesterday: its handover is still being prepared
+            signed = today - timedelta(days=1 if last else 8 + (len(contracts) - 2 - i) * 9)  # one every 9 days
             late = i % 4 == 1
-            counts["handovers"] += _handover(contract, signed, late, actors, now, last=i == len(contracts) - 1)
+            counts["handovers"] += _handover(contract, signed, late, actors, now, last=last)
         for project in db.session.scalars(select(Project).where(Project.process_instance_id.isnot(None))).all():
             counts["projects"] += _project(project, actors, now, rng)
         for i in range(n_orders):
@@ -106,7 +107,7 @@ def _handover(contract: Contract, signed: date, late: bool, actors, now: datetim
             contract.signed_on = signed
             ho = contract_signed(contract, actors.get("sales") or Actor.system())
             inst = db.session.get(ProcessInstance, ho.process_instance_id)
-            if last:  # signed a week ago: the handover is still being prepared
+            if last:
                 db.session.commit()
                 return 1
             sim.step(timedelta(hours=4))
@@ -195,7 +196,8 @@ def _order(i: int, rng: random.Random, actors, now: datetime, today: date) -> in
     if customer is None:
         return 0
     ordered = now - timedelta(days=4 + i * 6, hours=rng.randint(0, 5))
-    order = SalesOrder(customer=customer, ordered_at=ordered, delivery_address=customer.address)
+    order = SalesOrder(customer=customer, contact=customer.primary_contact, ordered_at=ordered,
+                       delivery_address=customer.address)
     product, price = rng.choice(PRODUCTS)
     qty = rng.randint(1, 4)
     order.lines.append(OrderLine(product=product, quantity=qty, unit_price=price))

@@ -197,12 +197,19 @@ def record_progress(pj: Project, content: str, *, kind: str = "regular", constru
     report = ProgressReport(project=pj, kind=kind, content=content, construction=construction,
                             installation=installation, reported_by_id=by_id, reported_at=clock.now(), channel="email")
     db.session.add(report)
+    mail_progress(report, instance_id)
+    return report
+
+
+def mail_progress(report: ProgressReport, instance_id: int | None = None) -> bool:
+    """Mail a progress report to the project's customer (in the customer's language); sets ``mailed``."""
+    pj = report.project
     report.mailed = mail_customer(pj, "customer_progress_report", "progress_report", {
-        "business_key": pj.number, "project": pj.name, "kind": kind, "summary": content,
-        "construction": construction, "installation": installation,
+        "business_key": pj.number, "project": pj.name, "kind": report.kind, "summary": report.content,
+        "construction": report.construction, "installation": report.installation,
         "installation_status": pj.installation_status, "commissioning_status": pj.commissioning_status,
     }, instance_id or pj.process_instance_id)
-    return report
+    return report.mailed
 
 
 def _project_task_completed(pj: Project, task: HumanTask, data: dict) -> None:

@@ -13,7 +13,7 @@ from flask_babel import gettext, lazy_gettext as _
 from app.engine import clock
 from app.models import ContractHandover, OrderLine, ProgressReport, Project, ProjectMilestone, SalesOrder
 from app.records.delivery import kpi
-from app.records.delivery.process import record_progress
+from app.records.delivery.process import mail_progress
 from app.records.process_link import start_from_view
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 
@@ -57,8 +57,9 @@ class ProgressReportView(RecordView):
 
     datamodel = SQLAInterface(ProgressReport)
     class_permission_name = DELIVERY_PERMISSION
-    base_permissions = ["can_read", "can_add"]  # a report told to the customer is not changed afterwards
-    method_permission_name = {**RECORD_PERMISSIONS}
+    # added, never changed or deleted: it was told to the customer
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {**RECORD_PERMISSIONS, "edit": "amend", "api_update": "amend"}
     export_name = "progress_reports"
     list_title = show_title = _("Progress reports")
     add_title = _("Add progress report")
@@ -74,15 +75,16 @@ class ProgressReportView(RecordView):
                      "reported_by": _("Reported by")}
     choice_columns = {"kind": REPORT_KINDS, "channel": REPORT_CHANNELS}
 
+    def pre_add(self, item) -> None:
+        super().pre_add(item)
+        item.reported_at = clock.now()
+        item.reported_by_id = getattr(g.user, "id", None)
+
     def post_add(self, item) -> None:
-        """Mail it to the customer as the process does (the row is replaced by the mailed one)."""
+        """Mailed to the customer like the process's own reports."""
         from app.extensions import db
 
-        project, content = item.project, item.content
-        kind, construction, installation = item.kind, item.construction, item.installation
-        db.session.delete(item)
-        record_progress(project, content, kind=kind, construction=construction, installation=installation,
-                        by_id=getattr(g.user, "id", None))
+        mail_progress(item)
         db.session.commit()
 
 
