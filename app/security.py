@@ -29,6 +29,8 @@ SELF_SERVICE = [
     (r"(MyApiKeyView|ApiKey)$", ALL),
 ]
 RECORDS = "Customer|ServiceRequest|Complaint|Incident|ContingencyPlan|FieldRecord|Survey|ServicePlan|Case|Department"
+IN_SALES = "Delivery|SalesOrder"  # in-sales records: contract handovers, projects, orders
+IN_SALES_MENUS = "Contract handovers|Projects|Orders"
 
 
 def _perm(views: str, perms: str) -> tuple[str, str]:
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "ProcessOwner": [
         _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus(QUALITY_MENUS),
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -58,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Supervisor": [
         _perm("QualityCheck|QualityMeeting|MaintenanceVisit", ALL),  # quality
         _menus(QUALITY_MENUS),
+        _perm(IN_SALES, ALL),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -67,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "CustomerService": [
         _perm("QualityMeeting|MaintenanceVisit", READ),  # quality: their actions and visits
         _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
+        _perm(IN_SALES, WRITE),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -78,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "TechSupport": [
         _perm("QualityMeeting", READ),  # quality: their improvement actions
         _menus("Quality|Quality meetings|Improvement actions"),
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -88,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "FieldService": [
         _perm("QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
+        _perm("Delivery", WRITE),
+        _perm("SalesOrder", READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -99,6 +112,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Sales": [
         _perm("QualityMeeting", READ),  # quality: their improvement actions
         _menus("Quality|Quality meetings|Improvement actions"),
+        _perm("SalesOrder", WRITE),
+        _perm("Delivery", READ),
+        _menus(IN_SALES_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
@@ -110,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "ReadOnly": [
         _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus(QUALITY_MENUS),
+        _perm(IN_SALES, READ),
+        _menus(IN_SALES_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,

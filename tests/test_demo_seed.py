@@ -40,7 +40,8 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
     with demo_app.app_context(), clock.use(lambda: NOW):
         first = seed_demo(Size(**SIZE))
         assert {role for _, role in first.users} >= {"ProcessOwner", "CustomerService", "Supervisor"}
-        assert len(first.deployed) == 8 and all(created for *_, created in first.deployed)
+        shipped = len(list((Path(__file__).resolve().parents[1] / "workflows").glob("*.bpmn")))
+        assert len(first.deployed) == shipped and all(created for *_, created in first.deployed)
         assert first.records["customers"] == 20 and first.records["service_requests"] == 40
         assert (first.processes["requests"], first.processes["complaints"], first.processes["incidents"]) == (8, 4, 1)
         assert db.session.query(MailOutbox).filter(MailOutbox.kind.like("task_%")).count() == 0  # muted
@@ -51,12 +52,32 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
         on_time = [sr for sr in linked if abs(started[sr.id] - sr.created_at) < timedelta(minutes=1)]
         assert len(on_time) >= len(linked) - SIZE["at_risk"]
         assert db.session.query(HumanTask).filter(HumanTask.created_at < NOW - timedelta(days=1)).count() > 0
+        _in_sales_demo(first.processes["delivery"])
         before = _counts()
 
         again = seed_demo(Size(**SIZE))
         assert again.records == {} and not any(created for *_, created in again.deployed)
         assert (again.processes["requests"], again.processes["complaints"], again.processes["incidents"]) == (0, 0, 0)
-        assert _counts() == before
+        assert _counts() == before and again.processes["delivery"] == {}
+
+
+def _in_sales_demo(counts: dict) -> None:
+    """The in-sales demo was made by its processes on the simulated clock: handovers on time and
+    late (chased), projects with progress reports from the 14-day timer, orders invoiced."""
+    from app.extensions import db
+    from app.models import ContractHandover, ProgressReport, Project, SalesOrder
+
+    assert counts["handovers"] >= 10 and counts["orders"] == 10 and counts["projects"] >= 5
+    handovers = db.session.query(ContractHandover).all()
+    assert any(h.on_time is True for h in handovers) and any(h.on_time is False and h.escalated for h in handovers)
+    assert any(h.status == "preparing" for h in handovers)
+    assert all(h.process_instance_id for h in handovers)
+    reports = db.session.query(ProgressReport).all()
+    assert reports and all(r.reported_at <= NOW for r in reports) and not any(r.mailed for r in reports)
+    assert db.session.query(Project).filter_by(status="closed").count() >= 1
+    orders = db.session.query(SalesOrder).all()
+    assert any(o.invoice_number for o in orders) and any(o.stock_status == "shortage" for o in orders)
+    assert all(o.ordered_at <= NOW for o in orders)
 
 
 def test_the_seeder_patches_nothing():

@@ -35,6 +35,13 @@ MATRIX = {
     "/improvementactionview/export/xlsx": set(ROLES),
     "/maintenancevisitview/list/": {"Admin", "ProcessOwner", "Supervisor", "CustomerService", "FieldService", "ReadOnly"},
     "/maintenancevisitview/add": set(),
+    # in-sales (app/records/delivery): everyone reads; who works which record writes it
+    "/projectview/list/": set(ROLES),
+    "/contracthandoverview/list/": set(ROLES),
+    "/salesorderview/list/": set(ROLES),
+    "/projectview/add": {"Admin", "Supervisor", "CustomerService", "FieldService"},
+    "/salesorderview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
+    "/contracthandoverview/add": set(),  # created by signing a contract, never by hand
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

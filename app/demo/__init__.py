@@ -66,4 +66,6 @@ def seed_demo(size: Size = Size()) -> Seeded:
     seeded.records = seed_records(size.customers, size.requests, size.complaints, size.incidents)
     seeded.processes = seed_processes(size.live_requests, size.live_complaints, size.live_incidents, size.at_risk)
     seeded.processes["quality"] = seed_quality()  # spot checks, the monthly report, a meeting, maintenance cycles
+    from app.demo.delivery import seed_delivery  # in-sales: handovers, projects, orders (their processes walked)
+    seeded.processes["delivery"] = seed_delivery()
     return seeded

@@ -77,7 +77,14 @@ POLICY: tuple[Deadline, ...] = (
              f"{RULES} 第九条(二) 针对客户提出的疑问,需在2个工作日内给予清晰、专业的解答"),
     Deadline("in_sales", "contract_briefing", WORKING, "P3D", "signed",
              f"{RULES} 第十条(一) 项目合同签订后,在3个工作日内与客户开展合同交底工作"),
+    Deadline("in_sales", "progress_report", CLOCK_24H, "P14D", "project_started",
+             f"{RULES} 第十条(二) 售后维保专员需每月至少2次向客户反馈项目进展情况 "
+             "(every 14 days: any calendar month then holds at least 2 reports)"),
+    Deadline("in_sales", "milestone_notice", WORKING, AT_ONCE, "milestone_reached",
+             f"{RULES} 第十条(二) 遇重大实施节点或突发问题,需第一时间向客户沟通说明"),
 )
+# 第十条(二) 每月至少2次: the progress-report compliance KPI counts a project's reports per calendar month.
+PROGRESS_REPORTS_PER_MONTH = 2
 # The classify form's short codes name the same request types.
 ALIASES = {"general": "general_question", "routine": "routine_fault", "complex": "complex_fault",
            "emergency": "emergency_stoppage"}

@@ -37,3 +37,11 @@ from app.records.quality.models import (  # noqa: F401
     SpotCheckItem,
 )
 from app.records.service.models import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401
+from app.records.delivery.models import (  # noqa: F401
+    ContractHandover,
+    OrderLine,
+    ProgressReport,
+    Project,
+    ProjectMilestone,
+    SalesOrder,
+)

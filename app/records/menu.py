@@ -12,6 +12,9 @@ from flask_babel import lazy_gettext as _
 
 from app.records.complaints.views import ComplaintRoundView, ComplaintView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
+from app.records.delivery.views import (
+    ContractHandoverView, OrderLineView, ProgressReportView, ProjectMilestoneView, ProjectView, SalesOrderView,
+)
 from app.records.emergency.views import ContingencyPlanView, IncidentNotificationView, IncidentView
 from app.records.planning.views import CaseView, ServicePlanFeedbackView, ServicePlanView
 from app.records.quality.views import (
@@ -30,6 +33,9 @@ MENU = [
     (SurveyView, "Surveys", _("Surveys"), "fa-smile-o"),
     (ServicePlanView, "Service plans", _("Service plans"), "fa-tasks"),
     (CaseView, "Cases", _("Cases"), "fa-archive"),
+    (ContractHandoverView, "Contract handovers", _("Contract handovers"), "fa-handshake-o"),
+    (ProjectView, "Projects", _("Projects"), "fa-cubes"),
+    (SalesOrderView, "Orders", _("Orders"), "fa-shopping-cart"),
 ]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView]
@@ -42,6 +48,7 @@ QUALITY_MENU = [
     (ImprovementActionView, "Improvement actions", _("Improvement actions"), "fa-line-chart"),
     (MaintenanceVisitView, "Maintenance visits", _("Maintenance visits"), "fa-calendar-check-o"),
 ]
+NO_MENU += [ProjectMilestoneView, ProgressReportView, OrderLineView]
 
 
 # A process instance's record (ProcessInstance.record_type) -> the screen that shows it.
@@ -49,6 +56,8 @@ RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintV
                   "emergency_incident": IncidentView, "service_plan": ServicePlanView,
                   "quality_inspection": QualityInspectionView, "quality_improvement_action": ImprovementActionView,
                   "equipment": EquipmentView}
+RECORD_SCREENS.update({"contract_handover": ContractHandoverView, "delivery_project": ProjectView,
+                       "sales_order": SalesOrderView})
 
 
 def record_url(inst) -> str | None:

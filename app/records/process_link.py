@@ -14,6 +14,7 @@ from app.engine.errors import EngineError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
 from app.records.complaints import process as complaints
+from app.records.delivery import process as delivery
 from app.records.emergency import process as emergency
 from app.records.links import Link
 from app.records.planning import process as planning
@@ -26,6 +27,9 @@ LINKS: dict[str, Link] = {
     "emergency_incident": emergency.LINK,
     "service_plan": planning.LINK,
     "quality_improvement_action": quality.LINK,
+    "contract_handover": delivery.HANDOVER_LINK,
+    "delivery_project": delivery.PROJECT_LINK,
+    "sales_order": delivery.ORDER_LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 

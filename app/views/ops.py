@@ -74,7 +74,10 @@ JOB_KINDS = {"timer": _("Timer"), "timer_start": _("Timed process start"), "mail
 MAIL_KINDS = {"task_created": _("New task"), "task_assigned": _("Task assigned"), "digest": _("Daily digest"),
               "sla_warning": _("SLA warning"), "sla_breach": _("SLA breach"),
               "customer_acknowledgement": _("Customer: acknowledgement"), "customer_result": _("Customer: result"),
-              "customer_survey_link": _("Customer: survey link")}
+              "customer_survey_link": _("Customer: survey link"),
+              "customer_progress_report": _("Customer: progress report"),
+              "customer_invoice_issued": _("Customer: invoice issued"),
+              "customer_delivery_date": _("Customer: delivery date")}
 PAYLOAD_KEYS = {"instance_id": _("Process instance"), "task_id": _("Task"), "element_id": _("Element"),
                 "outbox_id": _("Mail"), "user_id": _("User"), "key": _("Process"), "process_key": _("Process"),
                 "definition_id": _("Process version"), "due_at": _("Due"), "fire_at": _("Due"),

@@ -20,12 +20,14 @@ MILESTONES = {
     "register": _("Register"), "forward": _("Forward to the responsible department"),
     "report_result": _("Report the result to the customer"), "first_contact": _("First contact"),
     "answer": _("Answer the customer's questions"), "contract_briefing": _("Contract briefing"),
+    "progress_report": _("Progress report to the customer"), "milestone_notice": _("Milestone or problem notice"),
 }
 CLOCKS = {sla_policy.WORKING: _("Working time (official calendar)"), sla_policy.CLOCK_24H: _("24-hour clock")}
 COUNTED_FROM = {
     "received": _("received"), "classified": _("classified"), "resolved": _("resolved"),
     "registered": _("registered"), "rectified": _("rectified"), "reported": _("reported"),
     "asked": _("asked"), "signed": _("contract signed"), "dispatched": _("dispatched"),
+    "project_started": _("project started (then again each time)"), "milestone_reached": _("milestone reached"),
 }
 
 

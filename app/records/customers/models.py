@@ -14,6 +14,7 @@ class Customer(Model):
     address = Column(String(300))
     channel_preference = Column(String(16), nullable=False, default="phone")
     notes = Column(Text)
+    language = Column(String(8))  # zh | en: the language of the customer's mails (unset: the site's)
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     contacts = relationship("Contact", back_populates="customer", cascade="all, delete-orphan")
     contracts = relationship("Contract", back_populates="customer", cascade="all, delete-orphan")
@@ -63,6 +64,12 @@ class Contract(Model):
     name = Column(String(200), nullable=False)
     start_date = Column(Date)
     end_date = Column(Date)
+    # in-sales (第十条(一) 合同交底): signing starts the handover; what the handover goes through
+    signed_on = Column(Date)
+    milestones = Column(Text)
+    acceptance_criteria = Column(Text)
+    responsibilities = Column(Text)
+    service_terms = Column(Text)
     customer = relationship(Customer, back_populates="contracts")
 
     def __repr__(self) -> str:

@@ -12,17 +12,20 @@ from wtforms.validators import Email, Optional, Regexp
 from app import pii
 from app.extensions import db
 from app.models import Contact, Contract, Customer, Equipment, ServiceRequest
-from app.models.choices import CHANNEL_PREFERENCES
+from app.models.choices import CHANNEL_PREFERENCES, LANGUAGES
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.complaints.views import ComplaintView
 from app.records.quality.service import check_interval
 from app.records.quality.views import MaintenanceVisitView, sync_equipment_cycle
+from app.records.delivery.process import contract_signed
+from app.records.delivery.views import ContractHandoverView, ProjectView, SalesOrderView
 from app.records.service.views import ServiceRequestView, SurveyView
 
 PHONE_RE = r"^\+?[0-9][0-9 \-]{5,30}$"
 CUSTOMER_LABELS = {
     "customer": _("Customer"), "name": _("Name"), "industry": _("Industry"), "address": _("Address"),
     "channel_preference": _("Preferred channel"), "notes": _("Notes"), "created_at": _("Created at"),
+    "language": _("Mail language"),
 }
 
 
@@ -72,11 +75,35 @@ class ContractView(RecordView):
     list_title = show_title = _("Contracts and projects")
     add_title = _("Add contract")
     edit_title = _("Edit contract")
-    list_columns = ["customer", "code", "name", "start_date", "end_date"]
-    add_columns = edit_columns = show_columns = list_columns
-    search_columns = ["customer", "code", "name", "start_date", "end_date"]
+    list_columns = ["customer", "code", "name", "signed_on", "start_date", "end_date"]
+    # in-sales: signing starts the contract handover (第十条(一)); the handover fills in what it agreed
+    add_columns = edit_columns = show_columns = list_columns + ["milestones", "acceptance_criteria",
+                                                                "responsibilities", "service_terms"]
+    search_columns = ["customer", "code", "name", "signed_on", "start_date", "end_date"]
     label_columns = {"customer": _("Customer"), "code": _("Contract number"), "name": _("Contract or project name"),
-                     "start_date": _("Start date"), "end_date": _("End date")}
+                     "start_date": _("Start date"), "end_date": _("End date"), "signed_on": _("Signed on"),
+                     "milestones": _("Milestones"), "acceptance_criteria": _("Acceptance criteria"),
+                     "responsibilities": _("Responsibilities"), "service_terms": _("Service terms")}
+
+    def post_add(self, item) -> None:
+        self._signed(item)
+
+    def post_update(self, item) -> None:
+        self._signed(item)
+
+    @staticmethod
+    def _signed(item) -> None:
+        """A signing date starts the handover (once); a failure keeps the contract."""
+        from flask import flash, g
+        from app.engine.actor import Actor
+        from app.engine.errors import EngineError
+
+        try:
+            contract_signed(item, Actor.from_user(g.user))
+        except EngineError as err:
+            db.session.rollback()
+            flash(gettext("The record was saved, but its process did not start: %(error)s", error=err.message),
+                  "warning")
 
 
 class EquipmentView(RecordView):
@@ -120,12 +147,13 @@ class CustomerView(RecordView):
     edit_title = _("Edit customer")
     base_order = ("name", "asc")
     list_columns = ["name", "industry", "channel_preference", "address"]
-    show_columns = ["name", "industry", "address", "channel_preference", "notes", "created_at"]
-    add_columns = edit_columns = ["name", "industry", "address", "channel_preference", "notes"]
+    show_columns = ["name", "industry", "address", "channel_preference", "language", "notes", "created_at"]
+    add_columns = edit_columns = ["name", "industry", "address", "channel_preference", "language", "notes"]
     search_columns = ["name", "industry", "address", "channel_preference"]
     label_columns = CUSTOMER_LABELS
-    choice_columns = {"channel_preference": CHANNEL_PREFERENCES}
-    related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView]
+    choice_columns = {"channel_preference": CHANNEL_PREFERENCES, "language": LANGUAGES}
+    related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView,
+                     ContractHandoverView, ProjectView, SalesOrderView]
     method_permission_name = {**RECORD_PERMISSIONS, "related": "read"}
 
     @expose("/related/<int:pk>")
