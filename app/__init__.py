@@ -62,12 +62,14 @@ def _register_listeners(app: Flask) -> None:
     through here. Registering twice (tests build several apps) changes nothing."""
     from app.engine import departments, mail, notifications, runtime, timers
     from app.records import process_link
+    from app.records.parts import process as parts_process
 
     timers.register()  # timer jobs; the instance's timer job follows its wait states
     runtime.register()  # signals thrown by an instance reach the others
     mail.register()  # the outbox's mail and digest jobs
     notifications.register()  # task mails and SLA reminders
     process_link.register_listeners()  # service records follow their processes
+    parts_process.register_listeners()  # stock moves with its steps (after the record links: a refusal refuses)
     departments.register()  # a form's department choice lists the Departments screen's departments
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, union_all
 
 from app.engine.actor import STAFF_ROLES
 from app.extensions import db
+from app.models import NewHire
 
 
 def _user():
@@ -61,6 +62,7 @@ class Person:
     username: str
     label: str  # "First Last (username)": what pickers show
     roles: frozenset[str]
+    on_post: bool = True  # False: a new hire whose pre-post training is not yet recorded (``in_training``)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def _load_staff() -> Staff:
     for uid, login, first, last, role in rows:
         names[uid] = (login, f"{first or ''} {last or ''} ({login})".strip())
         roles.setdefault(uid, set()).add(role)
-    return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held))
+    held_back = in_training()
+    return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held), uid not in held_back)
                   for uid, held in roles.items() if held & INBOX_ROLES})
 
 
@@ -107,6 +110,32 @@ def staff() -> Staff:
     snapshot = _load_staff()
     info["staff"] = (db.session().get_transaction(), snapshot)
     return snapshot
+
+
+# ---------------------------------------------------------------- who may not take work yet
+# 第七条(一) 新入职服务人员需参加为期不少于30学时的岗前培训 ... 经考核合格后方可上岗: a new hire (a row of the
+# New hires ledger, app/records/training) may not claim, be given or complete a task until the row is
+# cleared (the hours and a passed exam recorded, or an admin's audited override). Staff without a row
+# (everyone hired before the ledger, the demo users, admins) are on post.
+PRE_POST_MESSAGE = ("You may not take tasks yet: your pre-post training (at least 30 class hours and a passed "
+                    "exam) is not recorded.")
+
+
+def in_training() -> frozenset[int]:
+    """Ids of the new hires not yet cleared for their post, read once per transaction."""
+    info = db.session.info
+    tx = db.session().get_transaction()
+    cached = info.get("in_training")
+    if cached is not None and tx is not None and cached[0] is tx:
+        return cached[1]
+    ids = frozenset(db.session.scalars(select(NewHire.user_id).where(NewHire.cleared_at.is_(None))))
+    info["in_training"] = (db.session().get_transaction(), ids)
+    return ids
+
+
+def on_post(user_id: int | None) -> bool:
+    """Whether the user may take tasks at all (not a new hire still in pre-post training)."""
+    return user_id is None or user_id not in in_training()
 
 
 def known_usernames() -> dict[str, bool] | None:

@@ -28,3 +28,20 @@ from app.records.emergency.models import (  # noqa: F401
 )
 from app.records.planning.models import Case, ServicePlan, ServicePlanFeedback  # noqa: F401
 from app.records.service.models import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401
+from app.records.parts.models import (  # noqa: F401
+    RefillOrder,
+    SparePart,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    Stocktake,
+    StocktakeLine,
+)
+from app.records.training.models import (  # noqa: F401
+    NewHire,
+    ReserveStaff,
+    TrainingAttendance,
+    TrainingCourse,
+    TrainingPlan,
+    TrainingSession,
+)

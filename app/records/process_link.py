@@ -18,12 +18,17 @@ from app.records.emergency import process as emergency
 from app.records.links import Link
 from app.records.planning import process as planning
 from app.records.service import process as service
+from app.records.parts import process as parts
+from app.records.training import process as training
 
 LINKS: dict[str, Link] = {
     "service_request": service.LINK,
     "complaint": complaints.LINK,
     "emergency_incident": emergency.LINK,
     "service_plan": planning.LINK,
+    "refill_order": parts.REFILL_LINK,
+    "stocktake": parts.STOCKTAKE_LINK,
+    "training_plan": training.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 
