@@ -31,6 +31,10 @@ SELF_SERVICE = [
 RECORDS = "Customer|ServiceRequest|Complaint|Incident|ContingencyPlan|FieldRecord|Survey|ServicePlan|Case|Department"
 
 
+TRAINING_MENUS = "Training|My training|Training plan|Training sessions|Training attendance|Training courses|Reserve staff"
+PARTS_MENUS = "Spare parts|Stock|Stock movements|Stock locations|Refill orders|Stocktakes"
+
+
 def _perm(views: str, perms: str) -> tuple[str, str]:
     return (rf"({views})$", perms)
 
@@ -44,6 +48,8 @@ WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My setti
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
+        _perm("Training|SparePart|Stocktake|RefillOrder|MyTraining", READ),
+        _menus(TRAINING_MENUS + "|" + PARTS_MENUS),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -52,6 +58,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Supervisor": [
+        _perm("Training|NewHire|SparePart|Stocktake|RefillOrder", ALL),
+        _perm("MyTraining", READ),
+        _menus(TRAINING_MENUS + "|New hires|" + PARTS_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -59,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "CustomerService": [
+        _perm("Training|MyTraining|SparePart", READ),
+        _menus(TRAINING_MENUS + "|Spare parts|Stock"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -68,6 +79,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
+        _perm("Training|MyTraining|SparePart|RefillOrder", READ),
+        _menus(TRAINING_MENUS + "|Spare parts|Stock|Stock movements|Refill orders"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -76,6 +89,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "FieldService": [
+        _perm("Training|MyTraining|SparePart|RefillOrder", READ),
+        _perm("Stocktake", WRITE),
+        _menus(TRAINING_MENUS + "|" + PARTS_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -85,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
+        _perm("Training|MyTraining", READ),
+        _menus(TRAINING_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
@@ -94,6 +112,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "ReadOnly": [
+        _perm("Training|SparePart|Stocktake|RefillOrder", READ),
+        _menus("Training|Training plan|Training sessions|Training courses|" + PARTS_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,

@@ -22,6 +22,18 @@ MATRIX = {
     "/roles/list/": {"Admin"},
     "/users/userinfo/": set(ROLES),
     "/resetmypassword/form": set(ROLES),
+    # training (培训管理) and spare parts (配件管理)
+    "/trainingcourseview/list/": set(ROLES),
+    "/trainingcourseview/add": {"Admin", "Supervisor"},
+    "/trainingplanview/export/csv": set(ROLES),
+    "/trainingattendanceview/add": {"Admin", "Supervisor"},
+    "/newhireview/list/": {"Admin", "Supervisor"},
+    "/mytrainingview/list/": set(ROLES) - {"ReadOnly"},
+    "/stocklevelview/list/": set(ROLES) - {"Sales"},
+    "/stockmovementview/export/xlsx": set(ROLES) - {"Sales"},
+    "/sparepartview/add": {"Admin", "Supervisor"},
+    "/stocktakeview/add": {"Admin", "Supervisor", "FieldService"},
+    "/refillorderview/list/": {"Admin", "ProcessOwner", "Supervisor", "TechSupport", "FieldService", "ReadOnly"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

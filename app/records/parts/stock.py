@@ -110,6 +110,19 @@ def reserve(row: StockLevel, quantity: int, *, user_id: int | None, service_requ
     return _movement(row, "reserve", quantity, user_id, service_request_id=service_request_id)
 
 
+def release(row: StockLevel, quantity: int, *, user_id: int | None, service_request_id: int,
+            field: str = "quantity") -> StockMovement:
+    """A reservation no longer needed: the parts are available again."""
+    row = level(row.part_id, row.location_id)
+    held = _reserved_for(row, service_request_id)
+    if quantity <= 0:
+        raise Invalid("Some fields are not valid.", fields={field: "must be at least 1"})
+    if quantity > held:
+        raise Invalid("Some fields are not valid.", fields={field: f"only {held} reserved for this request"})
+    row.reserved -= quantity
+    return _movement(row, "unreserve", -quantity, user_id, service_request_id=service_request_id)
+
+
 def give_back(row: StockLevel, quantity: int, *, user_id: int | None, service_request_id: int | None = None,
               field_record_id: int | None = None, note: str | None = None, field: str = "quantity") -> StockMovement:
     """A part taken out and not used comes back (退回)."""

@@ -94,6 +94,19 @@ class NewHire(Model):
     def __repr__(self) -> str:
         return str(self.user)
 
+    @property
+    def hours_done(self) -> str:
+        """Class hours of pre-post courses recorded so far (the screens show it)."""
+        from app.records.training.rules import pre_post  # the rule module imports these models
+
+        return str(pre_post(self.user_id, self.required_hours).hours)
+
+    @property
+    def exam_done(self) -> bool:
+        from app.records.training.rules import pre_post  # as above
+
+        return pre_post(self.user_id, self.required_hours).exam_passed
+
 
 class ReserveStaff(Model):
     """第五条(二) 针对核心服务岗位配备1-2名储备人员: who stands in for a core post."""
