@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.engine import clock, definitions, people, runtime, task_actions, tasks
+from app.engine import clock, definitions, onboarding, runtime, task_actions, tasks
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid
 from app.extensions import db
@@ -102,15 +102,17 @@ def test_a_new_hire_may_not_claim_until_30_hours_and_a_passed_exam_are_recorded(
     hire = new_user(frozen, "CustomerService")
     db.session.add(NewHire(user_id=hire.user_id, hired_on=clock.local_today(), post="客服专员"))
     db.session.commit()
+    hire = Actor.from_user(frozen.appbuilder.sm.get_user_by_id(hire.user_id))  # signed in after enrolment
     sr, inst = started_request(frozen, actors)
     task = open_task(inst.id, "accept")
 
     assert "claim" not in task_actions.allowed_actions(task, hire)  # the inbox and the task page offer nothing
     with pytest.raises(Forbidden) as refused:
         tasks.claim(task.id, actor=hire)
-    assert refused.value.message == people.PRE_POST_MESSAGE
+    assert refused.value.message == onboarding.PRE_POST_MESSAGE
     with pytest.raises(Forbidden):
         tasks.complete(task.id, {"customer_contacted": True}, actor=hire)
+    assert not hire.on_post
     assert hire.user_id not in {p.id for p in task_actions.eligible_users(open_task(inst.id, "accept"))}
     with pytest.raises(Invalid):  # nor may a supervisor give it to them
         tasks.assign(task.id, hire.user_id, actor=actors["supervisor"])
@@ -130,6 +132,8 @@ def test_a_new_hire_may_not_claim_until_30_hours_and_a_passed_exam_are_recorded(
     cleared = rules.refresh(hire.user_id)
     db.session.commit()
     assert cleared.cleared_at == NOW and not cleared.cleared_by_override
+    hire = Actor.from_user(frozen.appbuilder.sm.get_user_by_id(hire.user_id))  # their next request
+    assert hire.on_post
     claimed = tasks.claim(open_task(inst.id, "accept").id, actor=hire)
     assert claimed.assignee_id == hire.user_id
     end(inst.id, actors)
@@ -143,7 +147,7 @@ def test_only_hours_without_a_passed_exam_do_not_clear(frozen):
     db.session.add(TrainingAttendance(session=session, user_id=hire.user_id, hours=40, exam_score=40, passed=False))
     assert rules.refresh(hire.user_id).cleared_at is None
     db.session.commit()
-    assert not people.on_post(hire.user_id)
+    assert not onboarding.on_post(hire.user_id)
 
 
 def test_an_admins_override_clears_a_new_hire_and_is_audited(frozen, actors):
@@ -160,7 +164,7 @@ def test_an_admins_override_clears_a_new_hire_and_is_audited(frozen, actors):
     assert no_reason.value.details["fields"] == {"reason": "required"}
     rules.override(row, "经验丰富的调岗人员 Experienced transfer", user=sm.find_user(username="admin"))
     db.session.commit()
-    assert people.on_post(hire.user_id) and row.cleared_by_override
+    assert onboarding.on_post(hire.user_id) and row.cleared_by_override
     log = db.session.scalars(select(AuditLog).where(AuditLog.event == "new_hire_override")
                              .order_by(AuditLog.id.desc())).first()
     assert log.username == "admin" and log.target == hire.username and "Experienced transfer" in log.detail
@@ -328,3 +332,16 @@ def test_a_stocktake_adjustment_is_approved_and_audited(frozen, shipped, actors)
     assert "expected=10 counted=8 change=-2" in log.detail
     taken = db.session.get(Stocktake, take.id)
     assert taken.status == "adjusted" and taken.adjusted_at == NOW and taken.approved_by_id == actors["supervisor"].user_id
+
+
+def test_the_training_and_parts_menus_are_granted_by_name():
+    """Every menu entry of the two menus is a name app/security.py grants, and every screen's permission
+    is one the roles name (the role matrix in tests/test_role_matrix.py opens them)."""
+    from app.records.menu import PARTS_MENU, PARTS_NO_MENU, TRAINING_MENU
+    from app.security import PARTS_MENUS, ROLE_PERMISSIONS, TRAINING_MENUS
+
+    granted = set(TRAINING_MENUS.split("|")) | set(PARTS_MENUS.split("|")) | {"New hires"}
+    assert {name for _v, name, _l, _i in TRAINING_MENU + PARTS_MENU} <= granted
+    patterns = " ".join(views for role in ROLE_PERMISSIONS.values() for views, _p in role)
+    for view in [v for v, *_ in TRAINING_MENU + PARTS_MENU] + PARTS_NO_MENU:
+        assert view.class_permission_name in patterns, view

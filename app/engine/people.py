@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Iterable
 
 from flask import has_app_context
-from sqlalchemy import select, union_all
+from sqlalchemy import and_, select, union_all
 
 from app.engine.actor import STAFF_ROLES
 from app.extensions import db
@@ -62,7 +62,7 @@ class Person:
     username: str
     label: str  # "First Last (username)": what pickers show
     roles: frozenset[str]
-    on_post: bool = True  # False: a new hire whose pre-post training is not yet recorded (``in_training``)
+    on_post: bool = True  # False: a new hire whose pre-post training is not yet recorded (``onboarding``)
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,20 @@ def _load_staff() -> Staff:
     from flask_appbuilder.security.sqla.models import Group, Role  # FAB's models, as in _user
 
     User = _user()
-    columns = (User.id, User.username, User.first_name, User.last_name, Role.name)
-    direct = select(*columns).select_from(User).join(User.roles).where(User.active.is_(True))
-    grouped = (select(*columns).select_from(User).join(User.groups).join(Group.roles)
+    # a new hire still in pre-post training (app.engine.onboarding) comes with the same statement
+    pending = and_(NewHire.user_id == User.id, NewHire.cleared_at.is_(None))
+    columns = (User.id, User.username, User.first_name, User.last_name, Role.name, NewHire.id)
+    direct = (select(*columns).select_from(User).join(User.roles).outerjoin(NewHire, pending)
+              .where(User.active.is_(True)))
+    grouped = (select(*columns).select_from(User).join(User.groups).join(Group.roles).outerjoin(NewHire, pending)
                .where(User.active.is_(True)))
     rows = db.session.execute(union_all(direct, grouped)).all()
-    names, roles = {}, {}
-    for uid, login, first, last, role in rows:
+    names, roles, held_back = {}, {}, set()
+    for uid, login, first, last, role, new_hire in rows:
         names[uid] = (login, f"{first or ''} {last or ''} ({login})".strip())
         roles.setdefault(uid, set()).add(role)
-    held_back = in_training()
+        if new_hire is not None:
+            held_back.add(uid)
     return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held), uid not in held_back)
                   for uid, held in roles.items() if held & INBOX_ROLES})
 
@@ -110,32 +114,6 @@ def staff() -> Staff:
     snapshot = _load_staff()
     info["staff"] = (db.session().get_transaction(), snapshot)
     return snapshot
-
-
-# ---------------------------------------------------------------- who may not take work yet
-# 第七条(一) 新入职服务人员需参加为期不少于30学时的岗前培训 ... 经考核合格后方可上岗: a new hire (a row of the
-# New hires ledger, app/records/training) may not claim, be given or complete a task until the row is
-# cleared (the hours and a passed exam recorded, or an admin's audited override). Staff without a row
-# (everyone hired before the ledger, the demo users, admins) are on post.
-PRE_POST_MESSAGE = ("You may not take tasks yet: your pre-post training (at least 30 class hours and a passed "
-                    "exam) is not recorded.")
-
-
-def in_training() -> frozenset[int]:
-    """Ids of the new hires not yet cleared for their post, read once per transaction."""
-    info = db.session.info
-    tx = db.session().get_transaction()
-    cached = info.get("in_training")
-    if cached is not None and tx is not None and cached[0] is tx:
-        return cached[1]
-    ids = frozenset(db.session.scalars(select(NewHire.user_id).where(NewHire.cleared_at.is_(None))))
-    info["in_training"] = (db.session().get_transaction(), ids)
-    return ids
-
-
-def on_post(user_id: int | None) -> bool:
-    """Whether the user may take tasks at all (not a new hire still in pre-post training)."""
-    return user_id is None or user_id not in in_training()
 
 
 def known_usernames() -> dict[str, bool] | None:

@@ -12,12 +12,12 @@ nobody like that (none given, unknown users or roles, an expression naming nobod
 *unroutable*: it waits in the Unassigned queue, and any active member of a working role
 (``people.WORKING_ROLES``) may be given it. Claiming, completing an unclaimed task and assigning
 all ask this one rule. A new hire whose pre-post training is not recorded is nobody's candidate
-(``people.on_post``): they may not claim, be given or complete an unclaimed task."""
+(``app.engine.onboarding``: ``Actor.on_post``, ``Person.on_post``): they may not claim, be given or complete an unclaimed task."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.engine import people
+from app.engine import onboarding, people
 from app.engine.actor import Actor
 from app.engine.errors import Conflict, EngineError, Forbidden, Invalid, TaskAlreadyClaimed, TaskAlreadyCompleted
 from app.models import HumanTask
@@ -78,7 +78,7 @@ def eligible_users(task: HumanTask) -> list[people.Person]:
 
 def actor_eligible(task: HumanTask, actor: Actor) -> bool:
     """``is_eligible`` for the signed-in actor, whose roles are known: no query for a candidate."""
-    if not actor.is_staff or actor.user_id is None or not people.on_post(actor.user_id):
+    if not actor.is_staff or actor.user_id is None or not actor.on_post:
         return False
     if is_candidate(task, actor):
         return True
@@ -121,8 +121,8 @@ def refusal(task: HumanTask, actor: Actor, action: str) -> Refusal | None:
     not_candidate = Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
     claimed = Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.",
                       task.assignee_id, "claimed_by")
-    if action in ("complete", "claim") and not mine and not people.on_post(actor.user_id):
-        return Refusal(Forbidden, people.PRE_POST_MESSAGE)
+    if action in ("complete", "claim") and not mine and not actor.on_post:
+        return Refusal(Forbidden, onboarding.PRE_POST_MESSAGE)
     if action == "complete":  # completing a task offered to me claims it on the way
         if mine or (free and actor_eligible(task, actor)):
             return None

@@ -53,7 +53,8 @@ PARTS_MENU = [
     (RefillOrderView, "Refill orders", _("Refill orders"), "fa-truck"),
     (StocktakeView, "Stocktakes", _("Stocktakes"), "fa-clipboard"),
 ]
-NO_MENU = [StocktakeLineView] + [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
+PARTS_NO_MENU = [StocktakeLineView]
+NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView]
 
 
@@ -79,5 +80,7 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in PARTS_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Spare parts",
                             category_label=_("Spare parts"), category_icon="fa-cubes")
+    for view in PARTS_NO_MENU:
+        appbuilder.add_view_no_menu(view)
     for view in NO_MENU:
         appbuilder.add_view_no_menu(view)

@@ -20,6 +20,7 @@ from app.engine import clock
 from app.engine.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import NewHire, TrainingAttendance, TrainingCourse, TrainingPlan, TrainingSession
+from app.records.training.models import PRE_POST_HOURS  # noqa: F401  (the screens read the rule's number here)
 
 
 @dataclass(frozen=True)
