@@ -40,7 +40,7 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
     with demo_app.app_context(), clock.use(lambda: NOW):
         first = seed_demo(Size(**SIZE))
         assert {role for _, role in first.users} >= {"ProcessOwner", "CustomerService", "Supervisor"}
-        assert len(first.deployed) == 4 and all(created for *_, created in first.deployed)
+        assert len(first.deployed) == 7 and all(created for *_, created in first.deployed)
         assert first.records["customers"] == 20 and first.records["service_requests"] == 40
         assert (first.processes["requests"], first.processes["complaints"], first.processes["incidents"]) == (8, 4, 1)
         assert db.session.query(MailOutbox).filter(MailOutbox.kind.like("task_%")).count() == 0  # muted
@@ -51,6 +51,7 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
         on_time = [sr for sr in linked if abs(started[sr.id] - sr.created_at) < timedelta(minutes=1)]
         assert len(on_time) >= len(linked) - SIZE["at_risk"]
         assert db.session.query(HumanTask).filter(HumanTask.created_at < NOW - timedelta(days=1)).count() > 0
+        _training_and_parts_came_from_their_processes()
         before = _counts()
 
         again = seed_demo(Size(**SIZE))
@@ -62,3 +63,19 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
 def test_the_seeder_patches_nothing():
     sources = "\n".join(p.read_text(encoding="utf-8") for p in DEMO.glob("*.py"))
     assert "unittest" not in sources and "mock" not in sources
+
+
+def _training_and_parts_came_from_their_processes():
+    """The demo's training plan and stocktake ran through training_plan and parts_stocktake."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AuditLog, StockMovement, TrainingPlan, TrainingSession
+
+    plans = db.session.scalars(select(TrainingPlan)).all()
+    assert len(plans) == 16 and all(p.process_instance_id for p in plans)
+    held = [p for p in plans if p.status == "held"]
+    assert held and db.session.query(TrainingSession).filter(TrainingSession.plan_id.in_([p.id for p in held])).count() == len(held)
+    adjust = db.session.scalars(select(StockMovement).where(StockMovement.kind == "adjust")).all()
+    assert [(m.quantity, m.part.code) for m in adjust] == [(-1, "AC-CAP-35")]
+    assert db.session.query(AuditLog).filter(AuditLog.event == "stock_adjusted").count() == 1
