@@ -345,3 +345,65 @@ def test_the_training_and_parts_menus_are_granted_by_name():
     patterns = " ".join(views for role in ROLE_PERMISSIONS.values() for views, _p in role)
     for view in [v for v, *_ in TRAINING_MENU + PARTS_MENU] + PARTS_NO_MENU:
         assert view.class_permission_name in patterns, view
+
+
+# ------------------------------------------------------------------ the screens
+
+def test_the_screens_record_attendance_clear_a_new_hire_and_move_stock(app, login_as):
+    """第七条(一) through the screens: attendance recorded on the Attendance screen clears the new hire
+    (30 hours and a passed exam); the admin's override page needs a reason; the stock movement form
+    names the field it refuses (a foreign supplier, more than is available)."""
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        hire = new_user(app, "FieldService")
+        db.session.add(NewHire(user_id=hire.user_id, hired_on=date(2026, 12, 1)))
+        session = pre_post_session(30)
+        row = make_stock(2)
+        db.session.commit()
+        hire_id, hire_row_id, session_id, level_id = hire.user_id, db.session.scalars(
+            select(NewHire.id).where(NewHire.user_id == hire.user_id)).one(), session.id, row.id
+        location = str(row.location)
+    sup = login_as("supervisor")
+    token = csrf_token(sup, "/trainingattendanceview/add")
+    added = sup.post("/trainingattendanceview/add", data={"session": str(session_id), "user": str(hire_id),
+                                                           "hours": "30", "exam_score": "90", "passed": "y",
+                                                           "csrf_token": token})
+    assert added.status_code == 302, added.get_data(as_text=True)[:1500]
+    with app.app_context():
+        assert db.session.get(NewHire, hire_row_id).cleared_at is not None and onboarding.on_post(hire_id)
+
+    admin = login_as("admin")
+    with app.app_context():
+        other = new_user(app, "TechSupport")
+        db.session.add(NewHire(user_id=other.user_id, hired_on=date(2026, 12, 1)))
+        db.session.commit()
+        other_row = db.session.scalars(select(NewHire.id).where(NewHire.user_id == other.user_id)).one()
+    token = csrf_token(admin, f"/newhireview/override/{other_row}")
+    empty = admin.post(f"/newhireview/override/{other_row}", data={"reason": "", "csrf_token": token})
+    assert empty.status_code == 200 and 'id="err-reason"' in empty.get_data(as_text=True)
+    done = admin.post(f"/newhireview/override/{other_row}", data={"reason": "资深调岗", "csrf_token": token})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(NewHire, other_row).cleared_by_override
+
+    token = csrf_token(sup, f"/stocklevelview/move/{level_id}")
+    foreign = sup.post(f"/stocklevelview/move/{level_id}", data={"kind": "in", "quantity": "5", "supplier": "路边店",
+                                                                 "csrf_token": token})
+    assert 'id="err-supplier"' in foreign.get_data(as_text=True)
+    too_many = sup.post(f"/stocklevelview/move/{level_id}", data={"kind": "reserve", "quantity": "3",
+                                                                  "service_request": "", "csrf_token": token})
+    assert 'id="err-service_request"' in too_many.get_data(as_text=True)
+    good = sup.post(f"/stocklevelview/move/{level_id}", data={"kind": "in", "quantity": "5",
+                                                              "supplier": "格力原厂 OEM", "csrf_token": token})
+    assert good.status_code == 302
+    with app.app_context():
+        assert db.session.get(StockLevel, level_id).on_hand == 7
+    # the ledger is read-only, and exported
+    assert sup.get(f"/stockmovementview/add").status_code in (302, 403, 404)
+    export = sup.get("/stockmovementview/export/csv")
+    assert export.status_code == 200 and location in export.get_data(as_text=True)
+    plan = sup.post("/trainingplanview/plan_year", data={"year": "2028", "csrf_token": token})
+    assert plan.status_code == 302
+    with app.app_context():
+        assert db.session.query(TrainingPlan).filter_by(year=2028).count() == 16

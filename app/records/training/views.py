@@ -113,6 +113,7 @@ class TrainingPlanView(RecordView):
     class_permission_name = "Training"
     method_permission_name = {**RECORD_PERMISSIONS, "plan_year": "write"}
     export_name = "training_plan"
+    list_template = "records/training_plan_list.html"
     list_title = _("Training plan")
     show_title = _("Training plan item")
     add_title = _("Add training plan item")
@@ -133,6 +134,10 @@ class TrainingPlanView(RecordView):
     def post_add(self, item) -> None:
         start_from_view(item)  # training_plan: the organiser's reminder task
 
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("plan_year", clock.local_today().year)
+        return super().render_template(template, **kwargs)
+
     @expose("/plan_year", methods=["POST"])
     @has_access
     def plan_year(self):
@@ -142,9 +147,9 @@ class TrainingPlanView(RecordView):
         except ValueError:
             year = clock.local_today().year
         items = rules.year_plan(year, organiser_id=_current_user_id())
+        db.session.commit()  # the plan stays even if a process cannot start (start_from_view says so)
         for item in items:
             start_from_view(item)
-        db.session.commit()
         flash(gettext("%(n)s plan items added for %(year)s.", n=len(items), year=year), "success")
         return redirect(url_for("TrainingPlanView.list"))
 
