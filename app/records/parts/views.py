@@ -116,6 +116,7 @@ class StockLevelView(RecordView):
     add_title = _("Add a part to a location")
     base_order = ("part_id", "asc")
     list_columns = ["part", "location", "on_hand", "reserved", "available", "below_minimum"]
+    order_columns = ["on_hand", "reserved"]  # not the computed ones
     show_columns = list_columns
     add_columns = ["part", "location"]
     search_columns = ["part", "location", "on_hand"]
@@ -232,6 +233,7 @@ class StocktakeLineView(RecordView):
     edit_title = _("Enter the counted quantity")
     base_order = ("id", "asc")
     list_columns = ["stocktake", "part", "expected", "counted", "difference", "note"]
+    order_columns = ["expected", "counted"]
     show_columns = list_columns
     edit_columns = ["counted", "note"]
     search_columns = ["stocktake", "part"]

@@ -168,6 +168,7 @@ class NewHireView(RecordView):
     base_order = ("hired_on", "desc")
     list_columns = ["user", "hired_on", "post", "mentor", "hours_done", "exam_done", "cleared_at",
                     "cleared_by_override"]
+    order_columns = ["hired_on", "post", "cleared_at", "cleared_by_override"]  # not the computed ones
     add_columns = ["user", "hired_on", "post", "mentor", "required_hours"]
     edit_columns = ["hired_on", "post", "mentor"]
     show_columns = add_columns + ["hours_done", "exam_done", "cleared_at", "cleared_by_override", "override_reason"]
