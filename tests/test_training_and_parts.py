@@ -407,3 +407,15 @@ def test_the_screens_record_attendance_clear_a_new_hire_and_move_stock(app, logi
     assert plan.status_code == 302
     with app.app_context():
         assert db.session.query(TrainingPlan).filter_by(year=2028).count() == 16
+
+
+def test_the_task_page_tells_a_new_hire_why_there_is_no_claim_button(frozen, shipped, actors, login_as):
+    """第七条(一) 经考核合格后方可上岗: the task page offers the new hire no claim and says why, in their language."""
+    hire = new_user(frozen, "CustomerService")
+    db.session.add(NewHire(user_id=hire.user_id, hired_on=clock.local_today()))
+    db.session.commit()
+    _sr, inst = started_request(frozen, actors)
+    task_id = open_task(inst.id, "accept").id
+    page = login_as(hire.username).get(f"/task/{task_id}/").get_data(as_text=True)
+    assert 'id="btn-claim"' not in page and "您暂不能领取任务" in page
+    end(inst.id, actors)
