@@ -63,6 +63,7 @@ def _register_listeners(app: Flask) -> None:
     from app.engine import departments, mail, notifications, runtime, timers
     from app.records import process_link
     from app.records.quality import process as quality_process
+    from app.records.parts import process as parts_process
 
     timers.register()  # timer jobs; the instance's timer job follows its wait states
     runtime.register()  # signals thrown by an instance reach the others
@@ -70,6 +71,7 @@ def _register_listeners(app: Flask) -> None:
     notifications.register()  # task mails and SLA reminders
     process_link.register_listeners()  # service records follow their processes
     quality_process.register_listeners()  # spot checks, inspections and maintenance visits follow theirs
+    parts_process.register_listeners()  # stock moves with its steps (after the record links: a refusal refuses)
     departments.register()  # a form's department choice lists the Departments screen's departments
 
 

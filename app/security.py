@@ -33,6 +33,10 @@ IN_SALES = "Delivery|SalesOrder"  # in-sales records: contract handovers, projec
 IN_SALES_MENUS = "Contract handovers|Projects|Orders"
 
 
+TRAINING_MENUS = "Training|My training|Training plan|Training sessions|Training attendance|Training courses|Reserve staff"
+PARTS_MENUS = "Spare parts|Stock|Stock movements|Stock locations|Refill orders|Stocktakes"
+
+
 def _perm(views: str, perms: str) -> tuple[str, str]:
     return (rf"({views})$", perms)
 
@@ -52,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, READ),
         _menus(IN_SALES_MENUS),
+        _perm("Training|SparePart|Stocktake|RefillOrder|MyTraining", READ),
+        _menus(TRAINING_MENUS + "|" + PARTS_MENUS),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -64,6 +70,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, ALL),
         _menus(IN_SALES_MENUS),
+        _perm("Training|NewHire|SparePart|Stocktake|RefillOrder", ALL),
+        _perm("MyTraining", READ),
+        _menus(TRAINING_MENUS + "|New hires|" + PARTS_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -75,6 +84,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
         _perm(IN_SALES, WRITE),
         _menus(IN_SALES_MENUS),
+        _perm("Training|MyTraining|SparePart", READ),
+        _menus(TRAINING_MENUS + "|Spare parts|Stock"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -88,6 +99,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus("Quality|Quality meetings|Improvement actions"),
         _perm(IN_SALES, READ),
         _menus(IN_SALES_MENUS),
+        _perm("Training|MyTraining|SparePart|RefillOrder", READ),
+        _menus(TRAINING_MENUS + "|Spare parts|Stock|Stock movements|Refill orders"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -101,6 +114,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("Delivery", WRITE),
         _perm("SalesOrder", READ),
         _menus(IN_SALES_MENUS),
+        _perm("Training|MyTraining|SparePart|RefillOrder", READ),
+        _perm("Stocktake", WRITE),
+        _menus(TRAINING_MENUS + "|" + PARTS_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -115,6 +131,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("SalesOrder", WRITE),
         _perm("Delivery", READ),
         _menus(IN_SALES_MENUS),
+        _perm("Training|MyTraining", READ),
+        _menus(TRAINING_MENUS),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
@@ -128,6 +146,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, READ),
         _menus(IN_SALES_MENUS),
+        _perm("Training|SparePart|Stocktake|RefillOrder", READ),
+        _menus("Training|Training plan|Training sessions|Training courses|" + PARTS_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,

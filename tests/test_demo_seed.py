@@ -53,6 +53,7 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
         assert len(on_time) >= len(linked) - SIZE["at_risk"]
         assert db.session.query(HumanTask).filter(HumanTask.created_at < NOW - timedelta(days=1)).count() > 0
         _in_sales_demo(first.processes["delivery"])
+        _training_and_parts_came_from_their_processes()
         before = _counts()
 
         again = seed_demo(Size(**SIZE))
@@ -83,3 +84,19 @@ def _in_sales_demo(counts: dict) -> None:
 def test_the_seeder_patches_nothing():
     sources = "\n".join(p.read_text(encoding="utf-8") for p in DEMO.glob("*.py"))
     assert "unittest" not in sources and "mock" not in sources
+
+
+def _training_and_parts_came_from_their_processes():
+    """The demo's training plan and stocktake ran through training_plan and parts_stocktake."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AuditLog, StockMovement, TrainingPlan, TrainingSession
+
+    plans = db.session.scalars(select(TrainingPlan)).all()
+    assert len(plans) == 16 and all(p.process_instance_id for p in plans)
+    held = [p for p in plans if p.status == "held"]
+    assert held and db.session.query(TrainingSession).filter(TrainingSession.plan_id.in_([p.id for p in held])).count() == len(held)
+    adjust = db.session.scalars(select(StockMovement).where(StockMovement.kind == "adjust")).all()
+    assert [(m.quantity, m.part.code) for m in adjust] == [(-1, "AC-CAP-35")]
+    assert db.session.query(AuditLog).filter(AuditLog.event == "stock_adjusted").count() == 1

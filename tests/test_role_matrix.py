@@ -42,6 +42,18 @@ MATRIX = {
     "/projectview/add": {"Admin", "Supervisor", "CustomerService", "FieldService"},
     "/salesorderview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
     "/contracthandoverview/add": set(),  # created by signing a contract, never by hand
+    # training (培训管理) and spare parts (配件管理)
+    "/trainingcourseview/list/": set(ROLES),
+    "/trainingcourseview/add": {"Admin", "Supervisor"},
+    "/trainingplanview/export/csv": set(ROLES),
+    "/trainingattendanceview/add": {"Admin", "Supervisor"},
+    "/newhireview/list/": {"Admin", "Supervisor"},
+    "/mytrainingview/list/": set(ROLES) - {"ReadOnly"},
+    "/stocklevelview/list/": set(ROLES) - {"Sales"},
+    "/stockmovementview/export/xlsx": set(ROLES) - {"Sales"},
+    "/sparepartview/add": {"Admin", "Supervisor"},
+    "/stocktakeview/add": {"Admin", "Supervisor", "FieldService"},
+    "/refillorderview/list/": {"Admin", "ProcessOwner", "Supervisor", "TechSupport", "FieldService", "ReadOnly"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

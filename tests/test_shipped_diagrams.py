@@ -106,7 +106,8 @@ def test_the_shipped_diagrams_are_there():
     assert {p.stem for p in FILES} == {"after_sales_service", "complaint_handling", "emergency_response",
                                        "six_step_service", "quality_daily_check", "quality_monthly_inspection",
                                        "quality_improvement", "maintenance_visit", "contract_handover",
-                                       "project_delivery", "order_fulfilment"}
+                                       "project_delivery", "order_fulfilment", "parts_refill",
+                                       "parts_stocktake", "training_plan"}
     assert not (WORKFLOWS.parent / "tools" / "gen_workflows.py").exists()  # kept by hand, not generated
 
 

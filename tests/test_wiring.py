@@ -32,8 +32,10 @@ def test_an_app_without_views_has_every_listener_and_job_handler():
     assert listeners["task_created"] == ["app.engine.notifications.task_created", "app.records.process_link.task_created",
                                          "app.records.quality.process.task_created"]
     assert listeners["task_assigned"] == ["app.engine.notifications.task_assigned"]
+    # the records follow first; then the stock moves with its steps (unguarded: a refusal refuses the step)
     assert listeners["task_completed"] == ["app.records.process_link.task_completed",
-                                           "app.records.quality.process.task_completed"]
+                                           "app.records.quality.process.task_completed",
+                                           "app.records.parts.process.task_completed"]
     assert listeners["instance_ended"] == ["app.records.process_link.instance_ended"]
     assert listeners["wait_state"] == ["app.engine.timers.keep_timer_job"]
     assert listeners["definition_deployed"] == ["app.engine.timers.schedule_timer_start"]

@@ -25,7 +25,9 @@ FILES = sorted(WORKFLOWS.glob("*.bpmn"))
 SERVICE_KEYS = {"after_sales_service", "complaint_handling", "emergency_response", "six_step_service"}
 QUALITY_KEYS = {"quality_daily_check", "quality_monthly_inspection", "quality_improvement", "maintenance_visit"}
 IN_SALES_KEYS = {"contract_handover", "project_delivery", "order_fulfilment"}
-KEYS = SERVICE_KEYS | QUALITY_KEYS | IN_SALES_KEYS
+# the small processes of training and spare parts (app/records/training, app/records/parts)
+PARTS_KEYS = {"parts_refill", "parts_stocktake", "training_plan"}
+KEYS = SERVICE_KEYS | QUALITY_KEYS | IN_SALES_KEYS | PARTS_KEYS
 TZ = ZoneInfo("Asia/Shanghai")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}

@@ -64,8 +64,12 @@ def seed_demo(size: Size = Size()) -> Seeded:
     for d in definitions.deploy_directory(shipped_workflows(), actor=Actor.system()):
         seeded.deployed.append((d.definition.key, d.definition.version, d.created))
     seeded.records = seed_records(size.customers, size.requests, size.complaints, size.incidents)
+    from app.demo.training_parts import seed_parts, seed_training_and_stocktake  # stock before the on-site walks
+
+    seed_parts()
     seeded.processes = seed_processes(size.live_requests, size.live_complaints, size.live_incidents, size.at_risk)
     seeded.processes["quality"] = seed_quality()  # spot checks, the monthly report, a meeting, maintenance cycles
     from app.demo.delivery import seed_delivery  # in-sales: handovers, projects, orders (their processes walked)
     seeded.processes["delivery"] = seed_delivery()
+    seed_training_and_stocktake()  # the year's training plan and a stocktake, through their processes
     return seeded

@@ -7,6 +7,7 @@ from typing import Any
 from app.engine import clock
 from app.models import Complaint, ServiceRequest
 from app.records.service.process import REQUEST_TYPE_CODE
+from app.demo.training_parts import parts_for_visit
 
 
 
@@ -32,7 +33,7 @@ def task_data(element: str, record: Any, now: datetime) -> dict[str, Any]:
             "onsite_service": {"service_date": day.isoformat(), "arrived_at": f"{day.isoformat()}T14:00",
                                "work_done": "更换故障部件并试运行",
                                "fault_cause": "部件老化", "advice": "定期保养", "customer_confirmed": True,
-                               "customer_signatory": contact},
+                               "customer_signatory": contact, **parts_for_visit(record)},
             "followup": {"followup_method": "phone", "followup_result": "设备运行正常", "issue_resolved": True},
             "survey": {"satisfaction_score": 4 + record.id % 2, "survey_comment": "响应及时"},
         }.get(element, {})

@@ -13,6 +13,8 @@ class Actor:
     user_id: int | None
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    # False for a new hire whose pre-post training is not recorded (app.engine.onboarding): no task work
+    on_post: bool = True
 
     @classmethod
     def system(cls) -> "Actor":
@@ -20,8 +22,11 @@ class Actor:
 
     @classmethod
     def from_user(cls, user) -> "Actor":
+        # onboarding reads the New hires ledger (models): imported here so that the actor stays importable first
+        from app.engine import onboarding
+
         roles = {r.name for r in user.roles} | {r.name for g in getattr(user, "groups", []) for r in g.roles}
-        return cls(user.id, user.username, frozenset(roles))
+        return cls(user.id, user.username, frozenset(roles), onboarding.on_post(user.id))
 
     @property
     def is_admin(self) -> bool:

@@ -9,10 +9,11 @@ from functools import cached_property
 from typing import Iterable
 
 from flask import has_app_context
-from sqlalchemy import select, union_all
+from sqlalchemy import and_, select, union_all
 
 from app.engine.actor import STAFF_ROLES
 from app.extensions import db
+from app.models import NewHire
 
 
 def _user():
@@ -61,6 +62,7 @@ class Person:
     username: str
     label: str  # "First Last (username)": what pickers show
     roles: frozenset[str]
+    on_post: bool = True  # False: a new hire whose pre-post training is not yet recorded (``onboarding``)
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,21 @@ def _load_staff() -> Staff:
     from flask_appbuilder.security.sqla.models import Group, Role  # FAB's models, as in _user
 
     User = _user()
-    columns = (User.id, User.username, User.first_name, User.last_name, Role.name)
-    direct = select(*columns).select_from(User).join(User.roles).where(User.active.is_(True))
-    grouped = (select(*columns).select_from(User).join(User.groups).join(Group.roles)
+    # a new hire still in pre-post training (app.engine.onboarding) comes with the same statement
+    pending = and_(NewHire.user_id == User.id, NewHire.cleared_at.is_(None))
+    columns = (User.id, User.username, User.first_name, User.last_name, Role.name, NewHire.id)
+    direct = (select(*columns).select_from(User).join(User.roles).outerjoin(NewHire, pending)
+              .where(User.active.is_(True)))
+    grouped = (select(*columns).select_from(User).join(User.groups).join(Group.roles).outerjoin(NewHire, pending)
                .where(User.active.is_(True)))
     rows = db.session.execute(union_all(direct, grouped)).all()
-    names, roles = {}, {}
-    for uid, login, first, last, role in rows:
+    names, roles, held_back = {}, {}, set()
+    for uid, login, first, last, role, new_hire in rows:
         names[uid] = (login, f"{first or ''} {last or ''} ({login})".strip())
         roles.setdefault(uid, set()).add(role)
-    return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held))
+        if new_hire is not None:
+            held_back.add(uid)
+    return Staff({uid: Person(uid, names[uid][0], names[uid][1], frozenset(held), uid not in held_back)
                   for uid, held in roles.items() if held & INBOX_ROLES})
 
 

@@ -11,12 +11,13 @@ task's candidates name (as a user, or through a role they hold). A task whose ca
 nobody like that (none given, unknown users or roles, an expression naming nobody) is
 *unroutable*: it waits in the Unassigned queue, and any active member of a working role
 (``people.WORKING_ROLES``) may be given it. Claiming, completing an unclaimed task and assigning
-all ask this one rule."""
+all ask this one rule. A new hire whose pre-post training is not recorded is nobody's candidate
+(``app.engine.onboarding``: ``Actor.on_post``, ``Person.on_post``): they may not claim, be given or complete an unclaimed task."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.engine import people
+from app.engine import onboarding, people
 from app.engine.actor import Actor
 from app.engine.errors import Conflict, EngineError, Forbidden, Invalid, TaskAlreadyClaimed, TaskAlreadyCompleted
 from app.models import HumanTask
@@ -56,6 +57,8 @@ def routable(task: HumanTask, staff: people.Staff | None = None) -> bool:
 
 
 def _eligible(task: HumanTask, person: people.Person, unroutable: bool) -> bool:
+    if not person.on_post:
+        return False
     return _offered_to(task, person) or (unroutable and bool(person.roles & people.WORKING_ROLES))
 
 
@@ -75,7 +78,7 @@ def eligible_users(task: HumanTask) -> list[people.Person]:
 
 def actor_eligible(task: HumanTask, actor: Actor) -> bool:
     """``is_eligible`` for the signed-in actor, whose roles are known: no query for a candidate."""
-    if not actor.is_staff or actor.user_id is None:
+    if not actor.is_staff or actor.user_id is None or not actor.on_post:
         return False
     if is_candidate(task, actor):
         return True
@@ -118,6 +121,8 @@ def refusal(task: HumanTask, actor: Actor, action: str) -> Refusal | None:
     not_candidate = Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
     claimed = Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.",
                       task.assignee_id, "claimed_by")
+    if action in ("complete", "claim") and not mine and not actor.on_post:
+        return Refusal(Forbidden, onboarding.PRE_POST_MESSAGE)
     if action == "complete":  # completing a task offered to me claims it on the way
         if mine or (free and actor_eligible(task, actor)):
             return None

@@ -45,3 +45,20 @@ from app.records.delivery.models import (  # noqa: F401
     ProjectMilestone,
     SalesOrder,
 )
+from app.records.parts.models import (  # noqa: F401
+    RefillOrder,
+    SparePart,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    Stocktake,
+    StocktakeLine,
+)
+from app.records.training.models import (  # noqa: F401
+    NewHire,
+    ReserveStaff,
+    TrainingAttendance,
+    TrainingCourse,
+    TrainingPlan,
+    TrainingSession,
+)

@@ -22,6 +22,14 @@ from app.records.quality.views import (
     SpotCheckView,
 )
 from app.records.service.views import FieldRecordView, ServiceRequestView, SurveyView
+from app.records.parts.views import (
+    RefillOrderView, SparePartView, StockLevelView, StockLocationView, StockMovementView, StocktakeLineView,
+    StocktakeView,
+)
+from app.records.training.views import (
+    MyTrainingView, NewHireView, ReserveStaffView, TrainingAttendanceView, TrainingCourseView, TrainingPlanView,
+    TrainingSessionView,
+)
 
 MENU = [
     (CustomerView, "Customers", _("Customers"), "fa-building"),
@@ -37,6 +45,25 @@ MENU = [
     (ProjectView, "Projects", _("Projects"), "fa-cubes"),
     (SalesOrderView, "Orders", _("Orders"), "fa-shopping-cart"),
 ]
+# 培训管理 and 配件管理: a menu each (names granted in app/security.py)
+TRAINING_MENU = [
+    (MyTrainingView, "My training", _("My training"), "fa-graduation-cap"),
+    (TrainingPlanView, "Training plan", _("Training plan"), "fa-calendar"),
+    (TrainingSessionView, "Training sessions", _("Training sessions"), "fa-users"),
+    (TrainingAttendanceView, "Training attendance", _("Training attendance"), "fa-check-square-o"),
+    (TrainingCourseView, "Training courses", _("Training courses"), "fa-book"),
+    (NewHireView, "New hires", _("New hires"), "fa-user-plus"),
+    (ReserveStaffView, "Reserve staff", _("Reserve staff"), "fa-user-secret"),
+]
+PARTS_MENU = [
+    (StockLevelView, "Stock", _("Stock"), "fa-cubes"),
+    (StockMovementView, "Stock movements", _("Stock movements"), "fa-exchange"),
+    (SparePartView, "Spare parts", _("Spare parts"), "fa-cog"),
+    (StockLocationView, "Stock locations", _("Stock locations"), "fa-map-marker"),
+    (RefillOrderView, "Refill orders", _("Refill orders"), "fa-truck"),
+    (StocktakeView, "Stocktakes", _("Stocktakes"), "fa-clipboard"),
+]
+PARTS_NO_MENU = [StocktakeLineView]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView]
 QUALITY_NO_MENU = [SpotCheckItemView]  # a spot check's tab
@@ -55,7 +82,8 @@ NO_MENU += [ProjectMilestoneView, ProgressReportView, OrderLineView]
 RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintView,
                   "emergency_incident": IncidentView, "service_plan": ServicePlanView,
                   "quality_inspection": QualityInspectionView, "quality_improvement_action": ImprovementActionView,
-                  "equipment": EquipmentView}
+                  "equipment": EquipmentView,
+                  "refill_order": RefillOrderView, "stocktake": StocktakeView, "training_plan": TrainingPlanView}
 RECORD_SCREENS.update({"contract_handover": ContractHandoverView, "delivery_project": ProjectView,
                        "sales_order": SalesOrderView})
 
@@ -70,6 +98,14 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Service",
                             category_label=_("Service"), category_icon="fa-folder-open")
+    for view, name, label, icon in TRAINING_MENU:
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Training",
+                            category_label=_("Training"), category_icon="fa-graduation-cap")
+    for view, name, label, icon in PARTS_MENU:
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Spare parts",
+                            category_label=_("Spare parts"), category_icon="fa-cubes")
+    for view in PARTS_NO_MENU:
+        appbuilder.add_view_no_menu(view)
     for view in NO_MENU:
         appbuilder.add_view_no_menu(view)
     for view in QUALITY_NO_MENU:

@@ -20,6 +20,8 @@ from app.records.links import Link
 from app.records.planning import process as planning
 from app.records.quality import process as quality
 from app.records.service import process as service
+from app.records.parts import process as parts
+from app.records.training import process as training
 
 LINKS: dict[str, Link] = {
     "service_request": service.LINK,
@@ -30,6 +32,9 @@ LINKS: dict[str, Link] = {
     "contract_handover": delivery.HANDOVER_LINK,
     "delivery_project": delivery.PROJECT_LINK,
     "sales_order": delivery.ORDER_LINK,
+    "refill_order": parts.REFILL_LINK,
+    "stocktake": parts.STOCKTAKE_LINK,
+    "training_plan": training.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 

@@ -38,6 +38,12 @@ KNOWN = {
         _("The new date must be later than the current due date and than now."),
     "Only the assignee or a supervisor may commit to a new date.":
         _("Only the assignee or a supervisor may commit to a new date."),
+    # training and spare parts (app/engine/people.py, app/records/parts/stock.py, app/records/training/rules.py)
+    "You may not take tasks yet: your pre-post training (at least 30 class hours and a passed exam) is not recorded.":
+        _("You may not take tasks yet: your pre-post training (at least 30 class hours and a passed exam) is not recorded."),
+    "Not enough spare parts in stock.": _("Not enough spare parts in stock; see the messages at the fields."),
+    "Only an admin may clear a new hire without the training.":
+        _("Only an admin may clear a new hire without the training."),
 }
 FIELD_MESSAGES = [
     (r"is required|required", lambda m: gettext("This field is required.")),
@@ -57,6 +63,18 @@ FIELD_MESSAGES = [
     (r"must be at least (\S+) characters", lambda m: gettext("Enter at least %(n)s characters.", n=m.group(1))),
     (r"must be at most (\S+) characters", lambda m: gettext("Enter at most %(n)s characters.", n=m.group(1))),
     (r"is too long \(at most (\S+) characters\)", lambda m: gettext("Enter at most %(n)s characters.", n=m.group(1))),
+    (r"only (-?\d+) available at (.*)",
+     lambda m: gettext("Not enough in stock: only %(n)s available at %(place)s.", n=m.group(1), place=m.group(2))),
+    (r"only (\d+) reserved for this request",
+     lambda m: gettext("Only %(n)s are reserved for this request.", n=m.group(1))),
+    (r"unknown service request", lambda m: gettext("No such service request.")),
+    (r"choose a part for the quantity", lambda m: gettext("Choose the part for this quantity.")),
+    (r"unknown part", lambda m: gettext("Choose a part from the list.")),
+    (r"not the approved channel: (.*)",
+     lambda m: gettext("Only the approved purchasing channel may supply this part: %(supplier)s.", supplier=m.group(1))),
+    (r"not counted: (.*)", lambda m: gettext("Not counted yet: %(parts)s.", parts=m.group(1))),
+    (r"(.*): adjustment below the reserved quantity",
+     lambda m: gettext("%(part)s: the count is below the quantity reserved for services.", part=m.group(1))),
     (r"must be at least (\S+)", lambda m: gettext("The smallest allowed value is %(n)s.", n=m.group(1))),
     (r"must be at most (\S+)", lambda m: gettext("The largest allowed value is %(n)s.", n=m.group(1))),
 ]

@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 
 from app import pii
-from app.engine import commitments, history, people, tasks
+from app.engine import commitments, history, onboarding, people, tasks
 from app.engine.actor import Actor
 from app.engine.errors import EngineError, Forbidden, Invalid, NotFound
 from app.engine.task_actions import allowed_actions, eligible_users
@@ -155,6 +155,8 @@ class TaskView(WorkView):
         involved = {task.assignee_id, task.completed_by_id, *(e.user_id for e in events), *offered_users}
         shown = people.display_names(involved)
         actions = allowed_actions(task, actor)
+        if alert is None and not actor.on_post and task.state == "open" and task.assignee_id != actor.user_id:
+            alert = message_of(Forbidden(onboarding.PRE_POST_MESSAGE))  # a new hire: why there is no button
         editable = "complete" in actions or "draft" in actions
         values = task_form.shown_values(fields, task.draft, task.submitted, typed)
         if not editable:  # read by others: personal data in a diagram's own fields stays masked
