@@ -1,0 +1,127 @@
+"""Process content in the reader's language: names and documentation of processes, tasks,
+lanes, events and flows, read from the deployed diagrams (the convention is in
+``app.engine.bpmn.i18n``). Rows keep what the engine recorded (a task's ``name`` is the diagram's
+default-language name); the translation is looked up at render time by process key and element
+id, never stored per row.
+
+A diagram's texts are cached by its checksum (a version never changes); the texts of a process key
+(all its versions, newest first) are cached for ``TTL`` seconds and forgotten when a version is
+deployed in this process, so another process sees a new translation within ``TTL``.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable
+
+from sqlalchemy import select
+
+from app.engine.bpmn.i18n import diagram_texts, localize_fields, text_of
+from app.engine.bpmn.xml import load_xml
+from app.extensions import db
+from app.models import ProcessDefinition
+
+TTL = 300.0
+_by_key: dict[tuple[int, str], tuple[float, list[dict[str, dict[str, str]]]]] = {}
+
+
+_parsed: dict[str, dict[str, dict[str, str]]] = {}  # checksum -> texts
+MAX_PARSED = 512
+
+
+def _texts(checksum: str, xml: Any) -> dict[str, dict[str, str]]:
+    """``xml``: the text, or a callable that reads it (only on a cache miss)."""
+    hit = _parsed.get(checksum)
+    if hit is None:
+        try:
+            hit = diagram_texts(load_xml(xml() if callable(xml) else xml).getroot())
+        except Exception:  # a diagram that no longer parses shows what the rows recorded
+            hit = {}
+        if len(_parsed) >= MAX_PARSED:
+            _parsed.clear()
+        _parsed[checksum] = hit
+    return hit
+
+
+def texts_of(definition: ProcessDefinition) -> dict[str, dict[str, str]]:
+    """{element id: texts} of one deployed version."""
+    return _texts(definition.checksum or f"id:{definition.id}", lambda: definition.bpmn_xml or "")
+
+
+def prime(definition: ProcessDefinition) -> None:
+    """Called on deploy: the key's texts are read again (now, so no page pays for it later)."""
+    _by_key.pop((id(db.engine), definition.key), None)
+    process_texts(definition.key)
+
+
+def forget() -> None:
+    _by_key.clear()
+
+
+def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
+    """The texts of every version of a process key, newest first (one query per TTL)."""
+    slot = (id(db.engine), process_key)
+    hit = _by_key.get(slot)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        return hit[1]
+    rows = db.session.execute(select(ProcessDefinition.id, ProcessDefinition.checksum)
+                              .where(ProcessDefinition.key == process_key)
+                              .order_by(ProcessDefinition.version.desc())).all()
+    missing = [pk for pk, checksum in rows if (checksum or f"id:{pk}") not in _parsed]
+    xml = dict(db.session.execute(select(ProcessDefinition.id, ProcessDefinition.bpmn_xml)
+                                  .where(ProcessDefinition.id.in_(missing))).all()) if missing else {}
+    versions = [_texts(checksum or f"id:{pk}", xml.get(pk) or "") for pk, checksum in rows]
+    _by_key[slot] = (time.monotonic(), versions)
+    return versions
+
+
+def _element(process_key: str, element_id: str, recorded: str | None) -> dict[str, str]:
+    """The element's texts: from the newest version whose name is the recorded one, else the newest."""
+    found = [v[element_id] for v in process_texts(process_key) if element_id in v]
+    if recorded:
+        for texts in found:
+            if texts.get("name") == recorded:
+                return texts
+    return found[0] if found else {}
+
+
+def element_text(process_key: str, element_id: str, lang: str | None, recorded: str | None = None,
+                 text: str = "name") -> str:
+    """An element's name (or documentation) in ``lang``; ``recorded`` is what a row holds (the fallback)."""
+    if not process_key or not element_id:
+        return recorded or ""
+    return text_of(_element(process_key, element_id, recorded if text == "name" else None), text, lang,
+                   default=recorded)
+
+
+def process_name(process_key: str, lang: str | None, recorded: str | None = None) -> str:
+    """A process's name in ``lang`` (the process element's id is the key)."""
+    return element_text(process_key, process_key, lang, recorded)
+
+
+def task_name(task: Any, lang: str | None) -> str:
+    return element_text(task.process_key, task.element_id, lang, task.name)
+
+
+def task_documentation(task: Any, lang: str | None) -> str:
+    if not task.documentation:
+        return ""
+    return element_text(task.process_key, task.element_id, lang, task.documentation, text="documentation")
+
+
+def task_process_name(task: Any, lang: str | None) -> str:
+    return process_name(task.process_key, lang, task.process_name)
+
+
+def task_texts(task: Any, langs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{lang: {'name', 'process_name'}}: what a mail about the task says in each language."""
+    return {lang: {"name": task_name(task, lang), "process_name": task_process_name(task, lang)} for lang in langs}
+
+
+def definition_names(definition: ProcessDefinition, lang: str | None) -> dict[str, str]:
+    """{element id: name in ``lang``} of one version (elements without a name are left out)."""
+    return {eid: text_of(t, "name", lang) for eid, t in texts_of(definition).items() if t.get("name")}
+
+
+def fields_in(fields: Iterable[Any], lang: str | None) -> list[Any]:
+    """Form fields with labels, enum labels and help in ``lang``."""
+    return localize_fields(fields, lang)
