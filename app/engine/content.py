@@ -15,7 +15,10 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
+from lxml import etree
+
 from app.engine.bpmn.i18n import diagram_texts, localize_fields, text_of
+from app.engine.bpmn.i18n import show_in
 from app.engine.bpmn.xml import load_xml
 from app.extensions import db
 from app.models import ProcessDefinition
@@ -120,6 +123,26 @@ def task_texts(task: Any, langs: Iterable[str]) -> dict[str, dict[str, str]]:
 def definition_names(definition: ProcessDefinition, lang: str | None) -> dict[str, str]:
     """{element id: name in ``lang``} of one version (elements without a name are left out)."""
     return {eid: text_of(t, "name", lang) for eid, t in texts_of(definition).items() if t.get("name")}
+
+
+_shown: dict[tuple[str, str], str] = {}
+
+
+def shown_xml(definition: ProcessDefinition, lang: str | None) -> str:
+    """The diagram as a reader in ``lang`` sees it in a viewer: names in that language (cached)."""
+    slot = (definition.checksum or f"id:{definition.id}", lang or "")
+    hit = _shown.get(slot)
+    if hit is None:
+        try:
+            root = load_xml(definition.bpmn_xml).getroot()
+            show_in(root, lang)
+            hit = etree.tostring(root, encoding="unicode")
+        except Exception:  # shown as stored
+            hit = definition.bpmn_xml
+        if len(_shown) >= MAX_PARSED:
+            _shown.clear()
+        _shown[slot] = hit
+    return hit
 
 
 def fields_in(fields: Iterable[Any], lang: str | None) -> list[Any]:

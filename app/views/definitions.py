@@ -19,6 +19,7 @@ from app.engine.actor import Actor
 from app.engine.bpmn.parser import DEFAULT_ROLES
 from app.engine.errors import EngineError, NotFound
 from app.records.timefmt import fmt_local
+from app.views.presentation import process_name
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 RESERVED_KEYS = {"editor", "migration", "api", "create", "upload"}
@@ -134,7 +135,7 @@ class ProcessesView(BaseView):
         for item in definitions.list_definitions():
             d = item["definition"]
             draft = all_drafts.pop(d.key, None)
-            rows.append({"key": d.key, "name": d.name, "latest": d, "running": item["running"], "draft": draft,
+            rows.append({"key": d.key, "name": process_name(d), "latest": d, "running": item["running"], "draft": draft,
                          "pending": drafts.has_pending_changes(draft, d)})
         for key, draft in sorted(all_drafts.items()):  # new processes, never deployed
             rows.append({"key": key, "name": draft.name, "latest": None, "running": 0, "draft": draft,

@@ -114,3 +114,22 @@ def localize_field(field: Any, lang: str | None) -> Any:
 
 def localize_fields(fields: Iterable[Any], lang: str | None) -> list[Any]:
     return [localize_field(f, lang) for f in fields]
+
+
+def show_in(root: Any, lang: str | None) -> None:
+    """Rewrite a parsed diagram in place for showing it to a reader (the instance page's viewer):
+    each name in ``lang`` where translated, and no ``i18n:`` properties left (their other languages
+    are not for this reader). Never deployed or saved: the stored diagram keeps the convention."""
+    for node in list(root.iter(f'{{{BPMN_NS}}}*')):
+        texts = element_properties(node)
+        if lang and texts.get(key('name', lang)):
+            node.set('name', texts[key('name', lang)])
+        for prop in node.xpath('./bpmn:extensionElements/camunda:properties/camunda:property', namespaces=NSMAP):
+            if (prop.get('name') or prop.get('id') or '').startswith(PREFIX):
+                props = prop.getparent()
+                props.remove(prop)
+                if len(props) == 0:
+                    props.getparent().remove(props)
+    for prop in root.iter('{http://camunda.org/schema/1.0/bpmn}property'):
+        if (prop.get('id') or '').startswith(PREFIX):  # form fields' translations
+            prop.getparent().remove(prop)
