@@ -163,7 +163,6 @@ export function translationEntries(element, translate) {
 
 /** bpmn-js-properties-panel provider adding the Translations group. */
 export default function TranslationsProvider(propertiesPanel, translate) {
-  propertiesPanel.registerProvider(PRIORITY, this);
   this.getGroups = (element) => (groups) => {
     const entries = translationEntries(element, translate);
     if (entries.length) {
@@ -171,6 +170,7 @@ export default function TranslationsProvider(propertiesPanel, translate) {
     }
     return groups;
   };
+  propertiesPanel.registerProvider(PRIORITY, this); // after getGroups exists: the panel asks at once
 }
 TranslationsProvider.$inject = ['propertiesPanel', 'translate'];
 

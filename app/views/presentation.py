@@ -43,6 +43,13 @@ def process_name(definition: Any) -> str:
     return content.process_name(definition.key, reader_lang(), definition.name)
 
 
+def history_names(process_key: str, events: Any) -> dict[str, str]:
+    """{element id: name in the reader's language} for the elements a history names."""
+    lang = reader_lang()
+    return {e.element_id: content.element_text(process_key, e.element_id, lang, e.element_name)
+            for e in events if e.element_id and e.element_name}
+
+
 def fields_in(fields: Any) -> list:
     return content.fields_in(fields, reader_lang())
 

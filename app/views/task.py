@@ -21,7 +21,7 @@ from app.records.menu import record_url
 from app.security_screens import role_label
 from app.records.timefmt import fmt_local
 from app.views import task_form
-from app.views.presentation import fields_in, task_documentation, task_name
+from app.views.presentation import fields_in, history_names, task_documentation, task_name
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
 
@@ -163,6 +163,7 @@ class TaskView(WorkView):
         body = self.render(
             "inbox/task.html", task=task, fields=fields_in(fields), values=values, errors=errors or {}, alert=alert,
             actions=actions, editable=editable, events=events, names=shown,
+            element_names=history_names(task.process_key, events),
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task_documentation(task)),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
             users=[(p.id, p.label) for p in eligible_users(task)] if "assign" in actions else [], actor=actor,
