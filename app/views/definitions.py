@@ -151,7 +151,7 @@ class ProcessesView(BaseView):
         running = definitions.running_by_version(key)
         return self.render_template(
             "editor/versions.html", key=key, versions=versions, draft=draft, running=running,
-            name=(versions[0].name if versions else draft.name), can_write=self._can_write(),
+            name=(process_name(versions[0]) if versions else draft.name), can_write=self._can_write(),
             can_migrate=self._can_migrate(), fmt_local=fmt_local, user_label=user_label,
             source_labels=SOURCE_LABELS,
             config={
@@ -194,7 +194,7 @@ class ProcessesView(BaseView):
         if a not in numbers or b not in numbers:
             abort(404)
         return self.render_template(
-            "editor/compare.html", key=key, name=versions[0].name, numbers=numbers, a=a, b=b,
+            "editor/compare.html", key=key, name=process_name(versions[0]), numbers=numbers, a=a, b=b,
             config={
                 "urls": {"a": url_for("ProcessesView.api_xml", key=key, version=a),
                          "b": url_for("ProcessesView.api_xml", key=key, version=b)},
