@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lxml import etree
 
-from app.engine.bpmn.i18n import diagram_texts, localize_fields, text_of
+from app.engine.bpmn.i18n import diagram_texts, localize_fields, pick, text_of
 from app.engine.bpmn.i18n import show_in
 from app.engine.bpmn.xml import load_xml
 from app.extensions import db
@@ -78,13 +78,13 @@ def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
 
 
 def _element(process_key: str, element_id: str, recorded: str | None) -> dict[str, str]:
-    """The element's texts: from the newest version whose name is the recorded one, else the newest."""
+    """The element's texts in the newest version that names it as recorded (a row's name, or a
+    draft's): none when no version does (renamed since: the recorded name is shown as it is)."""
     found = [v[element_id] for v in process_texts(process_key) if element_id in v]
-    if recorded:
-        for texts in found:
-            if texts.get("name") == recorded:
-                return texts
-    return found[0] if found else {}
+    if recorded is None:
+        return found[0] if found else {}
+    wanted = recorded.strip()
+    return next((texts for texts in found if texts.get("name", "") == wanted), {})
 
 
 def element_text(process_key: str, element_id: str, lang: str | None, recorded: str | None = None,
@@ -106,9 +106,11 @@ def task_name(task: Any, lang: str | None) -> str:
 
 
 def task_documentation(task: Any, lang: str | None) -> str:
+    """The task's instructions in ``lang``: from the version that names the task as its row does."""
     if not task.documentation:
         return ""
-    return element_text(task.process_key, task.element_id, lang, task.documentation, text="documentation")
+    texts = _element(task.process_key, task.element_id, task.name) if task.process_key else {}
+    return pick(texts, "documentation", task.documentation, lang)
 
 
 def task_process_name(task: Any, lang: str | None) -> str:
