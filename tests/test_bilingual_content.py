@@ -139,3 +139,51 @@ def test_task_mails_in_each_recipients_language(shipped, login_as, app):
             else:
                 profile.locale, profile.notify_mode = before
             db.session.commit()
+
+
+def _diagram(key: str, zh: str, en: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_{key}" targetNamespace="t">
+  <bpmn:process id="{key}" name="双语测试" isExecutable="true">
+    <bpmn:extensionElements><camunda:properties>
+      <camunda:property name="i18n:name:en" value="Bilingual test" /></camunda:properties></bpmn:extensionElements>
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
+    <bpmn:manualTask id="check" name="{zh}" camunda:candidateGroups="CustomerService">
+      <bpmn:extensionElements><camunda:properties>
+        <camunda:property name="i18n:name:en" value="{en}" /></camunda:properties></bpmn:extensionElements>
+    </bpmn:manualTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_each_version_translates_its_own_names(app):
+    """A task row keeps the name its version gave it; its English comes from that version, not from a
+    later one that renamed the step; a name no version has is shown as recorded."""
+    from types import SimpleNamespace
+
+    from app.engine import content, definitions
+    from app.engine.actor import Actor
+    from app.extensions import db
+
+    key = f"bilingual_versions_{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        owner = Actor.from_user(app.appbuilder.sm.find_user(username="owner"))
+        definitions.deploy(_diagram(key, "核对", "Check"), actor=owner)
+        definitions.deploy(_diagram(key, "复核", "Review"), actor=owner)
+        db.session.commit()
+
+        def row(name):
+            return SimpleNamespace(process_key=key, element_id="check", name=name, process_name="双语测试",
+                                   documentation=None)
+
+        assert content.task_name(row("核对"), "en") == "Check"
+        assert content.task_name(row("复核"), "en") == "Review"
+        assert content.task_name(row("复核"), "zh") == "复核"
+        assert content.task_name(row("手工改名"), "en") == "手工改名"
+        assert content.task_process_name(row("核对"), "en") == "Bilingual test"
+        assert content.process_name("no_such_process", "en", "记录的名字") == "记录的名字"
+        db.session.remove()
