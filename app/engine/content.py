@@ -17,14 +17,18 @@ from sqlalchemy import select
 
 from lxml import etree
 
-from app.engine.bpmn.i18n import diagram_texts, localize_fields, pick, text_of
-from app.engine.bpmn.i18n import show_in
+from app.engine.bpmn.i18n import diagram_texts, localize_fields, pick, show_in, text_of
 from app.engine.bpmn.xml import load_xml
 from app.extensions import db
 from app.models import ProcessDefinition
 
 TTL = 300.0
-_by_key: dict[tuple[int, str], tuple[float, list[dict[str, dict[str, str]]]]] = {}
+_by_key: dict[tuple[str, str], tuple[float, list[dict[str, dict[str, str]]]]] = {}
+
+
+def _database() -> str:
+    """Which database a cached key belongs to (tests run several apps in one process)."""
+    return str(db.engine.url)
 
 
 _parsed: dict[str, dict[str, dict[str, str]]] = {}  # checksum -> texts
@@ -52,7 +56,7 @@ def texts_of(definition: ProcessDefinition) -> dict[str, dict[str, str]]:
 
 def prime(definition: ProcessDefinition) -> None:
     """Called on deploy: the key's texts are read again (now, so no page pays for it later)."""
-    _by_key.pop((id(db.engine), definition.key), None)
+    _by_key.pop((_database(), definition.key), None)
     process_texts(definition.key)
 
 
@@ -62,7 +66,7 @@ def forget() -> None:
 
 def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
     """The texts of every version of a process key, newest first (one query per TTL)."""
-    slot = (id(db.engine), process_key)
+    slot = (_database(), process_key)
     hit = _by_key.get(slot)
     if hit is not None and time.monotonic() - hit[0] < TTL:
         return hit[1]
