@@ -18,6 +18,7 @@ import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 import './editor.css';
 
 import { startEditorPage } from './editor-page.js';
+import { TranslationsModule } from './translations-provider.js';
 import { addMissingDiagrams } from './layout.js';
 import { onReady } from './common.js';
 
@@ -33,6 +34,7 @@ export function createModeler(canvas, properties, options = {}) {
     BpmnPropertiesProviderModule,
     CamundaPlatformPropertiesProviderModule,
     CamundaBehaviorsModule,
+    TranslationsModule, // the "Translations" group: names, documentation and form labels in English
   ];
   if (options.translate) {
     additionalModules.push({ translate: ['value', options.translate] });

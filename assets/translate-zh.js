@@ -20,6 +20,16 @@ const EN = {
 };
 
 const ZH = {
+  // the Translations group (assets/translations-provider.js)
+  Translations: '翻译',
+  'Name ({lang})': '名称（{lang}）',
+  'Documentation ({lang})': '文档（{lang}）',
+  'Process name ({lang})': '流程名称（{lang}）',
+  'Field “{field}” label ({lang})': '字段“{field}”标签（{lang}）',
+  'Field “{field}” help ({lang})': '字段“{field}”帮助（{lang}）',
+  'Field “{field}” value “{value}” ({lang})': '字段“{field}”选项“{value}”（{lang}）',
+  'As written: {text}': '原文：{text}',
+  'No default-language text yet': '尚无默认语言（中文）原文',
   // our badge and notices live in the page's catalogue; these are the modeler's own strings
   'Activate hand tool': '启用抓手工具',
   'Activate lasso tool': '启用套索工具',

@@ -36,7 +36,7 @@ WF_USERS = {"CustomerService": ("wf_agent", "CS"), "Supervisor": ("wf_supervisor
             "TechSupport": ("wf_tech", "TECH"), "FieldService": ("wf_field", "DELIVERY"), "Sales": ("wf_sales", "SALES")}
 ROLE_USER = {role: username for role, (username, _dep) in WF_USERS.items()}
 CJK = re.compile(r"[\u4e00-\u9fff]")
-DEPARTMENT_LANE = "责任部门 Responsible department"
+DEPARTMENT_LANE = "责任部门"
 
 
 def at(*args) -> time_machine.travel:
@@ -171,6 +171,15 @@ def test_every_diagram_validates_without_problems_and_deploys(app_ctx, actors):
     assert definitions.latest_definition("after_sales_service").starter_groups == ["CustomerService", "Supervisor"]
 
 
+def _properties(el) -> dict:
+    return {p.get("name") or p.get("id"): p.get("value")
+            for p in el.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)}
+
+
+def _lane_groups(lane) -> str | None:
+    return lane.get("name") if lane.get("name") in DEFAULT_ROLES else None
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_diagram_quality(path):
     """Owners, typed Chinese forms, bilingual documentation, lanes by role, complete DI."""
@@ -178,9 +187,16 @@ def test_diagram_quality(path):
     process = root.find("bpmn:process", NS)
     assert process.get("id") == path.stem and process.get("isExecutable") == "true"
     assert process.get(f"{{{NS['camunda']}}}historyTimeToLive")
-    lanes = [lane.get("name") for lane in process.iterfind(".//bpmn:lane", NS)]
-    # lanes by role; a complaint's rectification goes to the department the supervisor chose
-    assert lanes and set(lanes) <= set(DEFAULT_ROLES) | {DEPARTMENT_LANE}
+    lanes = list(process.iterfind(".//bpmn:lane", NS))
+    # lanes by role (named in Chinese, the role in candidateGroups); a complaint's rectification
+    # goes to the department the supervisor chose
+    roles = [_properties(lane).get("candidateGroups") or _lane_groups(lane) for lane in lanes]
+    assert lanes and all(r in DEFAULT_ROLES or lane.get("name") == DEPARTMENT_LANE for r, lane in zip(roles, lanes))
+    for el in process.iter(f"{{{NS['bpmn']}}}*"):  # bilingual: zh in the name, en beside it (README)
+        if el.get("name"):
+            assert CJK.search(el.get("name")) and not re.search("[A-Za-z]{3}", el.get("name")), el.get("id")
+            props = _properties(el)
+            assert re.search("[A-Za-z]{2}", props.get("i18n:name:en", "")), f"{el.get('id')}: English name"
     element_ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str)
                    and el.tag.startswith("{%s}" % NS["bpmn"]) and el.get("id")}
     user_tasks = process.findall(".//bpmn:userTask", NS)
@@ -190,14 +206,18 @@ def test_diagram_quality(path):
         groups = task.get(f"{{{NS['camunda']}}}candidateGroups", "").split(",")
         users = task.get(f"{{{NS['camunda']}}}candidateUsers", "")
         assert set(groups) <= set(DEFAULT_ROLES) or users == "${department_members(department)}", tid
-        assert CJK.search(task.get("name")) and re.search("[A-Za-z]", task.get("name")), tid
         text = task.findtext("bpmn:documentation", namespaces=NS) or ""
-        assert CJK.search(text) and re.search("[A-Za-z]{4}", text), f"{tid}: documentation zh + en"
+        assert CJK.search(text) and re.search("[A-Za-z]{4}", _properties(task).get("i18n:documentation:en", "")), \
+            f"{tid}: documentation zh + en"
         fields = task.findall(".//camunda:formField", NS)
         assert fields, f"{tid} has no form"
         for fl in fields:
             assert fl.get("type") in ("string", "long", "boolean", "date", "enum"), fl.get("id")
             assert CJK.search(fl.get("label")), f"{tid}.{fl.get('id')}: Chinese label"
+            fprops = {p.get("id"): p.get("value") for p in fl.iterfind("camunda:properties/camunda:property", NS)}
+            assert fprops.get("i18n:label:en"), f"{tid}.{fl.get('id')}: English label"
+            for value in fl.findall("camunda:value", NS):
+                assert fprops.get(f"i18n:option:{value.get('id')}:en"), f"{tid}.{fl.get('id')}.{value.get('id')}: English"
             # SpiffWorkflow indexes every id in the file: a form field or enum value must not share one
             assert fl.get("id") not in element_ids, f"{tid}.{fl.get('id')} clashes with an element id"
             for value in fl.findall("camunda:value", NS):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
-from app.engine import hooks, store
+from app.engine import content, hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
 from app.engine.bpmn.parser import DEFAULT_ROLES
@@ -108,6 +108,7 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
         db.session.rollback()
         raise Conflict(f"Version {definition.version} of '{definition.key}' was deployed meanwhile; try again.") from err
     audit("deploy", target=f"{definition.key} v{definition.version}", detail=source)
+    content.prime(definition)  # names in the readers' languages, read now rather than by the next page
     hooks.emit(hooks.DEFINITION_DEPLOYED, definition)  # a timer start event gets its job (or refuses)
     db.session.commit()
     return Deployment(definition, True)

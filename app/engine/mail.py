@@ -159,7 +159,7 @@ def queue_mail(kind: str, recipients: str | Iterable[str], template: str, contex
 
     ``state="digest"`` stores a digest item instead: no job; the user's digest job sends it."""
     recipients = _clean_recipients(recipients)
-    subject, text, html = render(template, context, locale)
+    subject, text, html = render(template, in_language(context, locale), locale)
     row = MailOutbox(message_id=new_message_id(), kind=kind[:40], recipients=recipients, subject=subject,
                      body_text=text, body_html=html, state=state, instance_id=instance_id,
                      created_at=clock.now())
@@ -241,6 +241,15 @@ def notify_user(user, kind: str, template: str, context: dict[str, Any], *, inst
     row = queue_mail(kind, [user.email], template, context, locale=locale, instance_id=instance_id, state="digest")
     ensure_digest_job(user.id)
     return row
+
+
+def in_language(context: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The context with a task's name and process name in the recipient's language (``task.texts``,
+    per language, from app.engine.content; the diagram's default language when missing)."""
+    task = context.get("task")
+    if isinstance(task, dict) and isinstance(task.get("texts"), dict):
+        return {**context, "task": {**task, **(task["texts"].get(locale) or {})}}
+    return context
 
 
 def next_digest_at(after: datetime) -> datetime:

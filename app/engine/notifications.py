@@ -29,7 +29,7 @@ from flask import current_app
 from flask_appbuilder.security.sqla.models import Group, Role, User
 from sqlalchemy import bindparam, func, or_, select
 
-from app.engine import clock, hooks, jobs, mail, sla
+from app.engine import clock, content, hooks, jobs, mail, sla
 from app.extensions import db
 from app.models import Department, HumanTask, Job, ProcessInstance, UserProfile
 
@@ -167,6 +167,7 @@ def task_context(task: HumanTask) -> dict[str, Any]:
         "customer": task.customer or "", "priority": task.priority, "due": _local(task.due_at),
         "assignee": assignee.get_full_name() if assignee else "",
         "url": f"{mail.base_url()}/task/{task.id}/",
+        "texts": content.task_texts(task, mail.LOCALES),  # name, process name: per recipient (mail.in_language)
     }}
 
 

@@ -19,6 +19,7 @@ from app.models.choices import label
 from app.records.export import csv_lines, xlsx_bytes
 from app.records.timefmt import fmt_local
 from app.views.admin import READ_WRITE
+from app.views.presentation import process_name
 from app.records.fields import LocalDateTimeField, choice_field
 
 RECORD_PERMISSIONS = {**READ_WRITE, "export": "read"}
@@ -45,7 +46,7 @@ def instance_link(inst: Any) -> Any:
     """A record's process as a link to its instance page (the instance page links back to the record)."""
     if inst is None:
         return "—"
-    name = inst.definition.name if inst.definition is not None else inst.process_key
+    name = process_name(inst.definition) if inst.definition is not None else inst.process_key  # reader's language
     return Markup('<a class="record-instance" href="{0}">{1} #{2}</a>').format(
         url_for("InstanceView.show", instance_id=inst.id), name, inst.id)
 

@@ -19,6 +19,7 @@ from app.engine.actor import Actor
 from app.engine.bpmn.parser import DEFAULT_ROLES
 from app.engine.errors import EngineError, NotFound
 from app.records.timefmt import fmt_local
+from app.views.presentation import process_name
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 RESERVED_KEYS = {"editor", "migration", "api", "create", "upload"}
@@ -134,7 +135,7 @@ class ProcessesView(BaseView):
         for item in definitions.list_definitions():
             d = item["definition"]
             draft = all_drafts.pop(d.key, None)
-            rows.append({"key": d.key, "name": d.name, "latest": d, "running": item["running"], "draft": draft,
+            rows.append({"key": d.key, "name": process_name(d), "latest": d, "running": item["running"], "draft": draft,
                          "pending": drafts.has_pending_changes(draft, d)})
         for key, draft in sorted(all_drafts.items()):  # new processes, never deployed
             rows.append({"key": key, "name": draft.name, "latest": None, "running": 0, "draft": draft,
@@ -150,7 +151,7 @@ class ProcessesView(BaseView):
         running = definitions.running_by_version(key)
         return self.render_template(
             "editor/versions.html", key=key, versions=versions, draft=draft, running=running,
-            name=(versions[0].name if versions else draft.name), can_write=self._can_write(),
+            name=(process_name(versions[0]) if versions else draft.name), can_write=self._can_write(),
             can_migrate=self._can_migrate(), fmt_local=fmt_local, user_label=user_label,
             source_labels=SOURCE_LABELS,
             config={
@@ -193,7 +194,7 @@ class ProcessesView(BaseView):
         if a not in numbers or b not in numbers:
             abort(404)
         return self.render_template(
-            "editor/compare.html", key=key, name=versions[0].name, numbers=numbers, a=a, b=b,
+            "editor/compare.html", key=key, name=process_name(versions[0]), numbers=numbers, a=a, b=b,
             config={
                 "urls": {"a": url_for("ProcessesView.api_xml", key=key, version=a),
                          "b": url_for("ProcessesView.api_xml", key=key, version=b)},

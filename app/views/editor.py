@@ -20,6 +20,7 @@ from app.engine import definitions, drafts, migration
 from app.engine.errors import EngineError, Invalid, NotFound
 from app.records.timefmt import fmt_local
 from app.views.definitions import current_actor, role_names, version_dict, versions_and_draft
+from app.views.presentation import process_name
 
 AUTOSAVE_MS = 30_000
 
@@ -148,7 +149,7 @@ class EditorView(BaseView):
             },
             "i18n": editor_i18n(),
         }
-        return self.render_template("editor/edit.html", key=key, name=(draft.name if draft else versions[0].name),
+        return self.render_template("editor/edit.html", key=key, name=process_name(draft if draft else versions[0]),
                                     versions=[version_dict(v) for v in versions], roles=role_names(),
                                     config=config)
 

@@ -17,6 +17,12 @@ class HomeView(IndexView):
         actor = Actor.from_user(current_user)
         counts = {**tasks.count_open(actor), **queries.sla_counts(actor)} if actor.is_staff else {}
         per_process = queries.open_tasks_per_process() if actor.is_supervisor else []
+        if per_process:  # process names in the reader's language
+            from app.engine import content
+            from app.views.presentation import reader_lang
+
+            per_process = [(key, content.process_name(key, reader_lang(), name), *rest)
+                           for key, name, *rest in per_process]
         return self.render_template(self.index_template, counts=counts, per_process=per_process,
                                     reports=self._entries("Reports"),
                                     records=[] if counts else self._entries("Service"))

@@ -14,6 +14,7 @@ from app.engine.task_actions import allowed_actions, eligible_users
 from app.views import inbox_params as params
 from app.views.admin import role_label
 from app.views.errors import engine_errors, safe_next
+from app.views.presentation import process_name
 from app.views.work import WorkView, lend_count, open_counts
 
 TABS = {"mine": _("My tasks"), "group": _("Group tasks"), "completed": _("Completed tasks"),
@@ -97,7 +98,7 @@ class InboxView(WorkView):
             "inbox/list.html", view=view, tabs=self._tabs(actor), title=TABS[view], page=page,
             pages=max(1, -(-page.total // size)), size=size, filters=filters, columns=COLUMNS,
             names=people.display_names(involved), counts=counts, qs=params.query_string,
-            processes=[(d.key, d.name) for d in definitions.latest_definitions()],
+            processes=[(d.key, process_name(d)) for d in definitions.latest_definitions()],
             saved=params.saved_filters(actor.user_id), pickers=self._pickers(page.items, actions),
             reasons=self._reasons(page.items) if view == "unassigned" else {},
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),

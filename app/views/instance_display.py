@@ -11,10 +11,12 @@ from typing import Any, Iterable
 from flask_babel import gettext, lazy_gettext as _
 
 from app import pii
+from app.engine import content
 from app.engine.bpmn.xml import BPMN_NS, load_xml, local_name
 from app.engine.forms import FormField, parse_camunda_form
 from app.records.timefmt import fmt_local
 from app.security_screens import ROLE_LABELS, yes_no
+from app.views.presentation import reader_lang
 
 EMPTY = "—"
 ELEMENT_KINDS = {
@@ -69,6 +71,8 @@ def element_names(definition, recorded: dict[str, str]) -> dict[str, str]:
     else its kind ("Decision", "End"...): never the bare id."""
     elements, _fields = _of(definition)
     names = {eid: name or str(ELEMENT_KINDS.get(kind, gettext("Step"))) for eid, (name, kind) in elements.items()}
+    if elements:  # in the reader's language (app.engine.content), else as written
+        names.update(content.definition_names(definition, reader_lang()))
     names.update({eid: name for eid, name in recorded.items() if name and not (elements.get(eid) or ("",))[0]})
     return names
 
@@ -76,7 +80,7 @@ def element_names(definition, recorded: dict[str, str]) -> dict[str, str]:
 def form_fields(definition, extra: Iterable[FormField] = ()) -> dict[str, FormField]:
     """The process's form fields by variable name (the first label wins)."""
     out: dict[str, FormField] = {}
-    for field in [*_of(definition)[1], *extra]:
+    for field in content.fields_in([*_of(definition)[1], *extra], reader_lang()):
         out.setdefault(field.id, field)
     return out
 

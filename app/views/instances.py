@@ -9,13 +9,14 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 
-from app.engine import definitions, history, people, queries, runtime
+from app.engine import content, definitions, history, people, queries, runtime
 from app.engine import tasks as task_service
 from app.engine.task_actions import allowed_actions, eligible_users
 from app.records.menu import record_url
 from app.views import inbox_params as params
 from app.views import instance_display as display
 from app.views.errors import engine_errors
+from app.views.presentation import process_name, reader_lang
 from app.views.work import EVENT_LABELS, WorkView
 
 FILTERS = ("process", "status", "business_key", "started_from", "started_to")
@@ -70,7 +71,7 @@ class InstanceView(WorkView):
             "inbox/instances.html", page=page, pages=max(1, -(-page.total // 25)), filters=filters,
             qs=params.query_string, statuses=queries.INSTANCE_STATUSES,
             names=people.display_names(i.started_by_id for i in page.items),
-            processes=[(d.key, d.name) for d in definitions.latest_definitions()])
+            processes=[(d.key, process_name(d)) for d in definitions.latest_definitions()])
 
     @expose("/<int:instance_id>/")
     @has_access
@@ -105,7 +106,7 @@ class InstanceView(WorkView):
         """Data for the viewer; a count badge only where an element ran more than once."""
         if not inst.definition.has_di:
             return None
-        return {"xml": inst.definition.bpmn_xml, **marks,
+        return {"xml": content.shown_xml(inst.definition, reader_lang()), **marks,
                 "counts": {k: n for k, n in marks["counts"].items() if n > 1}}
 
     @expose("/<int:instance_id>/suspend", methods=["POST"])

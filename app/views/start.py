@@ -11,6 +11,7 @@ from app.engine.errors import Conflict, Invalid
 from app.engine.forms import FormField
 from app.extensions import db
 from app.views import task_form
+from app.views.presentation import fields_in
 from app.views.errors import engine_errors, field_errors, message_of
 from app.views.work import WorkView
 
@@ -36,7 +37,7 @@ class StartView(WorkView):
     def form(self, key: str):
         definition = self._startable(key)
         fields = [FormField.from_dict(f) for f in definition.start_form or []]
-        return self.render("inbox/start_form.html", definition=definition, fields=fields,
+        return self.render("inbox/start_form.html", definition=definition, fields=fields_in(fields),
                            values=task_form.shown_values(fields), record={}, errors={}, record_errors={},
                            is_true=task_form.is_true)
 
@@ -57,7 +58,7 @@ class StartView(WorkView):
             flash(message_of(err), "danger")
             errors = field_errors(err)
             record_errors = {k: errors.pop(k) for k in ("business_key", "customer") if k in errors}
-            body = self.render("inbox/start_form.html", definition=definition, fields=fields, record=record,
+            body = self.render("inbox/start_form.html", definition=definition, fields=fields_in(fields), record=record,
                                values=task_form.shown_values(fields, data), errors=errors,
                                record_errors=record_errors, is_true=task_form.is_true)
             return body, err.http_status

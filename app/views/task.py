@@ -21,6 +21,7 @@ from app.records.menu import record_url
 from app.security_screens import role_label
 from app.records.timefmt import fmt_local
 from app.views import task_form
+from app.views.presentation import fields_in, history_names, task_documentation, task_name
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
 
@@ -84,8 +85,8 @@ class TaskView(WorkView):
                           user=err.details["user"]), "danger")
             return redirect(safe_next(url_for("TaskView.show", task_id=task_id), referrer=True))
         names = people.display_names([user_id])
-        flash(gettext("“%(task)s” is now assigned to %(user)s.", task=task.name, user=names.get(user_id))
-              if user_id else gettext("“%(task)s” is back in the group.", task=task.name), "success")
+        flash(gettext("“%(task)s” is now assigned to %(user)s.", task=task_name(task), user=names.get(user_id))
+              if user_id else gettext("“%(task)s” is back in the group.", task=task_name(task)), "success")
         return redirect(safe_next(url_for("TaskView.show", task_id=task_id)))
 
     @expose("/<int:task_id>/recommit", methods=["POST"])
@@ -103,7 +104,7 @@ class TaskView(WorkView):
             problems = field_errors(err)
             flash(" ".join([message_of(err)] + [f"{LABELS.get(k, k)}: {v}" for k, v in problems.items()]), "danger")
             return redirect(url_for("TaskView.show", task_id=task_id))
-        flash(gettext("The new date is recorded: “%(task)s” is now due %(due)s.", task=task.name,
+        flash(gettext("The new date is recorded: “%(task)s” is now due %(due)s.", task=task_name(task),
                       due=fmt_local(task.due_at)), "success")
         return redirect(url_for("TaskView.show", task_id=task_id))
 
@@ -162,9 +163,10 @@ class TaskView(WorkView):
         if not editable:  # read by others: personal data in a diagram's own fields stays masked
             values = pii.masked_variables(values)
         body = self.render(
-            "inbox/task.html", task=task, fields=fields, values=values, errors=errors or {}, alert=alert,
+            "inbox/task.html", task=task, fields=fields_in(fields), values=values, errors=errors or {}, alert=alert,
             actions=actions, editable=editable, events=events, names=shown,
-            event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task.documentation),
+            element_names=history_names(task.process_key, events),
+            event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task_documentation(task)),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
             users=[(p.id, p.label) for p in eligible_users(task)] if "assign" in actions else [], actor=actor,
             contact=linked_contact(task.instance),
