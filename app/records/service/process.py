@@ -9,6 +9,7 @@ from app.engine.sla_policy import ALIASES
 from app.extensions import db
 from app.models import FieldServiceRecord, HumanTask, ProcessInstance, ServiceRequest, Survey
 from app.records.links import Link, customer_for, customer_name, references
+from app.records.service import confirmation
 
 # Record status reached when a task of this element is created ("the record is now waiting for ...").
 REQUEST_STATUS = {
@@ -97,7 +98,11 @@ def _task_completed(sr: ServiceRequest, task: HumanTask, data: dict) -> list[Ser
             visit.appointment_at = datetime.combine(day, SLOT_START.get(data.get("appointment_slot"), time(9, 0)),
                                                     tzinfo=clock.zone())
     elif task.element_id == "onsite_service":
-        _fill_field_record(_visit(sr), task, data)
+        visit = _visit(sr)
+        _fill_field_record(visit, task, data)
+        if not visit.customer_confirmed and not notifications.is_muted():
+            db.session.flush()
+            confirmation.send_if_unconfirmed(visit)  # 由客户签字确认: not signed on site, confirmed by link
     elif task.element_id == "followup" and data.get("issue_resolved") is False:
         return [_reopened_by_followup(sr, data)]
     return None
@@ -131,11 +136,15 @@ def _fill_field_record(visit: FieldServiceRecord, task: HumanTask, data: dict) -
     visit.work_done = data.get("work_done") or visit.work_done
     visit.cause = data.get("fault_cause") or visit.cause
     visit.advice = data.get("advice") or visit.advice
-    signed = visit.signature_png is not None  # the customer signed on the field record (signature.py)
+    # the customer signed on the field record (signature.py) or confirmed it by link (confirmation.py)
+    confirmed = visit.customer_confirmed and visit.confirmed_via in ("signature", "link")
+    signed = visit.signature_png is not None or confirmed
     visit.customer_confirmed = bool(data.get("customer_confirmed")) or signed
     visit.confirmed_by_name = data.get("customer_signatory") or visit.confirmed_by_name
     if visit.customer_confirmed and visit.confirmed_at is None:
         visit.confirmed_at = clock.now()
+    if visit.customer_confirmed and not visit.confirmed_via:
+        visit.confirmed_via = "signature" if visit.signature_png is not None else "engineer"
 
 
 def _day(value: Any) -> date | None:
