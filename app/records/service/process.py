@@ -30,16 +30,25 @@ REQUEST_TYPE_CODE = {"general_question": "general", "routine_fault": "routine", 
 
 
 def _variables(sr: ServiceRequest) -> dict[str, Any]:
+    """Ids, not copies: the diagram reads the request's fields through ``record_field`` (FIELDS)."""
     customer = sr.customer
     contact = sr.contact or (customer.primary_contact if customer else None)
     return {
-        "customer_name": customer.name if customer else "", **references(customer, contact),
-        "product_model": sr.equipment.model if sr.equipment else "",
-        "service_address": (customer.address or "") if customer else "",
-        "issue_description": sr.description or sr.subject or "", "record_number": sr.number,
-        "request_priority": sr.priority,
-        "stoppage": sr.type == "emergency_stoppage",  # 24-hour emergency response before acceptance
+        **references(customer, contact), "record_number": sr.number,
+        "stoppage": sr.type == "emergency_stoppage",  # the start gateway's decision: 24-hour emergency response
     }
+
+
+# What the after-sales diagram may read of its request: ${record_field('issue_description')}; the
+# names are the start form's, so a diagram reads the same names whether started from a record or not.
+FIELDS = {
+    "customer_name": lambda sr: sr.customer.name if sr.customer else "",
+    "product_model": lambda sr: sr.equipment.model if sr.equipment else "",
+    "service_address": lambda sr: (sr.customer.address or "") if sr.customer else "",
+    "issue_description": lambda sr: sr.description or sr.subject or "",
+    "subject": lambda sr: sr.subject or "", "request_type": lambda sr: sr.type,
+    "request_priority": lambda sr: sr.priority, "status": lambda sr: sr.status, "due_at": lambda sr: sr.due_at,
+}
 
 
 def _drafts(sr: ServiceRequest) -> dict[str, dict]:
@@ -167,4 +176,4 @@ def _ended(sr: ServiceRequest, inst: ProcessInstance) -> None:
 
 LINK = Link(ServiceRequest, "after_sales_service", lambda r: r.number, customer_name, _variables, _drafts,
             REQUEST_STATUS, on_task_created=_task_created, on_task_completed=_task_completed, on_ended=_ended,
-            due_elements=REQUEST_DUE_ELEMENTS, adopt_at="accept", adopt=_adopt)
+            due_elements=REQUEST_DUE_ELEMENTS, adopt_at="accept", adopt=_adopt, fields=FIELDS)
