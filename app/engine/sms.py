@@ -25,10 +25,16 @@ def is_phone(value: str | None) -> bool:
     return bool(value) and bool(_PHONE.fullmatch(str(value).strip()))
 
 
+def _subject(text: str, limit: int = 60) -> str:
+    """The outbox list's subject of a text message: its start (the whole text is the body)."""
+    line = (text or "SMS").splitlines()[0]
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def record_in_outbox(phone: str, text: str, *, kind: str, instance_id: int | None = None) -> str:
     """The default sender: the SMS is kept in the outbox (channel ``sms``), not sent."""
     row = MailOutbox(message_id=mail.new_message_id(), kind=kind[:40], recipients=[phone.strip()],
-                     subject=text.splitlines()[0][:300] if text else "SMS", body_text=text, state="recorded",
+                     subject=_subject(text), body_text=text, state="recorded",
                      instance_id=instance_id, created_at=clock.now(), channel="sms")
     db.session.add(row)
     return row.message_id
