@@ -1,7 +1,7 @@
 """The customer confirms the field-service record through a link when they did not sign on site.
 
 《机器人集成公司客户服务优化管理制度》第十一条(三): 服务完成后,需向客户详细讲解故障原因、解决方法及后续维护注意
-事项,并填写现场服务记录表,由客户签字确认; 第二十二条(二) 通过线上问卷、电话回访、现场签字确认等方式,收集客户对
+事项,并填写现场服务记录表,由客户签字确认; 第十三条(二) 通过线上问卷、电话回访、现场签字确认等方式,收集客户对
 服务质量的评价意见. The issue: "The field-service record is confirmed by the customer: a signature drawn on a
 touch screen or a confirmation link sent to the customer's phone/e-mail". The link is one-time, expiring and
 signed; it is mailed in the customer's language and texted (no SMS gateway: the text is recorded in the outbox

@@ -2,8 +2,9 @@
 exactly"); a diagram reads a field of its record by reference, ``${record_field('name')}``, so
 what it reads is the record as it is now.
 
-《机器人集成公司客户服务优化管理制度》第十五条 (客户信息管理): 建立客户档案...及时更新 — the ledger is the one
-place a customer's data is kept current; a process keeping copies would show stale data after an edit."""
+《机器人集成公司客户服务优化管理制度》第十五条(一) 客户服务部负责建立统一的客户信息台账 ...; 客户信息台账需实时
+更新,确保信息准确、完整; (二) 严格遵守客户信息保护相关法律法规: the ledger is the one place a customer's data is
+kept current (a process keeping copies shows stale data after an edit) and contact data stays there."""
 from __future__ import annotations
 
 import pytest

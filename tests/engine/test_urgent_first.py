@@ -1,7 +1,7 @@
 """Urgent work comes first in every inbox that lists open tasks.
 
 《机器人集成公司客户服务优化管理制度》第十一条(一): 对于紧急故障报修(如设备停机影响生产),需立即启动应急响应
-机制,通知技术支持专员或售后维保专员赶赴现场处理; 第二十条(一) 响应时效标准: ... 紧急故障即时响应. The issue:
+机制,通知技术支持专员或售后维保专员赶赴现场处理; 第十二条(一) 响应时效标准: ... 紧急故障即时响应. The issue:
 the on-call engineer is notified "at once by mail and at the top of their inbox": a task of priority
 ``tasks.URGENT_PRIORITY`` or more (the emergency dispatch and escalations) is listed before the others,
 highest priority first, then by due date, with a visible marker; an explicit sort is the user's."""
