@@ -85,6 +85,9 @@ def seed_processes(n_requests: int = 120, n_complaints: int = 30, n_incidents: i
             target = "organise" if i == len(incidents) - 1 else "report"
             counts["incidents"] += _run(inc, target, inc.reported_at, now, actors.get("supervisor") or starter,
                                         actors, claim=False)
+        from app.demo.sla_showcase import show_every_state  # every SLA state, for every kind
+
+        counts["sla_states"] = show_every_state(_run, starter, actors)
     counts["seconds"] = round(time.perf_counter() - started_at, 1)
     return counts
 

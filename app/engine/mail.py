@@ -71,6 +71,11 @@ _current_instance: ContextVar[int | None] = ContextVar("mail_instance", default=
 _script_rows: ContextVar[list | None] = ContextVar("mail_script_rows", default=None)
 
 
+def current_instance() -> int | None:
+    """The instance whose engine step is running (``bind_instance``), else None."""
+    return _current_instance.get()
+
+
 @contextmanager
 def bind_instance(instance_id: int | None) -> Iterator[None]:
     """Mails queued by scripts inside this block belong to ``instance_id``."""

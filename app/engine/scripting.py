@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.engine import clock, departments, mail, rota, sla_policy, work_calendar
+from app.engine import clock, departments, mail, record_fields, rota, sla_policy, work_calendar
 from app.engine.sandbox_engine import SandboxedScriptEngine
 from app.engine import script_helpers
 from app.engine.script_helpers import PURE_NAMES
@@ -68,6 +68,7 @@ def _helpers() -> dict:
         "on_call": lambda department: rota.on_call(str(department)),  # the on-call rota: a login name or None
         "sla_due": lambda kind, milestone, start=None: sla_policy.due(str(kind), str(milestone), _start(start)),
         "send_mail": mail.send_mail,  # queues a templated customer mail (sent by the job executor)
+        "record_field": record_fields.read,  # a field of the instance's record, read by reference
     }
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from flask_appbuilder.security.sqla.models import Group, Role, User
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, bindparam, exists, func, or_, select, union, update
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, union, union_all, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,6 +32,18 @@ sla_state = sla_rule.task_state  # on_time / at_risk / overdue / none: the rule 
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
             "name": HumanTask.name, "process": HumanTask.process_name, "business_key": HumanTask.business_key,
             "customer": HumanTask.customer, "assignee": HumanTask.assignee_id}
+# 立即启动应急响应机制,通知...赶赴现场: emergency and escalation tasks (this priority and above) come first in
+# every open-task inbox, highest priority first, then by due date; the rest follow in due order.
+URGENT_PRIORITY = 80
+
+
+def is_urgent(task: HumanTask) -> bool:
+    return (task.priority or 0) >= URGENT_PRIORITY
+
+
+def _urgency(priority_column):
+    """The pinning key: the priority of an urgent task, 0 for the others."""
+    return case((priority_column >= URGENT_PRIORITY, priority_column), else_=0)
 
 
 def offer_conditions(actor: Actor) -> list:
@@ -118,14 +130,24 @@ def _page_loads() -> tuple:
 
 
 def _merged_page(ranges: list, page: int, page_size: int) -> list[HumanTask]:
-    """A page in due-date order (then id) of the union of ``(due_at, task id)`` ranges: the first
-    ``page * page_size`` keys of each range, merged (UNION drops a task in two ranges), then the
-    page's task rows. Each range is one ordered index scan; the task table is read for the page only."""
+    """A page of the union of ``(due_at, task id)`` ranges: urgent tasks first (``URGENT_PRIORITY``:
+    priority, then due date), then the rest in due-date order (then id). The first ``page * page_size``
+    keys of each range and every urgent task of each range (few: read from the open urgent tasks)
+    are merged, a task in two parts counted once, then the page's task rows are read. Each range is
+    one ordered index scan; the task table is read for the urgent tasks and the page only."""
     k = max(page, 1) * page_size
-    tops = [r.order_by(r.selected_columns[0].asc().nulls_last(), r.selected_columns[1]).limit(k).subquery()
-            for r in ranges]
-    merged = union(*(select(t.c[0].label("due_at"), t.c[1].label("task_id")) for t in tops)).subquery()
-    keys = (select(merged.c.task_id).order_by(merged.c.due_at.asc().nulls_last(), merged.c.task_id)
+    urgent_ids = select(HumanTask.id).where(HumanTask.state == "open", HumanTask.priority >= URGENT_PRIORITY)
+    parts = []
+    for r in ranges:
+        top = r.order_by(r.selected_columns[0].asc().nulls_last(), r.selected_columns[1]).limit(k).subquery()
+        parts.append(select(top.c[0].label("due_at"), top.c[1].label("task_id"), literal(0).label("urgency")))
+        pinned = r.where(r.selected_columns[1].in_(urgent_ids)).subquery()
+        parts.append(select(pinned.c[0].label("due_at"), pinned.c[1].label("task_id"),
+                            HumanTask.priority.label("urgency")).join(HumanTask, HumanTask.id == pinned.c[1]))
+    merged = union_all(*parts).subquery()
+    due = func.min(merged.c.due_at)
+    keys = (select(merged.c.task_id).group_by(merged.c.task_id)
+            .order_by(func.max(merged.c.urgency).desc(), due.is_(None), due, merged.c.task_id)
             .limit(page_size).offset(k - page_size))
     ids = list(db.session.scalars(keys))
     rows = {}
@@ -222,6 +244,8 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     total = db.session.scalar(select(func.count()).select_from(q.subquery()))
     column = SORTABLE.get(sort, HumanTask.due_at)
     order = column.desc() if desc else column.asc()
+    if sort == "due" and not desc and view != "completed":  # the inbox's own order: urgent tasks first
+        q = q.order_by(_urgency(HumanTask.priority).desc())
     q = q.order_by(column.is_(None), order, HumanTask.id).limit(page_size).offset((max(page, 1) - 1) * page_size)
     q = q.options(*_page_loads())
     return Page(list(db.session.scalars(q)), total, page, page_size)

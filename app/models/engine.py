@@ -237,6 +237,8 @@ class MailOutbox(Model):
     instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
     created_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     sent_at = Column(UtcDateTime())
+    # "email", or "sms": a text message recorded here by the default SMS sender (app.engine.sms; no gateway)
+    channel = Column(String(8), nullable=False, default="email", server_default="email")
 
 
 class SavedFilter(Model):

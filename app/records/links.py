@@ -37,6 +37,8 @@ class Link:
     due_elements: tuple[str, ...] = ()  # tasks whose due date is the record's deadline (due_at)
     adopt_at: str | None = None
     adopt: Callable[[dict], Any] | None = None
+    # The fields diagrams may read by reference: ``${record_field('name')}`` (app.engine.record_fields)
+    fields: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 def references(customer, contact) -> dict[str, int | None]:

@@ -145,6 +145,10 @@ def instance_terminated(inst: ProcessInstance) -> None:
 
 def register_listeners() -> None:
     """Follow the engine's events (``create_app``: the web app, the worker and the CLI alike)."""
+    from app.engine import record_fields
+
+    for record_type, link in LINKS.items():  # what diagrams may read of their record, by reference
+        record_fields.register(record_type, link.model, link.fields)
     hooks.register(hooks.TASK_CREATED, task_created)
     hooks.register(hooks.TASK_COMPLETED, task_completed)
     hooks.register(hooks.INSTANCE_ENDED, instance_ended)

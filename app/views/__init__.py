@@ -15,6 +15,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     register_work_views(appbuilder)
     register_record_views(appbuilder)
     register_survey_public(current_app)
+    from app.views.confirm_public import register_confirm_public
+
+    register_confirm_public(current_app)
 
     from app.views.editor import register_editor_views  # process design: list, editor, versions, migration
 

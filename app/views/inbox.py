@@ -102,6 +102,7 @@ class InboxView(WorkView):
             saved=params.saved_filters(actor.user_id), pickers=self._pickers(page.items, actions),
             reasons=self._reasons(page.items) if view == "unassigned" else {},
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),
+            urgent=tasks.URGENT_PRIORITY,
             scope=self._scope(actor) if view == "department" and actor.is_supervisor else None)
 
     @staticmethod

@@ -52,7 +52,9 @@ HOLIDAY_NAMES = {  # chinese_calendar's English names
 }
 JOB_STATES = {"pending": _("Pending"), "done": _("Done"), "incident": _("Failed for good")}
 MAIL_STATES = {"pending": _("Pending"), "sent": _("Sent"), "failed": _("Failed"),
-               "digest": _("Waiting for digest"), "digested": _("In a digest")}
+               "digest": _("Waiting for digest"), "digested": _("In a digest"),
+               "recorded": _("Recorded (no SMS gateway)")}
+MAIL_CHANNELS = {"email": _("E-mail"), "sms": _("SMS")}
 
 
 def _label(choices: dict, value) -> str:
@@ -77,7 +79,9 @@ MAIL_KINDS = {"task_created": _("New task"), "task_assigned": _("Task assigned")
               "customer_survey_link": _("Customer: survey link"),
               "customer_progress_report": _("Customer: progress report"),
               "customer_invoice_issued": _("Customer: invoice issued"),
-              "customer_delivery_date": _("Customer: delivery date")}
+              "customer_delivery_date": _("Customer: delivery date"),
+              "customer_confirmation": _("Customer: confirmation link"),
+              "field_record_disputed": _("Field record disputed")}
 PAYLOAD_KEYS = {"instance_id": _("Process instance"), "task_id": _("Task"), "element_id": _("Element"),
                 "outbox_id": _("Mail"), "user_id": _("User"), "key": _("Process"), "process_key": _("Process"),
                 "definition_id": _("Process version"), "due_at": _("Due"), "fire_at": _("Due"),
@@ -294,18 +298,20 @@ class MailOutboxView(ModelView):
     show_title = _("Mail")
     base_order = ("id", "desc")
     page_size = 50
-    list_columns = ["created_at", "kind", "recipients", "subject", "state", "attempts", "sent_at", "last_error"]
-    show_columns = ["message_id", "kind", "recipients", "subject", "state", "attempts", "last_error", "instance_id",
+    list_columns = ["created_at", "channel", "kind", "recipients", "subject", "state", "attempts", "sent_at",
+                    "last_error"]
+    show_columns = ["message_id", "channel", "kind", "recipients", "subject", "state", "attempts", "last_error", "instance_id",
                     "created_at", "sent_at", "body_text"]
-    search_columns = ["state", "kind", "subject", "message_id", "created_at"]
+    search_columns = ["state", "channel", "kind", "subject", "message_id", "created_at"]
     search_form_extra_fields = {"created_at": LocalDateTimeField(_("Created"))}
     label_columns = {
         "message_id": _("Message-ID"), "kind": _("Kind"), "recipients": _("Recipients"), "subject": _("Subject"),
         "state": _("State"), "attempts": _("Attempts"), "last_error": _("Last error"),
         "instance_id": _("Process instance"), "created_at": _("Created"), "sent_at": _("Sent"),
-        "body_text": _("Text"),
+        "body_text": _("Text"), "channel": _("Channel"),
     }
     formatters_columns = {
+        "channel": lambda v: _label(MAIL_CHANNELS, v),
         "state": lambda v: _label(MAIL_STATES, v), "recipients": _recipients, "last_error": _job_error,
         "created_at": _local, "sent_at": _local, "kind": lambda v: _label(MAIL_KINDS, v),
         "instance_id": lambda v: v or "—",

@@ -17,17 +17,24 @@ DEPARTMENT_OF_ROLE = {"CustomerService": "CS", "Sales": "SALES", "TechSupport": 
 
 
 def _variables(cp: Complaint) -> dict[str, Any]:
+    """Ids, not copies: the register form starts from the record (``_drafts``); diagrams read the
+    complaint's fields through ``record_field`` (FIELDS)."""
     customer = cp.customer
     contact = cp.contact or (customer.primary_contact if customer else None)
-    return {"customer_name": customer.name if customer else "", **references(customer, contact),
-            "complaint_content": cp.matter or "", "customer_demand": cp.customer_demand or "",
-            "record_number": cp.number}
+    return {**references(customer, contact), "record_number": cp.number}
+
+
+FIELDS = {
+    "customer_name": lambda cp: cp.customer.name if cp.customer else "",
+    "complaint_content": lambda cp: cp.matter or "", "customer_demand": lambda cp: cp.customer_demand or "",
+    "complaint_channel": lambda cp: cp.channel, "complaint_category": lambda cp: cp.category,
+    "severity": lambda cp: cp.severity, "status": lambda cp: cp.status,
+}
 
 
 def _drafts(cp: Complaint) -> dict[str, dict]:
-    data = _variables(cp)
     shown = ("customer_name", "complaint_content", "customer_demand")  # fields of the register form
-    return {"register": {k: data[k] for k in shown if data[k]}}
+    return {"register": {k: FIELDS[k](cp) for k in shown if FIELDS[k](cp)}}
 
 
 def _task_created(cp: Complaint, _task: HumanTask, status: str | None) -> str | None:
@@ -82,4 +89,4 @@ def _ended(cp: Complaint, inst: ProcessInstance) -> None:
 
 LINK = Link(Complaint, "complaint_handling", lambda r: r.number, customer_name, _variables, _drafts,
             COMPLAINT_STATUS, on_task_created=_task_created, on_task_completed=_task_completed, on_ended=_ended,
-            adopt_at="register", adopt=_adopt)
+            adopt_at="register", adopt=_adopt, fields=FIELDS)

@@ -20,13 +20,20 @@ def incident_key(inc: EmergencyIncident) -> str:
 
 
 def _variables(inc: EmergencyIncident) -> dict[str, Any]:
-    return {"event_title": inc.title, "emergency_type": inc.type, "event_description": inc.description or "",
-            "affected_customers": len(inc.customers or []), "record_number": incident_key(inc)}
+    """The record's key, not copies: the report form starts from the record (``_drafts``); diagrams
+    read the incident's fields through ``record_field`` (FIELDS)."""
+    return {"record_number": incident_key(inc)}
+
+
+FIELDS = {
+    "event_title": lambda inc: inc.title, "emergency_type": lambda inc: inc.type,
+    "event_description": lambda inc: inc.description or "",
+    "affected_customers": lambda inc: len(inc.customers or []), "status": lambda inc: inc.status,
+}
 
 
 def _drafts(inc: EmergencyIncident) -> dict[str, dict]:
-    data = _variables(inc)
-    data.pop("record_number")
+    data = {name: read(inc) for name, read in FIELDS.items() if name != "status"}
     return {"report": {k: v for k, v in data.items() if v not in ("", None)}}
 
 
@@ -55,4 +62,5 @@ def _ended(inc: EmergencyIncident, inst: ProcessInstance) -> None:
 
 
 LINK = Link(EmergencyIncident, "emergency_response", incident_key, _customers, _variables, _drafts,
-            INCIDENT_STATUS, on_task_completed=_task_completed, on_ended=_ended, adopt_at="report", adopt=_adopt)
+            INCIDENT_STATUS, on_task_completed=_task_completed, on_ended=_ended, adopt_at="report", adopt=_adopt,
+            fields=FIELDS)

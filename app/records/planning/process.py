@@ -25,8 +25,15 @@ def plan_key(plan: ServicePlan) -> str:
 
 
 def _variables(plan: ServicePlan) -> dict[str, Any]:
-    return {"customer_name": plan.customer.name if plan.customer else "", **references(plan.customer, None),
-            "need_description": plan.needs or plan.title, "record_number": plan_key(plan)}
+    """Ids, not copies: the needs form starts from the record (``_drafts``); diagrams read the plan's
+    fields through ``record_field`` (FIELDS)."""
+    return {**references(plan.customer, None), "record_number": plan_key(plan)}
+
+
+FIELDS = {
+    "customer_name": lambda plan: plan.customer.name if plan.customer else "",
+    "need_description": lambda plan: plan.needs or plan.title, "title": lambda plan: plan.title,
+}
 
 
 def _drafts(plan: ServicePlan) -> dict[str, dict]:
@@ -78,4 +85,5 @@ def _ended(plan: ServicePlan, inst: ProcessInstance) -> None:
 
 
 LINK = Link(ServicePlan, "six_step_service", plan_key, customer_name, _variables, _drafts, PLAN_STATUS,
-            on_task_completed=_task_completed, on_ended=_ended, adopt_at="record_needs", adopt=_adopt)
+            on_task_completed=_task_completed, on_ended=_ended, adopt_at="record_needs", adopt=_adopt,
+            fields=FIELDS)

@@ -76,11 +76,30 @@ class FieldServiceRecord(Model):
     confirmed_at = Column(UtcDateTime())
     # 由客户签字确认: the signature drawn on the engineer's touch screen, as a PNG (loaded only when shown)
     signature_png = deferred(Column(LargeBinary))
+    # how the customer confirmed: signature (touch screen) | link (confirmation link) | engineer (ticked on the step)
+    confirmed_via = Column(String(12))
+    # the confirmation link (app.records.service.confirmation): only its SHA-256 is kept
+    confirm_token_hash = Column(String(64), unique=True)
+    confirm_sent_at = Column(UtcDateTime())
+    confirm_expires_at = Column(UtcDateTime())
+    confirm_channels = Column(String(20))  # "email", "sms" or "email,sms"
+    confirm_language = Column(String(5))
+    customer_comment = Column(Text)  # the customer's comment when confirming or disputing by link
+    disputed_at = Column(UtcDateTime(), index=True)  # the customer disputed the record: supervisors see it
     service_request = relationship(ServiceRequest, back_populates="field_records")
     engineer = relationship("User", foreign_keys=[engineer_id])
 
     def __repr__(self) -> str:
         return f"{self.service_request} #{self.id}"
+
+    @property
+    def confirmation_state(self) -> str:
+        """disputed / signature / link / engineer / sent (a link awaits the customer) / none."""
+        if self.disputed_at is not None and not self.customer_confirmed:
+            return "disputed"
+        if self.customer_confirmed:
+            return self.confirmed_via or "engineer"
+        return "sent" if self.confirm_token_hash else "none"
 
     @property
     def signature_ref(self) -> int | None:

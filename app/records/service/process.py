@@ -9,6 +9,7 @@ from app.engine.sla_policy import ALIASES
 from app.extensions import db
 from app.models import FieldServiceRecord, HumanTask, ProcessInstance, ServiceRequest, Survey
 from app.records.links import Link, customer_for, customer_name, references
+from app.records.service import confirmation
 
 # Record status reached when a task of this element is created ("the record is now waiting for ...").
 REQUEST_STATUS = {
@@ -29,16 +30,25 @@ REQUEST_TYPE_CODE = {"general_question": "general", "routine_fault": "routine", 
 
 
 def _variables(sr: ServiceRequest) -> dict[str, Any]:
+    """Ids, not copies: the diagram reads the request's fields through ``record_field`` (FIELDS)."""
     customer = sr.customer
     contact = sr.contact or (customer.primary_contact if customer else None)
     return {
-        "customer_name": customer.name if customer else "", **references(customer, contact),
-        "product_model": sr.equipment.model if sr.equipment else "",
-        "service_address": (customer.address or "") if customer else "",
-        "issue_description": sr.description or sr.subject or "", "record_number": sr.number,
-        "request_priority": sr.priority,
-        "stoppage": sr.type == "emergency_stoppage",  # 24-hour emergency response before acceptance
+        **references(customer, contact), "record_number": sr.number,
+        "stoppage": sr.type == "emergency_stoppage",  # the start gateway's decision: 24-hour emergency response
     }
+
+
+# What the after-sales diagram may read of its request: ${record_field('issue_description')}; the
+# names are the start form's, so a diagram reads the same names whether started from a record or not.
+FIELDS = {
+    "customer_name": lambda sr: sr.customer.name if sr.customer else "",
+    "product_model": lambda sr: sr.equipment.model if sr.equipment else "",
+    "service_address": lambda sr: (sr.customer.address or "") if sr.customer else "",
+    "issue_description": lambda sr: sr.description or sr.subject or "",
+    "subject": lambda sr: sr.subject or "", "request_type": lambda sr: sr.type,
+    "request_priority": lambda sr: sr.priority, "status": lambda sr: sr.status, "due_at": lambda sr: sr.due_at,
+}
 
 
 def _drafts(sr: ServiceRequest) -> dict[str, dict]:
@@ -97,7 +107,11 @@ def _task_completed(sr: ServiceRequest, task: HumanTask, data: dict) -> list[Ser
             visit.appointment_at = datetime.combine(day, SLOT_START.get(data.get("appointment_slot"), time(9, 0)),
                                                     tzinfo=clock.zone())
     elif task.element_id == "onsite_service":
-        _fill_field_record(_visit(sr), task, data)
+        visit = _visit(sr)
+        _fill_field_record(visit, task, data)
+        if not visit.customer_confirmed and not notifications.is_muted():
+            db.session.flush()
+            confirmation.send_if_unconfirmed(visit)  # 由客户签字确认: not signed on site, confirmed by link
     elif task.element_id == "followup" and data.get("issue_resolved") is False:
         return [_reopened_by_followup(sr, data)]
     return None
@@ -131,11 +145,15 @@ def _fill_field_record(visit: FieldServiceRecord, task: HumanTask, data: dict) -
     visit.work_done = data.get("work_done") or visit.work_done
     visit.cause = data.get("fault_cause") or visit.cause
     visit.advice = data.get("advice") or visit.advice
-    signed = visit.signature_png is not None  # the customer signed on the field record (signature.py)
+    # the customer signed on the field record (signature.py) or confirmed it by link (confirmation.py)
+    confirmed = visit.customer_confirmed and visit.confirmed_via in ("signature", "link")
+    signed = visit.signature_png is not None or confirmed
     visit.customer_confirmed = bool(data.get("customer_confirmed")) or signed
     visit.confirmed_by_name = data.get("customer_signatory") or visit.confirmed_by_name
     if visit.customer_confirmed and visit.confirmed_at is None:
         visit.confirmed_at = clock.now()
+    if visit.customer_confirmed and not visit.confirmed_via:
+        visit.confirmed_via = "signature" if visit.signature_png is not None else "engineer"
 
 
 def _day(value: Any) -> date | None:
@@ -158,4 +176,4 @@ def _ended(sr: ServiceRequest, inst: ProcessInstance) -> None:
 
 LINK = Link(ServiceRequest, "after_sales_service", lambda r: r.number, customer_name, _variables, _drafts,
             REQUEST_STATUS, on_task_created=_task_created, on_task_completed=_task_completed, on_ended=_ended,
-            due_elements=REQUEST_DUE_ELEMENTS, adopt_at="accept", adopt=_adopt)
+            due_elements=REQUEST_DUE_ELEMENTS, adopt_at="accept", adopt=_adopt, fields=FIELDS)

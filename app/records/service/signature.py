@@ -48,4 +48,4 @@ def sign(visit: FieldServiceRecord, data_url: str, name: str) -> None:
         raise SignatureError("name", "The name is too long (at most 100 characters).")
     png = decode(data_url)
     visit.signature_png, visit.confirmed_by_name = png, name
-    visit.customer_confirmed, visit.confirmed_at = True, clock.now()
+    visit.customer_confirmed, visit.confirmed_at, visit.confirmed_via = True, clock.now(), "signature"

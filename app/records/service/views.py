@@ -9,7 +9,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _
 from markupsafe import Markup
 
-from app.engine import sla_policy
+from app.engine import mail, sla_policy
 from app.extensions import db
 from app.models import FieldServiceRecord, ServiceRequest, Survey
 from app.models.base import utcnow
@@ -19,7 +19,7 @@ from app.models.choices import (
 )
 from app.records.process_link import start_from_view
 from app.records.screens import RECORD_PERMISSIONS, RecordView
-from app.records.service import signature
+from app.records.service import confirmation, signature
 from app.records.timefmt import local_date
 
 
@@ -27,6 +27,24 @@ from app.records.timefmt import local_date
 SIGNATURE_MESSAGES = (_("Draw the signature in the box."), _("The signature image is too large."),
                       _("The signature image is damaged; draw it again."), _("The customer's name is required."),
                       _("The name is too long (at most 100 characters)."))
+
+
+CONFIRM_CHANNELS = {"email": _("E-mail"), "sms": _("SMS")}
+CONFIRMATION_STATES = {"signature": _("Confirmed by signature"), "link": _("Confirmed by link"),
+                       "engineer": _("Confirmed (engineer's record)"), "sent": _("Link sent, awaiting the customer"),
+                       "disputed": _("Disputed by the customer"), "none": _("Not confirmed")}
+CONFIRMATION_CLASSES = {"signature": "success", "link": "success", "engineer": "info", "sent": "warning",
+                        "disputed": "danger", "none": "default"}
+# confirmation.ConfirmationError's messages, for the catalogue
+CONFIRMATION_MESSAGES = (_("The customer has already confirmed this record."),
+                         _("Choose how to send the link: e-mail or SMS."),
+                         _("The request's contact has no e-mail address."),
+                         _("The request's contact has no mobile number."))
+
+
+def confirmation_badge(state: str | None) -> Markup:
+    return Markup('<span class="label label-{0} confirmation-{1}">{2}</span>').format(
+        CONFIRMATION_CLASSES.get(state, "default"), state or "none", CONFIRMATION_STATES.get(state, "—"))
 
 
 def sla_badge(state: str | None) -> Markup:
@@ -42,25 +60,66 @@ class FieldRecordView(RecordView):
     add_title = _("Add field service record")
     edit_title = _("Edit field service record")
     base_order = ("appointment_at", "desc")
-    list_columns = ["service_request", "engineer", "appointment_at", "arrived_at", "customer_confirmed"]
+    list_columns = ["service_request", "engineer", "appointment_at", "arrived_at", "customer_confirmed",
+                    "confirmation_state"]
     add_columns = edit_columns = ["service_request", "engineer", "appointment_at", "arrived_at", "work_done", "cause",
                                   "advice", "customer_confirmed", "confirmed_by_name"]
-    show_columns = add_columns + ["confirmed_at", "signature_ref"]
-    method_permission_name = {**RECORD_PERMISSIONS, "sign": "write", "signature": "read", "customer_sign": "write"}
-    search_columns = ["service_request", "engineer", "appointment_at", "customer_confirmed", "work_done"]
+    show_columns = add_columns + ["confirmation_state", "confirmed_at", "signature_ref", "confirm_sent_at",
+                                  "confirm_channels", "confirm_expires_at", "customer_comment", "disputed_at"]
+    method_permission_name = {**RECORD_PERMISSIONS, "sign": "write", "signature": "read", "customer_sign": "write",
+                              "send_confirmation": "write", "confirmation_link": "write"}
+    search_columns = ["service_request", "engineer", "appointment_at", "customer_confirmed", "work_done",
+                      "disputed_at"]
     label_columns = {
         "service_request": _("Service request"), "engineer": _("Engineer"), "appointment_at": _("Appointment"),
         "arrived_at": _("Arrived at"), "work_done": _("Work done"), "cause": _("Cause"), "advice": _("Advice"),
         "customer_confirmed": _("Confirmed by customer"), "confirmed_by_name": _("Confirmed by (name)"),
         "confirmed_at": _("Confirmed at"), "signature_ref": _("Customer signature"),
+        "confirmation_state": _("Customer confirmation"), "confirm_sent_at": _("Confirmation link sent"),
+        "confirm_channels": _("Sent by"), "confirm_expires_at": _("Confirmation link expires"),
+        "customer_comment": _("Customer's comment"), "disputed_at": _("Disputed at"),
     }
 
 
     formatters_columns = {"signature_ref": lambda pk: Markup('<img class="signature" alt="" src="{0}">').format(
-        url_for("FieldRecordView.signature", pk=pk)) if pk else "—"}
+        url_for("FieldRecordView.signature", pk=pk)) if pk else "—",
+        "confirmation_state": confirmation_badge,
+        "confirm_channels": lambda v: ", ".join(str(CONFIRM_CHANNELS.get(c, c)) for c in (v or "").split(",") if c)
+        or "—"}
 
     def action_applies(self, name: str, item) -> bool:
-        return name != "customer_sign" or not item.customer_confirmed  # signed once
+        if name in ("customer_sign", "send_confirmation"):
+            return not item.customer_confirmed  # confirmed once, by signature or by link
+        return True
+
+    @action("send_confirmation", _("Send confirmation link"), confirmation=None, icon="fa-paper-plane",
+            multiple=False)
+    def send_confirmation(self, item):
+        return redirect(url_for("FieldRecordView.confirmation_link", pk=item.id))
+
+    @expose("/confirmation-link/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def confirmation_link(self, pk: int):
+        """Send the customer a one-time link to confirm or dispute the record (e-mail and/or SMS)."""
+        visit = db.session.get(FieldServiceRecord, pk) or abort(404)
+        reachable = confirmation.available_channels(visit)
+        problem = None
+        language = request.form.get("language") or mail.site_locale()
+        chosen = request.form.getlist("channels") if request.method == "POST" else reachable
+        if request.method == "POST":
+            try:
+                confirmation.send_link(visit, language=language, channels=chosen)
+            except confirmation.ConfirmationError as err:
+                db.session.rollback()
+                problem = (err.field, gettext(str(err)))
+            else:
+                db.session.commit()
+                flash(gettext("The confirmation link was sent to the customer (%(channels)s).",
+                              channels=", ".join(str(CONFIRM_CHANNELS[c]) for c in chosen)), "success")
+                return redirect(url_for("FieldRecordView.show", pk=pk))
+        return self.render_template("records/send_confirmation.html", visit=visit, problem=problem,
+                                    reachable=reachable, chosen=chosen, language=language, languages=LANGUAGES,
+                                    channels=CONFIRM_CHANNELS)
 
     @action("customer_sign", _("Customer signs"), confirmation=None, icon="fa-pencil", multiple=False)
     def customer_sign(self, item):
