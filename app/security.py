@@ -29,6 +29,8 @@ SELF_SERVICE = [
     (r"(MyApiKeyView|ApiKey)$", ALL),
 ]
 RECORDS = "Customer|ServiceRequest|Complaint|Incident|ContingencyPlan|FieldRecord|Survey|ServicePlan|Case|Department"
+PRESALES = "Opportunity|SalesSolution|PresalesLedger"  # 售前: prospects, solutions, the follow-up ledger
+PRESALES_MENUS = "Prospects|Solutions|Pre-sales ledger"
 
 
 def _perm(views: str, perms: str) -> tuple[str, str]:
@@ -48,11 +50,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm(RECORDS + "|WorkCalendar", READ),
+        _perm(PRESALES, READ),
         _menus(WORK_MENUS + "|Process design|Processes|Process instances|Reports|KPIs"),
+        _menus(PRESALES_MENUS),
         *SELF_SERVICE,
     ],
     "Supervisor": [
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
+        _perm(PRESALES, ALL),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
         _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),
@@ -63,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
         _perm("ContingencyPlan|FieldRecord|ServicePlan|Case|Department|ProcessInstance", READ),
+        _perm(PRESALES, WRITE),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
@@ -72,6 +80,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
         _perm("Customer|Complaint|Incident|ContingencyPlan|Survey|Department|ProcessInstance", READ),
+        _perm("SalesSolution", WRITE),  # the technical review of a solution
+        _perm("Opportunity|PresalesLedger", READ),
+        _menus(PRESALES_MENUS),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
     ],
@@ -89,12 +100,16 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
         _perm("Complaint|Survey|Case|Department|ProcessInstance", READ),
+        _perm(PRESALES, WRITE),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
     ],
     "ReadOnly": [
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
+        _perm(PRESALES, READ),
+        _menus(PRESALES_MENUS),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,
     ],

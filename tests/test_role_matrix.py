@@ -22,6 +22,11 @@ MATRIX = {
     "/roles/list/": {"Admin"},
     "/users/userinfo/": set(ROLES),
     "/resetmypassword/form": set(ROLES),
+    # pre-sales (第九条): sales and agents work prospects; tech reviews solutions; field service has no part
+    "/presales/ledger/": set(ROLES) - {"FieldService"},
+    "/opportunityview/list/": set(ROLES) - {"FieldService"},
+    "/opportunityview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
+    "/solutionview/add": {"Admin", "Supervisor", "CustomerService", "Sales", "TechSupport"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

@@ -22,7 +22,7 @@ from tests.engine.ops_support import clean_jobs  # noqa: F401  (fixture)
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.bpmn"))
-KEYS = {"after_sales_service", "complaint_handling", "emergency_response", "six_step_service"}
+KEYS = {"after_sales_service", "complaint_handling", "emergency_response", "six_step_service", "pre_sales"}
 TZ = ZoneInfo("Asia/Shanghai")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}

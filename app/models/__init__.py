@@ -28,3 +28,4 @@ from app.records.emergency.models import (  # noqa: F401
 )
 from app.records.planning.models import Case, ServicePlan, ServicePlanFeedback  # noqa: F401
 from app.records.service.models import FieldServiceRecord, ServiceRequest, Survey  # noqa: F401
+from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution  # noqa: F401

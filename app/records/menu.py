@@ -14,6 +14,9 @@ from app.records.complaints.views import ComplaintRoundView, ComplaintView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.emergency.views import ContingencyPlanView, IncidentNotificationView, IncidentView
 from app.records.planning.views import CaseView, ServicePlanFeedbackView, ServicePlanView
+from app.records.sales.views import (
+    OpportunityView, PresalesContactView, PresalesLedgerView, PresalesQuestionView, SolutionView,
+)
 from app.records.service.views import FieldRecordView, ServiceRequestView, SurveyView
 
 MENU = [
@@ -26,14 +29,18 @@ MENU = [
     (SurveyView, "Surveys", _("Surveys"), "fa-smile-o"),
     (ServicePlanView, "Service plans", _("Service plans"), "fa-tasks"),
     (CaseView, "Cases", _("Cases"), "fa-archive"),
+    (OpportunityView, "Prospects", _("Pre-sales prospects"), "fa-handshake-o"),
+    (SolutionView, "Solutions", _("Solutions and quotations"), "fa-file-text-o"),
+    (PresalesLedgerView, "Pre-sales ledger", _("Pre-sales follow-up ledger"), "fa-calendar-check-o"),
 ]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
-           ServicePlanFeedbackView, ContactDataView]
+           ServicePlanFeedbackView, ContactDataView, PresalesQuestionView, PresalesContactView]
 
 
 # A process instance's record (ProcessInstance.record_type) -> the screen that shows it.
 RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintView,
-                  "emergency_incident": IncidentView, "service_plan": ServicePlanView}
+                  "emergency_incident": IncidentView, "service_plan": ServicePlanView,
+                  "opportunity": OpportunityView}
 
 
 def record_url(inst) -> str | None:

@@ -26,6 +26,7 @@ COUNTED_FROM = {
     "received": _("received"), "classified": _("classified"), "resolved": _("resolved"),
     "registered": _("registered"), "rectified": _("rectified"), "reported": _("reported"),
     "asked": _("asked"), "signed": _("contract signed"), "dispatched": _("dispatched"),
+    "last_contact": _("last contact with the customer"),
 }
 
 

@@ -15,6 +15,7 @@ from app.models import Contact, Contract, Customer, Equipment, ServiceRequest
 from app.models.choices import CHANNEL_PREFERENCES
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.complaints.views import ComplaintView
+from app.records.sales.views import OpportunityView
 from app.records.service.views import ServiceRequestView, SurveyView
 
 PHONE_RE = r"^\+?[0-9][0-9 \-]{5,30}$"
@@ -106,7 +107,8 @@ class CustomerView(RecordView):
     search_columns = ["name", "industry", "address", "channel_preference"]
     label_columns = CUSTOMER_LABELS
     choice_columns = {"channel_preference": CHANNEL_PREFERENCES}
-    related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView]
+    related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView,
+                     OpportunityView]
     method_permission_name = {**RECORD_PERMISSIONS, "related": "read"}
 
     @expose("/related/<int:pk>")
