@@ -301,3 +301,29 @@ def test_presales_screens_ledger_and_exports(app, sales_walk, actors, login_as):
     assert number in export and "zhang.wei" not in export  # the contact's personal data is not exported
     shown = sales.get(f"/opportunityview/show/{opp.id}").get_data(as_text=True)
     assert "zhang.wei@example.com" not in shown and "13812345678" not in shown
+
+
+def test_presales_demo_walks_the_process_on_the_simulated_clock(app, sales_walk, actors):
+    """The demo's pre-sales data is made by running the process (app/demo/presales.py): a request of 60
+    days ago followed weekly five times and won, each step dated on the walk's own clock."""
+    from app.demo import presales as demo_presales
+    from app.engine import notifications
+
+    customer_id, contact_id, _name = make_customer(app, "演示售前客户")
+    now = clock.now()
+    received = now - timedelta(days=60)
+    with notifications.muted():
+        sr = ServiceRequest(customer_id=customer_id, contact_id=contact_id, kind="pre_sales", channel="phone",
+                            type="general_question", subject="产线改造方案咨询", description="产线改造方案咨询",
+                            created_at=received)
+        db.session.add(sr)
+        db.session.flush()
+        assert demo_presales.run_request(sr, demo_presales.PLANS.index("follow_weeks"), now, actors["agent"]) == 1
+    db.session.expire_all()
+    opp = db.session.scalars(select(Opportunity).filter_by(service_request_id=sr.id)).one()
+    assert (opp.outcome, opp.followup_count) == ("won", 5)
+    inst = db.session.get(ProcessInstance, opp.process_instance_id)
+    assert inst.process_key == "pre_sales" and abs(inst.started_at - received) < timedelta(minutes=1)
+    assert all(received <= c.at < now for c in opp.contacts)
+    assert opp.contacts[-1].at - opp.contacts[2].at == timedelta(days=6 * 4)  # weekly, on the walk's clock
+    assert not db.session.scalars(select(MailOutbox).filter_by(instance_id=inst.id)).first()  # muted
