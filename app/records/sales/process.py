@@ -176,7 +176,7 @@ def _owner_name(opp: Opportunity) -> str:
         from flask_appbuilder.security.sqla.models import User
 
         owner = db.session.get(User, opp.owner_id)
-    return f"{owner.last_name}{owner.first_name}" if owner is not None else ""
+    return str(owner) if owner is not None else ""
 
 
 def _day(value: Any) -> date | None:

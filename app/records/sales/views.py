@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask import flash, g, request
+from flask import flash
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.engine import clock
 from app.extensions import db
 from app.models import HumanTask
-from app.models.choices import label
+from app.models.choices import REQUEST_CHANNELS, label
 from app.records.process_link import start_from_view
 from app.records.sales import kpi
 from app.records.sales.choices import (
@@ -24,7 +24,7 @@ from app.records.sales.choices import (
     OUTCOMES, PRODUCT_LINES, REVIEW_STATUSES,
 )
 from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution
-from app.records.screens import RECORD_PERMISSIONS, RecordView
+from app.records.screens import RecordView
 from app.records.timefmt import fmt_local
 
 
@@ -151,7 +151,7 @@ class OpportunityView(RecordView):
         "process_instance": _("Process instance"),
     }
     choice_columns = {"product_line": PRODUCT_LINES, "budget_range": BUDGET_RANGES, "status": OPPORTUNITY_STATUSES,
-                      "outcome": OUTCOMES, "language": LANGUAGES}
+                      "outcome": OUTCOMES, "language": LANGUAGES, "channel": REQUEST_CHANNELS}
     related_views = [SolutionView, PresalesQuestionView, PresalesContactView]
 
     def __init__(self, **kwargs):
@@ -219,5 +219,4 @@ class PresalesLedgerView(BaseView):
         return self.render_template(
             "sales/ledger.html", prospects=prospects, week=week, by_instance=by_instance, now=now,
             overdue=sum(1 for p in prospects if p.followup_overdue_at(now)), figures=figures, first=first,
-            last=last, status_label=lambda v: label(OPPORTUNITY_STATUSES, v), mine=request.args.get("mine") == "1",
-            user_id=getattr(g.user, "id", None), fmt=fmt_local)
+            last=last, status_label=lambda v: label(OPPORTUNITY_STATUSES, v), fmt=fmt_local)
