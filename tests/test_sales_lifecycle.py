@@ -327,3 +327,21 @@ def test_presales_demo_walks_the_process_on_the_simulated_clock(app, sales_walk,
     assert all(received <= c.at < now for c in opp.contacts)
     assert opp.contacts[-1].at - opp.contacts[2].at == timedelta(days=6 * 4)  # weekly, on the walk's clock
     assert not db.session.scalars(select(MailOutbox).filter_by(instance_id=inst.id)).first()  # muted
+
+
+def test_presales_started_from_the_start_page_creates_its_prospect(app, sales_walk, actors):
+    """Every way of starting the pre-sales process leaves a prospect in the ledger (adopted at the first contact)."""
+    walk = sales_walk
+    customer_id, _contact_id, name = make_customer(app, "启动页售前客户")
+    with at(2026, 12, 1, 9, 0):
+        inst = runtime.start_process("pre_sales", actor=actors["wf_sales"], business_key=f"WF-PS-{customer_id}",
+                                     variables={"customer_name": name, "project_needs": "AGV 物流方案"})
+        assert local(walk.one(inst, "first_contact").due_at) == datetime(2026, 12, 2, 18, 0)
+    with at(2026, 12, 1, 15, 0):
+        walk.do(inst, "first_contact", "Sales", {**NEEDS, "customer_name": name, "project_needs": "AGV 物流方案"})
+        db.session.refresh(inst)
+        opp = db.session.get(Opportunity, inst.record_id)
+        assert inst.record_type == "opportunity" and opp.customer_id == customer_id
+        assert local(opp.received_at) == datetime(2026, 12, 1, 9, 0) and local(opp.first_contact_due) == \
+            datetime(2026, 12, 2, 18, 0)
+        assert opp.first_contact_at <= opp.first_contact_due and opp.needs == "AGV 物流方案"

@@ -20,6 +20,7 @@ MILESTONES = {
     "register": _("Register"), "forward": _("Forward to the responsible department"),
     "report_result": _("Report the result to the customer"), "first_contact": _("First contact"),
     "answer": _("Answer the customer's questions"), "contract_briefing": _("Contract briefing"),
+    "weekly_followup": _("Weekly follow-up"),
 }
 CLOCKS = {sla_policy.WORKING: _("Working time (official calendar)"), sla_policy.CLOCK_24H: _("24-hour clock")}
 COUNTED_FROM = {

@@ -89,6 +89,9 @@ def _task_completed(opp: Opportunity, task: HumanTask, data: dict) -> None:
         if opp.owner_id is None and user_id is not None:
             opp.owner_id = user_id  # whoever made the first contact owns the prospect
     if element == "first_contact":
+        if opp.first_contact_due is None:  # adopted at this step (Start page, API): dated by its task
+            opp.first_contact_due = task.due_at
+            opp.received_at = min(opp.received_at or now, task.created_at or now)
         _record_needs(opp, data, now)
         _confirm_first_contact(opp, task)
     elif element == "draft_solution":
