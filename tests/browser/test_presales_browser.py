@@ -33,7 +33,7 @@ def _prospect_of(app, customer_id):
         return opp.id, opp.number, opp.status, opp.outcome, opp.process_instance_id
 
 
-def _overdue_prospect(app) -> str:
+def _overdue_prospect(app) -> tuple[str, int]:
     from datetime import timedelta
 
     from app.demo import presales as demo_presales
@@ -51,7 +51,18 @@ def _overdue_prospect(app) -> str:
         db.session.flush()
         agent = Actor.from_user(app.appbuilder.sm.find_user(username="agent"))
         assert demo_presales.run_request(sr, demo_presales.PLANS.index("follow_overdue"), clock.now(), agent) == 1
-        return db.session.scalars(select(Opportunity).filter_by(service_request_id=sr.id)).one().number
+        opp = db.session.scalars(select(Opportunity).filter_by(service_request_id=sr.id)).one()
+        return opp.number, opp.process_instance_id
+
+
+def _stop(app, instance_id: int) -> None:
+    """The overdue prospect's process is stopped: its timers must not fire in other tests."""
+    from app.engine import runtime
+    from app.engine.actor import Actor
+
+    with app.app_context():
+        runtime.terminate(instance_id, actor=Actor.from_user(app.appbuilder.sm.find_user(username="supervisor")),
+                          reason="end of test")
 
 
 def test_presales_prospect_from_first_contact_to_won(app, live_server, browser, screenshots, presales_deployed):
@@ -122,7 +133,16 @@ def test_presales_prospect_from_first_contact_to_won(app, live_server, browser, 
     assert (status, outcome) == ("won", "won")
 
     # another prospect, walked by the demo 10 days ago to its weekly follow-up, which nobody made
-    late_number = _overdue_prospect(app)
+    late_number, late_instance = _overdue_prospect(app)
+    try:
+        _ledger_and_prospect_pages(base, agent, sales, opp_id, number, late_number, screenshots)
+    finally:
+        _stop(app, late_instance)
+    for page in (agent, sales, tech):
+        page.context.close()
+
+
+def _ledger_and_prospect_pages(base, agent, sales, opp_id, number, late_number, screenshots):
 
     # the prospect page and the ledger, in English and in Chinese
     sales.goto(f"{base}/opportunityview/show/{opp_id}")
@@ -144,5 +164,3 @@ def test_presales_prospect_from_first_contact_to_won(app, live_server, browser, 
     shot(agent, screenshots, "presales_ledger_zh")
     agent.goto(f"{base}/opportunityview/list/")
     shot(agent, screenshots, "presales_list_zh")
-    for page in (agent, sales, tech):
-        page.context.close()
