@@ -35,6 +35,8 @@ IN_SALES_MENUS = "Contract handovers|Projects|Orders"
 
 TRAINING_MENUS = "Training|My training|Training plan|Training sessions|Training attendance|Training courses|Reserve staff"
 PARTS_MENUS = "Spare parts|Stock|Stock movements|Stock locations|Refill orders|Stocktakes"
+PRESALES = "Opportunity|SalesSolution|PresalesLedger"  # 售前: prospects, solutions, the follow-up ledger
+PRESALES_MENUS = "Prospects|Solutions|Pre-sales ledger"
 
 
 def _perm(views: str, perms: str) -> tuple[str, str]:
@@ -62,7 +64,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm(RECORDS + "|WorkCalendar", READ),
+        _perm(PRESALES, READ),
         _menus(WORK_MENUS + "|Process design|Processes|Process instances|Reports|KPIs"),
+        _menus(PRESALES_MENUS),
         *SELF_SERVICE,
     ],
     "Supervisor": [
@@ -74,6 +78,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("MyTraining", READ),
         _menus(TRAINING_MENUS + "|New hires|" + PARTS_MENUS),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
+        _perm(PRESALES, ALL),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
         _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),
@@ -90,6 +96,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
         _perm("ContingencyPlan|FieldRecord|ServicePlan|Case|Department|ProcessInstance", READ),
+        _perm(PRESALES, WRITE),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
@@ -105,6 +113,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
         _perm("Customer|Complaint|Incident|ContingencyPlan|Survey|Department|ProcessInstance", READ),
+        _perm("SalesSolution", WRITE),  # the technical review of a solution
+        _perm("Opportunity|PresalesLedger", READ),
+        _menus(PRESALES_MENUS),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
     ],
@@ -137,6 +148,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),
         _perm("Complaint|Survey|Case|Department|ProcessInstance", READ),
+        _perm(PRESALES, WRITE),
+        _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _menus(WORK_MENUS),
         *SELF_SERVICE,
@@ -149,6 +162,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("Training|SparePart|Stocktake|RefillOrder", READ),
         _menus("Training|Training plan|Training sessions|Training courses|" + PARTS_MENUS),
         _perm(RECORDS + "|ProcessInstance|ProcessDefinition|Kpi", READ),
+        _perm(PRESALES, READ),
+        _menus(PRESALES_MENUS),
         _menus("Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases|Process design|Processes|Process instances|Reports|KPIs"),
         *SELF_SERVICE,
     ],

@@ -54,6 +54,11 @@ MATRIX = {
     "/sparepartview/add": {"Admin", "Supervisor"},
     "/stocktakeview/add": {"Admin", "Supervisor", "FieldService"},
     "/refillorderview/list/": {"Admin", "ProcessOwner", "Supervisor", "TechSupport", "FieldService", "ReadOnly"},
+    # pre-sales (第九条): sales and agents work prospects; tech reviews solutions; field service has no part
+    "/presales/ledger/": set(ROLES) - {"FieldService"},
+    "/opportunityview/list/": set(ROLES) - {"FieldService"},
+    "/opportunityview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
+    "/solutionview/add": {"Admin", "Supervisor", "CustomerService", "Sales", "TechSupport"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

@@ -27,7 +27,7 @@ QUALITY_KEYS = {"quality_daily_check", "quality_monthly_inspection", "quality_im
 IN_SALES_KEYS = {"contract_handover", "project_delivery", "order_fulfilment"}
 # the small processes of training and spare parts (app/records/training, app/records/parts)
 PARTS_KEYS = {"parts_refill", "parts_stocktake", "training_plan"}
-KEYS = SERVICE_KEYS | QUALITY_KEYS | IN_SALES_KEYS | PARTS_KEYS
+KEYS = SERVICE_KEYS | QUALITY_KEYS | IN_SALES_KEYS | PARTS_KEYS | {"pre_sales"}
 TZ = ZoneInfo("Asia/Shanghai")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.demo import timeline
+from app.demo import presales, timeline
 from app.demo.task_data import task_data
 from app.engine import clock, definitions, notifications, tasks
 from app.engine.actor import Actor
@@ -59,9 +59,12 @@ def seed_processes(n_requests: int = 120, n_complaints: int = 30, n_incidents: i
     with notifications.muted():
         requests = _latest(ServiceRequest, ServiceRequest.created_at, n_requests)
         at_risk = [r for r in requests if r.status in ("new", "escalated")
-                   and r.type != "emergency_stoppage"][-n_at_risk:]
+                   and r.type != "emergency_stoppage" and r.kind != "pre_sales"][-n_at_risk:]
         for i, sr in enumerate(requests):
             if sr.process_instance_id:
+                continue
+            if sr.kind == "pre_sales":  # 售前: the pre-sales process, walked by app.demo.presales
+                counts["requests"] += presales.run_request(sr, i, now, starter)
                 continue
             start = sr.created_at
             if sr in at_risk:  # received just now: its acceptance deadline falls 1-3 hours from now

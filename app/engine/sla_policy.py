@@ -75,6 +75,8 @@ POLICY: tuple[Deadline, ...] = (
              f"{RULES} 第九条(一) 接收客户咨询后,需在1个工作日内完成初步需求对接"),
     Deadline("pre_sales", "answer", WORKING, "P2D", "asked",
              f"{RULES} 第九条(二) 针对客户提出的疑问,需在2个工作日内给予清晰、专业的解答"),
+    Deadline("pre_sales", "weekly_followup", CLOCK_24H, "P7D", "last_contact",
+             f"{RULES} 第九条(三) 建立售前客户跟进台账,对未达成合作意向的客户,每周至少跟进1次"),
     Deadline("in_sales", "contract_briefing", WORKING, "P3D", "signed",
              f"{RULES} 第十条(一) 项目合同签订后,在3个工作日内与客户开展合同交底工作"),
     Deadline("in_sales", "progress_report", CLOCK_24H, "P14D", "project_started",

@@ -62,3 +62,4 @@ from app.records.training.models import (  # noqa: F401
     TrainingPlan,
     TrainingSession,
 )
+from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution  # noqa: F401

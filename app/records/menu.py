@@ -21,6 +21,9 @@ from app.records.quality.views import (
     ImprovementActionView, MaintenanceVisitView, QualityInspectionView, QualityMeetingView, SpotCheckItemView,
     SpotCheckView,
 )
+from app.records.sales.views import (
+    OpportunityView, PresalesContactView, PresalesLedgerView, PresalesQuestionView, SolutionView,
+)
 from app.records.service.views import FieldRecordView, ServiceRequestView, SurveyView
 from app.records.parts.views import (
     RefillOrderView, SparePartView, StockLevelView, StockLocationView, StockMovementView, StocktakeLineView,
@@ -44,6 +47,9 @@ MENU = [
     (ContractHandoverView, "Contract handovers", _("Contract handovers"), "fa-handshake-o"),
     (ProjectView, "Projects", _("Projects"), "fa-cubes"),
     (SalesOrderView, "Orders", _("Orders"), "fa-shopping-cart"),
+    (OpportunityView, "Prospects", _("Pre-sales prospects"), "fa-handshake-o"),
+    (SolutionView, "Solutions", _("Solutions and quotations"), "fa-file-text-o"),
+    (PresalesLedgerView, "Pre-sales ledger", _("Pre-sales follow-up ledger"), "fa-calendar-check-o"),
 ]
 # 培训管理 and 配件管理: a menu each (names granted in app/security.py)
 TRAINING_MENU = [
@@ -65,7 +71,7 @@ PARTS_MENU = [
 ]
 PARTS_NO_MENU = [StocktakeLineView]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
-           ServicePlanFeedbackView, ContactDataView]
+           ServicePlanFeedbackView, ContactDataView, PresalesQuestionView, PresalesContactView]
 QUALITY_NO_MENU = [SpotCheckItemView]  # a spot check's tab
 # The "Quality" menu: spot checks and inspections (质量监测), meetings and actions (质量改进), visits (维修保养).
 QUALITY_MENU = [
@@ -83,7 +89,8 @@ RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintV
                   "emergency_incident": IncidentView, "service_plan": ServicePlanView,
                   "quality_inspection": QualityInspectionView, "quality_improvement_action": ImprovementActionView,
                   "equipment": EquipmentView,
-                  "refill_order": RefillOrderView, "stocktake": StocktakeView, "training_plan": TrainingPlanView}
+                  "refill_order": RefillOrderView, "stocktake": StocktakeView, "training_plan": TrainingPlanView,
+                  "opportunity": OpportunityView}
 RECORD_SCREENS.update({"contract_handover": ContractHandoverView, "delivery_project": ProjectView,
                        "sales_order": SalesOrderView})
 

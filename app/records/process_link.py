@@ -19,6 +19,7 @@ from app.records.emergency import process as emergency
 from app.records.links import Link
 from app.records.planning import process as planning
 from app.records.quality import process as quality
+from app.records.sales import process as sales
 from app.records.service import process as service
 from app.records.parts import process as parts
 from app.records.training import process as training
@@ -35,12 +36,17 @@ LINKS: dict[str, Link] = {
     "refill_order": parts.REFILL_LINK,
     "stocktake": parts.STOCKTAKE_LINK,
     "training_plan": training.LINK,
+    "opportunity": sales.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 
 
 def start_for_record(record, actor: Actor, *, commit: bool = True) -> ProcessInstance:
     """Start the record's process (once) and link it: ``record.process_instance_id``."""
+    request = None
+    if record.__tablename__ == "service_request" and record.kind == "pre_sales" and not record.process_instance_id:
+        db.session.flush()  # 售前: a pre-sales request runs the pre-sales process, not the repair flow
+        request, record = record, sales.from_request(record)
     record_type = record.__tablename__
     link = LINKS.get(record_type)
     if link is None:
@@ -54,6 +60,8 @@ def start_for_record(record, actor: Actor, *, commit: bool = True) -> ProcessIns
                                  customer=link.customer(record), record=(record_type, record.id),
                                  internal=link.variables(record), commit=False)  # trusted: from the record
     record.process_instance_id = inst.id
+    if request is not None:
+        request.process_instance_id = inst.id  # the request links to the prospect's process
     if commit:
         db.session.commit()
     return inst

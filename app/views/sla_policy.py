@@ -21,6 +21,7 @@ MILESTONES = {
     "report_result": _("Report the result to the customer"), "first_contact": _("First contact"),
     "answer": _("Answer the customer's questions"), "contract_briefing": _("Contract briefing"),
     "progress_report": _("Progress report to the customer"), "milestone_notice": _("Milestone or problem notice"),
+    "weekly_followup": _("Weekly follow-up"),
 }
 CLOCKS = {sla_policy.WORKING: _("Working time (official calendar)"), sla_policy.CLOCK_24H: _("24-hour clock")}
 COUNTED_FROM = {
@@ -28,6 +29,7 @@ COUNTED_FROM = {
     "registered": _("registered"), "rectified": _("rectified"), "reported": _("reported"),
     "asked": _("asked"), "signed": _("contract signed"), "dispatched": _("dispatched"),
     "project_started": _("project started (then again each time)"), "milestone_reached": _("milestone reached"),
+    "last_contact": _("last contact with the customer"),
 }
 
 

@@ -19,6 +19,7 @@ from app.records.quality.service import check_interval
 from app.records.quality.views import MaintenanceVisitView, sync_equipment_cycle
 from app.records.delivery.process import contract_signed
 from app.records.delivery.views import ContractHandoverView, ProjectView, SalesOrderView
+from app.records.sales.views import OpportunityView
 from app.records.service.views import ServiceRequestView, SurveyView
 
 PHONE_RE = r"^\+?[0-9][0-9 \-]{5,30}$"
@@ -153,7 +154,7 @@ class CustomerView(RecordView):
     label_columns = CUSTOMER_LABELS
     choice_columns = {"channel_preference": CHANNEL_PREFERENCES, "language": LANGUAGES}
     related_views = [ContactView, ContractView, EquipmentView, ServiceRequestView, ComplaintView, SurveyView,
-                     ContractHandoverView, ProjectView, SalesOrderView]
+                     ContractHandoverView, ProjectView, SalesOrderView, OpportunityView]
     method_permission_name = {**RECORD_PERMISSIONS, "related": "read"}
 
     @expose("/related/<int:pk>")
