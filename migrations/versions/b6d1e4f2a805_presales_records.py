@@ -2,7 +2,7 @@
 presales_question (answers within 2 working days), presales_contact (the follow-up ledger)
 
 Revision ID: b6d1e4f2a805
-Revises: a3c5e7f9b124
+Revises: c4e6a8b0d215
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'b6d1e4f2a805'
-down_revision = 'a3c5e7f9b124'
+down_revision = 'c4e6a8b0d215'
 branch_labels = None
 depends_on = None
 

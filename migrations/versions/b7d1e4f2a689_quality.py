@@ -2,7 +2,7 @@
 meetings and improvement actions, maintenance return visits; equipment.maintenance_interval_months
 
 Revision ID: b7d1e4f2a689
-Revises: a3c5e7f9b124
+Revises: b8d2f4a6c031
 Create Date: 2026-12-06 05:56:42.728737
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401  (JSONB renders astext_type=Text())
 
 # revision identifiers, used by Alembic.
 revision = 'b7d1e4f2a689'
-down_revision = 'a3c5e7f9b124'
+down_revision = 'b8d2f4a6c031'
 branch_labels = None
 depends_on = None
 

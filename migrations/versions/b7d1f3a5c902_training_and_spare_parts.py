@@ -1,7 +1,7 @@
 """training (courses, sessions, attendance, new hires, reserve staff, plan) and spare parts (catalogue, locations, stock, movements, refill orders, stocktakes)
 
 Revision ID: b7d1f3a5c902
-Revises: a3c5e7f9b124
+Revises: b7d4e2a9c615
 Create Date: 2026-12-06 05:55:12.922529
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy import Text  # noqa: F401  (JSONB renders astext_type=Text())
 
 # revision identifiers, used by Alembic.
 revision = 'b7d1f3a5c902'
-down_revision = 'a3c5e7f9b124'
+down_revision = 'b7d4e2a9c615'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 handovers, projects in delivery (milestones, progress reports) and orders (lines)
 
 Revision ID: b7d4e2a9c615
-Revises: a3c5e7f9b124
+Revises: b7d1e4f2a689
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d4e2a9c615'
-down_revision = 'a3c5e7f9b124'
+down_revision = 'b7d1e4f2a689'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 how the record was confirmed, the customer's comment and dispute; mail_outbox.channel (email | sms)
 
 Revision ID: c4e6a8b0d215
-Revises: a3c5e7f9b124
+Revises: b7d1f3a5c902
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4e6a8b0d215'
-down_revision = 'a3c5e7f9b124'
+down_revision = 'b7d1f3a5c902'
 branch_labels = None
 depends_on = None
 
