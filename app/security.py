@@ -44,6 +44,7 @@ WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My setti
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
+        _perm("StaffAssessment", READ), _menus("Staff assessments"),
         _perm("ProcessDefinition|ProcessInstance|Kpi", ALL),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Supervisor": [
+        _perm("StaffAssessment", ALL), _menus("Staff assessments"),
         _perm("Inbox|SlaPolicy|OnCallRota|ProcessInstance|" + RECORDS, ALL),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "CustomerService": [
+        _perm("StaffAssessment", READ), _menus("Reports|Staff assessments"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
@@ -68,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
+        _perm("StaffAssessment", READ), _menus("Reports|Staff assessments"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("ServiceRequest|Case|FieldRecord|ServicePlan", WRITE),
@@ -76,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "FieldService": [
+        _perm("StaffAssessment", READ), _menus("Reports|Staff assessments"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("FieldRecord", WRITE),
@@ -85,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
+        _perm("StaffAssessment", READ), _menus("Reports|Staff assessments"),
         _perm("Inbox|SlaPolicy", ALL),
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|ServicePlan", WRITE),

@@ -10,6 +10,7 @@ from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _
 
+from app.records.assessment.views import AssessmentView
 from app.records.complaints.views import ComplaintRoundView, ComplaintView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.emergency.views import ContingencyPlanView, IncidentNotificationView, IncidentView
@@ -33,7 +34,8 @@ NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, Inciden
 
 # A process instance's record (ProcessInstance.record_type) -> the screen that shows it.
 RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintView,
-                  "emergency_incident": IncidentView, "service_plan": ServicePlanView}
+                  "emergency_incident": IncidentView, "service_plan": ServicePlanView,
+                  "staff_assessment": AssessmentView}
 
 
 def record_url(inst) -> str | None:
@@ -48,3 +50,5 @@ def register_record_views(appbuilder: AppBuilder) -> None:
                             category_label=_("Service"), category_icon="fa-folder-open")
     for view in NO_MENU:
         appbuilder.add_view_no_menu(view)
+    appbuilder.add_view(AssessmentView, "Staff assessments", label=_("Staff assessments"), icon="fa-star",
+                        category="Reports", category_label=_("Reports"), category_icon="fa-bar-chart")

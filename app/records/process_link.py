@@ -13,6 +13,7 @@ from app.engine.actor import Actor
 from app.engine.errors import EngineError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
+from app.records.assessment import process as assessment
 from app.records.complaints import process as complaints
 from app.records.emergency import process as emergency
 from app.records.links import Link
@@ -24,6 +25,7 @@ LINKS: dict[str, Link] = {
     "complaint": complaints.LINK,
     "emergency_incident": emergency.LINK,
     "service_plan": planning.LINK,
+    "staff_assessment": assessment.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 
@@ -134,6 +136,7 @@ def instance_terminated(inst: ProcessInstance) -> None:
 
 def register_listeners() -> None:
     """Follow the engine's events (``create_app``: the web app, the worker and the CLI alike)."""
+    assessment.register()  # first: its review check refuses a completion before the records follow it
     hooks.register(hooks.TASK_CREATED, task_created)
     hooks.register(hooks.TASK_COMPLETED, task_completed)
     hooks.register(hooks.INSTANCE_ENDED, instance_ended)
