@@ -17,10 +17,6 @@ FROZEN = datetime(2023, 6, 1, 10, 0, tzinfo=SH)  # a Thursday, a working day
 WORKFLOW = Path(__file__).resolve().parents[1] / "workflows" / "staff_assessment.bpmn"
 
 
-def may(day, hour, minute=0):
-    return datetime(2023, 5, day, hour, minute, tzinfo=SH)
-
-
 @pytest.fixture(scope="module")
 def frozen():
     from app.engine import clock
@@ -38,40 +34,47 @@ def actors(app):
         return {u: Actor.from_user(sm.find_user(username=u)) for u in ("owner", "supervisor", "agent", "tech", "field")}
 
 
-@pytest.fixture(scope="module")
-def may_records(app, actors):
-    """agent: two questions replied within minutes and resolved by their deadlines (all 100 %).
-    tech: five remote answers, four within 30 working minutes (80 %). field: two repairs due in May,
-    one resolved by its deadline (50 %)."""
+def seed_month(app, actors, year: int, month: int, prefix: str = "考核客户") -> dict[str, int]:
+    """A month of known records: agent: two questions replied within minutes and resolved by their
+    deadlines (all 100 %). tech: five remote answers, four within 30 working minutes (80 %). field: two
+    repairs due in the month, one resolved by its deadline (50 %). The process deployed."""
     from app.engine import definitions
     from app.extensions import db
     from app.models import FieldServiceRecord, ServiceRequest
 
-    customer = make_customer(app, prefix="考核客户")[0]
+    def at(day, hour, minute=0):
+        return datetime(year, month, day, hour, minute, tzinfo=SH)
+
+    customer = make_customer(app, prefix=prefix)[0]
     with app.app_context():
         definitions.deploy(WORKFLOW.read_bytes(), actor=actors["owner"], filename=WORKFLOW.name)
         agent, tech, field = (user_id(u) for u in ("agent", "tech", "field"))
         rows = []
         for day in (8, 9):
             inst = history_instance("assessment_history_test")
-            rows += [ServiceRequest(customer_id=customer, type="general_question", created_at=may(day, 10),
-                                    first_reply_at=may(day, 10, 10), due_at=may(day, 18), resolved_at=may(day, 15),
+            rows += [ServiceRequest(customer_id=customer, type="general_question", created_at=at(day, 10),
+                                    first_reply_at=at(day, 10, 10), due_at=at(day, 18), resolved_at=at(day, 15),
                                     process_instance_id=inst.id, status="resolved"),
-                     step(inst, "accept", done_by=agent, at=may(day, 10, 10))]
+                     step(inst, "accept", done_by=agent, at=at(day, 10, 10))]
         for day, minutes in ((15, 10), (16, 20), (17, 25), (18, 5), (19, 90)):
             inst = history_instance("assessment_history_test")
-            rows += [ServiceRequest(customer_id=customer, type="general_question", created_at=may(day, 10),
-                                    first_reply_at=may(day, 10) + timedelta(minutes=minutes),
+            rows += [ServiceRequest(customer_id=customer, type="general_question", created_at=at(day, 10),
+                                    first_reply_at=at(day, 10) + timedelta(minutes=minutes),
                                     process_instance_id=inst.id, status="accepted"),
-                     step(inst, "diagnose", done_by=tech, at=may(day, 10) + timedelta(minutes=minutes))]
-        for day, resolved in ((22, may(22, 12)), (24, may(29, 12))):
-            sr = ServiceRequest(customer_id=customer, type="routine_fault", created_at=may(day - 2, 9),
-                                due_at=may(day, 18), resolved_at=resolved, status="resolved")
-            sr.field_records.append(FieldServiceRecord(engineer_id=field, arrived_at=may(day - 1, 9)))
+                     step(inst, "diagnose", done_by=tech, at=at(day, 10) + timedelta(minutes=minutes))]
+        for day, resolved in ((22, at(22, 12)), (24, at(27, 12))):
+            sr = ServiceRequest(customer_id=customer, type="routine_fault", created_at=at(day - 2, 9),
+                                due_at=at(day, 18), resolved_at=resolved, status="resolved")
+            sr.field_records.append(FieldServiceRecord(engineer_id=field, arrived_at=at(day - 1, 9)))
             rows.append(sr)
         db.session.add_all(rows)
         db.session.commit()
     return {"agent": agent, "tech": tech, "field": field}
+
+
+@pytest.fixture(scope="module")
+def may_records(app, actors):
+    return seed_month(app, actors, 2023, 5)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ MATRIX = {
     "/roles/list/": {"Admin"},
     "/users/userinfo/": set(ROLES),
     "/resetmypassword/form": set(ROLES),
+    # 考核 results are visible to each staff member (their own line), not to read-only visitors
+    "/assessment/": set(ROLES) - {"ReadOnly"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

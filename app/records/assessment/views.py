@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.engine import clock, people
+from app.engine.errors import Invalid
 from app.extensions import db
 from app.models import AssessmentLine, Department, HumanTask, StaffAssessment
 from app.records import kpi
@@ -27,6 +28,16 @@ STATUS_LABELS = {"open": _l("Awaiting the head's confirmation"), "confirmed": _l
 FIGURE_LABELS = {"response": _l("Response time (replied in time)"), "resolution": _l("Resolution efficiency"),
                  "satisfaction": _l("Customer satisfaction"), "complaints": _l("Complaint handling quality"),
                  "inspection": _l("Service-standard compliance")}
+
+
+# The rules' messages (app/records/assessment/process.py), in the reader's language.
+MESSAGES = {
+    "A grade other than the proposed one needs a reason.": _l("A grade other than the proposed one needs a reason."),
+    "The grades are confirmed.": _l("The grades are confirmed."),
+    "Choose a grade.": _l("Choose a grade."),
+    "The grades are confirmed; the figures no longer change.": _l("The grades are confirmed; the figures no longer change."),
+    "A month is assessed once it has begun.": _l("A month is assessed once it has begun."),
+}
 
 
 def ratio_text(pair) -> str:
@@ -96,7 +107,12 @@ class AssessmentView(WorkView):
         line = db.session.get(AssessmentLine, line_id)
         if line is None or line.assessment_id != pk:
             abort(404)
-        process.set_grade(line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor())
+        try:
+            process.set_grade(line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor())
+        except Invalid as err:  # said in the reader's language, naming what to fix
+            db.session.rollback()
+            flash(str(MESSAGES.get(err.message, err.message)), "danger")
+            return redirect(url_for("AssessmentView.show", pk=pk))
         db.session.commit()
         flash(gettext("Grade saved."), "success")
         return redirect(url_for("AssessmentView.show", pk=pk))
@@ -108,7 +124,12 @@ class AssessmentView(WorkView):
         assessment = db.session.get(StaffAssessment, pk) or abort(404)
         if not process.may_grade(assessment, self.actor()):
             abort(403)
-        process.compute(assessment)
+        try:
+            process.compute(assessment)
+        except Invalid as err:
+            db.session.rollback()
+            flash(str(MESSAGES.get(err.message, err.message)), "danger")
+            return redirect(url_for("AssessmentView.show", pk=pk))
         db.session.commit()
         flash(gettext("Figures computed again."), "success")
         return redirect(url_for("AssessmentView.show", pk=pk))
@@ -126,11 +147,18 @@ class AssessmentView(WorkView):
             flash(gettext("“%(value)s” is not a month (YYYY-MM).", value=raw[:20]), "danger")
             return redirect(url_for("AssessmentView.index"))
         code = request.form.get("department") or ""
-        if code:
-            dep = db.session.scalars(select(Department).where(Department.code == code)).first() or abort(404)
-            opened = [process.open_assessment(dep, month, self.actor())]
-        else:
-            opened = process.open_month(month, self.actor())
+        try:
+            if code:
+                dep = db.session.scalars(select(Department).where(Department.code == code)).first() or abort(404)
+                opened = [process.open_assessment(dep, month, self.actor())]
+            else:
+                opened = process.open_month(month, self.actor())
+        except Invalid as err:
+            db.session.rollback()
+            flash(str(MESSAGES.get(err.message, err.message)), "danger")
+            return redirect(url_for("AssessmentView.index"))
+        if not opened:
+            return redirect(url_for("AssessmentView.index"))
         flash(gettext("%(n)s assessments of %(m)s are open.", n=len(opened), m=f"{month:%Y-%m}"), "success")
         return redirect(url_for("AssessmentView.show", pk=opened[0].id) if len(opened) == 1
                         else url_for("AssessmentView.index"))
