@@ -265,3 +265,14 @@ def test_pages_results_visible_to_the_person_and_export(app, login_as, opened, m
     assert csv.count("\n") == 3 and "优秀服务专员" in csv  # header, the agent and the supervisor
     assert login_as("viewer").get("/assessment/").status_code in (302, 403)
     assert field.post(f"/assessment/{opened['DELIVERY']}/line/1/grade", data={}).status_code in (302, 400, 403)
+
+
+def test_the_api_returns_the_results_each_caller_may_see(app, login_as, opened, may_records):
+    boss = login_as("supervisor").get("/api/v1/assessments/?month=2023-05").get_json()
+    numbers = {a["number"] for a in boss["items"]}
+    assert {"KH-202305-CS", "KH-202305-TECH", "KH-202305-DELIVERY"} <= numbers
+    tech = next(a for a in boss["items"] if a["number"] == "KH-202305-TECH")["lines"]
+    assert [(x["username"], x["proposed_grade"], x["figures"]["response"]) for x in tech] == [("tech", "pass", [4, 5])]
+    field = login_as("field").get("/api/v1/assessments/").get_json()["items"]
+    assert {x["username"] for a in field for x in a["lines"]} == {"field"}  # their own results only
+    assert login_as("supervisor").get("/api/v1/assessments/?month=2023-5").status_code in (400, 422)
