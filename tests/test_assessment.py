@@ -105,7 +105,7 @@ def open_task(inst_id, element):
 
 def test_the_system_proposes_each_grade_from_the_known_figures(app, opened, may_records):
     """《机器人集成公司客户服务优化管理制度》 第十六条(一) 绩效考核指标包括服务响应时效、问题解决效率、客户满意度、投诉处理质量等；
-    考核结果分为优秀、合格、不合格三个等级，与薪酬调整、奖金发放直接掛钩.
+    考核结果分为优秀、合格、不合格三个等级，与薪酬调整、奖金发放直接挂钩.
     《空调部门客户服务管理制度》 四、2.考核方式 定期考核：每月对顾客服务人员的各项考核指标进行统计和分析，形成考核报告."""
     with app.app_context():
         assert set(opened) == {"CS", "TECH", "DELIVERY"}  # Sales has nobody working tasks
@@ -184,7 +184,7 @@ def test_confirming_closes_a_department_with_nobody_failing(app, opened, actors,
 def test_unsatisfactory_starts_the_interview_and_the_improvement_plan(app, opened, actors, may_records, frozen):
     """《机器人集成公司客户服务优化管理制度》 第十六条(二) 对考核不合格的服务人员，由部门负责人进行约谈，制定绩效改进计划，
     限期整改；整改仍不合格的，调整岗位或解除劳动合同.
-    《六步工作法规范服务制度》 四、(二)3. 对于考核不达标或出现严重服务问题的员工，进行绩效扣分、警告、调崗等处理."""
+    《六步工作法规范服务制度》 四、(二)3. 对于考核不达标或出现严重服务问题的员工，进行绩效扣分、警告、调岗等处理."""
     from app.engine import tasks
     from app.engine.errors import Invalid
     from app.records.assessment import process
@@ -245,7 +245,7 @@ def test_the_monthly_job_opens_last_month_and_schedules_the_next(app, actors, ma
 
 
 def test_pages_results_visible_to_the_person_and_export(app, login_as, opened, may_records):
-    """《空调部门客户服务管理制度》 四、3.考核结果应用 与绩效奖金掛钩; 晉升与獎勵: 对于考核优秀的服务人员，给予晉升机会或表彰奖励."""
+    """《空调部门客户服务管理制度》 四、3.考核结果应用 与绩效奖金挂钩; 晋升与奖励: 对于考核优秀的服务人员，给予晋升机会或表彰奖励."""
     boss = login_as("supervisor")
     listing = boss.get("/assessment/").get_data(as_text=True)
     assert "KH-202305-CS" in listing and "KH-202305-DELIVERY" in listing
