@@ -40,7 +40,7 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
     with demo_app.app_context(), clock.use(lambda: NOW):
         first = seed_demo(Size(**SIZE))
         assert {role for _, role in first.users} >= {"ProcessOwner", "CustomerService", "Supervisor"}
-        assert len(first.deployed) == 4 and all(created for *_, created in first.deployed)
+        assert len(first.deployed) == 5 and all(created for *_, created in first.deployed)
         assert first.records["customers"] == 20 and first.records["service_requests"] == 40
         assert (first.processes["requests"], first.processes["complaints"], first.processes["incidents"]) == (8, 4, 1)
         assert db.session.query(MailOutbox).filter(MailOutbox.kind.like("task_%")).count() == 0  # muted
