@@ -121,6 +121,14 @@ class Config:
     SLA_AT_ONCE_MINUTES = float(env("SLA_AT_ONCE_MINUTES", "15"))
     IDEMPOTENCY_TTL_HOURS = float(env("IDEMPOTENCY_TTL_HOURS", "24"))  # how long an Idempotency-Key answers
     JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
+    # Staff assessment (app/records/assessment): a person's measured figures (shares 0-1) propose the grade:
+    # all at least ASSESSMENT_EXCELLENT: 优秀; any below ASSESSMENT_PASS (satisfaction: below
+    # ASSESSMENT_SATISFACTION_PASS, the rules' 90 %): 不合格; else 合格. A 不合格 gets
+    # ASSESSMENT_PLAN_WORKING_DAYS working days to improve (the plan's default deadline).
+    ASSESSMENT_EXCELLENT = float(env("ASSESSMENT_EXCELLENT", "0.95"))
+    ASSESSMENT_PASS = float(env("ASSESSMENT_PASS", "0.80"))
+    ASSESSMENT_SATISFACTION_PASS = float(env("ASSESSMENT_SATISFACTION_PASS", "0.90"))
+    ASSESSMENT_PLAN_WORKING_DAYS = env_int("ASSESSMENT_PLAN_WORKING_DAYS", 20)
     # Timers, due dates (app/engine/timer_bounds.py): none further ahead than this, and a cycle started in
     # the past may owe at most TIMER_MAX_CATCHUP occurrences (each fires at the next run).
     TIMER_MAX_HORIZON_YEARS = env_int("TIMER_MAX_HORIZON_YEARS", 10)

@@ -144,3 +144,163 @@ def test_each_figure_drills_down_to_its_records_on_the_page_in_csv_and_in_the_ap
     summary = boss.get("/api/v1/kpis/?from=2023-03-06&to=2023-03-10").get_json()
     assert summary["complaint_rate"] == {"num": 2, "den": 4, "value": 0.5}
     assert summary["standard_execution"]["value"] is None
+
+
+# --------------------------------------------------------------------------- per person and per department
+APRIL = (date(2023, 4, 1), date(2023, 4, 30))  # a month no other test writes to
+
+
+def on(day, hour, minute=0):
+    return datetime(2023, 4, day, hour, minute, tzinfo=SH)
+
+
+def history_instance(key="kpi_history_test"):
+    """A process instance to hang task history on (the records' own process is not run here)."""
+    from app.extensions import db
+    from app.models import ProcessDefinition, ProcessInstance
+
+    definition = db.session.query(ProcessDefinition).filter_by(key=key).first()
+    if definition is None:
+        definition = ProcessDefinition(key=key, name=key, version=1, checksum="0" * 64, bpmn_xml="<x/>", spec=b"x")
+        db.session.add(definition)
+        db.session.flush()
+    inst = ProcessInstance(definition_id=definition.id, process_key=key, state=b"x")
+    db.session.add(inst)
+    db.session.flush()
+    return inst
+
+
+def step(inst, element, *, done_by=None, at=None, holder=None):
+    from app.models import HumanTask
+
+    return HumanTask(instance_id=inst.id, task_guid=f"{inst.id}-{element}", element_id=element, name=element,
+                     process_key=inst.process_key, process_name=inst.process_key,
+                     state="completed" if done_by else "open", completed_by_id=done_by, completed_at=at,
+                     assignee_id=done_by or holder, created_at=at or on(1, 9))
+
+
+def user_id(username):
+    from app.extensions import db
+    from flask_appbuilder.security.sqla.models import User
+
+    return db.session.query(User.id).filter_by(username=username).scalar()
+
+
+@pytest.fixture(scope="module")
+def april(app):
+    """Customers A, B, C. R1 (A, routine fault): the agent accepted and reached the customer after 20 min;
+    engineer `field` arrived in time. R2 (B, question): the agent accepted at 9:40 without reaching the
+    customer; `tech` answered remotely at 11:00 (the first reply: tech's). R3 (C, routine): the accept
+    step held by the agent, no reply (late: the agent's). Complaint from B, rectified by `supervisor`.
+    Answers: R1 5 (the engineer's), R2 4 (tech's), B's complaint 2 (supervisor's), one about no event 5."""
+    from app.extensions import db
+    from app.models import Complaint, FieldServiceRecord, ServiceRequest, Survey
+
+    a, b, c = (make_customer(app, prefix=f"月度客户{x}")[0] for x in "ABC")
+    with app.app_context():
+        agent, tech, field, boss = (user_id(u) for u in ("agent", "tech", "field", "supervisor"))
+        i1, i2, i3, i4 = (history_instance() for _ in range(4))
+        r1 = ServiceRequest(customer_id=a, type="routine_fault", created_at=on(3, 10), first_reply_at=on(3, 10, 20),
+                            due_at=on(6, 18), resolved_at=on(5, 12), process_instance_id=i1.id, status="resolved")
+        r1.field_records.append(FieldServiceRecord(engineer_id=field, appointment_at=on(5, 9), arrived_at=on(5, 9)))
+        r2 = ServiceRequest(customer_id=b, type="general_question", created_at=on(4, 9, 30),
+                            first_reply_at=on(4, 11), due_at=on(5, 18), process_instance_id=i2.id, status="accepted")
+        r3 = ServiceRequest(customer_id=c, type="routine_fault", created_at=on(5, 10), due_at=on(10, 18),
+                            process_instance_id=i3.id, status="new")
+        cp = Complaint(customer_id=b, matter="答复太慢", received_at=on(6, 14), process_instance_id=i4.id)
+        db.session.add_all([r1, r2, r3, cp,
+                            step(i1, "accept", done_by=agent, at=on(3, 10, 20)),
+                            step(i2, "accept", done_by=agent, at=on(4, 9, 40)),
+                            step(i2, "diagnose", done_by=tech, at=on(4, 11)),
+                            step(i3, "accept", holder=agent),
+                            step(i4, "register", done_by=agent, at=on(6, 14)),
+                            step(i4, "rectify", done_by=boss, at=on(7, 10))])
+        db.session.flush()
+        db.session.add_all([
+            Survey(customer_id=a, service_request_id=r1.id, channel="phone", score=5, answered_at=on(7, 12)),
+            Survey(customer_id=b, service_request_id=r2.id, channel="link", score=4, answered_at=on(7, 12)),
+            Survey(customer_id=b, complaint_id=cp.id, channel="phone", score=2, answered_at=on(10, 12)),
+            Survey(customer_id=c, channel="link", score=5, answered_at=on(11, 12)),
+        ])
+        db.session.commit()
+        return {"agent": agent, "tech": tech, "field": field, "supervisor": boss}
+
+
+def _ratios(group):
+    return {name: (getattr(group, name).num, getattr(group, name).den)
+            for name in ("satisfaction", "complaint_rate", "accepted_in_time", "on_time_repairs")}
+
+
+def test_each_figure_per_person_names_whoever_was_responsible(app, april):
+    """《空调部门客户服务管理制度》 四、1.考核指标: 咨询响应时间 … 考核咨询接待人员的响应及时性; 维修及时率: 统计维修人员
+    从接到维修通知至到达维修现场的时间; 2.考核方式: 每月对顾客服务人员的各项考核指标进行统计和分析.
+    《机器人集成公司客户服务优化管理制度》 第十三条(二) 评价结果作为服务人员绩效考核的重要依据."""
+    from app.records import kpi
+
+    with app.app_context():
+        groups = {g.key: g for g in kpi.breakdown(*APRIL, "person")}
+        total = kpi.period_kpis(*APRIL)
+    ids = {name: str(uid) for name, uid in april.items()}
+    assert _ratios(groups[ids["agent"]]) == {"satisfaction": (0, 0), "complaint_rate": (0, 2),
+                                             "accepted_in_time": (1, 2), "on_time_repairs": (0, 0)}
+    assert _ratios(groups[ids["tech"]]) == {"satisfaction": (1, 1), "complaint_rate": (1, 1),
+                                            "accepted_in_time": (0, 1), "on_time_repairs": (0, 0)}
+    assert _ratios(groups[ids["field"]])["satisfaction"] == (1, 1)  # the visit's engineer, not the agent
+    assert _ratios(groups[ids["field"]])["on_time_repairs"] == (1, 1)
+    assert _ratios(groups[ids["supervisor"]])["satisfaction"] == (0, 1)  # the complaint's handler
+    assert _ratios(groups[kpi.NOBODY])["satisfaction"] == (1, 1)  # an answer about no event
+    assert groups[ids["agent"]].department == "CS" and groups[ids["field"]].department == "DELIVERY"
+    # one person per record: the rows add up to the totals; the complaint rate counts customers per server
+    for name in ("satisfaction", "accepted_in_time", "on_time_repairs"):
+        assert sum(getattr(g, name).num for g in groups.values()) == getattr(total, name).num
+        assert sum(getattr(g, name).den for g in groups.values()) == getattr(total, name).den
+    assert (total.complaint_rate.num, total.complaint_rate.den) == (1, 3)
+    assert sum(g.complaint_rate.den for g in groups.values()) == 4  # B served by tech and by the supervisor
+
+
+def test_per_department_adds_up_and_the_drill_down_filters(app, april):
+    """《空调部门客户服务管理制度》 四、2.考核方式 定期考核: 每月对顾客服务人员的各项考核指标进行统计和分析，形成考核报告."""
+    from app.records import kpi
+
+    with app.app_context():
+        groups = {g.key: g for g in kpi.breakdown(*APRIL, "department")}
+        total = kpi.period_kpis(*APRIL)
+        cs_response = kpi.detail("response", *APRIL, department="CS")
+        tech_sat = kpi.detail("satisfaction", *APRIL, person=str(april["tech"]))
+        nobody = kpi.detail("satisfaction", *APRIL, person=kpi.NOBODY)
+    assert _ratios(groups["CS"])["accepted_in_time"] == (1, 2) and _ratios(groups["CS"])["complaint_rate"] == (1, 3)
+    assert _ratios(groups["TECH"])["accepted_in_time"] == (0, 1)
+    for name in ("satisfaction", "accepted_in_time", "on_time_repairs"):
+        assert sum(getattr(g, name).den for g in groups.values()) == getattr(total, name).den
+        assert sum(getattr(g, name).num for g in groups.values()) == getattr(total, name).num
+    assert len(cs_response) == 2 and {r["departments"][0] for r in cs_response} == {"CS"}
+    assert [r["score"] for r in tech_sat] == [4] and tech_sat[0]["person"] == "张 工程师"
+    assert [r["score"] for r in nobody] == [5] and nobody[0]["people"] == []
+
+
+def test_breakdown_on_the_page_in_csv_and_in_the_api(app, login_as, april):
+    boss = login_as("supervisor")
+    period = "from=2023-04-01&to=2023-04-30"
+    page = boss.get(f"/kpi/?{period}&by=person").get_data(as_text=True)
+    assert 'id="kpi-by-table"' in page and page.count('class="kpi-group"') == 5  # four people + not attributed
+    assert "张 工程师" in page and "未归属" in page and "技术部" in page
+    assert f"person={april['tech']}" in page  # each figure links to its records
+    rows = boss.get(f"/kpi/detail/response/?{period}&person={april['agent']}").get_data(as_text=True)
+    assert rows.count("<tr>") == 3 and "李 客服" in rows  # header + R1 and R3
+    by_dept = boss.get(f"/kpi/?{period}&by=department").get_data(as_text=True)
+    assert "客户服务部" in by_dept and "项目交付部" in by_dept
+    csv = boss.get(f"/kpi/breakdown/?{period}&by=department&format=csv").get_data(as_text=True)
+    assert csv.splitlines()[0].lstrip("\ufeff").startswith("部门") and "客户服务部" in csv and "50.0% (1/2)" in csv
+    xlsx = boss.get(f"/kpi/breakdown/?{period}&by=person&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    detail_csv = boss.get(f"/kpi/detail/satisfaction/?{period}&department=TECH&format=csv").get_data(as_text=True)
+    assert detail_csv.count("\n") == 2 and "技术部" in detail_csv
+    assert boss.get(f"/kpi/detail/response/?{period}&person=x").status_code == 404
+    api = boss.get(f"/api/v1/kpis/breakdown?{period}&by=person").get_json()
+    tech = next(g for g in api["groups"] if g["username"] == "tech")
+    assert tech["accepted_in_time"] == {"num": 0, "den": 1, "value": 0.0} and tech["department"] == "TECH"
+    assert tech["standard_execution"]["value"] is None
+    filtered = boss.get(f"/api/v1/kpis/detail/response?{period}&person={april['agent']}").get_json()
+    assert len(filtered["rows"]) == 2 and all(r["people"] == [april["agent"]] for r in filtered["rows"])
+    bad = boss.get(f"/api/v1/kpis/breakdown?{period}&by=team")
+    assert bad.status_code == 422 and "by" in bad.get_data(as_text=True)

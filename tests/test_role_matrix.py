@@ -59,6 +59,8 @@ MATRIX = {
     "/opportunityview/list/": set(ROLES) - {"FieldService"},
     "/opportunityview/add": {"Admin", "Supervisor", "CustomerService", "Sales"},
     "/solutionview/add": {"Admin", "Supervisor", "CustomerService", "Sales", "TechSupport"},
+    # 考核 results are visible to each staff member (their own line), not to read-only visitors
+    "/assessment/": set(ROLES) - {"ReadOnly"},
 }
 
 CASES = [(page, role) for page in MATRIX for role in ROLES]

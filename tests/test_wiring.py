@@ -32,18 +32,21 @@ def test_an_app_without_views_has_every_listener_and_job_handler():
     assert listeners["task_created"] == ["app.engine.notifications.task_created", "app.records.process_link.task_created",
                                          "app.records.quality.process.task_created"]
     assert listeners["task_assigned"] == ["app.engine.notifications.task_assigned"]
-    # the records follow first; then the stock moves with its steps (unguarded: a refusal refuses the step)
-    assert listeners["task_completed"] == ["app.records.process_link.task_completed",
+    # the assessment's review check refuses first; the records follow; then the stock moves with its steps
+    assert listeners["task_completed"] == ["app.records.assessment.process._refuse_bad_review",
+                                           "app.records.process_link.task_completed",
                                            "app.records.quality.process.task_completed",
                                            "app.records.parts.process.task_completed"]
     assert listeners["instance_ended"] == ["app.records.process_link.instance_ended"]
     assert listeners["wait_state"] == ["app.engine.timers.keep_timer_job"]
-    assert listeners["definition_deployed"] == ["app.engine.timers.schedule_timer_start"]
+    assert listeners["definition_deployed"] == ["app.engine.timers.schedule_timer_start",
+                                                "app.records.assessment.process._deployed"]
     assert listeners["instance_terminated"] == ["app.records.process_link.instance_terminated",
                                                 "app.records.quality.process.instance_terminated"]
     assert listeners["task_recommitted"] == ["app.records.process_link.task_recommitted"]
     # signals thrown by one instance reach the others through a job (runtime.register)
-    assert seen["jobs"] == ["digest", "mail", "signal", "sla_breach", "sla_warning", "timer", "timer_start"]
+    assert seen["jobs"] == ["digest", "mail", "signal", "sla_breach", "sla_warning", "staff_assessment_month", "timer",
+                            "timer_start"]
 
 
 def test_importing_a_module_registers_nothing():

@@ -21,12 +21,13 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.api.instances import InstancesApi, InstanceStartApi
     from app.api.kpis import KpisApi
     from app.api.messages import MessagesApi
+    from app.records.assessment.api import AssessmentsApi
     from app.records.customers.api import ContactsApi, CustomersApi
     from app.api.tasks import TasksApi
 
     current_app.url_map.converters["process_key"] = ProcessKeyConverter
     for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
-                KpisApi):
+                KpisApi, AssessmentsApi):
         appbuilder.add_api(api)
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
-from app.api.schemas import KpiDetailSchema, KpiQuerySchema, KpiSchema
-from app.engine import clock
+from app.api.schemas import (KpiBreakdownQuerySchema, KpiBreakdownSchema, KpiDetailQuerySchema, KpiDetailSchema,
+                             KpiQuerySchema, KpiSchema)
+from app.engine import clock, people
 from app.engine.errors import Invalid, NotFound
 from app.records import kpi
 
@@ -17,7 +18,7 @@ def _ratio(r: kpi.Ratio) -> dict:
 class KpisApi(EngineApi):
     resource_name = "kpis"
     class_permission_name = "Kpi"
-    method_permission_name = {"get": "read", "detail": "read"}
+    method_permission_name = {"get": "read", "detail": "read", "breakdown": "read"}
     openapi_spec_tag = "KPIs"
 
     @expose("/", methods=["GET"])
@@ -62,24 +63,58 @@ class KpisApi(EngineApi):
             required: true
             schema: {type: string, enum: [satisfaction, complaint_rate, response, repairs]}
           - in: query
-            schema: KpiQuerySchema
+            schema: KpiDetailQuerySchema
           responses:
             200:
-              description: the records counted
+              description: the records counted (each with `people`, `person` and `departments`)
               content:
                 application/json:
                   schema: KpiDetailSchema
         """
         if name not in kpi.DETAILS:
             raise NotFound(f"No KPI named {name[:40]!r}; one of {', '.join(kpi.DETAILS)}.")
-        first, last = self._period()
+        args = load_query(KpiDetailQuerySchema())
+        first, last = self._period(args)
+        person, department = args.get("person"), args.get("department")
+        if person is not None and person != kpi.NOBODY and not person.isdigit():
+            raise Invalid("person is a user id or `none`.", fields={"person": "not a user id"})
         rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-                for row in kpi.detail(name, first, last)]
+                for row in kpi.detail(name, first, last, person=person, department=department)]
         return self.response(200, **KpiDetailSchema().dump({"name": name, "from_": first, "to": last,
                                                             "rows": rows}))
 
-    def _period(self):
-        args = load_query(KpiQuerySchema())
+    @expose("/breakdown", methods=["GET"])
+    @protect()
+    def breakdown(self):
+        """Every figure per person or per department for a period (the KPI page's breakdown): who is
+        responsible for each record is defined in README "Reports → KPIs".
+        ---
+        get:
+          operationId: getKpiBreakdown
+          parameters:
+          - in: query
+            schema: KpiBreakdownQuerySchema
+          responses:
+            200:
+              description: the figures per person or department
+              content:
+                application/json:
+                  schema: KpiBreakdownSchema
+        """
+        args = load_query(KpiBreakdownQuerySchema())
+        first, last = self._period(args)
+        groups = kpi.breakdown(first, last, args["by"])
+        logins = people.usernames(int(g.key) for g in groups if g.key.isdigit()) if args["by"] == "person" else {}
+        return self.response(200, **KpiBreakdownSchema().dump({
+            "by": args["by"], "from_": first, "to": last, "groups": [
+                {"key": g.key, "label": g.label, "username": logins.get(int(g.key)) if g.key.isdigit() else None,
+                 "department": g.department, "satisfaction": _ratio(g.satisfaction),
+                 "complaint_rate": _ratio(g.complaint_rate), "accepted_in_time": _ratio(g.accepted_in_time),
+                 "median_accept_minutes": g.median_accept_minutes, "on_time_repairs": _ratio(g.on_time_repairs),
+                 "standard_execution": _ratio(g.standard_execution)} for g in groups]}))
+
+    def _period(self, args=None):
+        args = args if args is not None else load_query(KpiQuerySchema())
         today = clock.local_today()
         first, last = args.get("from_") or today.replace(day=1), args.get("to") or today
         problem = kpi.period_problem(first, last)

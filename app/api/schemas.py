@@ -312,6 +312,37 @@ class KpiSchema(Schema):
         "description": "compliant services / services inspected (value null until inspections are recorded)"})
 
 
+class KpiDetailQuerySchema(KpiQuerySchema):
+    person = fields.String(metadata={"description": "a user id: only the records naming them; `none`: naming nobody"})
+    department = fields.String(metadata={"description": "a department code: only its people's records; `none`: no department"})
+
+
+class KpiBreakdownQuerySchema(KpiQuerySchema):
+    by = fields.String(required=True, validate=validate.OneOf(["person", "department"]),
+                       metadata={"description": "person | department"})
+
+
+class KpiGroupSchema(Schema):
+    key = fields.String(required=True, metadata={"description": "user id or department code; `none`: not attributed"})
+    label = fields.String(required=True)
+    username = fields.String(allow_none=True)
+    department = fields.String(allow_none=True, metadata={"description": "a person's department code"})
+    satisfaction = fields.Nested(RatioSchema, required=True)
+    complaint_rate = fields.Nested(RatioSchema, required=True)
+    accepted_in_time = fields.Nested(RatioSchema, required=True)
+    median_accept_minutes = fields.Float(allow_none=True)
+    on_time_repairs = fields.Nested(RatioSchema, required=True)
+    standard_execution = fields.Nested(RatioSchema, required=True)
+
+
+class KpiBreakdownSchema(Schema):
+    by = fields.String(required=True)
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    groups = fields.List(fields.Nested(KpiGroupSchema), required=True, metadata={
+        "description": "the figures per person or department; satisfaction, response and repairs add up to the totals"})
+
+
 class KpiDetailSchema(Schema):
     name = fields.String(required=True)
     from_ = fields.Date(data_key="from", required=True)

@@ -21,6 +21,27 @@
   not measured until service inspections are recorded (quality issue); shown as "—", never 0.
 
 Every figure keeps its numerator and denominator, and ``detail`` lists the records it counted.
+
+**Per person and per department** (``breakdown``; ``detail(..., person=, department=)``): each record a
+figure counts names the staff member responsible for it, read from the records and the process history
+(``HumanTask``), and that person's department (the Departments screen, ``UserProfile.department_id``):
+
+* response time: whoever gave the first reply, i.e. completed the reply step (accept with the customer
+  reached, on-call dispatch, remote diagnosis, on-site service) at ``first_reply_at``; a request still
+  without a reply: whoever holds (or was given) its first reply step;
+* on-time repair: the engineer of the visit (``FieldServiceRecord.engineer_id``, the first arrival);
+* satisfaction: a request's engineer when it had a field visit, else whoever replied first; a
+  complaint's handler (who rectified it, else who holds the rectification, else who registered it);
+  an answer about no event names nobody;
+* complaint rate: a customer counts for everyone who served them in the period (replied to one of
+  their requests or handled one of their complaints), complaining or not.
+
+A record with nobody named counts in the "not attributed" row. Satisfaction, response time and
+on-time repair name at most one person per record, so the rows of a breakdown add up to the totals;
+the complaint rate counts customers, and a customer served by two people counts for both, so its rows
+need not add up (each row is still 投诉顾客数量/总服务顾客数量 of that person's customers).
+``resolution`` (问题解决效率: requests resolved by their deadline) is counted the same way for the
+staff assessment (app/records/assessment); it is not one of the five KPIs.
 """
 from __future__ import annotations
 
@@ -30,9 +51,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from app.engine import clock, sla_policy, work_calendar
+from app.engine import clock, people, sla_policy, work_calendar
 from app.extensions import db
-from app.models import Complaint, Customer, FieldServiceRecord, ServiceRequest, Survey
+from app.models import (Complaint, Customer, Department, FieldServiceRecord, HumanTask, ServiceRequest, Survey,
+                        UserProfile)
 
 SATISFIED_SCORE = 4
 SATISFACTION_TARGET = 0.90
@@ -194,13 +216,33 @@ def repair_orders(start: datetime, until: datetime) -> list[dict]:
              "in_time": row.arrived_at is not None and row.arrived_at <= row.due_at} for row in rows]
 
 
+def resolution_rows(start: datetime, until: datetime) -> list[dict]:
+    """Requests whose deadline fell in the period and has passed: resolved by it or not (问题解决效率)."""
+    r = ServiceRequest
+    rows = db.session.execute(select(r.id, r.number, r.due_at, r.resolved_at)
+                              .where(r.due_at >= start, r.due_at < until).order_by(r.due_at)).all()
+    return [{"request_id": row.id, "number": row.number, "due_at": row.due_at, "resolved_at": row.resolved_at,
+             "in_time": row.resolved_at is not None and row.resolved_at <= row.due_at} for row in rows]
+
+
 DETAILS = ("satisfaction", "complaint_rate", "response", "repairs")
+NOBODY = "none"  # the person / department key of records that name nobody
 
 
-def detail(name: str, first: date, last: date, now: datetime | None = None) -> list[dict]:
-    """The records a figure counted (the KPI page's drill-down, its CSV/XLSX export and the API)."""
-    start, end = bounds(first, last)
-    now = now or clock.now()
+def detail(name: str, first: date, last: date, now: datetime | None = None, *,
+           person: int | str | None = None, department: str | None = None) -> list[dict]:
+    """The records a figure counted (the KPI page's drill-down, its CSV/XLSX export and the API), each
+    with the people responsible (``people``: user ids) and their departments (``departments``: codes);
+    ``person`` (a user id, or ``NOBODY``) and ``department`` (a code, or ``NOBODY``) keep only theirs."""
+    rows = _attributed(name, first, last, now or clock.now())
+    if person is not None:
+        rows = [r for r in rows if (not r["people"] if person == NOBODY else int(person) in r["people"])]
+    if department is not None:
+        rows = [r for r in rows if (not r["departments"] if department == NOBODY else department in r["departments"])]
+    return rows
+
+
+def _raw(name: str, start: datetime, end: datetime, now: datetime) -> list[dict]:
     if name == "satisfaction":
         return satisfaction_results(start, end)
     if name == "complaint_rate":
@@ -209,7 +251,202 @@ def detail(name: str, first: date, last: date, now: datetime | None = None) -> l
         return response_rows(start, end, now)
     if name == "repairs":
         return repair_orders(start, min(end, now))
+    if name == "resolution":
+        return resolution_rows(start, min(end, now))
     raise ValueError(f"no KPI named {name!r}; one of {', '.join(DETAILS)}")
+
+
+# --------------------------------------------------------------------------- who is responsible
+
+REPLY_STEPS = ("accept", "dispatch_on_call", "diagnose", "onsite_service")  # service/process.REPLIES
+CHUNK = 500
+
+
+def _chunks(ids) -> list[list[int]]:
+    ids = sorted({i for i in ids if i is not None})
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def repliers(request_ids) -> dict[int, int]:
+    """{request id: user} who gave the first reply; without a reply yet, who holds its first reply step."""
+    out: dict[int, int] = {}
+    r, t = ServiceRequest, HumanTask
+    for ids in _chunks(request_ids):
+        rows = db.session.execute(
+            select(r.id, r.first_reply_at, t.state, t.completed_at, t.completed_by_id, t.assignee_id)
+            .join(t, t.instance_id == r.process_instance_id)
+            .where(r.id.in_(ids), t.element_id.in_(REPLY_STEPS)).order_by(t.id)).all()
+        for row in rows:
+            if row.first_reply_at is not None:
+                if row.state == "completed" and row.completed_at is not None and row.completed_at <= row.first_reply_at:
+                    out[row.id] = row.completed_by_id  # the last reply step done by the first reply
+            elif row.id not in out and (row.assignee_id or row.completed_by_id):
+                out[row.id] = row.assignee_id or row.completed_by_id
+    return {k: v for k, v in out.items() if v}
+
+
+def engineers(request_ids) -> dict[int, int]:
+    """{request id: engineer} of its visit: the first to arrive, else the first visit with an engineer."""
+    out: dict[int, int] = {}
+    f = FieldServiceRecord
+    for ids in _chunks(request_ids):
+        rows = db.session.execute(select(f.service_request_id, f.engineer_id, f.arrived_at, f.id)
+                                  .where(f.service_request_id.in_(ids), f.engineer_id.is_not(None))).all()
+        far = datetime.max.replace(tzinfo=timezone.utc)
+        for row in sorted(rows, key=lambda x: (x.arrived_at or far, x.id)):
+            out.setdefault(row.service_request_id, row.engineer_id)
+    return out
+
+
+def handlers(complaint_ids) -> dict[int, int]:
+    """{complaint id: user} who rectified it, else who holds the rectification, else who registered it."""
+    rank = {"rectify": 0, "register": 1}
+    best: dict[int, tuple] = {}
+    c, t = Complaint, HumanTask
+    for ids in _chunks(complaint_ids):
+        rows = db.session.execute(select(c.id, t.element_id, t.state, t.completed_by_id, t.assignee_id, t.id.label("tid"))
+                                  .join(t, t.instance_id == c.process_instance_id)
+                                  .where(c.id.in_(ids), t.element_id.in_(tuple(rank)))).all()
+        for row in rows:
+            who = row.completed_by_id if row.state == "completed" else row.assignee_id
+            if not who:
+                continue
+            key = (rank[row.element_id], row.state != "completed", -row.tid)  # the latest completed rectification
+            if row.id not in best or key < best[row.id][0]:
+                best[row.id] = (key, who)
+    return {k: v[1] for k, v in best.items()}
+
+
+def user_departments(user_ids) -> dict[int, str]:
+    """{user id: department code} of those in a department."""
+    out: dict[int, str] = {}
+    for ids in _chunks(user_ids):
+        out.update(db.session.execute(select(UserProfile.user_id, Department.code)
+                                      .join(Department, Department.id == UserProfile.department_id)
+                                      .where(UserProfile.user_id.in_(ids))).all())
+    return out
+
+
+def _attributed(name: str, first: date, last: date, now: datetime) -> list[dict]:
+    start, end = bounds(first, last)
+    rows = _raw(name, start, end, now)
+    if name == "satisfaction":
+        requests = [int(r["event"].split(":")[1]) for r in rows if r["event"].startswith("request:")]
+        complaints = [int(r["event"].split(":")[1]) for r in rows if r["event"].startswith("complaint:")]
+        by_request = {**repliers(requests), **engineers(requests)}
+        by_complaint = handlers(complaints)
+        for r in rows:
+            kind, _sep, ident = r["event"].partition(":")
+            who = by_request.get(int(ident)) if kind == "request" else (
+                by_complaint.get(int(ident)) if kind == "complaint" else None)
+            r["people"] = [who] if who else []
+    elif name == "complaint_rate":
+        served = _served_by(start, end)
+        for r in rows:
+            r["people"] = sorted(served.get(r["customer_id"], ()))
+    elif name in ("response", "resolution"):
+        ids = [r["request_id"] for r in rows]
+        who = repliers(ids) if name == "response" else {**repliers(ids), **engineers(ids)}
+        for r in rows:
+            r["people"] = [who[r["request_id"]]] if r["request_id"] in who else []
+    else:  # repairs
+        who = engineers([r["request_id"] for r in rows])
+        for r in rows:
+            r["people"] = [who[r["request_id"]]] if r["request_id"] in who else []
+    depts = user_departments({p for r in rows for p in r["people"]})
+    names = people.display_names({p for r in rows for p in r["people"]})
+    for r in rows:
+        r["departments"] = sorted({depts[p] for p in r["people"] if p in depts})
+        r["person"] = ", ".join(names.get(p, str(p)) for p in r["people"])
+    return rows
+
+
+def _served_by(start: datetime, end: datetime) -> dict[int, set[int]]:
+    """{customer id: the people who served them in the period}: repliers of their requests received in
+    it, handlers of their complaints received in it."""
+    requests = dict(db.session.execute(select(ServiceRequest.id, ServiceRequest.customer_id).where(
+        ServiceRequest.created_at >= start, ServiceRequest.created_at < end)).all())
+    complaints = dict(db.session.execute(select(Complaint.id, Complaint.customer_id).where(
+        Complaint.received_at >= start, Complaint.received_at < end)).all())
+    out: dict[int, set[int]] = {}
+    for rid, who in repliers(requests).items():
+        out.setdefault(requests[rid], set()).add(who)
+    for cid, who in handlers(complaints).items():
+        out.setdefault(complaints[cid], set()).add(who)
+    return out
+
+
+@dataclass
+class Group:
+    """One row of a breakdown: a person (or department) and their figures."""
+    key: str  # user id / department code as text, or NOBODY
+    label: str
+    department: str | None  # a person's department code
+    satisfaction: Ratio
+    complaint_rate: Ratio
+    accepted_in_time: Ratio
+    median_accept_minutes: float | None
+    on_time_repairs: Ratio
+    resolution: Ratio
+    standard_execution: Ratio = Ratio(0, 0)  # no inspections recorded yet
+
+
+BREAKDOWNS = ("person", "department")
+
+
+def breakdown(first: date, last: date, by: str, now: datetime | None = None) -> list[Group]:
+    """Every figure per person (``by="person"``) or per department (``"department"``) for the period:
+    the rows of ``detail`` grouped by whom they name (see the module's docstring); the "not
+    attributed" group (key ``NOBODY``) last."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"a breakdown is by one of {', '.join(BREAKDOWNS)}, not {by!r}")
+    problem = period_problem(first, last)
+    if problem:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
+    now = now or clock.now()
+    field = "people" if by == "person" else "departments"
+    figures = {name: _attributed(name, first, last, now)
+               for name in ("satisfaction", "complaint_rate", "response", "repairs", "resolution")}
+    keys: set = set()
+    grouped: dict[str, dict[object, list[dict]]] = {}
+    for name, rows in figures.items():
+        per = grouped.setdefault(name, {})
+        for r in rows:
+            for key in (r[field] or [NOBODY]):
+                per.setdefault(key, []).append(r)
+                keys.add(key)
+    depts = {c: (n, e) for c, n, e in db.session.execute(select(Department.code, Department.name, Department.name_en))}
+    if by == "person":
+        names = people.display_names(k for k in keys if k != NOBODY)
+        of = user_departments(k for k in keys if k != NOBODY)
+    out = []
+    for key in sorted(keys, key=lambda k: (k == NOBODY, str(k))):
+        def ratio(name, key=key):
+            rows = grouped[name].get(key, [])
+            return Ratio(sum(1 for r in rows if r.get("satisfied", r.get("complained", r.get("in_time")))), len(rows))
+        minutes = [r["minutes"] for r in grouped["response"].get(key, []) if r["minutes"] is not None]
+        if key == NOBODY:
+            label, department = "", None
+        elif by == "person":
+            label, department = names.get(key, str(key)), of.get(key)
+        else:
+            label, department = department_label(depts.get(key), key), key
+        out.append(Group(key=str(key), label=label, department=department, satisfaction=ratio("satisfaction"),
+                         complaint_rate=ratio("complaint_rate"), accepted_in_time=ratio("response"),
+                         median_accept_minutes=statistics.median(minutes) if minutes else None,
+                         on_time_repairs=ratio("repairs"), resolution=ratio("resolution")))
+    return sorted(out, key=lambda g: (g.key == NOBODY, g.label))
+
+
+def department_label(names: tuple | None, code: str) -> str:
+    """A department's name in the reader's language (its English name where it has one)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    if not names:
+        return code
+    english = has_request_context() and str(get_locale()) == "en"
+    return (names[1] if english and names[1] else names[0]) or code
 
 
 def month_starts(today: date, months: int) -> list[date]:

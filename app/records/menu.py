@@ -10,6 +10,7 @@ from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _
 
+from app.records.assessment.views import AssessmentView
 from app.records.complaints.views import ComplaintRoundView, ComplaintView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.delivery.views import (
@@ -90,7 +91,8 @@ RECORD_SCREENS = {"service_request": ServiceRequestView, "complaint": ComplaintV
                   "quality_inspection": QualityInspectionView, "quality_improvement_action": ImprovementActionView,
                   "equipment": EquipmentView,
                   "refill_order": RefillOrderView, "stocktake": StocktakeView, "training_plan": TrainingPlanView,
-                  "opportunity": OpportunityView}
+                  "opportunity": OpportunityView,
+                  "staff_assessment": AssessmentView}
 RECORD_SCREENS.update({"contract_handover": ContractHandoverView, "delivery_project": ProjectView,
                        "sales_order": SalesOrderView})
 
@@ -120,3 +122,5 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in QUALITY_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Quality",
                             category_label=_("Quality"), category_icon="fa-check-circle")
+    appbuilder.add_view(AssessmentView, "Staff assessments", label=_("Staff assessments"), icon="fa-star",
+                        category="Reports", category_label=_("Reports"), category_icon="fa-bar-chart")

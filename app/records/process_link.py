@@ -13,6 +13,7 @@ from app.engine.actor import Actor
 from app.engine.errors import EngineError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
+from app.records.assessment import process as assessment
 from app.records.complaints import process as complaints
 from app.records.delivery import process as delivery
 from app.records.emergency import process as emergency
@@ -37,6 +38,7 @@ LINKS: dict[str, Link] = {
     "stocktake": parts.STOCKTAKE_LINK,
     "training_plan": training.LINK,
     "opportunity": sales.LINK,
+    "staff_assessment": assessment.LINK,
 }
 BY_PROCESS: dict[str, Link] = {link.process_key: link for link in LINKS.values()}
 
@@ -153,6 +155,7 @@ def instance_terminated(inst: ProcessInstance) -> None:
 
 def register_listeners() -> None:
     """Follow the engine's events (``create_app``: the web app, the worker and the CLI alike)."""
+    assessment.register()  # first: its review check refuses a completion before the records follow it
     from app.engine import record_fields
 
     for record_type, link in LINKS.items():  # what diagrams may read of their record, by reference

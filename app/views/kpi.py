@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, flash, request, stream_with_context
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app.engine import clock
 from app.extensions import db
-from app.models import Customer
+from app.engine.people import display_names
+from app.models import Customer, Department
 from app.models.choices import SURVEY_CHANNELS, label
 from app.records import kpi
 from app.records.export import csv_lines, xlsx_bytes
@@ -74,7 +75,7 @@ class KpiView(BaseView):
     route_base = "/kpi"
     default_view = "show"
     class_permission_name = "Kpi"
-    method_permission_name = {"show": "read", "detail": "read"}
+    method_permission_name = {"show": "read", "detail": "read", "breakdown": "read"}
 
     @expose("/")
     @has_access
@@ -89,10 +90,37 @@ class KpiView(BaseView):
                    (gettext("Last 30 days"), today - timedelta(days=29), today),
                    (gettext("This year"), today.replace(month=1, day=1), today)]
         months = kpi.monthly(today)
+        by = request.args.get("by") if request.args.get("by") in kpi.BREAKDOWNS else None
+        groups = kpi.breakdown(first, last, by) if by else None
+        month_choices = [(m.first, m.last) for m in months][::-1]
         return self.render_template("kpi.html", k=kpi.period_kpis(first, last), months=months,
-                                    charts=trend_charts(months),
+                                    charts=trend_charts(months), by=by, groups=groups,
+                                    group_rows=breakdown_rows(by, groups) if by else None,
+                                    month_choices=month_choices,
                                     first=first, last=last, presets=presets, target=kpi.SATISFACTION_TARGET,
                                     accept_minutes=kpi.ACCEPT_MINUTES)
+
+    @expose("/breakdown/")
+    @has_access
+    def breakdown(self):
+        """The figures per person or department for the period, as CSV (``format=csv``) or XLSX."""
+        by = request.args.get("by")
+        if by not in kpi.BREAKDOWNS:
+            flash(gettext("Choose a breakdown by person or by department."), "warning")
+            return redirect(url_for("KpiView.show", **request.args.to_dict()))
+        first, last, problems = period_from_request(clock.local_today())
+        for message in problems:
+            flash(message, "warning")
+        rows = breakdown_rows(by, kpi.breakdown(first, last, by))
+        headers = [str(h) for h in breakdown_headers(by)]
+        cells = [[r["label"]] + ([r["department"]] if by == "person" else []) + r["cells"] for r in rows]
+        filename = f"kpi-by-{by}-{first.isoformat()}-{last.isoformat()}"
+        if request.args.get("format") == "xlsx":
+            return Response(xlsx_bytes(headers, cells, title=f"by-{by}"), headers={
+                "Content-Disposition": f"attachment; filename={filename}.xlsx"},
+                mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(stream_with_context(csv_lines(headers, cells)), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
 
 
     @expose("/detail/<name>/")
@@ -105,10 +133,15 @@ class KpiView(BaseView):
         first, last, problems = period_from_request(today)
         for message in problems:
             flash(message, "warning")
-        headers = [str(lbl) for _key, lbl in DETAIL_COLUMNS[name]]
-        rows = detail_cells(name, kpi.detail(name, first, last))
+        person, department, whose = _who_from_request()
+        headers = [str(lbl) for _key, lbl in DETAIL_COLUMNS[name]] + [gettext("Responsible"), gettext("Department")]
+        rows = detail_cells(name, kpi.detail(name, first, last, person=person, department=department))
         fmt = request.args.get("format")
         filename = f"kpi-{name}-{first.isoformat()}-{last.isoformat()}"
+        if person is not None:
+            filename += f"-person-{person}"
+        if department is not None:
+            filename += f"-department-{department}"
         if fmt == "csv":
             return Response(stream_with_context(csv_lines(headers, rows)), mimetype="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
@@ -117,7 +150,57 @@ class KpiView(BaseView):
                 "Content-Disposition": f"attachment; filename={filename}.xlsx"},
                 mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return self.render_template("kpi_detail.html", name=name, title=DETAIL_TITLES[name], headers=headers,
-                                    rows=rows, first=first, last=last)
+                                    rows=rows, first=first, last=last, whose=whose,
+                                    who_args={k: v for k, v in (("person", person), ("department", department))
+                                              if v is not None})
+
+
+def _who_from_request() -> tuple[str | None, str | None, str | None]:
+    """(person, department, what the page says it shows) from ``?person=<user id>|none&department=<code>|none``;
+    a person that is no user id is refused with 404 (a link from the page is always one)."""
+    person, department = request.args.get("person"), request.args.get("department")
+    whose = None
+    if person is not None:
+        if person != kpi.NOBODY and not person.isdigit():
+            abort(404)
+        whose = (gettext("Not attributed") if person == kpi.NOBODY
+                 else display_names([int(person)]).get(int(person)) or abort(404))
+    if department is not None:
+        department = department[:32]
+        if department == kpi.NOBODY:
+            whose = gettext("No department")
+        else:
+            names = db.session.execute(select(Department.name, Department.name_en)
+                                       .where(Department.code == department)).first()
+            if names is None:
+                abort(404)
+            whose = kpi.department_label(tuple(names), department)
+    return person, department, whose
+
+
+def breakdown_headers(by: str) -> list:
+    first = _l("Person") if by == "person" else _l("Department")
+    return [first] + ([_l("Department")] if by == "person" else []) + [
+        _l("Customer satisfaction"), _l("Complaint rate"), _l("Replied in time"), _l("Median response"),
+        _l("On-time repair rate"), _l("Service-standard execution rate")]
+
+
+def breakdown_rows(by: str, groups: list) -> list[dict]:
+    """Each group as text cells (the page's table and the CSV/XLSX export): "75.0% (3/4)"."""
+    depts = {c: kpi.department_label((n, e), c) for c, n, e in
+             db.session.execute(select(Department.code, Department.name, Department.name_en))}
+
+    def cell(r) -> str:
+        return "—" if r.value is None else f"{r.value * 100:.1f}% ({r.num}/{r.den})"
+
+    out = []
+    for g in groups:
+        label = g.label or (gettext("Not attributed") if by == "person" else gettext("No department"))
+        minutes = "—" if g.median_accept_minutes is None else gettext("%(m)s min", m=round(g.median_accept_minutes))
+        out.append({"key": g.key, "label": label, "department": depts.get(g.department, "—") if g.department else "—",
+                    "group": g, "cells": [cell(g.satisfaction), cell(g.complaint_rate), cell(g.accepted_in_time),
+                                          minutes, cell(g.on_time_repairs), "—"]})
+    return out
 
 
 # The drill-down of each figure: its columns (the same rows on the page, in CSV/XLSX and in the API).
@@ -140,6 +223,8 @@ def detail_cells(name: str, rows: list[dict]) -> list[list[str]]:
     names = dict(db.session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted))).all()) \
         if wanted else {}
     events = {"request": gettext("Service request"), "complaint": gettext("Complaint"), "survey": gettext("Survey")}
+    depts = {c: kpi.department_label((n, e), c) for c, n, e in
+             db.session.execute(select(Department.code, Department.name, Department.name_en))}
     out = []
     for r in rows:
         cells = []
@@ -159,5 +244,7 @@ def detail_cells(name: str, rows: list[dict]) -> list[list[str]]:
             elif isinstance(value, float):
                 value = f"{value:.0f}"
             cells.append("—" if value in (None, "") else str(value))
+        cells.append(r.get("person") or "—")
+        cells.append(", ".join(depts.get(d, d) for d in r.get("departments", ())) or "—")
         out.append(cells)
     return out

@@ -55,6 +55,7 @@ MATRIX = {
     ("GET", "/api/v1/customers/"): row(ALL),
     ("GET", "/api/v1/contacts/{contact}"): row(ALL),
     ("GET", "/api/v1/kpis/"): row({"Admin", "ProcessOwner", "Supervisor", "ReadOnly"}),
+    ("GET", "/api/v1/assessments/"): row(STAFF),  # each sees their own results; not read-only visitors
     ("GET", "/api/v1/_openapi"): row({"Admin"}),
     ("GET", "/api/v1/security/users/"): row({"Admin"}),
 }
