@@ -131,7 +131,7 @@ def test_who_sees_kpis(login_as, user, allowed):
 def test_each_figure_drills_down_to_its_records_on_the_page_in_csv_and_in_the_api(app, login_as, week):
     boss = login_as("supervisor")
     page = boss.get("/kpi/?from=2023-03-06&to=2023-03-10").get_data(as_text=True)
-    assert page.count('class="kpi-drill"') == 4 and 'id="kpi-standards"' in page
+    assert page.count('class="kpi-drill"') == 5 and 'id="kpi-standards"' in page
     rows = boss.get("/kpi/detail/complaint_rate/?from=2023-03-06&to=2023-03-10").get_data(as_text=True)
     assert rows.count("指标客户") == 4 and rows.count("<td>是</td>") == 2  # four served, two complained
     csv = boss.get("/kpi/detail/repairs/?from=2023-03-06&to=2023-03-10&format=csv").get_data(as_text=True)
@@ -304,3 +304,45 @@ def test_breakdown_on_the_page_in_csv_and_in_the_api(app, login_as, april):
     assert len(filtered["rows"]) == 2 and all(r["people"] == [april["agent"]] for r in filtered["rows"])
     bad = boss.get(f"/api/v1/kpis/breakdown?{period}&by=team")
     assert bad.status_code == 422 and "by" in bad.get_data(as_text=True)
+
+
+def test_service_standard_rate_counts_the_services_judged_in_the_spot_checks(app, login_as):
+    """《空调部门客户服务管理制度》 考核指标: 服务规范执行率 = 合规服务数 / 总服务数 × 100%; the services are
+    those judged in the daily spot checks (《机器人集成公司客户服务优化管理制度》 质量监测: 部门负责人每日抽查服务记录),
+    compliant when appearance, manners, process and records are all met."""
+    from app.extensions import db
+    from app.models import Department, ServiceRequest
+    from app.records.quality.models import SpotCheck, SpotCheckItem
+
+    def when(day, hour):
+        return datetime(2023, 2, day, hour, tzinfo=SH)  # February 2023: no other test judges services then
+
+    with app.app_context():
+        dept = db.session.query(Department).first()
+        agent = app.appbuilder.sm.find_user(username="agent").id
+        tech = app.appbuilder.sm.find_user(username="tech").id
+        requests = [ServiceRequest(customer_id=make_customer(app, prefix="规范客户")[0], type="routine_fault",
+                                   created_at=when(1, 9), status="accepted") for _ in range(3)]
+        db.session.add_all(requests)
+        db.session.flush()
+        check = SpotCheck(number="SC-KPI-1", check_date=date(2023, 2, 6), department_id=dept.id, status="done")
+        check.items = [
+            SpotCheckItem(service_request_id=requests[0].id, person_id=agent, appearance=True, manners=True,
+                          procedure=True, records=True, compliant=True, checked_at=when(6, 10)),
+            SpotCheckItem(service_request_id=requests[1].id, person_id=tech, appearance=True, manners=False,
+                          procedure=True, records=True, compliant=False, checked_at=when(7, 10)),
+            SpotCheckItem(service_request_id=requests[2].id, person_id=agent, appearance=True, manners=True,
+                          procedure=True, records=True, compliant=True, checked_at=when(27, 10)),  # next period
+        ]
+        db.session.add(check)
+        db.session.commit()
+    boss = login_as("supervisor")
+    summary = boss.get("/api/v1/kpis/?from=2023-02-01&to=2023-02-14").get_json()
+    assert summary["standard_execution"] == {"num": 1, "den": 2, "value": 0.5}
+    rows = boss.get("/api/v1/kpis/detail/standard?from=2023-02-01&to=2023-02-14").get_json()["rows"]
+    assert sorted(r["compliant"] for r in rows) == [False, True]
+    by_person = boss.get("/api/v1/kpis/breakdown?by=person&from=2023-02-01&to=2023-02-14").get_json()
+    figures = {g["key"]: g["standard_execution"] for g in by_person["groups"]}
+    assert figures[str(agent)]["num"] == 1 and figures[str(tech)] == {"num": 0, "den": 1, "value": 0.0}
+    page = boss.get("/kpi/detail/standard/?from=2023-02-01&to=2023-02-14").get_data(as_text=True)
+    assert "SC-KPI-1" in page

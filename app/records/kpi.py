@@ -17,8 +17,10 @@
   (维修及时率): fault and stoppage requests with a field visit whose deadline fell in the period and
   has passed; in time = the first arrival on site (``FieldServiceRecord.arrived_at``) by the
   request's deadline.
-* **Service-standard execution rate** = compliant services / services inspected (服务规范执行率):
-  not measured until service inspections are recorded (quality issue); shown as "—", never 0.
+* **Service-standard execution rate** = compliant services / services inspected (服务规范执行率): the
+  services judged in the daily spot checks (``app.records.quality.service.standard_rows``) whose
+  verdict was given in the period; compliant when appearance, manners, process and records are all
+  met; the person is the one whose service was checked. No verdicts: "—", never 0.
 
 Every figure keeps its numerator and denominator, and ``detail`` lists the records it counted.
 
@@ -55,6 +57,7 @@ from app.engine import clock, people, sla_policy, work_calendar
 from app.extensions import db
 from app.models import (Complaint, Customer, Department, FieldServiceRecord, HumanTask, ServiceRequest, Survey,
                         UserProfile)
+from app.records.quality.service import standard_ratio, standard_rows
 
 SATISFIED_SCORE = 4
 SATISFACTION_TARGET = 0.90
@@ -84,7 +87,7 @@ class Kpis:
     accepted_in_time: Ratio  # replied within the policy's minutes (the response-time KPI)
     median_accept_minutes: float | None  # median minutes to the first reply
     on_time_repairs: Ratio
-    standard_execution: Ratio = Ratio(0, 0)  # no inspections recorded yet: no value
+    standard_execution: Ratio = Ratio(0, 0)  # judged services of the daily spot checks (quality)
 
     @property
     def satisfaction_met(self) -> bool | None:
@@ -128,7 +131,8 @@ def period_kpis(first: date, last: date, now: datetime | None = None) -> Kpis:
                 complaint_rate=_complaint_rate(start, end),
                 accepted_in_time=Ratio(sum(1 for r in replies if r["in_time"]), len(replies)),
                 median_accept_minutes=statistics.median(minutes) if minutes else None,
-                on_time_repairs=Ratio(*_count(repair_orders(start, min(end, now)))))
+                on_time_repairs=Ratio(*_count(repair_orders(start, min(end, now)))),
+                standard_execution=Ratio(*standard_ratio(start, min(end, now))))
 
 
 def _count(rows: list[dict]) -> tuple[int, int]:
@@ -225,7 +229,7 @@ def resolution_rows(start: datetime, until: datetime) -> list[dict]:
              "in_time": row.resolved_at is not None and row.resolved_at <= row.due_at} for row in rows]
 
 
-DETAILS = ("satisfaction", "complaint_rate", "response", "repairs")
+DETAILS = ("satisfaction", "complaint_rate", "response", "repairs", "standard")
 NOBODY = "none"  # the person / department key of records that name nobody
 
 
@@ -253,6 +257,8 @@ def _raw(name: str, start: datetime, end: datetime, now: datetime) -> list[dict]
         return repair_orders(start, min(end, now))
     if name == "resolution":
         return resolution_rows(start, min(end, now))
+    if name == "standard":
+        return standard_rows(start, min(end, now))
     raise ValueError(f"no KPI named {name!r}; one of {', '.join(DETAILS)}")
 
 
@@ -349,6 +355,9 @@ def _attributed(name: str, first: date, last: date, now: datetime) -> list[dict]
         who = repliers(ids) if name == "response" else {**repliers(ids), **engineers(ids)}
         for r in rows:
             r["people"] = [who[r["request_id"]]] if r["request_id"] in who else []
+    elif name == "standard":  # the person whose service was checked
+        for r in rows:
+            r["people"] = [r["person_id"]] if r.get("person_id") else []
     else:  # repairs
         who = engineers([r["request_id"] for r in rows])
         for r in rows:
@@ -388,7 +397,7 @@ class Group:
     median_accept_minutes: float | None
     on_time_repairs: Ratio
     resolution: Ratio
-    standard_execution: Ratio = Ratio(0, 0)  # no inspections recorded yet
+    standard_execution: Ratio = Ratio(0, 0)
 
 
 BREAKDOWNS = ("person", "department")
@@ -406,7 +415,7 @@ def breakdown(first: date, last: date, by: str, now: datetime | None = None) -> 
     now = now or clock.now()
     field = "people" if by == "person" else "departments"
     figures = {name: _attributed(name, first, last, now)
-               for name in ("satisfaction", "complaint_rate", "response", "repairs", "resolution")}
+               for name in ("satisfaction", "complaint_rate", "response", "repairs", "resolution", "standard")}
     keys: set = set()
     grouped: dict[str, dict[object, list[dict]]] = {}
     for name, rows in figures.items():
@@ -423,7 +432,8 @@ def breakdown(first: date, last: date, by: str, now: datetime | None = None) -> 
     for key in sorted(keys, key=lambda k: (k == NOBODY, str(k))):
         def ratio(name, key=key):
             rows = grouped[name].get(key, [])
-            return Ratio(sum(1 for r in rows if r.get("satisfied", r.get("complained", r.get("in_time")))), len(rows))
+            return Ratio(sum(1 for r in rows if r.get("satisfied", r.get("complained", r.get("in_time", r.get("compliant"))))),
+                         len(rows))
         minutes = [r["minutes"] for r in grouped["response"].get(key, []) if r["minutes"] is not None]
         if key == NOBODY:
             label, department = "", None
@@ -434,7 +444,8 @@ def breakdown(first: date, last: date, by: str, now: datetime | None = None) -> 
         out.append(Group(key=str(key), label=label, department=department, satisfaction=ratio("satisfaction"),
                          complaint_rate=ratio("complaint_rate"), accepted_in_time=ratio("response"),
                          median_accept_minutes=statistics.median(minutes) if minutes else None,
-                         on_time_repairs=ratio("repairs"), resolution=ratio("resolution")))
+                         on_time_repairs=ratio("repairs"), resolution=ratio("resolution"),
+                         standard_execution=ratio("standard")))
     return sorted(out, key=lambda g: (g.key == NOBODY, g.label))
 
 

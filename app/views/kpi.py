@@ -199,13 +199,14 @@ def breakdown_rows(by: str, groups: list) -> list[dict]:
         minutes = "—" if g.median_accept_minutes is None else gettext("%(m)s min", m=round(g.median_accept_minutes))
         out.append({"key": g.key, "label": label, "department": depts.get(g.department, "—") if g.department else "—",
                     "group": g, "cells": [cell(g.satisfaction), cell(g.complaint_rate), cell(g.accepted_in_time),
-                                          minutes, cell(g.on_time_repairs), "—"]})
+                                          minutes, cell(g.on_time_repairs), cell(g.standard_execution)]})
     return out
 
 
 # The drill-down of each figure: its columns (the same rows on the page, in CSV/XLSX and in the API).
 DETAIL_TITLES = {"satisfaction": _l("Customer satisfaction"), "complaint_rate": _l("Complaint rate"),
-                 "response": _l("Response time"), "repairs": _l("On-time repair rate")}
+                 "response": _l("Response time"), "repairs": _l("On-time repair rate"),
+                 "standard": _l("Service-standard execution rate")}
 DETAIL_COLUMNS = {
     "satisfaction": [("event", _l("Service event")), ("customer", _l("Customer")), ("channel", _l("Channel")),
                      ("score", _l("Score")), ("answered_at", _l("Answered at")), ("satisfied", _l("Satisfied"))],
@@ -214,6 +215,8 @@ DETAIL_COLUMNS = {
                  ("first_reply_at", _l("First reply")), ("minutes", _l("Minutes")), ("in_time", _l("In time"))],
     "repairs": [("number", _l("Number")), ("due_at", _l("Due at (SLA)")), ("arrived_at", _l("Arrived at")),
                 ("in_time", _l("In time"))],
+    "standard": [("record", _l("Number")), ("spot_check", _l("Spot check")), ("checked_at", _l("Checked at")),
+                 ("compliant", _l("Compliant"))],
 }
 
 
