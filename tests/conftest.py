@@ -6,6 +6,8 @@ import itertools
 import os
 import re
 
+from datetime import timedelta
+
 import pytest
 
 from app.demo.users import DEMO_USERS
@@ -52,6 +54,9 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "MAIL_SUPPRESS_SEND": False,
         "SERVER_NAME": None,
+        # the API tests share one login per role for the whole session (the login is rate limited),
+        # which now outlasts the default 15-minute token: expiry itself is tested with its own tokens
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4),
     })
     with app.app_context():
         upgrade()

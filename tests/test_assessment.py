@@ -226,7 +226,9 @@ def test_the_monthly_job_opens_last_month_and_schedules_the_next(app, actors, ma
     from app.models import Job, StaffAssessment
     from app.records.assessment import process
 
-    with app.app_context():  # deploying the process scheduled the first run: the first of next month, 09:00
+    with app.app_context():  # deploying scheduled the first run (another test's jobs run may have taken it):
+        process.schedule()    # one pending run, the first of next month, 09:00
+        db.session.commit()
         job = db.session.scalars(select(Job).where(Job.kind == process.JOB_KIND, Job.state == "pending")).one()
         due = job.due_at.astimezone(SH)
         assert (due.day, due.hour, due.minute) == (1, 9, 0) and due > datetime.now(SH)

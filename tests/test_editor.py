@@ -443,4 +443,5 @@ def test_viewer_home_lists_the_reports_they_may_read(login_as):
     assert 'id="home-reports"' in viewer and 'href="/kpi/' in viewer
     assert 'id="home-records"' in viewer  # a reader without an inbox also finds the records here
     agent = login_as("agent").get("/").get_data(as_text=True)
-    assert 'id="home-reports"' not in agent and 'id="home-records"' not in agent  # agents work from the inbox
+    assert 'id="home-records"' not in agent  # agents work from the inbox
+    assert 'href="/kpi/' not in agent and 'href="/assessment/' in agent  # but they read their own assessment

@@ -13,11 +13,12 @@ from tests.records_helpers import make_customer
 
 
 def test_menu_and_permission_names_match_security():
-    from app.security import PRESALES, PRESALES_MENUS, RECORDS, WORK_MENUS
+    from app.security import IN_SALES, IN_SALES_MENUS, PRESALES, PRESALES_MENUS, RECORDS, WORK_MENUS
     from app.records.menu import MENU, NO_MENU
 
-    menus = set(WORK_MENUS.split("|")) | set(PRESALES_MENUS.split("|"))  # pre-sales: not for field service
-    records = set(RECORDS.split("|")) | set(PRESALES.split("|"))
+    # pre-sales and in-sales have their own names (not every role that works records sees them)
+    menus = set(WORK_MENUS.split("|")) | set(PRESALES_MENUS.split("|")) | set(IN_SALES_MENUS.split("|"))
+    records = set(RECORDS.split("|")) | set(PRESALES.split("|")) | set(IN_SALES.split("|"))
     assert {name for _v, name, _l, _i in MENU} <= menus
     for view in [v for v, *_ in MENU] + NO_MENU:
         if view.__name__ != "ContactDataView":

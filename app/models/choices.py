@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _
 
 CHANNEL_PREFERENCES = {"phone": _("Phone"), "email": _("Email"), "wechat": _("WeChat"), "onsite": _("On site")}
-REQUEST_KINDS = {"pre_sales": _("Pre-sales consultation"), "after_sales": _("After-sales demand")}
+REQUEST_KINDS = {"after_sales": _("After-sales demand"), "pre_sales": _("Pre-sales consultation")}  # the column default first
 REQUEST_CHANNELS = {"phone": _("Phone"), "email": _("Email"), "web": _("Web"), "onsite": _("On site"),
                     "followup": _("Follow-up visit")}
 REQUEST_TYPES = {

@@ -153,13 +153,19 @@ def instance_terminated(inst: ProcessInstance) -> None:
         record.status = "cancelled"
 
 
+def _default_fields(model: type) -> dict:
+    """A kind that declares no readable fields still offers its number and status by reference."""
+    return {name: (lambda record, name=name: getattr(record, name)) for name in ("number", "status")
+            if hasattr(model, name)}
+
+
 def register_listeners() -> None:
     """Follow the engine's events (``create_app``: the web app, the worker and the CLI alike)."""
     assessment.register()  # first: its review check refuses a completion before the records follow it
     from app.engine import record_fields
 
     for record_type, link in LINKS.items():  # what diagrams may read of their record, by reference
-        record_fields.register(record_type, link.model, link.fields)
+        record_fields.register(record_type, link.model, link.fields or _default_fields(link.model))
     hooks.register(hooks.TASK_CREATED, task_created)
     hooks.register(hooks.TASK_COMPLETED, task_completed)
     hooks.register(hooks.INSTANCE_ENDED, instance_ended)

@@ -55,6 +55,7 @@ def _add_request(page, base: str, cid: int, contact_id: int, type_: str, subject
     page.evaluate(f"window.jQuery('#customer').val('{cid}').trigger('change')")
     page.wait_for_function(f"() => [...document.querySelectorAll('#contact option')].some(o => o.value === '{contact_id}')")
     page.evaluate(f"window.jQuery('#contact').val('{contact_id}').trigger('change')")
+    page.select_option("#kind", "after_sales")  # not a pre-sales consultation: the repair flow
     page.select_option("#type", type_)
     page.fill("#subject", subject)
     page.click("form#model_form [type=submit], form [type=submit].btn-primary >> nth=0")
