@@ -55,7 +55,7 @@ def customer_for(data: dict):
         found = db.session.get(Customer, customer_id)
         if found is not None:
             return found
-    name = str(data.get("customer_name") or "").strip()[:200] or "未登记客户 Unregistered customer"
+    name = str(data.get("customer_name") or "").strip()[:200] or "未登记客户"
     found = db.session.scalars(select(Customer).where(Customer.name == name).limit(1)).first()
     if found is None:
         found = Customer(name=name)

@@ -151,7 +151,7 @@ def _handover_task_completed(ho: ContractHandover, task: HumanTask, data: dict) 
 def _project_for(ho: ContractHandover, data: dict) -> Project:
     contract = ho.contract
     project = Project(customer_id=ho.customer_id, contract=contract,
-                      name=(_text(data, "project_name") or (contract.name if contract else "项目 Project"))[:200],
+                      name=(_text(data, "project_name") or (contract.name if contract else "项目"))[:200],
                       site_escort=_text(data, "site_escort"), started_on=day(data.get("project_start")),
                       status="planning")
     for planned, name in parse_milestones(contract.milestones if contract else None):

@@ -52,7 +52,7 @@ def _task_completed(inc: EmergencyIncident, task: HumanTask, data: dict) -> None
 
 
 def _adopt(data: dict) -> EmergencyIncident:
-    return EmergencyIncident(title=str(data.get("event_title") or "突发事件 Emergency")[:200],
+    return EmergencyIncident(title=str(data.get("event_title") or "突发事件")[:200],
                              type=str(data.get("emergency_type") or "public_health")[:20],
                              description=data.get("event_description") or None)
 

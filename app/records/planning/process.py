@@ -76,7 +76,7 @@ def _task_completed(plan: ServicePlan, task: HumanTask, data: dict) -> None:
 
 def _adopt(data: dict) -> ServicePlan:
     need = str(data.get("need_description") or "").strip()
-    return ServicePlan(customer=customer_for(data), title=(need.splitlines()[0] if need else "服务方案 Service plan")[:200],
+    return ServicePlan(customer=customer_for(data), title=(need.splitlines()[0] if need else "服务方案")[:200],
                        needs=need or None)
 
 

@@ -77,7 +77,7 @@ def sync_cycle(equipment: Equipment, *, commit: bool = True) -> ProcessInstance 
         return current
     system = Actor.system()
     if current is not None:
-        runtime.terminate(current.id, actor=system, reason="保养周期已更改 Maintenance interval changed")
+        runtime.terminate(current.id, actor=system, reason="保养周期已更改")
     inst = None
     if every is not None and definitions.latest_definition(MAINTENANCE) is not None:
         inst = runtime.start_process(

@@ -117,7 +117,7 @@ def _task_completed(opp: Opportunity, task: HumanTask, data: dict) -> None:
             question.answered_by_id = user_id
     elif element == "close_lost":
         opp.lost_reason = "；".join(str(v) for v in (data.get("lost_reason"), data.get("competitor") and
-                                                      f"竞争对手 Competitor: {data['competitor']}") if v) or None
+                                                      f"竞争对手：{data['competitor']}") if v) or None
     if element == "present_solution" and opp.solutions:
         opp.solutions[-1].presented_at = opp.solutions[-1].presented_at or now
     if element == "follow_up":

@@ -122,7 +122,7 @@ def _reopened_by_followup(sr: ServiceRequest, data: dict) -> ServiceRequest:
     found = str(data.get("followup_result") or "").strip()
     return ServiceRequest(customer_id=sr.customer_id, contact_id=sr.contact_id, equipment_id=sr.equipment_id,
                           kind=sr.kind, channel="followup", type=sr.type, priority=sr.priority,
-                          subject=f"回访发现问题 Follow-up: {sr.number}"[:200], description=found or sr.description,
+                          subject=f"回访发现问题：{sr.number}"[:200], description=found or sr.description,
                           previous_request=sr)
 
 
@@ -166,7 +166,7 @@ def _day(value: Any) -> date | None:
 def _adopt(data: dict) -> ServiceRequest:
     text = str(data.get("issue_description") or "").strip()
     return ServiceRequest(customer=customer_for(data), kind="after_sales", channel="web",
-                          subject=(text.splitlines()[0] if text else "服务请求 Service request")[:200],
+                          subject=(text.splitlines()[0] if text else "服务请求")[:200],
                           description=text or None, priority=str(data.get("request_priority") or "normal")[:10])
 
 

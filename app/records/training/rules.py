@@ -96,13 +96,13 @@ def year_plan(year: int, *, organiser_id: int | None = None) -> list[TrainingPla
     for month in range(1, 13):
         if f"M{month:02d}" not in have:
             items.append(TrainingPlan(year=year, period=f"M{month:02d}", kind="on_job", due_on=_last_day(year, month),
-                                      title=f"{year}年{month}月在岗培训 On-the-job training {year}-{month:02d}",
+                                      title=f"{year}年{month}月在岗培训",
                                       course=course["on_job"], organiser_id=organiser_id))
     for quarter in range(1, 5):
         if f"Q{quarter}" not in have:
             items.append(TrainingPlan(year=year, period=f"Q{quarter}", kind="cross_dept",
                                       due_on=_last_day(year, quarter * 3),
-                                      title=f"{year}年第{quarter}季度跨部门协同演练 Cross-department drill {year} Q{quarter}",
+                                      title=f"{year}年第{quarter}季度跨部门协同演练",
                                       course=course["cross_dept"], organiser_id=organiser_id))
     db.session.add_all(items)
     db.session.flush()
