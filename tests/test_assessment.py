@@ -226,12 +226,14 @@ def test_the_monthly_job_opens_last_month_and_schedules_the_next(app, actors, ma
     from app.models import Job, StaffAssessment
     from app.records.assessment import process
 
-    with app.app_context():  # deploying scheduled the first run (another test's jobs run may have taken it):
+    with app.app_context():  # scheduling (done at deploy; other tests' jobs may have run or moved it):
+        db.session.query(Job).filter(Job.kind == process.JOB_KIND, Job.state == "pending").delete()
         process.schedule()    # one pending run, the first of next month, 09:00
+        process.schedule()    # and only one
         db.session.commit()
         job = db.session.scalars(select(Job).where(Job.kind == process.JOB_KIND, Job.state == "pending")).one()
         due = job.due_at.astimezone(SH)
-        assert (due.day, due.hour, due.minute) == (1, 9, 0) and due > datetime.now(SH)
+        assert (due.day, due.hour, due.minute) == (1, 9, 0) and due > clock.now()
     with app.app_context(), clock.use(lambda: datetime(2023, 7, 1, 9, 5, tzinfo=SH)):
         job = db.session.scalars(select(Job).where(Job.kind == process.JOB_KIND, Job.state == "pending")).one()
         assert process.JOB_KIND in jobs.HANDLERS
