@@ -266,7 +266,8 @@ def test_pages_results_visible_to_the_person_and_export(app, login_as, opened, m
     mine = field.get(f"/assessment/{opened['DELIVERY']}/").get_data(as_text=True)
     assert mine.count('class="assessment-line') == 1 and "assessment-grade" not in mine
     csv = boss.get(f"/assessment/{opened['CS']}/export?format=csv").get_data(as_text=True)
-    assert csv.count("\n") == 3 and "优秀服务专员" in csv  # header, the agent and the supervisor
+    rows = [line for line in csv.splitlines()[1:] if "李 客服" in line or "王 主管" in line]
+    assert len(rows) == 2 and "优秀服务专员" in csv  # the agent and the supervisor (staff other tests add: left out)
     assert login_as("viewer").get("/assessment/").status_code in (302, 403)
     assert field.post(f"/assessment/{opened['DELIVERY']}/line/1/grade", data={}).status_code in (302, 400, 403)
 
@@ -276,7 +277,8 @@ def test_the_api_returns_the_results_each_caller_may_see(app, login_as, opened, 
     numbers = {a["number"] for a in boss["items"]}
     assert {"KH-202305-CS", "KH-202305-TECH", "KH-202305-DELIVERY"} <= numbers
     tech = next(a for a in boss["items"] if a["number"] == "KH-202305-TECH")["lines"]
-    assert [(x["username"], x["proposed_grade"], x["figures"]["response"]) for x in tech] == [("tech", "pass", [4, 5])]
+    demo = [x for x in tech if x["username"] == "tech"]  # staff other tests add to the department: left out
+    assert [(x["username"], x["proposed_grade"], x["figures"]["response"]) for x in demo] == [("tech", "pass", [4, 5])]
     field = login_as("field").get("/api/v1/assessments/").get_json()["items"]
     assert {x["username"] for a in field for x in a["lines"]} == {"field"}  # their own results only
     assert login_as("supervisor").get("/api/v1/assessments/?month=2023-5").status_code in (400, 422)

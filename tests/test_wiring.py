@@ -45,7 +45,7 @@ def test_an_app_without_views_has_every_listener_and_job_handler():
                                                 "app.records.quality.process.instance_terminated"]
     assert listeners["task_recommitted"] == ["app.records.process_link.task_recommitted"]
     # signals thrown by one instance reach the others through a job (runtime.register)
-    assert seen["jobs"] == ["digest", "mail", "signal", "sla_breach", "sla_warning", "staff_assessment_month", "timer",
+    assert seen["jobs"] == ["assessment_month", "digest", "mail", "signal", "sla_breach", "sla_warning", "timer",
                             "timer_start"]
 
 

@@ -57,6 +57,8 @@ def register(kind: str, fn: Handler, *, external: bool = False, on_failure: Fail
              loads_instance: bool = False) -> None:
     """``external``: the handler has an effect outside the database (an SMTP send); ``on_failure``
     runs when an attempt fails; ``loads_instance``: the batch loads the jobs' instances at once."""
+    if len(kind) > Job.kind.type.length:  # SQLite would store a longer kind; PostgreSQL refuses it
+        raise ValueError(f"job kind {kind!r} is longer than {Job.kind.type.length} characters")
     HANDLERS[kind] = fn
     for flag, kinds in ((external, EXTERNAL), (loads_instance, INSTANCE_KINDS)):
         if flag:

@@ -3,7 +3,7 @@
 ``staff_assessment`` process.
 
 * **Opened** on the first of each month for the month before, for every department (the worker's
-  job ``staff_assessment_month``, scheduled when the process is deployed and again by each run), or
+  job ``assessment_month``, scheduled when the process is deployed and again by each run), or
   by a supervisor by hand (the Staff assessments page): ``open_month`` / ``open_assessment``.
 * **Figures** per member of the department (``departments.members``: active, a working role), from the
   KPIs per person (app/records/kpi.py, who is responsible for what is defined there):
@@ -39,7 +39,7 @@ from app.records.assessment.models import AssessmentLine, StaffAssessment
 from app.records.links import Link
 
 PROCESS_KEY = "staff_assessment"
-JOB_KIND = "staff_assessment_month"
+JOB_KIND = "assessment_month"
 GRADES = ("excellent", "pass", "fail")
 FIGURES = ("response", "resolution", "satisfaction", "complaints", "inspection")
 SATISFIED = kpi.SATISFIED_SCORE
