@@ -1,0 +1,135 @@
+"""Record messages and attachments, read a record's thread, and the first contact / first reply.
+
+Every channel (portal, inbound mail, outbound mail, phone notes, internal notes) records through
+``post``; the checks on attachments live here once (``check_file``)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
+
+from app.engine.errors import Invalid
+from app.extensions import db
+from app.models.base import utcnow
+from app.records.conversation.models import CHANNELS, DIRECTIONS, ConversationAttachment, ConversationMessage
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_FILES = 5
+
+# What a file's first bytes must be for the type it is stored as; the name's extension never decides.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)) if has_app_context() \
+        else DEFAULT_MAX_BYTES
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes prove (PNG, JPEG, GIF, WebP, PDF), else None."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_file(upload: Upload, field: str = "attachments") -> str:
+    """The file's content type, or ``Invalid`` naming the field and the file: empty, too large,
+    or not a picture or PDF by its content."""
+    name = (upload.filename or "").strip() or "file"
+    if not upload.data:
+        raise Invalid(f"{name}: the file is empty.", fields={field: f"{name}: the file is empty."})
+    limit = max_bytes()
+    if len(upload.data) > limit:
+        message = f"{name}: {len(upload.data)} bytes, more than the {limit} allowed."
+        raise Invalid(message, fields={field: message})
+    kind = sniff(upload.data)
+    if kind is None:
+        message = f"{name}: only pictures (PNG, JPEG, GIF, WebP) and PDF files are accepted."
+        raise Invalid(message, fields={field: message})
+    return kind
+
+
+def _clean_name(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return (base or "file")[:200]
+
+
+def post(*, channel: str, direction: str, body: str, record=None, record_type: str | None = None,
+         record_id: int | None = None, instance_id: int | None = None, task_id: int | None = None,
+         subject: str | None = None, author_id: int | None = None, contact_id: int | None = None,
+         sender: str | None = None, mail_message_id: str | None = None, outbox_id: int | None = None,
+         attachments: tuple[Upload, ...] | list[Upload] = (), at: datetime | None = None) -> ConversationMessage:
+    """Add a message to a record's conversation (or to a task's notes); ``internal`` follows
+    ``direction``. Files are checked first, so a refused file records nothing. The caller commits."""
+    if channel not in CHANNELS or direction not in DIRECTIONS:
+        raise ValueError(f"unknown channel/direction {channel!r}/{direction!r}")
+    if record is not None:
+        record_type, record_id = record.__tablename__, record.id
+        instance_id = instance_id or getattr(record, "process_instance_id", None)
+    limit = int(current_app.config.get("ATTACHMENT_MAX_FILES", DEFAULT_MAX_FILES)) if has_app_context() \
+        else DEFAULT_MAX_FILES
+    if len(attachments) > limit:
+        message = f"At most {limit} files per message."
+        raise Invalid(message, fields={"attachments": message})
+    checked = [(upload, check_file(upload)) for upload in attachments]
+    if not (body or "").strip() and not checked:
+        raise Invalid("The message is empty.", fields={"body": "The message is empty."})
+    message = ConversationMessage(record_type=record_type, record_id=record_id, instance_id=instance_id,
+                                  task_id=task_id, channel=channel, direction=direction,
+                                  internal=direction == "internal", subject=(subject or None) and subject[:300],
+                                  body=body or "", author_id=author_id, contact_id=contact_id,
+                                  sender=sender and sender[:200], mail_message_id=mail_message_id,
+                                  outbox_id=outbox_id, created_at=at or utcnow())
+    for upload, kind in checked:
+        message.attachments.append(ConversationAttachment(
+            filename=_clean_name(upload.filename), content_type=kind, size=len(upload.data),
+            sha256=hashlib.sha256(upload.data).hexdigest(), data=upload.data))
+    db.session.add(message)
+    if direction == "out" and record is not None and hasattr(record, "first_reply_at"):
+        # the response-time KPI reads the record's first reply: the conversation sets it once
+        record.first_reply_at = record.first_reply_at or message.created_at
+    db.session.flush()
+    return message
+
+
+def thread(record_type: str, record_id: int, *, include_internal: bool = True) -> list[ConversationMessage]:
+    """The record's messages, oldest first; the portal passes ``include_internal=False``."""
+    query = select(ConversationMessage).where(ConversationMessage.record_type == record_type,
+                                              ConversationMessage.record_id == record_id)
+    if not include_internal:
+        query = query.where(ConversationMessage.internal.is_(False))
+    return list(db.session.scalars(query.order_by(ConversationMessage.created_at, ConversationMessage.id)))
+
+
+def _first(record_type: str, record_id: int, direction: str) -> datetime | None:
+    return db.session.scalar(select(func.min(ConversationMessage.created_at)).where(
+        ConversationMessage.record_type == record_type, ConversationMessage.record_id == record_id,
+        ConversationMessage.direction == direction))
+
+
+def first_contact_at(record_type: str, record_id: int) -> datetime | None:
+    """When the customer first wrote (the consultation's response time runs from here)."""
+    return _first(record_type, record_id, "in")
+
+
+def first_reply_at(record_type: str, record_id: int) -> datetime | None:
+    """When the customer first got a reply."""
+    return _first(record_type, record_id, "out")
