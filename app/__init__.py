@@ -79,12 +79,14 @@ def _init_appbuilder(app: Flask) -> None:
     from flask_appbuilder import AppBuilder
 
     from app.extensions import db
+    from app.lang import init_lang
     from app.views import register_views
 
     appbuilder = AppBuilder(update_perms=False)
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+    init_lang(app)
 
 
 def _init_security_hooks(app: Flask) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.api.helpers import api, tokens  # noqa: F401  (fixtures)
 from tests.conftest import csrf_token
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
@@ -187,3 +188,42 @@ def test_each_version_translates_its_own_names(app):
         assert content.task_process_name(row("核对"), "en") == "Bilingual test"
         assert content.process_name("no_such_process", "en", "记录的名字") == "记录的名字"
         db.session.remove()
+
+
+def test_inbox_search_finds_a_task_by_its_name_in_either_language(complaint):
+    """The rows hold the zh name; an English reader searching "Register complaint" finds the task too."""
+    agent, key, task_id, _inst = complaint
+    for lang, words in (("en", "register COMPLAINT"), ("zh", "登记投诉"), ("en", "登记投诉")):
+        listing = page(agent, f"/inbox/group/?q={words}&size=100", lang)
+        assert f'href="/task/{task_id}/"' in listing, (lang, words)
+    assert f'href="/task/{task_id}/"' not in page(agent, "/inbox/group/?q=no-such-words-anywhere", "en")
+
+
+def test_the_api_names_tasks_and_form_labels_in_the_clients_language(complaint, api):
+    """A token client chooses by Accept-Language (or ?_l_=); the answer says Content-Language."""
+    _agent, _key, task_id, _inst = complaint
+    client = api("CustomerService")
+    en = client.get(f"/api/v1/tasks/{task_id}", headers={"Accept-Language": "en-US,en;q=0.9"})
+    body = en.get_json()
+    assert en.headers["Content-Language"] == "en"
+    assert body["name"] == "Register complaint" and body["process_name"] == "Complaint handling"
+    titles = {f["title"] for f in body["form_schema"]["properties"].values()}
+    assert "Channel" in titles and "投诉渠道" not in titles
+    zh = client.get(f"/api/v1/tasks/{task_id}", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh.headers["Content-Language"] == "zh"
+    assert zh.get_json()["name"] == "登记投诉" and zh.get_json()["process_name"] == "投诉处理流程"
+    forced = client.get(f"/api/v1/tasks/{task_id}?_l_=en", headers={"Accept-Language": "zh-CN"}).get_json()
+    assert forced["name"] == "Register complaint"
+    schema = client.get(f"/api/v1/tasks/{task_id}/form", headers={"Accept-Language": "en"}).get_json()["schema"]
+    assert "Channel" in {f["title"] for f in schema["properties"].values()}
+
+
+def test_the_api_history_names_elements_in_the_clients_language(complaint, api):
+    _agent, _key, _task_id, inst = complaint
+    client = api("Supervisor")
+    names = {e["element_name"] for e in client.get(f"/api/v1/instances/{inst}/history",
+                                                  headers={"Accept-Language": "en"}).get_json()["items"]}
+    assert "Register complaint" in names and "登记投诉" not in names
+    names = {e["element_name"] for e in client.get(f"/api/v1/instances/{inst}/history",
+                                                  headers={"Accept-Language": "zh"}).get_json()["items"]}
+    assert "登记投诉" in names

@@ -161,7 +161,8 @@ class InstancesApi(EngineApi):
         inst = runtime.get_instance(pk)
         events, total = slice_page(history.for_instance(inst.id), args)
         names, full = people.usernames(e.user_id for e in events), actor().sees_process_data
-        items = (pii.masked_variables(event_dict(e, names, full_data=full)) for e in events)
+        items = (pii.masked_variables(event_dict(e, names, full_data=full, process_key=inst.process_key))
+                 for e in events)
         return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
 
     @expose("/<int:pk>/suspend", methods=["POST"])

@@ -7,11 +7,12 @@ import math
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from app.engine import clock
+from app.engine import clock, content
 from app.engine import tasks as task_service
 from app.engine.actor import Actor
 from app.engine.forms import FormField, form_schema
 from app.engine.task_actions import allowed_actions
+from app.lang import reader_lang
 from app.pii import masked_variables
 
 
@@ -41,7 +42,7 @@ def _name(user) -> str | None:
 
 def definition_dict(d, running: int | None = None, *, detail: bool = False) -> dict[str, Any]:
     out = {
-        "id": d.id, "key": d.key, "name": d.name, "version": d.version, "checksum": d.checksum,
+        "id": d.id, "key": d.key, "name": content.process_name(d.key, reader_lang(), d.name), "version": d.version, "checksum": d.checksum,
         "has_di": bool(d.has_di), "start_messages": list(d.start_messages or []), "timer_start": d.timer_start,
         "starter_groups": list(d.starter_groups or []), "source": d.source, "deployed_at": d.deployed_at,
         "deployed_by": _name(d.deployed_by),
@@ -49,24 +50,28 @@ def definition_dict(d, running: int | None = None, *, detail: bool = False) -> d
     if running is not None:
         out["running"] = running
     if detail:
-        out["start_form"] = form_schema(FormField.from_dict(f) for f in (d.start_form or []))
+        out["start_form"] = form_schema(content.fields_in([FormField.from_dict(f) for f in (d.start_form or [])],
+                                                          reader_lang()))
     return out
 
 
 def task_dict(task, viewer: Actor, *, detail: bool = False) -> dict[str, Any]:
-    """The task as ``viewer`` sees it: ``allowed_actions`` are theirs (the task page's buttons)."""
+    """The task as ``viewer`` sees it: ``allowed_actions`` are theirs (the task page's buttons); names,
+    instructions and form labels in the reader's language (app.lang)."""
+    lang = reader_lang()
     out = {
-        "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
-        "documentation": task.documentation, "state": task.state, "assignee": _name(task.assignee),
+        "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id,
+        "name": content.task_name(task, lang), "documentation": content.task_documentation(task, lang) or None,
+        "state": task.state, "assignee": _name(task.assignee),
         "candidate_groups": sorted(c.role_name for c in task.candidates if c.role_name),
         "priority": task.priority, "due_at": task.due_at, "sla": task_service.sla_state(task),
         "created_at": task.created_at, "claimed_at": task.claimed_at, "completed_at": task.completed_at,
         "completed_by": _name(task.completed_by), "process_key": task.process_key,
-        "process_name": task.process_name, "business_key": task.business_key, "customer": task.customer,
+        "process_name": content.task_process_name(task, lang), "business_key": task.business_key, "customer": task.customer,
         "confirm_only": bool(task.confirm_only), "allowed_actions": list(allowed_actions(task, viewer)),
     }
     if detail:
-        out["form_schema"] = form_schema(task_service.form_fields(task))
+        out["form_schema"] = form_schema(content.fields_in(task_service.form_fields(task), lang))
         out["submitted"] = json_safe(masked_variables(task.submitted))  # the draft is the viewer's own typing
         out["draft"] = json_safe(task.draft) if task.assignee_id == viewer.user_id else None
     return out
@@ -77,7 +82,8 @@ def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable |
     """``viewer``, required with ``open_tasks``, is whom they are shown to (their ``allowed_actions``);
     ``workable_forms``: the tasks the viewer may work come with their form (``next_tasks``)."""
     out = {
-        "id": inst.id, "process_key": inst.process_key, "process_name": inst.definition.name,
+        "id": inst.id, "process_key": inst.process_key,
+        "process_name": content.process_name(inst.process_key, reader_lang(), inst.definition.name),
         "version": inst.definition.version, "business_key": inst.business_key, "customer": inst.customer,
         "status": inst.status, "started_at": inst.started_at, "started_by": _name(inst.started_by),
         "ended_at": inst.ended_at, "end_reason": inst.end_reason, "incident_element": inst.incident_element,
@@ -106,7 +112,9 @@ def next_dict(inst, open_tasks: Iterable, viewer: Actor) -> dict[str, Any]:
 SHOWN_EVENT_DATA = ("reason", "error", "assignee")  # what the instance screen shows to everyone
 
 
-def event_dict(event, usernames: dict[int, str], *, full_data: bool = True) -> dict[str, Any]:
+def event_dict(event, usernames: dict[int, str], *, full_data: bool = True, process_key: str | None = None
+               ) -> dict[str, Any]:
+    """A history event; ``process_key`` names its element in the reader's language."""
     data = event.data
     if not full_data and isinstance(data, dict):
         data = {k: v for k, v in data.items() if k in SHOWN_EVENT_DATA} or None
@@ -114,6 +122,8 @@ def event_dict(event, usernames: dict[int, str], *, full_data: bool = True) -> d
         data = None
     return {
         "id": event.id, "event": event.event, "at": event.at, "user": usernames.get(event.user_id),
-        "task_id": event.task_id, "element_id": event.element_id, "element_name": event.element_name,
+        "task_id": event.task_id, "element_id": event.element_id,
+        "element_name": content.element_text(process_key, event.element_id, reader_lang(), event.element_name)
+        if process_key and event.element_name else event.element_name,
         "data": json_safe(data),
     }

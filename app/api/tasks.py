@@ -24,8 +24,9 @@ from app.api.schemas import (
     TaskSchema,
 )
 from app.api.serialize import next_dict, task_dict
-from app.engine import commitments, queries, tasks
+from app.engine import commitments, content, queries, tasks
 from app.engine.forms import form_schema
+from app.lang import reader_lang
 
 _doc = with_snippets(id=ID_PARAM, task_200=ok_200("the task afterwards", "TaskSchema"),
                      completed_200=ok_200("the completed task and what comes next", "CompletedTaskSchema"),
@@ -112,7 +113,7 @@ class TasksApi(EngineApi):
                   schema: FormSchemaSchema
         """
         task, _ = self._visible(pk)
-        body = {"task_id": task.id, "schema": form_schema(tasks.form_fields(task))}
+        body = {"task_id": task.id, "schema": form_schema(content.fields_in(tasks.form_fields(task), reader_lang()))}
         return self.response(200, **FormSchemaSchema().dump(body))
 
     @expose("/<int:pk>/claim", methods=["POST"])

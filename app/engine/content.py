@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lxml import etree
 
-from app.engine.bpmn.i18n import diagram_texts, localize_fields, pick, show_in, text_of
+from app.engine.bpmn.i18n import PREFIX, diagram_texts, localize_fields, pick, show_in, text_of
 from app.engine.bpmn.xml import load_xml
 from app.extensions import db
 from app.models import ProcessDefinition
@@ -79,6 +79,23 @@ def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
     versions = [_texts(checksum or f"id:{pk}", xml.get(pk) or "") for pk, checksum in rows]
     _by_key[slot] = (time.monotonic(), versions)
     return versions
+
+
+def elements_named(search: str, limit: int = 200) -> list[tuple[str, str]]:
+    """(process key, element id) of the elements whose name contains ``search`` in a language other
+    than the default one (rows hold the default-language name, which SQL matches itself): so an
+    English reader finds "Register complaint" tasks. One query for the keys, the texts are cached."""
+    needle = search.strip().lower()
+    if not needle:
+        return []
+    found: list[tuple[str, str]] = []
+    keys = db.session.scalars(select(ProcessDefinition.key).distinct())
+    for process_key in keys:
+        for version in process_texts(process_key):
+            for element_id, texts in version.items():
+                if any(k.startswith(f"{PREFIX}name:") and needle in str(v).lower() for k, v in texts.items()):
+                    found.append((process_key, element_id))
+    return sorted(set(found))[:limit]
 
 
 def _element(process_key: str, element_id: str, recorded: str | None) -> dict[str, str]:

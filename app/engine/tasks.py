@@ -14,11 +14,11 @@ from uuid import UUID
 
 from flask_appbuilder.security.sqla.models import Group, Role, User
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, union, union_all, update
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, tuple_, union, union_all, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.engine import clock, history, hooks, people, runtime, sync
+from app.engine import clock, content, history, hooks, people, runtime, sync
 from app.engine import sla as sla_rule  # "sla" names the inbox filter below
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
@@ -240,7 +240,11 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
         q = q.where(sla_rule.sql_state(sla, HumanTask.due_at, HumanTask.created_at, now))
     if search:
         like = f"%{search.strip()[:100]}%"
-        q = q.where(or_(HumanTask.business_key.ilike(like), HumanTask.customer.ilike(like), HumanTask.name.ilike(like)))
+        matches = [HumanTask.business_key.ilike(like), HumanTask.customer.ilike(like), HumanTask.name.ilike(like)]
+        named = content.elements_named(search[:100])  # the task's name in the other languages
+        if named:
+            matches.append(tuple_(HumanTask.process_key, HumanTask.element_id).in_(named))
+        q = q.where(or_(*matches))
     total = db.session.scalar(select(func.count()).select_from(q.subquery()))
     column = SORTABLE.get(sort, HumanTask.due_at)
     order = column.desc() if desc else column.asc()

@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, has_request_context
-from flask_babel import get_locale
+from flask import Flask
 
 from app.engine import content
+from app.lang import reader_lang
 from app.records.timefmt import fmt_local
 from app.security_screens import describe_role, role_label
 from app.views.errors import register_error_pages
 
 
-def reader_lang() -> str:
-    """The language the page is shown in (the site's default outside a request)."""
-    if has_request_context():
-        locale = get_locale()
-        if locale is not None:
-            return str(locale.language)
-    return str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh")
 
 
 def task_name(task: Any) -> str:
