@@ -91,12 +91,30 @@ def test_the_rules_walked_in_the_browser(app, live_server, browser, screenshots,
 
     base, tag = live_server, uuid.uuid4().hex[:6]
     cid, contact_id, _name = make_customer(app, prefix="苏州精工", email=f"plant.{tag}@example.com")
+
+    # 0. Fri 2026-04-03 20:00, the evening before the Qingming holiday (Sat Apr 4 - Mon Apr 6): acknowledged
+    #    at once, acceptance due 30 working minutes into the next working period, Tue Apr 7 09:30.
+    with at(2026, 4, 3, 19, 50):
+        early = sign_in(browser, base, "agent")
+    with at(2026, 4, 3, 20, 0):
+        subject = f"控制柜报警 {tag}"
+        _add_request(early, base, cid, contact_id, "general_question", subject)
+        _id, early_number, created, early_inst = _request(app, subject)
+        assert local(created) == datetime(2026, 4, 3, 20, 0) and early_inst
+        (ack,) = _mails(app, early_inst, "customer_acknowledgement")
+        assert local(ack[2]) == datetime(2026, 4, 3, 20, 0) and "2026-04-07 09:30" in ack[1]
+        early.goto(f"{base}/inbox/group/?q={early_number}")
+        (row, _urgent), = _rows(early)
+        assert "2026-04-07 09:30" in row
+        shot(early, screenshots, "rules_walk_holiday_eve_inbox_zh")
+    early.context.close()
+
     with at(2026, 9, 18, 19, 50):  # signed in on the frozen clock: a session signed later would be "from the future"
         agent = sign_in(browser, base, "agent")
         field = sign_in(browser, base, "field")
         boss = sign_in(browser, base, "supervisor")
 
-    # 1. Fri 2026-09-18 20:00, after office hours: acknowledged at once, acceptance due 30 working
+    # 1. Fri 2026-09-18 20:00, before a weekend with a make-up working Sunday: acknowledged at once, acceptance due 30 working
     #    minutes into the next working period: the make-up working Sunday Sep 20, 09:30.
     with at(2026, 9, 18, 20, 0):
         subject = f"示教器报错 {tag}"
