@@ -109,6 +109,8 @@ class Config:
     # Recipients per message: SMTP servers cap RCPT TO per message (often 100); larger lists are split.
     MAIL_MAX_RECIPIENTS = env_int("MAIL_MAX_RECIPIENTS", 100)
     SMS_SENDER = env("SMS_SENDER", "")  # "module:function"; empty: SMS kept in the outbox (no gateway)
+    SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")  # POST {"id","to","text"} (JSON) here; empty: SMS only recorded
+    SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")  # sent as "Authorization: Bearer …"
     APP_BASE_URL = env("APP_BASE_URL", "http://127.0.0.1:8080")  # links in mails (/task/<id>/)
 
     # --- engine

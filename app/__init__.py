@@ -60,7 +60,7 @@ def _register_listeners(app: Flask) -> None:
     """Who reacts to what, in one place (not when a module happens to be imported): the job
     handlers and the listeners on engine events. The web app, the worker and the CLI all come
     through here. Registering twice (tests build several apps) changes nothing."""
-    from app.engine import departments, mail, notifications, runtime, timers
+    from app.engine import departments, mail, notifications, runtime, sms, timers
     from app.records import process_link
     from app.records.quality import process as quality_process
     from app.records.parts import process as parts_process
@@ -68,6 +68,7 @@ def _register_listeners(app: Flask) -> None:
     timers.register()  # timer jobs; the instance's timer job follows its wait states
     runtime.register()  # signals thrown by an instance reach the others
     mail.register()  # the outbox's mail and digest jobs
+    sms.register()  # the outbox's text messages, when an SMS gateway is configured
     notifications.register()  # task mails and SLA reminders
     process_link.register_listeners()  # service records follow their processes
     quality_process.register_listeners()  # spot checks, inspections and maintenance visits follow theirs

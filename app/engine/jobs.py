@@ -18,8 +18,9 @@ never commit. On PostgreSQL ``run_jobs`` also holds the batch's job row locks
 past the lease (the other workers' ``SKIP LOCKED`` lease query passes them by),
 and a worker that finds a lease taken over by someone else skips that job.
 Effects outside the database (an SMTP send) are at-least-once; their handlers
-are registered ``external``, and the batch commits right after each of them:
-see ``app.engine.mail``.
+are registered ``external``, and each runs first in a transaction of its own
+that commits right after it: a crash can repeat only a send whose acceptance
+was not yet committed (one UPDATE later). See ``app.engine.mail``.
 
 This module is the queue alone: which kind runs which handler is registered by
 the rooms that own the work (``timers``, ``mail``, ``notifications``), in
@@ -190,6 +191,9 @@ def _run_part(todo: list[int], owner: str, stop: Callable[[], bool], part: Batch
             part.skipped.append(job_id)  # done meanwhile, or the lease expired and another worker took it
             continue
         kind = job.kind
+        if kind in EXTERNAL and i > 0:  # commit what ran before: the send's transaction holds the send alone
+            rest = todo[i:]
+            break
         if errors is None:
             try:
                 _handle(job)

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timezone
 from email.utils import make_msgid
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
@@ -328,17 +328,22 @@ def _outbox_row(message_id: str) -> MailOutbox | None:
     return db.session.scalars(q.execution_options(populate_existing=True)).first()
 
 
-def _mail_job(job: Job) -> None:
-    row = _outbox_row(job.payload["message_id"])
-    if row is None or row.state == "sent":
-        return  # idempotent: a sent mail is never sent again
-    deliver(row)
-    row.state, row.sent_at, row.last_error = "sent", clock.now(), None
-    row.attempts += 1
-    log.info("mail %s (%s) sent to %s", row.message_id, row.kind, ", ".join(row.recipients))
+def outbox_job(send: Callable[[MailOutbox], None]) -> Callable[[Job], None]:
+    """The job handler that sends one outbox row with ``send`` (SMTP, or the SMS gateway)."""
+
+    def run(job: Job) -> None:
+        row = _outbox_row(job.payload["message_id"])
+        if row is None or row.state == "sent":
+            return  # idempotent: a sent message is never sent again
+        send(row)
+        row.state, row.sent_at, row.last_error = "sent", clock.now(), None
+        row.attempts += 1
+        log.info("%s %s (%s) sent to %s", row.channel, row.message_id, row.kind, ", ".join(row.recipients))
+
+    return run
 
 
-def _mail_failed(job: Job, err: Exception, final: bool) -> None:
+def outbox_failed(job: Job, err: Exception, final: bool) -> None:
     row = _outbox_row(job.payload["message_id"])
     if row is None or row.state == "sent":
         return
@@ -377,5 +382,6 @@ def _digest_job(job: Job) -> None:
 
 def register() -> None:
     """The mail job handlers (``create_app``)."""
-    jobs.register("mail", _mail_job, external=True, on_failure=_mail_failed)
+    # looked up at send time (not bound here), so a deployment or a test may replace ``deliver``
+    jobs.register("mail", outbox_job(lambda row: deliver(row)), external=True, on_failure=outbox_failed)
     jobs.register("digest", _digest_job)

@@ -62,6 +62,13 @@ def _external(job: Job) -> None:
     CALLS.append(job.id)  # stands for an SMTP send
 
 
+@jobs.handler("test_external_sees", external=True)
+def _external_sees(job: Job) -> None:
+    """A send that looks, from another connection, at what the jobs before it committed."""
+    with db.engine.connect() as conn:
+        CALLS.append(conn.scalar(select(Job.state).where(Job.id == job.payload["job_id"])))
+
+
 @jobs.handler("test_sees_committed")
 def _sees_committed(job: Job) -> None:
     with db.engine.connect() as conn:  # another connection: committed rows only
@@ -196,6 +203,16 @@ def test_a_job_with_effects_outside_the_database_commits_before_the_next_one_run
     check = _new_job("test_sees_committed", {"job_id": sent})
     assert jobs.run_jobs(jobs.lease_due_jobs("w"), "w").done == [sent, check]
     assert CALLS == [sent, "done"]
+
+
+def test_a_send_runs_in_a_transaction_of_its_own(clean_jobs):
+    """The jobs before a send commit before it, so the send's transaction is the send and the
+    acceptance alone (issue 22: "record the SMTP acceptance in a separate short transaction")."""
+    CALLS.clear()
+    before = _new_job("test_effect")
+    send = _new_job("test_external_sees", {"job_id": before})
+    assert jobs.run_jobs(jobs.lease_due_jobs("w"), "w").done == [before, send]
+    assert CALLS == [before, "done"]
 
 
 def test_a_timer_whose_instance_changed_meanwhile_fails_alone_and_fires_later(clean_jobs, actors):
