@@ -346,3 +346,41 @@ def test_service_standard_rate_counts_the_services_judged_in_the_spot_checks(app
     assert figures[str(agent)]["num"] == 1 and figures[str(tech)] == {"num": 0, "den": 1, "value": 0.0}
     page = boss.get("/kpi/detail/standard/?from=2023-02-01&to=2023-02-14").get_data(as_text=True)
     assert "SC-KPI-1" in page
+
+
+@pytest.mark.parametrize("user", ["supervisor", "viewer"])
+def test_the_kpi_page_carries_the_pre_sales_and_delivery_figures_its_reader_may_open(app, login_as, user):
+    """One KPI page for the whole service lifecycle: the pre-sales figures (first contact in 1 working day,
+    answers in 2, win rate) and the in-sales ones (handover on time, progress reports), counted by their
+    own modules, each linking to the records it counted — shown only to a reader who may open those pages."""
+    import re
+
+    from app.engine import clock
+    from app.records.delivery import kpi as delivery_kpi
+    from app.records.sales import kpi as sales_kpi
+
+    html = login_as(user).get("/kpi/?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        reader = sm.find_user(username=user)
+        roles = [r.name for r in reader.roles]
+        may_presales = any(sm._has_access_builtin_roles(r, "read", "PresalesLedger") for r in reader.roles)
+        may_delivery = any(sm._has_access_builtin_roles(r, "read", "Delivery") for r in reader.roles)
+        first, last, now = date(2026, 1, 1), date(2026, 12, 31), clock.now()
+        expected = {}
+        if may_presales:
+            expected.update(first_contact=sales_kpi.first_contact_on_time(first, last, now),
+                            answers=sales_kpi.answer_on_time(first, last, now), wins=sales_kpi.win_rate(first, last))
+        if may_delivery:
+            expected.update(handover=delivery_kpi.handover_on_time(first, last),
+                            progress=delivery_kpi.progress_compliance(first, last))
+    assert expected or user == "viewer", roles  # a supervisor sees both parts
+    for name in ("first_contact", "answers", "wins", "handover", "progress"):
+        card = re.search(rf'id="kpi-{name}">(.*?)</div>\s*</div>', html, re.S)
+        if name not in expected:
+            assert card is None, name
+            continue
+        n, d = expected[name]
+        assert card is not None, name
+        assert f"{d} 项中 {n} 项" in card.group(1) or f"{n} of {d}" in card.group(1), name
+        assert ("/presales/ledger/" if name in ("first_contact", "answers", "wins") else "/kpi/" + name) in card.group(1)

@@ -71,6 +71,36 @@ def trend_charts(months: list) -> dict:
     return {"shares": shares, "response": response}
 
 
+def lifecycle_figures(first: date, last: date) -> list[dict]:
+    """The pre-sales and in-sales KPIs of the period (their own modules count them) for the reader who
+    may open their pages, each linking to the records it counted there."""
+    from flask import current_app
+
+    from app.records.delivery import kpi as delivery_kpi
+    from app.records.delivery.views import DELIVERY_PERMISSION
+    from app.records.sales import kpi as sales_kpi
+
+    sm, now, out = current_app.appbuilder.sm, clock.now(), []
+    period = {"from": first.isoformat(), "to": last.isoformat()}
+    if sm.has_access("read", "PresalesLedger"):
+        ledger = url_for("PresalesLedgerView.ledger", **period)
+        out += [{"id": "first_contact", "title": gettext("Pre-sales first contact within 1 working day"),
+                 "figure": sales_kpi.first_contact_on_time(first, last, now), "url": ledger},
+                {"id": "answers", "title": gettext("Pre-sales questions answered within 2 working days"),
+                 "figure": sales_kpi.answer_on_time(first, last, now), "url": ledger},
+                {"id": "wins", "title": gettext("Win rate (won of decided)"),
+                 "figure": sales_kpi.win_rate(first, last), "url": ledger}]
+    if sm.has_access("read", DELIVERY_PERMISSION):
+        window = {"kpi_from": first.isoformat(), "kpi_to": last.isoformat()}
+        out += [{"id": "handover", "title": gettext("Handover on-time rate"),
+                 "figure": delivery_kpi.handover_on_time(first, last),
+                 "url": url_for("ProjectView.kpi_detail", name="handover", **window)},
+                {"id": "progress", "title": gettext("Progress-report compliance"),
+                 "figure": delivery_kpi.progress_compliance(first, last),
+                 "url": url_for("ProjectView.kpi_detail", name="progress", **window)}]
+    return out
+
+
 class KpiView(BaseView):
     route_base = "/kpi"
     default_view = "show"
@@ -98,7 +128,7 @@ class KpiView(BaseView):
                                     group_rows=breakdown_rows(by, groups) if by else None,
                                     month_choices=month_choices,
                                     first=first, last=last, presets=presets, target=kpi.SATISFACTION_TARGET,
-                                    accept_minutes=kpi.ACCEPT_MINUTES)
+                                    accept_minutes=kpi.ACCEPT_MINUTES, lifecycle=lifecycle_figures(first, last))
 
     @expose("/breakdown/")
     @has_access
