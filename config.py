@@ -66,6 +66,9 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
+    # FAB checks the Public role on every API call: the answer is cached until a security change, which
+    # every worker notices within this many seconds (the audit log is the epoch: app.security)
+    SECURITY_CACHE_SECONDS = float(env("SECURITY_CACHE_SECONDS", "1"))
     AUTH_USER_REGISTRATION = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     AUTH_RATE_LIMITED = True

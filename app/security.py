@@ -7,13 +7,14 @@ extra roles in the database through FAB's screens.
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import has_request_context, redirect, request
+from flask import current_app, has_request_context, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_login import logout_user
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -224,6 +225,28 @@ class SecurityManager(FabSecurityManager):
             cache[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
         return cache[key]
 
+    def is_item_public(self, permission_name, view_name):
+        """FAB asks this on every API call and reads the Public role and its permissions twice for it;
+        the answer is kept until a security change (``security_epoch``), checked at most every
+        ``SECURITY_CACHE_SECONDS`` (1 s) so every worker sees another's change within that time."""
+        return (view_name, permission_name) in self._public_permissions()
+
+    def _public_permissions(self) -> frozenset[tuple[str, str]]:
+        cache = self.__dict__.setdefault("_public_cache", {"epoch": None, "checked": -1e9, "pairs": None})
+        now = time.monotonic()
+        interval = float(current_app.config.get("SECURITY_CACHE_SECONDS", 1.0))
+        if cache["pairs"] is not None and not _changed_here.get(id(self)) and now - cache["checked"] < interval:
+            return cache["pairs"]
+        _changed_here[id(self)] = False
+        epoch = security_epoch(self.session)
+        cache["checked"] = now
+        if cache["pairs"] is None or epoch != cache["epoch"]:
+            role = self.get_public_role()
+            cache["pairs"] = frozenset((pv.view_menu.name, pv.permission.name)
+                                       for pv in (role.permissions if role is not None else ()))
+            cache["epoch"] = epoch
+        return cache["pairs"]
+
     def load_user(self, pk):
         """The logged-in user with roles and groups in ONE query: every page reads them (menu,
         permission checks, the actor), and lazily they cost two more round trips per request."""
@@ -247,6 +270,19 @@ class SecurityManager(FabSecurityManager):
         user = super().auth_user_db(username, password)
         audit("login" if user else "login_failed", target=(username or "")[:64], user=user, commit=True)
         return user
+
+
+# The audit events that change who may do what: their newest id is the security epoch.
+SECURITY_EVENTS = ("user_created", "role_created", "role_change", "user_activated", "user_deactivated",
+                   "role_permissions_changed", "user_deleted", "role_deleted")
+_changed_here: dict[int, bool] = {}  # id(security manager) of this process -> a change was flushed here since
+
+
+def security_epoch(session) -> int:
+    """The id of the newest security change (0: none), from the audit log every change writes."""
+    from app.models.audit import AuditLog
+
+    return session.scalar(select(func.max(AuditLog.id)).where(AuditLog.event.in_(SECURITY_EVENTS))) or 0
 
 
 def _names(objects) -> list[str]:
@@ -288,6 +324,8 @@ def audit_security_changes(session, flush_context, instances) -> None:
             rows.append(("role_deleted", obj.name, None))
     if not rows:
         return
+    for manager in _changed_here:  # every app of this process (tests build several) re-reads the epoch
+        _changed_here[manager] = True
     actor = _current_user()
     ip = request.remote_addr if has_request_context() else None
     session.add_all(AuditLog(event=event_name, target=(target or "")[:200] or None, detail=detail, ip=ip,
