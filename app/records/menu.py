@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _
 
 from app.records.assessment.views import AssessmentView
 from app.records.complaints.views import ComplaintRoundView, ComplaintView
+from app.records.conversation.views import InboundMailView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.delivery.views import (
     ContractHandoverView, OrderLineView, ProgressReportView, ProjectMilestoneView, ProjectView, SalesOrderView,
@@ -45,6 +46,7 @@ MENU = [
     (SurveyView, "Surveys", _("Surveys"), "fa-smile-o"),
     (ServicePlanView, "Service plans", _("Service plans"), "fa-tasks"),
     (CaseView, "Cases", _("Cases"), "fa-archive"),
+    (InboundMailView, "Inbound mail", _("Inbound mail to triage"), "fa-inbox"),
     (ContractHandoverView, "Contract handovers", _("Contract handovers"), "fa-handshake-o"),
     (ProjectView, "Projects", _("Projects"), "fa-cubes"),
     (SalesOrderView, "Orders", _("Orders"), "fa-shopping-cart"),
