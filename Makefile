@@ -43,7 +43,7 @@ demo: install
 	$(BIN)/flask seed-demo
 
 # Web server, job worker, a local mail sink (prints mails; set MAIL_SERVER for a real one) and the inbound
-# mail endpoint (`flask mail-in`, 127.0.0.1:$$INBOUND_SMTP_PORT, 2525). Ctrl-C stops all.
+# mail endpoint (`flask mail-in`, 127.0.0.1:2525 by default). Ctrl-C stops all.
 serve: bind-check
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
