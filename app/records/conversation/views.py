@@ -9,6 +9,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.engine.actor import Actor
@@ -122,7 +123,8 @@ class InboundMailView(RecordView):
     show_template = "records/inbound_show.html"
     label_columns = {"received_at": _("Received at"), "sender": _("Sender"), "subject": _("Subject"),
                      "reason": _("Why it waits"), "body": _("Text")}
-    formatters_columns = {"reason": lambda v: said(v or "")}
+    formatters_columns = {"reason": lambda v: said(v or ""),
+                          "body": lambda v: Markup('<pre class="conversation-body">{0}</pre>').format(v or "")}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
