@@ -46,7 +46,6 @@ MENU = [
     (SurveyView, "Surveys", _("Surveys"), "fa-smile-o"),
     (ServicePlanView, "Service plans", _("Service plans"), "fa-tasks"),
     (CaseView, "Cases", _("Cases"), "fa-archive"),
-    (InboundMailView, "Inbound mail", _("Inbound mail to triage"), "fa-inbox"),
     (ContractHandoverView, "Contract handovers", _("Contract handovers"), "fa-handshake-o"),
     (ProjectView, "Projects", _("Projects"), "fa-cubes"),
     (SalesOrderView, "Orders", _("Orders"), "fa-shopping-cart"),
@@ -109,6 +108,9 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Service",
                             category_label=_("Service"), category_icon="fa-folder-open")
+    # mail-in's triage list: customer service and supervisors only (app/security.py)
+    appbuilder.add_view(InboundMailView, "Inbound mail", label=_("Inbound mail to triage"), icon="fa-inbox",
+                        category="Service")
     for view, name, label, icon in TRAINING_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Training",
                             category_label=_("Training"), category_icon="fa-graduation-cap")
