@@ -305,4 +305,7 @@ def test_only_the_roles_that_edit_a_case_reply_and_only_service_staff_triage(app
     assert viewer.post("/complaintview/1/phone-note", data={"body": "x", "direction": "in",
                                                             "csrf_token": token}).status_code == 403
     assert field.get("/inboundmailview/list/").status_code == 403  # ... the triage list is customer service's
-    assert login_as("supervisor").get("/inboundmailview/list/").status_code == 200
+    for username in ("supervisor", "agent"):
+        page = login_as(username).get("/servicerequestview/list/").get_data(as_text=True)
+        assert 'href="/inboundmailview/list/"' in page  # the Service menu offers the triage list
+    assert 'href="/inboundmailview/list/"' not in field.get("/servicerequestview/list/").get_data(as_text=True)
