@@ -100,4 +100,5 @@ def mail_in_command(host: str | None, port: int | None) -> None:
     from app.records.conversation import smtp_in
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
     smtp_in.serve(current_app._get_current_object(), host, port)

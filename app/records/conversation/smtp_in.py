@@ -64,6 +64,7 @@ def serve(app: Flask, host: str | None = None, port: int | None = None) -> None:
     server.start()
     log.info("inbound mail endpoint on %s:%s", server.hostname, server.port)
     try:
-        stop.wait()
+        while not stop.wait(1):  # wakes up to see a signal promptly
+            pass
     finally:
         server.stop()
