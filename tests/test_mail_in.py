@@ -209,7 +209,7 @@ def test_unknown_senders_wait_in_triage_and_are_assigned_or_discarded(app, recei
     listing = web.get("/inboundmailview/list/").get_data(as_text=True)
     assert "Please call me" in listing and "Cheap watches" in listing
     page = web.get(f"/inboundmailview/show/{ids[0]}").get_data(as_text=True)
-    assert f'value="{contact_id}"' in page
+    assert f'value="{contact_id}"' in page and "nameplate.png" in page
     resp = web.post(f"/inboundmailview/{ids[0]}/assign",
                     data={"contact_id": contact_id, "csrf_token": csrf_token(web, "/inboundmailview/list/")})
     assert resp.status_code == 302 and "/servicerequestview/show/" in resp.headers["Location"]
@@ -309,3 +309,32 @@ def test_only_the_roles_that_edit_a_case_reply_and_only_service_staff_triage(app
         page = login_as(username).get("/servicerequestview/list/").get_data(as_text=True)
         assert 'href="/inboundmailview/list/"' in page  # the Service menu offers the triage list
     assert 'href="/inboundmailview/list/"' not in field.get("/servicerequestview/list/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Yes, tomorrow.\n\nOn Tue, 3 Mar 2026 at 10:00, CS <cs@x.example> wrote:\n> When?", "Yes, tomorrow."),
+    ("好的，明天可以。\n\n在 2026年3月3日 10:00，客服 <cs@x.example> 写道：\n> 什么时候方便？", "好的，明天可以。"),
+    ("OK\n\n-----Original Message-----\nFrom: CS\nSent: Tuesday", "OK"),
+    ("OK\n\nFrom: CS <cs@x.example>\nSent: Tuesday, 3 March 2026\nSubject: [SR-2026-000001]", "OK"),
+    ("收到\n\n发件人：客服\n发送时间：2026年3月3日", "收到"),
+    ("Line one\n> quoted\nLine two", "Line one\n> quoted\nLine two"),  # an inline quote stays
+])
+def test_the_quoted_earlier_mail_is_trimmed_from_a_reply(text, kept):
+    from app.records.conversation import mailtext
+
+    assert mailtext.clean_text(mailtext.trim_quoted(text)) == kept
+
+
+def test_a_reply_goes_out_in_the_customers_language(app_ctx, customer, clean_jobs):
+    customer_id, contact_id, address = customer
+    from app.models import Customer
+
+    db.session.get(Customer, customer_id).language = "en"
+    request = ServiceRequest(customer_id=customer_id, contact_id=contact_id, subject="Gripper", channel="phone")
+    db.session.add(request)
+    db.session.flush()
+    sent = outbound.reply(request, "It ships today.", _user("agent"))
+    outbox = db.session.get(MailOutbox, sent.outbox_id)
+    assert outbox.subject == f"[{request.number}] Re: Gripper"
+    assert outbox.body_text.startswith("Dear 张伟,") and "It ships today." in outbox.body_text
+    assert request.first_reply_at == sent.created_at  # the response-time KPI's first reply

@@ -184,6 +184,12 @@ def receive(raw: bytes, envelope_from: str | None) -> Outcome:
 
 # --- the triage list ---------------------------------------------------------------
 
+def file_names(row: InboundMail) -> list[str]:
+    """The names of a triaged mail's files (they are checked when the mail is assigned)."""
+    return [upload.filename for upload in mailtext.files(message_from_bytes(row.raw, policy=policy.default))] \
+        if row.raw else []
+
+
 def _pending(row: InboundMail) -> None:
     if row.state != "triage":
         raise Invalid("This mail has already been handled.", fields={"state": row.state})

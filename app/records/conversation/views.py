@@ -133,7 +133,7 @@ class InboundMailView(RecordView):
         widgets = self._show(pk)
         customers = db.session.scalars(select(Customer).join(Contact).distinct().order_by(Customer.name)).all()
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    customers=customers)
+                                    customers=customers, files=inbound.file_names(self._row(int(pk))))
 
     def _row(self, pk: int) -> InboundMail:
         return db.session.get(InboundMail, pk) or abort(404)
