@@ -338,3 +338,17 @@ def test_a_reply_goes_out_in_the_customers_language(app_ctx, customer, clean_job
     assert outbox.subject == f"[{request.number}] Re: Gripper"
     assert outbox.body_text.startswith("Dear 张伟,") and "It ships today." in outbox.body_text
     assert request.first_reply_at == sent.created_at  # the response-time KPI's first reply
+
+
+@pytest.mark.parametrize("raw", [
+    b"not a mail at all",
+    b"From: \r\nSubject: =?bogus?Q?x?=\r\n\r\nbody",
+    b"From: a@b.example\r\nMessage-ID: <odd-charset@x>\r\nContent-Type: text/plain; charset=x-unknown-9\r\n\r\n\xff\xfe text",
+    b"From: <<<>>>\r\nIn-Reply-To: <<garbage\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n--zz--",
+    b"From: c@d.example\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\x02",
+])
+def test_odd_mail_lands_somewhere_readable_and_never_raises(app_ctx, raw):
+    outcome = inbound.receive(raw + uuid.uuid4().hex.encode(), "sender@odd.example")
+    assert outcome.state in ("triage", "ignored")
+    row = db.session.scalars(select(InboundMail).order_by(InboundMail.id.desc())).first()
+    assert row.state == outcome.state and "<" not in (row.body or "")
