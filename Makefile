@@ -42,12 +42,14 @@ migrate: install
 demo: install
 	$(BIN)/flask seed-demo
 
-# Web server, job worker and a local mail sink (prints mails; set MAIL_SERVER for a real one). Ctrl-C stops all.
+# Web server, job worker, a local mail sink (prints mails; set MAIL_SERVER for a real one) and the inbound
+# mail endpoint (`flask mail-in`, 127.0.0.1:2525 by default). Ctrl-C stops all.
 serve: bind-check
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 & \
 	$(BIN)/flask worker & \
+	$(BIN)/flask mail-in & \
 	$(BIN)/gunicorn -w 2 -k gthread --threads 4 --keep-alive 5 -b $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 # A bind address other than loopback exposes the demo accounts to the network: say so loudly.

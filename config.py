@@ -111,6 +111,10 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
     # Recipients per message: SMTP servers cap RCPT TO per message (often 100); larger lists are split.
     MAIL_MAX_RECIPIENTS = env_int("MAIL_MAX_RECIPIENTS", 100)
+    # Inbound mail (`flask mail-in`): loopback by default, behind a relay (README "Inbound mail")
+    INBOUND_SMTP_HOST = env("INBOUND_SMTP_HOST", "127.0.0.1")
+    INBOUND_SMTP_PORT = env_int("INBOUND_SMTP_PORT", 2525)
+    INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 15 * 1024 * 1024)
     SMS_SENDER = env("SMS_SENDER", "")  # "module:function"; empty: SMS kept in the outbox (no gateway)
     SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")  # POST {"id","to","text"} (JSON) here; empty: SMS only recorded
     SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")  # sent as "Authorization: Bearer …"

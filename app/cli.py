@@ -11,6 +11,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(deploy_workflows_command)
+    app.cli.add_command(mail_in_command)
 
 
 @click.command("init")
@@ -86,3 +87,18 @@ def worker_command(poll: float, batch: int, once: bool, log_level: str) -> None:
     done = worker.run(once=once)
     if once:
         click.echo(f"{done} job(s) done")
+
+
+@click.command("mail-in")
+@click.option("--host", default=None, help="Address to listen on (INBOUND_SMTP_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to listen on (INBOUND_SMTP_PORT, 2525).")
+@with_appcontext
+def mail_in_command(host: str | None, port: int | None) -> None:
+    """Receive customer mail over SMTP: requests, replies to cases, the triage list (Ctrl-C stops)."""
+    import logging
+
+    from app.records.conversation import smtp_in
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
+    smtp_in.serve(current_app._get_current_object(), host, port)

@@ -85,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
+        _perm("InboundMail", WRITE), _menus("Inbound mail"),  # the triage list of mail-in
         _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),
         *SELF_SERVICE,
     ],
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm("OnCallRota", READ),
         _perm("Customer|ServiceRequest|Complaint|Survey|Incident", WRITE),
         _perm("ContingencyPlan|FieldRecord|ServicePlan|Case|Department|ProcessInstance", READ),
+        _perm("InboundMail", WRITE), _menus("Inbound mail"),  # the triage list of mail-in
         _perm(PRESALES, WRITE),
         _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),

@@ -28,6 +28,7 @@ SCREEN_WORDS = {
     "ContingencyPlan": _("Contingency plans"), "FieldRecord": _("Field records"), "Survey": _("Surveys"),
     "ServicePlan": _("Service plans"), "Case": _("Cases"), "Department": _("Departments"), "Job": _("Jobs"),
     "SlaPolicy": _("SLA policy"), "OnCallRota": _("On-call rota"),
+    "InboundMail": _("Inbound mail"),
 }
 
 

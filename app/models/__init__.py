@@ -22,6 +22,7 @@ from app.models.org import Department, OnCallShift, UserProfile  # noqa: F401
 from app.records.assessment.models import AssessmentLine, StaffAssessment  # noqa: F401
 from app.records.complaints.models import Complaint, ComplaintRound  # noqa: F401
 from app.records.conversation.models import ConversationAttachment, ConversationMessage  # noqa: F401
+from app.records.conversation.inbound_model import InboundMail  # noqa: F401
 from app.records.customers.models import Contact, Contract, Customer, Equipment  # noqa: F401
 from app.records.emergency.models import (  # noqa: F401
     ContingencyPlan,

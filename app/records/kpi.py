@@ -10,7 +10,9 @@
   in it (投诉率=投诉顾客数量/总服务顾客数量×100%).
 * **Response time**: from the customer's first contact (the request's receipt) to the first reply
   (``first_reply_at``: the agent reached the customer at acceptance, the on-call engineer was
-  dispatched, or a remote answer was given), in working minutes (24-hour minutes for stoppages);
+  dispatched, a remote answer was given, or the case's conversation logged its first message to the
+  customer, a mail or a call, whichever came first; a request opened by mail is received when the
+  mail arrived), in working minutes (24-hour minutes for stoppages);
   the median, and the share replied within the SLA policy's 30 working minutes; a request still
   without reply once its deadline passed counts as late (咨询响应时间).
 * **On-time repair rate** = repair orders whose engineer reached the site in time / repair orders

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _
 
 from app.records.assessment.views import AssessmentView
 from app.records.complaints.views import ComplaintRoundView, ComplaintView
+from app.records.conversation.views import InboundMailView
 from app.records.customers.views import ContactDataView, ContactView, ContractView, CustomerView, EquipmentView
 from app.records.delivery.views import (
     ContractHandoverView, OrderLineView, ProgressReportView, ProjectMilestoneView, ProjectView, SalesOrderView,
@@ -107,6 +108,9 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Service",
                             category_label=_("Service"), category_icon="fa-folder-open")
+    # mail-in's triage list: customer service and supervisors only (app/security.py)
+    appbuilder.add_view(InboundMailView, "Inbound mail", label=_("Inbound mail to triage"), icon="fa-inbox",
+                        category="Service")
     for view, name, label, icon in TRAINING_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Training",
                             category_label=_("Training"), category_icon="fa-graduation-cap")

@@ -11,6 +11,7 @@ from app.models import Complaint, ComplaintRound
 from app.models.choices import (
     COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_SEVERITIES, COMPLAINT_STATUSES, SATISFACTION,
 )
+from app.records.conversation.views import CONVERSATION_PERMISSIONS, ConversationMixin
 from app.records.process_link import start_from_view
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.service.views import SurveyView
@@ -32,10 +33,10 @@ class ComplaintRoundView(RecordView):
     choice_columns = {"satisfaction": SATISFACTION}
 
 
-class ComplaintView(RecordView):
+class ComplaintView(ConversationMixin, RecordView):
     datamodel = SQLAInterface(Complaint)
     class_permission_name = "Complaint"
-    method_permission_name = {**RECORD_PERMISSIONS, "reopen": "write"}
+    method_permission_name = {**RECORD_PERMISSIONS, **CONVERSATION_PERMISSIONS, "reopen": "write"}
     export_name = "complaints"
     list_title = _("Complaints")
     show_title = _("Complaint")

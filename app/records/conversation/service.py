@@ -50,6 +50,11 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def max_files() -> int:
+    return int(current_app.config.get("ATTACHMENT_MAX_FILES", DEFAULT_MAX_FILES)) if has_app_context() \
+        else DEFAULT_MAX_FILES
+
+
 def check_file(upload: Upload, field: str = "attachments") -> str:
     """The file's content type, or ``Invalid`` naming the field and the file: empty, too large,
     or not a picture or PDF by its content."""
@@ -84,8 +89,7 @@ def post(*, channel: str, direction: str, body: str, record=None, record_type: s
     if record is not None:
         record_type, record_id = record.__tablename__, record.id
         instance_id = instance_id or getattr(record, "process_instance_id", None)
-    limit = int(current_app.config.get("ATTACHMENT_MAX_FILES", DEFAULT_MAX_FILES)) if has_app_context() \
-        else DEFAULT_MAX_FILES
+    limit = max_files()
     if len(attachments) > limit:
         message = f"At most {limit} files per message."
         raise Invalid(message, fields={"attachments": message})
@@ -105,7 +109,8 @@ def post(*, channel: str, direction: str, body: str, record=None, record_type: s
     db.session.add(message)
     if direction == "out" and record is not None and hasattr(record, "first_reply_at"):
         # the response-time KPI reads the record's first reply: the conversation sets it once
-        record.first_reply_at = record.first_reply_at or message.created_at
+        if record.first_reply_at is None or message.created_at < record.first_reply_at:
+            record.first_reply_at = message.created_at  # a call noted afterwards may be the earliest
     db.session.flush()
     return message
 

@@ -17,6 +17,7 @@ from app.models.choices import (
     PRIORITIES, REQUEST_CHANNELS, REQUEST_KINDS, REQUEST_STATUSES, REQUEST_TYPES,
     SATISFACTION, SLA_STATES, SURVEY_CHANNELS, SURVEY_KINDS, LANGUAGES, label,
 )
+from app.records.conversation.views import CONVERSATION_PERMISSIONS, ConversationMixin
 from app.records.process_link import start_from_view
 from app.records.screens import RECORD_PERMISSIONS, RecordView
 from app.records.service import confirmation, signature
@@ -209,9 +210,10 @@ class SurveyView(RecordView):
         return redirect(url_for("SurveyView.show", pk=item.id))
 
 
-class ServiceRequestView(RecordView):
+class ServiceRequestView(ConversationMixin, RecordView):
     datamodel = SQLAInterface(ServiceRequest)
     class_permission_name = "ServiceRequest"
+    method_permission_name = {**RECORD_PERMISSIONS, **CONVERSATION_PERMISSIONS}
     export_name = "service_requests"
     list_title = _("Service requests")
     show_title = _("Service request")
