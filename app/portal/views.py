@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import (Blueprint, Flask, abort, current_app, g, make_response, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 
 from app.engine.errors import Invalid
 from app.extensions import db, limiter
@@ -22,6 +22,11 @@ from app.records.feedback import service as feedback
 from app.records.service import confirmation
 
 bp = Blueprint("portal", __name__)
+# app.portal.service's messages, for the catalogue (``_errors`` translates them with gettext)
+SERVICE_MESSAGES = (_l("Choose the kind of problem."), _l("Choose one of your company's machines."),
+                    _l("Choose what the complaint is about."), _l("Only a closed case can be rated."),
+                    _l("This case has already been rated."), _l("Choose a score from 1 to 5."),
+                    _l("Please fill in this field."), _l("Please write your feedback."))
 LANG_COOKIE = "portal_lang"
 
 
