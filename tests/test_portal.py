@@ -248,3 +248,34 @@ def test_public_feedback_is_size_and_rate_limited(app, login_as):
     finally:
         app.config.pop("FEEDBACK_RATE_LIMIT")
     assert codes == [200, 429]
+
+
+def test_the_field_record_and_the_survey_open_from_the_portal_for_their_company_only(app, shipped):
+    """第十一條(三) 現場服務記錄表由客戶簽字確認; the portal opens the same confirmation and survey pages as
+    the mailed links."""
+    from app.models import FieldServiceRecord
+
+    customer_id, contact_id, email = portal_customer(app)
+    client = signed_in(app, email)
+    request_id = _case_id(_submit_request(client))
+    other_id, _file = _other_company_case(app)
+    with app.app_context():
+        visit = FieldServiceRecord(service_request_id=request_id, work_done="更换伺服电机")
+        theirs = FieldServiceRecord(service_request_id=other_id, work_done="别家的")
+        survey = Survey(customer_id=customer_id, service_request_id=request_id, kind="satisfaction")
+        db.session.add_all([visit, theirs, survey])
+        db.session.commit()
+        visit_id, theirs_id, survey_id = visit.id, theirs.id, survey.id
+    path = f"/portal/cases/request/{request_id}"
+    page = client.get(path).get_data(as_text=True)
+    assert f"/portal/field-records/{visit_id}/confirm" in page and f"/portal/surveys/{survey_id}" in page
+    token = csrf_token(client, path)
+    confirm = client.post(f"/portal/field-records/{visit_id}/confirm", data={"csrf_token": token})
+    assert confirm.status_code == 302 and "/confirm/" in confirm.headers["Location"]
+    assert "更换伺服电机" in client.get(confirm.headers["Location"]).get_data(as_text=True)
+    answer = client.post(f"/portal/surveys/{survey_id}", data={"csrf_token": token})
+    assert answer.status_code == 302 and "/survey/" in answer.headers["Location"]
+    assert client.get(answer.headers["Location"]).status_code == 200
+    assert client.post(f"/portal/field-records/{theirs_id}/confirm", data={"csrf_token": token}).status_code == 404
+    with app.app_context():
+        assert db.session.get(FieldServiceRecord, theirs_id).confirm_token_hash is None
