@@ -57,7 +57,8 @@ def test_a_customer_signs_in_by_link_submits_a_request_and_sees_its_status(app, 
         assert first.body.startswith("焊接机器人报警") and [a.filename for a in first.attachments] == ["fault.png"]
         assert conversation.first_contact_at("service_request", sr.id) == first.created_at
         number, status = sr.number, sr.status
-        events = {a.event for a in db.session.scalars(select(AuditLog).where(AuditLog.target == f"contact:{contact_id}"))}
+        events = {a.event for a in db.session.scalars(
+            select(AuditLog).where(AuditLog.target == f"contact:{contact_id}"))}
     assert {"portal_link_sent", "portal_sign_in"} <= events
     listing = client.get("/portal/?lang=en").get_data(as_text=True)
     assert number in listing and "机器人停机" in listing
