@@ -280,3 +280,23 @@ def test_the_field_record_and_the_survey_open_from_the_portal_for_their_company_
     assert client.post(f"/portal/field-records/{theirs_id}/confirm", data={"csrf_token": token}).status_code == 404
     with app.app_context():
         assert db.session.get(FieldServiceRecord, theirs_id).confirm_token_hash is None
+
+
+def test_the_portal_cookie_is_its_own_and_ends_when_the_contacts_address_changes(app):
+    from app.models import Contact
+
+    _c, contact_id, email = portal_customer(app)
+    client = signed_in(app, email)
+    cookie = client.get_cookie("portal_session", path="/portal/")
+    assert cookie is not None and cookie.http_only and cookie.path == "/portal/"
+    assert client.get("/portal/").status_code == 200
+    with app.app_context():
+        db.session.get(Contact, contact_id).email = "someone-else@example.com"
+        db.session.commit()
+    assert client.get("/portal/").status_code == 302  # the link's owner no longer has that address
+
+
+def test_a_form_without_its_csrf_token_is_refused_on_a_customer_page(app):
+    resp = new_client(app).post("/feedback", data={"message": "no token"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "/servicerequestview/" not in page and "navbar" not in page

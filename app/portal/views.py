@@ -123,7 +123,7 @@ def open_link(token: str):
     except signed_links.LinkError as exc:
         return _message(f"link_{exc.reason}", exc.status)
     resp = make_response(redirect(url_for("portal.cases")))
-    resp.set_cookie(signin.PORTAL_COOKIE, cookie, max_age=int(signin.session_hours() * 3600), path="/",
+    resp.set_cookie(signin.PORTAL_COOKIE, cookie, max_age=int(signin.session_hours() * 3600), path="/portal/",
                     httponly=True, samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return resp
 
@@ -134,7 +134,7 @@ def open_link(token: str):
 def sign_out():
     signin.sign_out(g.portal_link)
     resp = make_response(redirect(url_for("portal.sign_in")))
-    resp.delete_cookie(signin.PORTAL_COOKIE, path="/")
+    resp.delete_cookie(signin.PORTAL_COOKIE, path="/portal/")
     return resp
 
 
