@@ -74,3 +74,24 @@ def test_a_customer_signs_in_submits_and_tracks_a_request_on_a_phone(app, live_s
         phone.goto(f"{live_server}/feedback?lang={lang}")
         _shot(phone, screenshots, f"feedback_{lang}")
         phone.context.close()
+
+
+def test_feedback_from_a_phone_reaches_the_supervisors_screen(app, live_server, browser, screenshots):
+    """六步工作法 客戶監督: "設立客戶服務監督渠道,如客戶投訴熱線、意見反饋郵箱、在線評價平臺等"."""
+    from tests.browser.test_complaint_walk import sign_in
+
+    staff = sign_in(browser, live_server, "supervisor")
+    for lang, thanks in (("zh", "您的意见已转交服务主管"), ("en", "Your feedback has been passed")):
+        phone = browser.new_context(**PHONE).new_page()
+        phone.goto(f"{live_server}/feedback?lang={lang}")
+        phone.fill("#message", f"工程师很专业 / very professional ({lang})")
+        phone.fill("#name", "李雷")
+        phone.click("button[type=submit]")
+        phone.wait_for_selector(f"text={thanks}")
+        _fits(phone)
+        _shot(phone, screenshots, f"feedback_thanks_{lang}")
+        phone.context.close()
+        staff.goto(f"{live_server}/lang/{lang}")
+        staff.goto(f"{live_server}/feedbackview/list/")
+        assert f"very professional ({lang})" in staff.inner_text("body")
+        _shot(staff, screenshots, f"feedback_list_{lang}")

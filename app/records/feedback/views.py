@@ -27,7 +27,7 @@ class FeedbackView(RecordView):
     add_columns = ["name", "contact", "company", "message"]  # feedback given by phone or letter
     edit_columns = ["status", "handling_note"]
     search_columns = ["created_at", "name", "company", "message", "status"]
-    label_columns = {"created_at": _("Received at"), "name": _("Name"), "contact": _("How to reach them"),
+    label_columns = {"created_at": _("Received at"), "name": _("Sender's name"), "contact": _("How to reach them"),
                      "company": _("Company"), "message": _("Feedback"), "language": _("Language"),
                      "status": _("Status"), "handling_note": _("What was done"), "handled_by": _("Handled by"),
                      "handled_at": _("Handled at")}
