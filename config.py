@@ -155,6 +155,13 @@ class Config:
     DEMO_PASSWORD = env("DEMO_PASSWORD", "Demo#2026Pass")
     # Public address in links sent to customers (surveys), e.g. https://cs.example.com
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
+    # Customer portal (app/portal): sign-in links valid this long, the session they open, rate limits
+    PORTAL_LINK_MINUTES = env_int("PORTAL_LINK_MINUTES", 30)
+    PORTAL_SESSION_HOURS = float(env("PORTAL_SESSION_HOURS", "12"))
+    PORTAL_RATE_LIMIT_ADDRESS = env("PORTAL_RATE_LIMIT_ADDRESS", "3 per 15 minutes")  # links asked per address
+    PORTAL_RATE_LIMIT_IP = env("PORTAL_RATE_LIMIT_IP", "20 per hour")  # links asked per client address
+    PORTAL_RATE_LIMIT_POST = env("PORTAL_RATE_LIMIT_POST", "30 per hour")  # submissions and messages
+    FEEDBACK_RATE_LIMIT = env("FEEDBACK_RATE_LIMIT", "5 per hour")  # public feedback form, per client address
 
 
 def check_production(config: dict) -> None:

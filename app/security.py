@@ -84,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm(PRESALES, ALL),
         _menus(PRESALES_MENUS),
         _perm("ContactData", r"can_reveal$"),
+        _perm("Feedback", ALL), _menus("Feedback"),  # the public feedback form's records
         _perm("ProcessDefinition|WorkCalendar|Kpi|AuditLog|StaffProfile", READ),
         _perm("InboundMail", WRITE), _menus("Inbound mail"),  # the triage list of mail-in
         _menus(WORK_MENUS + "|Department tasks|Process instances|Processes|Process design|Reports|KPIs|Admin|Departments|Staff|Audit log"),

@@ -66,3 +66,5 @@ from app.records.training.models import (  # noqa: F401
     TrainingSession,
 )
 from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution  # noqa: F401
+from app.portal.models import PortalLink  # noqa: F401
+from app.records.feedback.models import Feedback  # noqa: F401

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _
 CHANNEL_PREFERENCES = {"phone": _("Phone"), "email": _("Email"), "wechat": _("WeChat"), "onsite": _("On site")}
 REQUEST_KINDS = {"after_sales": _("After-sales demand"), "pre_sales": _("Pre-sales consultation")}  # the column default first
 REQUEST_CHANNELS = {"phone": _("Phone"), "email": _("Email"), "web": _("Web"), "onsite": _("On site"),
-                    "followup": _("Follow-up visit")}
+                    "followup": _("Follow-up visit"), "portal": _("Customer portal")}
 REQUEST_TYPES = {
     "general_question": _("General question"),
     "routine_fault": _("Routine fault"),
@@ -45,7 +45,7 @@ INCIDENT_STATUSES = {"reported": _("Reported"), "responding": _("Responding"),
 NOTIFY_CHANNELS = {"phone": _("Phone"), "sms": _("SMS"), "email": _("Email"), "wechat": _("WeChat")}
 # How a satisfaction answer came in (第十三条(二): 线上问卷、电话回访、现场签字确认)
 SURVEY_CHANNELS = {**NOTIFY_CHANNELS, "link": _("Online survey link"), "visit": _("On-site visit"),
-                   "signature": _("Signature on the field record")}
+                   "signature": _("Signature on the field record"), "portal": _("Customer portal")}
 SURVEY_KINDS = {"follow_up": _("Follow-up visit"), "satisfaction": _("Satisfaction survey")}
 NOTIFY_MODES = {"instant": _("Each task at once"), "digest": _("One digest at 09:00 each working day")}
 MAIL_LOCALES = {"zh": "简体中文", "en": "English"}  # each language named in itself

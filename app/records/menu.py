@@ -126,5 +126,9 @@ def register_record_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in QUALITY_MENU:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Quality",
                             category_label=_("Quality"), category_icon="fa-check-circle")
+    from app.records.feedback.views import FeedbackView  # the public feedback form's records (意見反饋郵箱)
+
+    appbuilder.add_view(FeedbackView, "Feedback", label=_("Customer feedback"), icon="fa-envelope-open-o",
+                        category="Service", category_label=_("Service"), category_icon="fa-folder-open")
     appbuilder.add_view(AssessmentView, "Staff assessments", label=_("Staff assessments"), icon="fa-star",
                         category="Reports", category_label=_("Reports"), category_icon="fa-bar-chart")

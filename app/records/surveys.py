@@ -7,22 +7,19 @@ link revokes the previous one.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from blinker import Namespace
 from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Survey
 from app.models.base import utcnow
+from app.records import signed_links
+from app.records.signed_links import token_hash  # noqa: F401  (callers read it from here)
 
 SALT = "survey-link-v1"
-MAX_TOKEN_LENGTH = 400
 MAX_AGE_DAYS = 366  # hard ceiling; the row's expires_at is the real limit
 
 signals = Namespace()
@@ -30,22 +27,8 @@ signals = Namespace()
 survey_answered = signals.signal("survey-answered")
 
 
-class SurveyLinkError(Exception):
-    status = 400
-    reason = "invalid"
-
-
-class SurveyLinkExpired(SurveyLinkError):
-    status = 410
-    reason = "expired"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+SurveyLinkError = signed_links.LinkError
+SurveyLinkExpired = signed_links.LinkExpired
 
 
 def create_survey_link(survey: Survey, expires_in_days: int = 14) -> str:
@@ -57,7 +40,7 @@ def create_survey_link(survey: Survey, expires_in_days: int = 14) -> str:
         db.session.add(survey)
         db.session.flush()
     now = utcnow()
-    token = _serializer().dumps({"s": survey.id, "n": secrets.token_urlsafe(6)})
+    token = signed_links.issue(SALT, "s", survey.id)
     survey.token_hash = token_hash(token)
     survey.sent_at = now
     survey.expires_at = now + timedelta(days=expires_in_days)
@@ -76,17 +59,8 @@ def survey_url(token: str) -> str:
 
 def load_survey(token: str) -> Survey:
     """The survey of a valid link, or SurveyLinkError / SurveyLinkExpired."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise SurveyLinkError()
-    try:
-        data = _serializer().loads(token, max_age=MAX_AGE_DAYS * 86400)
-    except SignatureExpired as exc:
-        raise SurveyLinkExpired() from exc
-    except BadSignature as exc:
-        raise SurveyLinkError() from exc
-    survey_id = data.get("s") if isinstance(data, dict) else None
-    survey = db.session.get(Survey, survey_id) if isinstance(survey_id, int) else None
-    if survey is None or not survey.token_hash or not hmac.compare_digest(survey.token_hash, token_hash(token)):
+    survey = db.session.get(Survey, signed_links.row_id(SALT, token, "s", MAX_AGE_DAYS * 86400))
+    if survey is None or not signed_links.matches(survey.token_hash, token):
         raise SurveyLinkError()  # forged, or replaced by a newer link
     if survey.answered_at is None and survey.expires_at is not None and utcnow() >= survey.expires_at:
         raise SurveyLinkExpired()

@@ -18,6 +18,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.confirm_public import register_confirm_public
 
     register_confirm_public(current_app)
+    from app.portal.views import register_portal  # the customer portal and the public feedback form
+
+    register_portal(current_app)
 
     from app.views.editor import register_editor_views  # process design: list, editor, versions, migration
 

@@ -26,6 +26,11 @@ AUDIT_EVENTS = {
     "user_deleted": _("User deleted"), "user_activated": _("User activated"),
     "user_deactivated": _("User deactivated"),
 }
+AUDIT_EVENTS.update({  # the customer portal (app/portal/signin.py)
+    "portal_link_sent": _("Portal: sign-in link sent"),
+    "portal_link_refused": _("Portal: link asked for an unknown address"),
+    "portal_sign_in": _("Portal: customer signed in"), "portal_sign_out": _("Portal: customer signed out"),
+})
 
 
 def audit_event(value: str | None) -> str:

@@ -223,7 +223,7 @@ def error_page(err):
     context = {"code": code, "title": str(title), "text": text, "home": home, "lang": str(get_locale() or ""),
                "back": _same_site_referrer() or home}
     try:
-        if request.path.startswith(("/survey/", "/confirm/")):  # customers: no staff navigation
+        if request.path.startswith(("/survey/", "/confirm/", "/portal/", "/feedback")):  # customers: no staff menus
             return render_template("errors/plain.html", **context), code
         from flask import g
         from flask_login import current_user

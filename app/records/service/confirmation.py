@@ -10,23 +10,20 @@ channel ``sms``). On the public page the customer confirms, or disputes with a c
 flagged on the record and mailed to the supervisors at once."""
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 
 from app.engine import clock, mail, sms
 from app.extensions import db
 from app.models import FieldServiceRecord, HumanTask
 from app.models.choices import LANGUAGES
+from app.records import signed_links
+from app.records.signed_links import token_hash
 
 SALT = "field-confirm-v1"
-MAX_TOKEN_LENGTH = 400
 EXPIRES_DAYS = 7
 MAX_AGE_DAYS = 60  # hard ceiling; the record's confirm_expires_at is the real limit
 CHANNELS = ("email", "sms")
@@ -41,22 +38,8 @@ class ConfirmationError(ValueError):
         self.field = field
 
 
-class ConfirmLinkError(Exception):
-    status = 400
-    reason = "invalid"
-
-
-class ConfirmLinkExpired(ConfirmLinkError):
-    status = 410
-    reason = "expired"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+ConfirmLinkError = signed_links.LinkError
+ConfirmLinkExpired = signed_links.LinkExpired
 
 
 def confirm_url(token: str, lang: str | None = None) -> str:
@@ -100,15 +83,7 @@ def send_link(visit: FieldServiceRecord, *, language: str | None = None, channel
     if missing:
         raise ConfirmationError("channels", "The request's contact has no e-mail address."
                                 if missing[0] == "email" else "The request's contact has no mobile number.")
-    if visit.id is None:
-        db.session.flush()
-    now = clock.now()
-    token = _serializer().dumps({"v": visit.id, "n": secrets.token_urlsafe(6)})
-    visit.confirm_token_hash, visit.confirm_sent_at = token_hash(token), now
-    visit.confirm_expires_at = now + timedelta(days=expires_in_days)
-    visit.confirm_channels, visit.confirm_language = ",".join(wanted), language
-    visit.disputed_at = None  # a new link after a dispute: the customer is asked again
-    link = confirm_url(token, language)
+    link = _issue(visit, language, wanted, expires_in_days)
     sr, contact = visit.service_request, _contact(visit)
     context = {"name": contact.name, "business_key": sr.number, "confirm_url": link,
                "expires": visit.confirm_expires_at.astimezone(clock.zone()).strftime("%Y-%m-%d"),
@@ -121,6 +96,27 @@ def send_link(visit: FieldServiceRecord, *, language: str | None = None, channel
         sms.send_sms(contact.phone, sms_text(sr.number, link, context["expires"], language),
                      kind="customer_confirmation", instance_id=instance_id)
     return link
+
+
+def _issue(visit: FieldServiceRecord, language: str, channels: list[str], expires_in_days: int) -> str:
+    """A fresh link for ``visit`` (revoking the last); returns its URL."""
+    if visit.id is None:
+        db.session.flush()
+    now = clock.now()
+    token = signed_links.issue(SALT, "v", visit.id)
+    visit.confirm_token_hash, visit.confirm_sent_at = token_hash(token), now
+    visit.confirm_expires_at = now + timedelta(days=expires_in_days)
+    visit.confirm_channels, visit.confirm_language = ",".join(channels), language
+    visit.disputed_at = None  # a new link after a dispute: the customer is asked again
+    return confirm_url(token, language)
+
+
+def portal_link(visit: FieldServiceRecord, language: str) -> str:
+    """The signed-in portal customer opens the confirmation page at once: a fresh link, not mailed
+    (flushes, does not commit). ConfirmationError when already confirmed."""
+    if visit.customer_confirmed:
+        raise ConfirmationError("channels", "The customer has already confirmed this record.")
+    return _issue(visit, language if language in LANGUAGES else mail.site_locale(), ["portal"], EXPIRES_DAYS)
 
 
 def sms_text(number: str, link: str, expires: str, language: str) -> str:
@@ -142,18 +138,8 @@ def send_if_unconfirmed(visit: FieldServiceRecord) -> str | None:
 
 def load(token: str) -> FieldServiceRecord:
     """The record of a valid link, or ConfirmLinkError / ConfirmLinkExpired."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise ConfirmLinkError()
-    try:
-        data = _serializer().loads(token, max_age=MAX_AGE_DAYS * 86400)
-    except SignatureExpired as exc:
-        raise ConfirmLinkExpired() from exc
-    except BadSignature as exc:
-        raise ConfirmLinkError() from exc
-    visit_id = data.get("v") if isinstance(data, dict) else None
-    visit = db.session.get(FieldServiceRecord, visit_id) if isinstance(visit_id, int) else None
-    if visit is None or not visit.confirm_token_hash or not hmac.compare_digest(visit.confirm_token_hash,
-                                                                               token_hash(token)):
+    visit = db.session.get(FieldServiceRecord, signed_links.row_id(SALT, token, "v", MAX_AGE_DAYS * 86400))
+    if visit is None or not signed_links.matches(visit.confirm_token_hash, token):
         raise ConfirmLinkError()  # forged, or replaced by a newer link
     answered = visit.customer_confirmed or visit.disputed_at is not None
     if not answered and visit.confirm_expires_at is not None and clock.now() >= visit.confirm_expires_at:

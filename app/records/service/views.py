@@ -30,7 +30,7 @@ SIGNATURE_MESSAGES = (_("Draw the signature in the box."), _("The signature imag
                       _("The name is too long (at most 100 characters)."))
 
 
-CONFIRM_CHANNELS = {"email": _("E-mail"), "sms": _("SMS")}
+CONFIRM_CHANNELS = {"email": _("E-mail"), "sms": _("SMS"), "portal": _("Customer portal")}
 CONFIRMATION_STATES = {"signature": _("Confirmed by signature"), "link": _("Confirmed by link"),
                        "engineer": _("Confirmed (engineer's record)"), "sent": _("Link sent, awaiting the customer"),
                        "disputed": _("Disputed by the customer"), "none": _("Not confirmed")}
