@@ -251,5 +251,5 @@ class TasksApi(EngineApi):
             return CompletedTaskSchema().dump(result)
 
         answer = Answer(200, build)
-        tasks.complete(task.id, body["data"], actor=who, before_commit=answer)
+        tasks.complete(task.id, body["data"], actor=who, before_commit=answer, loaded=task)
         return answer.response(self)

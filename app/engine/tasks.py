@@ -385,13 +385,15 @@ def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
 
 
 def complete(task_id: int, data: dict | None = None, *, actor: Actor,
-             before_commit: Callable[[HumanTask], None] | None = None) -> HumanTask:
+             before_commit: Callable[[HumanTask], None] | None = None, loaded: HumanTask | None = None) -> HumanTask:
     """Validate the form, run the task, advance the instance: all or nothing.
-    ``before_commit(task)`` runs in that transaction, after the instance moved on."""
+    ``before_commit(task)`` runs in that transaction, after the instance moved on. ``loaded``: the task
+    as the caller read it (``get_task``) in the transaction still open, used by the first attempt."""
     data = dict(data or {})
+    first = [loaded] if loaded is not None and loaded.id == task_id else []
 
     def operation() -> HumanTask:
-        task = get_task(task_id)
+        task = first.pop() if first else get_task(task_id)  # a retry reads it afresh
         require(task, actor, "complete")  # an unclaimed task is claimed on the way
         cleaned, errors = validate_form(form_fields(task), data)  # the one rule for the web page and the API
         if errors:
