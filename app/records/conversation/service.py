@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.engine.errors import Invalid
 from app.extensions import db
@@ -133,3 +133,20 @@ def first_contact_at(record_type: str, record_id: int) -> datetime | None:
 def first_reply_at(record_type: str, record_id: int) -> datetime | None:
     """When the customer first got a reply."""
     return _first(record_type, record_id, "out")
+
+
+def task_notes(task_id: int, record_type: str | None = None, record_id: int | None = None
+               ) -> list[ConversationMessage]:
+    """The internal notes of a task and, when its instance has a record, the record's internal
+    notes too (the staff's side of the conversation), oldest first."""
+    where = ConversationMessage.task_id == task_id
+    if record_type and record_id:
+        where = or_(where, and_(ConversationMessage.record_type == record_type,
+                                ConversationMessage.record_id == record_id))
+    query = select(ConversationMessage).where(where, ConversationMessage.internal.is_(True))
+    return list(db.session.scalars(query.order_by(ConversationMessage.created_at, ConversationMessage.id)))
+
+
+def attachment(attachment_id: int) -> ConversationAttachment | None:
+    """One attachment with its message (the caller decides who may read it)."""
+    return db.session.get(ConversationAttachment, attachment_id)
