@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
 
 from app.engine.errors import Invalid
-from app.records.conversation.service import Upload, check_file
+from app.records.conversation.service import FILE_TYPES, Upload, check_file
 
 CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn'
 FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum', 'file')  # 'file': our custom type (README)
@@ -162,7 +162,6 @@ def _coerce_default(ff: FormField, raw: str) -> Any:
 # A 'file' field's value is the id of a ConversationAttachment of the task, never the bytes. The
 # conversation's own check (pictures and PDF by content, ATTACHMENT_MAX_BYTES) always applies; the
 # properties narrow it: accept="image/*,application/pdf" (content types) and maxSize="2MB" (B, KB, MB).
-FILE_KINDS = ('image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf')
 _SIZE_RE = re.compile(r'^(\d+)\s*(B|KB|MB)?$', re.IGNORECASE)
 _UNITS = {'b': 1, 'kb': 1024, 'mb': 1024 * 1024}
 
@@ -177,8 +176,8 @@ def accepted(ff: FormField) -> tuple[str, ...]:
     """The content types the field takes (``image/*`` stands for every picture kind)."""
     wanted = [k.strip().lower() for k in (ff.properties.get('accept') or '').split(',') if k.strip()]
     if not wanted:
-        return FILE_KINDS
-    return tuple(k for k in FILE_KINDS if k in wanted or (k.startswith('image/') and 'image/*' in wanted))
+        return FILE_TYPES
+    return tuple(k for k in FILE_TYPES if k in wanted or (k.startswith('image/') and 'image/*' in wanted))
 
 
 def _file_rule_issues(ff: FormField) -> list[tuple[str, str]]:

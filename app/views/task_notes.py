@@ -2,8 +2,6 @@
 ``conversation.task_notes`` and ``engine.task_schedule``; each answers by going back to the task page."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
@@ -14,7 +12,7 @@ from app.engine.actor import Actor
 from app.engine.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import HumanTask
-from app.records.conversation import task_notes
+from app.records.conversation import service, task_notes
 from app.records.conversation.service import Upload
 from app.records.timefmt import fmt_local
 from app.views.errors import engine_errors, field_errors, message_of
@@ -82,9 +80,7 @@ class TaskNotesView(WorkView):
             found = task_notes.attachment(task_id, attachment_id, actor=self.actor())
         except NotFound:
             abort(404)
-        return Response(found.data, mimetype=found.content_type, headers={
-            "Content-Disposition": _disposition(found.filename), "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store"})
+        return Response(found.data, mimetype=found.content_type, headers=service.download_headers(found))
 
     @expose("/<int:task_id>/reschedule", methods=["POST"])
     @has_access
@@ -114,7 +110,3 @@ class TaskNotesView(WorkView):
                   if task.follow_up_at else gettext("The follow-up date is cleared."), "success")
         return self._back(task_id)
 
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_") or "file"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -5,6 +5,7 @@ Every channel (portal, inbound mail, outbound mail, phone notes, internal notes)
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from app.records.conversation.models import CHANNELS, DIRECTIONS, ConversationAt
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
+FILE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")  # what ``sniff`` proves
 
 # What a file's first bytes must be for the type it is stored as; the name's extension never decides.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -150,3 +152,11 @@ def task_notes(task_id: int, record_type: str | None = None, record_id: int | No
 def attachment(attachment_id: int) -> ConversationAttachment | None:
     """One attachment with its message (the caller decides who may read it)."""
     return db.session.get(ConversationAttachment, attachment_id)
+
+
+def download_headers(found: ConversationAttachment) -> dict[str, str]:
+    """Every attachment is served as a download, never inline, its type never sniffed (screens and API)."""
+    ascii_name = found.filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name or 'file'}\"; "
+                                   f"filename*=UTF-8''{quote(found.filename)}",
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}

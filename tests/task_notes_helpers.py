@@ -1,0 +1,30 @@
+"""A process whose first task has a file field, shared by the task-notes tests (engine, screens, API)."""
+from __future__ import annotations
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+GIF = b"GIF89a" + b"\x00" * 16
+PDF = b"%PDF-1.4\n" + b"0" * 40
+
+
+def file_form_bpmn(key: str) -> bytes:
+    """start -> inspect (a required photo: PNG or JPEG, at most 1 KB; and a remark) -> end."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  id="defs_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" name="File field test" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="inspect" name="Inspect the robot" camunda:candidateGroups="CustomerService">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="photo" label="Photo of the fault" type="file">
+          <camunda:properties><camunda:property id="accept" value="image/png,image/jpeg"/>
+            <camunda:property id="maxSize" value="1KB"/></camunda:properties>
+          <camunda:validation><camunda:constraint name="required"/></camunda:validation>
+        </camunda:formField>
+        <camunda:formField id="remark" label="Remark" type="string"/>
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="inspect"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="inspect" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
