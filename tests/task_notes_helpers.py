@@ -11,16 +11,22 @@ def file_form_bpmn(key: str) -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
   id="defs_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" name="File field test" isExecutable="true">
+  <bpmn:process id="{key}" name="文件字段测试" isExecutable="true">
+    <bpmn:extensionElements><camunda:properties><camunda:property name="i18n:name:en" value="File field test"/>
+    </camunda:properties></bpmn:extensionElements>
     <bpmn:startEvent id="start"/>
-    <bpmn:userTask id="inspect" name="Inspect the robot" camunda:candidateGroups="CustomerService">
-      <bpmn:extensionElements><camunda:formData>
-        <camunda:formField id="photo" label="Photo of the fault" type="file">
+    <bpmn:userTask id="inspect" name="检查机器人" camunda:candidateGroups="CustomerService">
+      <bpmn:extensionElements><camunda:properties><camunda:property name="i18n:name:en" value="Inspect the robot"/>
+      </camunda:properties><camunda:formData>
+        <camunda:formField id="photo" label="故障照片" type="file">
           <camunda:properties><camunda:property id="accept" value="image/png,image/jpeg"/>
-            <camunda:property id="maxSize" value="1KB"/></camunda:properties>
+            <camunda:property id="maxSize" value="1KB"/><camunda:property id="i18n:label:en" value="Photo of the fault"/>
+          </camunda:properties>
           <camunda:validation><camunda:constraint name="required"/></camunda:validation>
         </camunda:formField>
-        <camunda:formField id="remark" label="Remark" type="string"/>
+        <camunda:formField id="remark" label="备注" type="string">
+          <camunda:properties><camunda:property id="i18n:label:en" value="Remark"/></camunda:properties>
+        </camunda:formField>
       </camunda:formData></bpmn:extensionElements>
     </bpmn:userTask>
     <bpmn:endEvent id="end"/>

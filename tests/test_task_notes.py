@@ -157,6 +157,10 @@ def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_fo
         [row] = _history(task_id, "task_rescheduled")
         assert row.data == {"old_due": old.isoformat(), "new_due": past.isoformat(), "old_priority": 60,
                             "new_priority": 90, "reason": "客户要求提前"}
+        with pytest.raises(Invalid) as same:  # the minute a form shows, sent back unchanged: nothing to record
+            task_schedule.reschedule(task_id, due=past + timedelta(seconds=30), priority=90, reason="x",
+                                     actor=eng.actor("supervisor"))
+        assert same.value.details["fields"] == {"due_at": "give a new due date or a new priority"}
         first = tasks.query_tasks(eng.actor("agent"), view="group", page_size=5).items[0]
         assert first.id == task_id  # urgent now: first in the group inbox
 

@@ -56,6 +56,10 @@ def _instant(value, field: str, *, day_start: time | None) -> datetime:
                       fields={field: "not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)"}) from err
 
 
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
 def _priority(value) -> int:
     low, high = PRIORITY_RANGE
     text = str(value).strip()
@@ -80,6 +84,8 @@ def reschedule(task_id: int, *, due=None, priority=None, reason: str, actor: Act
     elif len(reason) > MAX_REASON:
         errors["reason"] = f"is too long (at most {MAX_REASON} characters)"
     new_due = _instant(due, "due_at", day_start=time(23, 59)) if due not in (None, "") else task.due_at
+    if new_due and task.due_at and _minute(new_due) == _minute(task.due_at):
+        new_due = task.due_at  # a form shows minutes: the same minute sent back is no change
     new_priority = _priority(priority) if priority not in (None, "") else task.priority
     if new_due == task.due_at and new_priority == task.priority:
         errors.setdefault("due_at", "give a new due date or a new priority")

@@ -102,7 +102,8 @@ class TaskNotesView(WorkView):
     @engine_errors(lambda task_id: url_for("TaskView.show", task_id=task_id))
     def follow_up(self, task_id: int):
         try:
-            task = task_schedule.set_follow_up(task_id, request.form.get("follow_up_at"), actor=self.actor())
+            when = None if request.form.get("clear") else request.form.get("follow_up_at")
+            task = task_schedule.set_follow_up(task_id, when, actor=self.actor())
         except Invalid as err:
             _refused(err)
         else:
