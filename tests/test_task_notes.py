@@ -150,7 +150,7 @@ def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_fo
             task_schedule.reschedule(task_id, due="soon", priority=101, reason="x", actor=eng.actor("supervisor"))
         assert set(bad.value.details["fields"]) == {"due_at"}  # the due date is read first
         old = db.session.get(HumanTask, task_id).due_at
-        past = (clock.now() - timedelta(hours=2)).replace(microsecond=0)
+        past = (clock.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
         task = task_schedule.reschedule(task_id, due=past, priority=90, reason="客户要求提前", actor=eng.actor("supervisor"))
         assert (task.due_at, task.priority, tasks.sla_state(task)) == (past, 90, "overdue")
         assert {c.due_at for c in db.session.scalars(select(TaskCandidate).filter_by(task_id=task_id))} == {past}
