@@ -1,6 +1,10 @@
 """A process whose first task has a file field, shared by the task-notes tests (engine, screens, API)."""
 from __future__ import annotations
 
+import pytest
+
+from tests.api.helpers import DATA, Engine, unique
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 GIF = b"GIF89a" + b"\x00" * 16
 PDF = b"%PDF-1.4\n" + b"0" * 40
@@ -34,3 +38,23 @@ def file_form_bpmn(key: str) -> bytes:
     <bpmn:sequenceFlow id="f2" sourceRef="inspect" targetRef="end"/>
   </bpmn:process>
 </bpmn:definitions>""".encode()
+
+
+@pytest.fixture(scope="module")
+def eng(app) -> Engine:
+    return Engine(app)
+
+
+@pytest.fixture(scope="module")
+def complaint(eng) -> str:
+    return eng.deploy((DATA / "engine_complaint.bpmn").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def file_process(eng) -> str:
+    return eng.deploy(file_form_bpmn(unique("tn_file")))
+
+
+def new_task(eng, key: str) -> int:
+    """The first open task of a new instance of ``key``."""
+    return eng.open_task(eng.start(key, business_key=unique("TN")))

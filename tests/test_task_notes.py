@@ -16,32 +16,13 @@ from app.extensions import db
 from app.models import Department, HistoryEvent, HumanTask, TaskCandidate
 from app.records.conversation import service, task_notes
 from app.records.conversation.service import Upload
-from tests.api.helpers import DATA, Engine, unique
-from tests.task_notes_helpers import GIF, PDF, PNG, file_form_bpmn
-
-
-@pytest.fixture(scope="module")
-def eng(app) -> Engine:
-    return Engine(app)
-
-
-@pytest.fixture(scope="module")
-def complaint(eng) -> str:
-    return eng.deploy((DATA / "engine_complaint.bpmn").read_bytes())
-
-
-@pytest.fixture(scope="module")
-def file_process(eng) -> str:
-    return eng.deploy(file_form_bpmn(unique("tn_file")))
-
-
-def _task(eng, key):
-    inst = eng.start(key, business_key=unique("TN"))
-    return eng.open_task(inst)
+from tests.task_notes_helpers import (  # noqa: F401 (fixtures)
+    GIF, PNG, complaint, eng, file_form_bpmn, file_process, new_task,
+)
 
 
 def test_notes_and_files_on_a_task_are_internal_and_only_for_who_sees_the_task(app, eng, complaint):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent, tech = eng.actor("agent"), eng.actor("tech")
     with app.app_context():
         note = task_notes.add_note(task_id, "客户说机器人每天早上停机", [Upload("fault.png", PNG)], actor=agent)
@@ -56,7 +37,7 @@ def test_notes_and_files_on_a_task_are_internal_and_only_for_who_sees_the_task(a
                      lambda: task_notes.attachment(task_id, file_id, actor=tech)):
             with pytest.raises(NotFound):
                 call()
-        other = _task(eng, complaint)
+        other = new_task(eng, complaint)
         with pytest.raises(NotFound):  # a file of another task is not reached through this one
             task_notes.attachment(other, file_id, actor=agent)
         with pytest.raises(Invalid) as bad:
@@ -69,7 +50,7 @@ def test_notes_and_files_on_a_task_are_internal_and_only_for_who_sees_the_task(a
 
 
 def test_a_task_shows_its_records_internal_notes_but_not_the_customer_messages(app, eng, complaint):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent = eng.actor("agent")
     with app.app_context():
         task = db.session.get(HumanTask, task_id)
@@ -103,7 +84,7 @@ def test_file_field_rules_are_read_from_the_diagram_and_bad_ones_reported():
 
 
 def test_a_file_field_stores_the_upload_and_the_variable_holds_its_id(app, eng, file_process):
-    task_id = _task(eng, file_process)
+    task_id = new_task(eng, file_process)
     agent = eng.actor("agent")
     with app.app_context():
         for name, data, words in (("fault.gif", GIF, "takes image/png, image/jpeg only"),
@@ -123,7 +104,7 @@ def test_a_file_field_stores_the_upload_and_the_variable_holds_its_id(app, eng, 
         with pytest.raises(Invalid) as missing:
             tasks.complete(task_id, {"remark": "x"}, actor=agent)
         assert missing.value.details["fields"] == {"photo": "is required"}
-    other = _task(eng, file_process)
+    other = new_task(eng, file_process)
     with app.app_context():
         foreign = task_notes.upload_field_file(other, "photo", Upload("other.png", PNG), actor=agent).id
         with pytest.raises(Invalid) as wrong:
@@ -139,7 +120,7 @@ def _history(task_id: int, event: str) -> list[HistoryEvent]:
 
 
 def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_follows(app, eng, complaint):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     with app.app_context():
         with pytest.raises(Forbidden):
             task_schedule.reschedule(task_id, priority=90, reason="VIP", actor=eng.actor("agent"))
@@ -166,7 +147,7 @@ def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_fo
 
 
 def test_the_head_of_the_tasks_department_may_change_its_due_date(app, eng, complaint):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     with app.app_context():
         cs = db.session.scalars(select(Department).filter_by(code="CS")).one()
         head = cs.head_id
@@ -183,7 +164,7 @@ def test_the_head_of_the_tasks_department_may_change_its_due_date(app, eng, comp
 
 
 def test_a_follow_up_date_keeps_the_task_out_of_my_tasks_until_then(app, eng, complaint):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent = eng.actor("agent")
     with app.app_context():
         tasks.claim(task_id, actor=agent)

@@ -12,28 +12,8 @@ from sqlalchemy import select
 from app.engine import clock
 from app.extensions import db
 from app.models import HistoryEvent, HumanTask
-from tests.api.helpers import DATA, Engine, unique
 from tests.conftest import csrf_token
-from tests.task_notes_helpers import GIF, PNG, file_form_bpmn
-
-
-@pytest.fixture(scope="module")
-def eng(app) -> Engine:
-    return Engine(app)
-
-
-@pytest.fixture(scope="module")
-def complaint(eng) -> str:
-    return eng.deploy((DATA / "engine_complaint.bpmn").read_bytes())
-
-
-@pytest.fixture(scope="module")
-def file_process(eng) -> str:
-    return eng.deploy(file_form_bpmn(unique("tnv_file")))
-
-
-def _task(eng, key) -> int:
-    return eng.open_task(eng.start(key, business_key=unique("TNV")))
+from tests.task_notes_helpers import GIF, PNG, complaint, eng, file_process, new_task  # noqa: F401 (fixtures)
 
 
 def _post(client, task_id, path, data, files=None):
@@ -44,7 +24,7 @@ def _post(client, task_id, path, data, files=None):
 
 
 def test_staff_add_notes_and_files_on_the_task_page_and_download_them(eng, complaint, login_as):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent = login_as("agent")
     page = agent.get(f"/task/{task_id}/").get_data(as_text=True)
     assert 'id="task-notes"' in page and 'enctype="multipart/form-data"' in page
@@ -69,7 +49,7 @@ def test_staff_add_notes_and_files_on_the_task_page_and_download_them(eng, compl
 
 
 def test_a_file_field_is_an_upload_on_the_page_and_a_bad_file_is_named(eng, file_process, login_as, app):
-    task_id = _task(eng, file_process)
+    task_id = new_task(eng, file_process)
     agent = login_as("agent")
     page = agent.get(f"/task/{task_id}/").get_data(as_text=True)
     assert 'type="file"' in page and 'name="photo"' in page and 'accept="image/png,image/jpeg"' in page
@@ -85,7 +65,7 @@ def test_a_file_field_is_an_upload_on_the_page_and_a_bad_file_is_named(eng, file
 
 
 def test_the_due_date_dialog_is_for_supervisors_and_the_change_shows_in_the_history(eng, complaint, login_as, app):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent = login_as("agent")
     assert 'id="reschedule-dialog"' not in agent.get(f"/task/{task_id}/").get_data(as_text=True)
     assert _post(agent, task_id, "reschedule", {"priority": "90", "reason": "x"}).status_code == 403
@@ -106,7 +86,7 @@ def test_the_due_date_dialog_is_for_supervisors_and_the_change_shows_in_the_hist
 
 
 def test_my_tasks_hides_follow_ups_behind_a_toggle_with_their_count(eng, complaint, login_as, app):
-    task_id = _task(eng, complaint)
+    task_id = new_task(eng, complaint)
     agent = login_as("agent")
     from app.engine import tasks
 

@@ -12,14 +12,14 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
-from app.engine import clock, history, hooks, notifications, people
+from app.engine import clock, commitments, history, hooks, notifications, people
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, TaskAlreadyCompleted
 from app.engine.tasks import visible_task
 from app.extensions import db
 from app.models import Department, HumanTask, UserProfile
 
-MAX_REASON = 500
+MAX_REASON = commitments.MAX_REASON
 PRIORITY_RANGE = (0, 100)  # 50 by default; URGENT_PRIORITY and above pin a task to the top of every inbox
 
 
@@ -79,10 +79,8 @@ def reschedule(task_id: int, *, due=None, priority=None, reason: str, actor: Act
                         "and priorities.")
     reason = (reason or "").strip()
     errors = {}
-    if not reason:
-        errors["reason"] = "required: say why"
-    elif len(reason) > MAX_REASON:
-        errors["reason"] = f"is too long (at most {MAX_REASON} characters)"
+    if problem := commitments.reason_problem(reason, "required: say why"):
+        errors["reason"] = problem
     new_due = _instant(due, "due_at", day_start=time(23, 59)) if due not in (None, "") else task.due_at
     if new_due and task.due_at and _minute(new_due) == _minute(task.due_at):
         new_due = task.due_at  # a form shows minutes: the same minute sent back is no change
