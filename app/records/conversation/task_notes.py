@@ -67,9 +67,10 @@ def upload_field_file(task_id: int, field_id: str, upload: Upload, *, actor: Act
     task = tasks.visible_task(task_id, actor)
     if "draft" not in allowed_actions(task, actor):
         require(task, actor, "complete")  # says why not: completed, someone else's, not a candidate
-    field = next((f for f in tasks.form_fields(task) if f.id == field_id and f.type == "file"), None)
+    field = next((f for f in tasks.form_fields(task) if f.id == field_id and f.type == "file" and not f.readonly),
+                 None)
     if field is None:
-        raise Invalid(f"The form has no file field '{field_id[:100]}'.", fields={"field": "not a file field"})
+        raise Invalid(f"The form has no file field '{field_id[:100]}' to fill in.", fields={"field": "not a file field"})
     forms.check_upload(field, upload)
     message = _post(task, "", [upload], actor, subject=field.label or field.id)
     db.session.commit()
