@@ -46,6 +46,9 @@ def test_notes_and_files_on_a_task_are_internal_and_only_for_who_sees_the_task(a
         with pytest.raises(Invalid) as empty:
             task_notes.add_note(task_id, "   ", actor=agent)
         assert "body" in empty.value.details["fields"]
+        with pytest.raises(Invalid) as nul:  # PostgreSQL cannot store it: refused, located
+            task_notes.add_note(task_id, "a\x00b", actor=agent)
+        assert nul.value.details["fields"] == {"body": "must not contain NUL characters"}
         assert len(task_notes.notes(task_id, actor=agent)) == 1
 
 

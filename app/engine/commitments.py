@@ -24,6 +24,8 @@ def reason_problem(reason: str, missing: str) -> str | None:
     """What is wrong with the (stripped) reason given for moving a task's date, or None."""
     if not reason:
         return missing
+    if "\x00" in reason:  # PostgreSQL cannot store it
+        return "must not contain NUL characters"
     return f"is too long (at most {MAX_REASON} characters)" if len(reason) > MAX_REASON else None
 
 

@@ -93,6 +93,7 @@ FIELD_MESSAGES = [
     (r"required: say why", lambda m: gettext("Say why.")),
     (r"give a new due date or a new priority", lambda m: gettext("Change the due date or the priority.")),
     (r"The message is empty\.", lambda m: gettext("Write a note or attach a file.")),
+    (r"must not contain NUL characters", lambda m: gettext("Remove the control characters (NUL) from the text.")),
 ]
 
 

@@ -42,6 +42,8 @@ def add_note(task_id: int, body: str, uploads: list[Upload] | tuple[Upload, ...]
     task = tasks.visible_task(task_id, actor)
     if len(body or "") > MAX_NOTE:
         raise Invalid("The note is too long.", fields={"body": f"is too long (at most {MAX_NOTE} characters)"})
+    if "\x00" in (body or ""):  # PostgreSQL cannot store it
+        raise Invalid("The note is not valid text.", fields={"body": "must not contain NUL characters"})
     message = _post(task, (body or "").strip(), uploads, actor)
     db.session.commit()
     return message
