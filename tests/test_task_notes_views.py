@@ -6,7 +6,6 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.engine import clock
