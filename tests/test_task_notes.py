@@ -1,8 +1,10 @@
 """Notes and files on tasks, form file fields, due date/priority changes and follow-up dates: the
 engine and domain services (screens: test_task_notes_views.py; API: tests/api/test_task_notes_api.py).
 
-售后服务流程: "及时更新服务状态和结果" (keep the service status and result up to date): the staff's notes
-and files stay with the work, in the one conversation log, never shown to the customer."""
+服务规范标准: "服务过程全程记录，相关资料完整归档" (the service is recorded throughout and its papers filed
+complete, 第十二条(三)): the staff's notes and files stay with the work, in the one conversation log, never
+shown to the customer. 问题处理: "根据售后需求类型，明确责任人员及处理时限" (第十一条(二)): a supervisor sets
+a task's deadline and urgency, and the SLA follows."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -123,6 +125,7 @@ def _history(task_id: int, event: str) -> list[HistoryEvent]:
 
 
 def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_follows(app, eng, complaint):
+    """"明确责任人员及处理时限"; "对于紧急故障报修…需立即启动应急响应机制": an urgent task comes first."""
     task_id = new_task(eng, complaint)
     with app.app_context():
         with pytest.raises(Forbidden):
@@ -167,6 +170,7 @@ def test_the_head_of_the_tasks_department_may_change_its_due_date(app, eng, comp
 
 
 def test_a_follow_up_date_keeps_the_task_out_of_my_tasks_until_then(app, eng, complaint):
+    """跟进维护: "对未达成合作意向的客户，每周至少跟进1次": work that waits for a date leaves My tasks until then."""
     task_id = new_task(eng, complaint)
     agent = eng.actor("agent")
     with app.app_context():
