@@ -24,10 +24,11 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.records.assessment.api import AssessmentsApi
     from app.records.customers.api import ContactsApi, CustomersApi
     from app.api.tasks import TasksApi
+    from app.api.task_notes import TaskNotesApi
 
     current_app.url_map.converters["process_key"] = ProcessKeyConverter
     for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
-                KpisApi, AssessmentsApi):
+                KpisApi, AssessmentsApi, TaskNotesApi):
         appbuilder.add_api(api)
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)

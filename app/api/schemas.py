@@ -66,6 +66,8 @@ class TaskQuerySchema(PageQuerySchema):
     process_key = fields.String(validate=KEY)
     sla = fields.String(validate=validate.OneOf(["overdue", "at_risk", "on_time"]))
     search = fields.String(validate=validate.Length(min=1, max=100))
+    follow_ups = fields.Boolean(load_default=False, metadata={
+        "description": "view=mine: also the tasks whose follow-up date is still ahead (left out by default)"})
 
 
 class VersionQuerySchema(Query):
@@ -192,6 +194,7 @@ class TaskSchema(Schema):
     candidate_groups = fields.List(fields.String())
     priority = fields.Integer(required=True)
     due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True, metadata={"description": "until then it waits out of My tasks"})
     sla = fields.String(validate=validate.OneOf(["on_time", "at_risk", "overdue", "none"]))
     created_at = fields.DateTime(required=True)
     claimed_at = fields.DateTime(allow_none=True)

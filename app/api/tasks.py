@@ -57,7 +57,7 @@ class TasksApi(EngineApi):
     @expose("/", methods=["GET"])
     @protect()
     def get_list(self):
-        """The inbox: `view=mine` (assigned to me), `group` (claimable by my groups), `completed` (by me),
+        """The inbox: `view=mine` (assigned to me; a task whose follow-up date is ahead only with `follow_ups=true`), `group` (claimable by my groups), `completed` (by me),
         `department` (supervisors: open tasks assigned to a member of the departments they head or
         belong to, or unassigned and offered to such a member or to a role one of them holds; admins: all),
         `unassigned` (supervisors and admins: open tasks nobody can pick up, because no one who can
@@ -76,9 +76,9 @@ class TasksApi(EngineApi):
                   schema: TaskPageSchema
         """
         args, who = load_query(TaskQuerySchema()), actor()
-        result = tasks.query_tasks(who, view=args["view"], page=args["page"], page_size=args["page_size"],
-                                   sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
-                                   sla=args.get("sla"), search=args.get("search"))
+        result = queries.inbox(who, view=args["view"], page=args["page"], page_size=args["page_size"],
+                               sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
+                               sla=args.get("sla"), search=args.get("search"), follow_ups=args["follow_ups"])
         items = [task_dict(t, who) for t in result.items]  # candidates and instance status come with the page
         return self.response(200, **TaskPageSchema().dump(page(items, result.total, args)))
 

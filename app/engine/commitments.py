@@ -20,6 +20,15 @@ MAX_REASON = 500
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def reason_problem(reason: str, missing: str) -> str | None:
+    """What is wrong with the (stripped) reason given for moving a task's date, or None."""
+    if not reason:
+        return missing
+    if "\x00" in reason:  # PostgreSQL cannot store it
+        return "must not contain NUL characters"
+    return f"is too long (at most {MAX_REASON} characters)" if len(reason) > MAX_REASON else None
+
+
 def committed_due(value: str | date | datetime) -> datetime:
     """A date means close of business that day (the next working day's if it is none), as the
     after-sales process reads a committed date; a date and time means that moment (local time)."""
@@ -42,10 +51,8 @@ def recommit(task_id: int, new_due: str | date | datetime, *, reason: str, custo
     """Move the task's due date to a later committed date; 422 names each field that does not stand."""
     reason = (reason or "").strip()
     errors = {}
-    if not reason:
-        errors["reason"] = "required: tell why it cannot be done in time"
-    elif len(reason) > MAX_REASON:
-        errors["reason"] = f"is too long (at most {MAX_REASON} characters)"
+    if problem := reason_problem(reason, "required: tell why it cannot be done in time"):
+        errors["reason"] = problem
     if customer_informed is not True:
         errors["customer_informed"] = "tell the customer before committing to a new date"
     if errors:

@@ -11,8 +11,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
 
+from app.engine.errors import Invalid
+from app.records.conversation.service import FILE_TYPES, Upload, check_file
+
 CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn'
-FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
+FIELD_TYPES = ('string', 'long', 'boolean', 'date', 'enum', 'file')  # 'file': our custom type (README)
 MAX_CHARS = 10_000  # global cap for any submitted string
 LONG_MIN, LONG_MAX = -(2 ** 63), 2 ** 63 - 1  # Camunda 'long' is a Java long
 
@@ -112,6 +115,8 @@ def parse_camunda_form(element: Any) -> tuple[list[FormField], list[tuple[str, s
             ff.properties[prop.get('id') or ''] = prop.get('value') or ''
         for constraint in xml_field.iterfind(f'{_ctag("validation")}/{_ctag("constraint")}'):
             _apply_constraint(ff, constraint.get('name') or '', constraint.get('config'), issues)
+        if ftype == 'file':
+            issues.extend((fid, message, hint) for message, hint in _file_rule_issues(ff))
         raw_default = xml_field.get('defaultValue')
         if raw_default is not None:
             ff.default = _coerce_default(ff, raw_default)
@@ -153,6 +158,61 @@ def _coerce_default(ff: FormField, raw: str) -> Any:
         return raw
 
 
+# ---------------------------------------------------------------- file fields
+# A 'file' field's value is the id of a ConversationAttachment of the task, never the bytes. The
+# conversation's own check (pictures and PDF by content, ATTACHMENT_MAX_BYTES) always applies; the
+# properties narrow it: accept="image/*,application/pdf" (content types) and maxSize="2MB" (B, KB, MB).
+_SIZE_RE = re.compile(r'^(\d+)\s*(B|KB|MB)?$', re.IGNORECASE)
+_UNITS = {'b': 1, 'kb': 1024, 'mb': 1024 * 1024}
+
+
+def max_size(ff: FormField) -> int | None:
+    """The field's maxSize in bytes; None if it has none (or an unreadable one, reported at deploy)."""
+    m = _SIZE_RE.match((ff.properties.get('maxSize') or '').strip())
+    return int(m.group(1)) * _UNITS[(m.group(2) or 'b').lower()] if m else None
+
+
+def accepted(ff: FormField) -> tuple[str, ...]:
+    """The content types the field takes (``image/*`` stands for every picture kind)."""
+    wanted = [k.strip().lower() for k in (ff.properties.get('accept') or '').split(',') if k.strip()]
+    if not wanted:
+        return FILE_TYPES
+    return tuple(k for k in FILE_TYPES if k in wanted or (k.startswith('image/') and 'image/*' in wanted))
+
+
+def _file_rule_issues(ff: FormField) -> list[tuple[str, str]]:
+    issues = []
+    size = ff.properties.get('maxSize')
+    if size is not None and max_size(ff) is None:
+        issues.append((f'maxSize of file field {ff.id!r} is not a size: {size!r}.',
+                       'Write bytes, or a number with KB or MB, such as 2MB.'))
+    if ff.properties.get('accept') and not accepted(ff):
+        issues.append((f'accept of file field {ff.id!r} names no kind the platform stores.',
+                       'Use image/png, image/jpeg, image/gif, image/webp, image/* or application/pdf.'))
+    return issues
+
+
+def file_problem(ff: FormField, content_type: str, size: int, name: str = 'file') -> str | None:
+    """Why a stored or uploaded file does not fit the field, or None."""
+    if content_type not in accepted(ff):
+        return f'{name}: this field takes {", ".join(accepted(ff))} only.'
+    limit = max_size(ff)
+    if limit is not None and size > limit:
+        return f'{name}: {size} bytes, more than the {limit} this field allows.'
+    return None
+
+
+def check_upload(ff: FormField, upload: Upload) -> str:
+    """The upload's content type, or ``Invalid`` naming the field: the conversation's check, then the field's."""
+    if ff.type != 'file':
+        raise Invalid(f'{ff.label or ff.id} does not take files.', fields={ff.id: 'does not take files'})
+    kind = check_file(upload, field=ff.id)
+    message = file_problem(ff, kind, len(upload.data), (upload.filename or 'file').strip() or 'file')
+    if message:
+        raise Invalid(f'{ff.label or ff.id}: {message}', fields={ff.id: message})
+    return kind
+
+
 # ---------------------------------------------------------------- validation
 
 def _coerce(ff: FormField, value: Any) -> Any:
@@ -181,6 +241,12 @@ def _coerce(ff: FormField, value: Any) -> Any:
         raise ValueError('must be true or false')
     if ff.type == 'date':
         return _coerce_date(value)
+    if ff.type == 'file':  # an attachment id
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        if isinstance(value, str) and value.strip().isdigit() and int(value.strip()) > 0:
+            return int(value.strip())
+        raise ValueError('must be the id of a file uploaded to this task')
     if ff.type == 'enum':
         ids = [o[0] for o in ff.options]
         if not isinstance(value, str) or value not in ids:
@@ -220,7 +286,8 @@ def _is_empty(value: Any) -> bool:
 
 def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, partial: bool = False,
                   max_chars: int = MAX_CHARS, unknown: str = 'refuse',
-                  trusted: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+                  trusted: bool = False, files: Mapping[int, tuple[str, int, str]] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a submission against the form: (cleaned values, errors keyed by field id).
 
     Undeclared keys are an 'unknown field' error (unknown='drop': left out). An editable
@@ -229,6 +296,8 @@ def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, parti
     is not an error. Read-only fields only show data: never added when not submitted.
     Fields with the property hidden=true are filled by the platform (a record's ids):
     a value for one is refused unless the data is the process's own (trusted=True).
+    A file field takes the id of one of ``files`` ({attachment id: (content type, size, name)},
+    the files uploaded to the task) that fits the field's accept/maxSize.
     """
     if unknown not in UNKNOWN_POLICIES:
         raise ValueError(f'unknown must be one of {UNKNOWN_POLICIES}')
@@ -265,12 +334,19 @@ def validate_form(fields: Iterable[FormField], data: Mapping[str, Any], *, parti
         except ValueError as exc:
             errors[fid] = str(exc)
             continue
-        message = _check_constraints(ff, result)
+        message = _check_constraints(ff, result) if ff.type != 'file' else _file_value_problem(ff, result, files)
         if message:
             errors[fid] = message
         else:
             cleaned[fid] = result
     return cleaned, errors
+
+
+def _file_value_problem(ff: FormField, attachment_id: int, files: Mapping | None) -> str | None:
+    if attachment_id not in (files or {}):
+        return 'must be the id of a file uploaded to this task'
+    content_type, size, name = files[attachment_id]
+    return file_problem(ff, content_type, size, name)
 
 
 def _check_constraints(ff: FormField, value: Any) -> str | None:
@@ -295,7 +371,8 @@ def _fmt(number: int | float) -> str:
 
 # ---------------------------------------------------------------- schema
 
-_JSON_TYPES = {'string': 'string', 'long': 'integer', 'boolean': 'boolean', 'date': 'string', 'enum': 'string'}
+_JSON_TYPES = {'string': 'string', 'long': 'integer', 'boolean': 'boolean', 'date': 'string', 'enum': 'string',
+               'file': 'integer'}
 
 
 def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
@@ -312,6 +389,9 @@ def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
         if ff.type == 'enum':
             prop['enum'] = [o[0] for o in ff.options]
             prop['oneOf'] = [{'const': o[0], 'title': o[1]} for o in ff.options]
+        if ff.type == 'file':  # upload first (POST /tasks/{id}/files), then send the id it answered
+            prop.update({'minimum': 1, 'x-accept': list(accepted(ff))}, **(
+                {'x-max-bytes': max_size(ff)} if max_size(ff) is not None else {}))
         if ff.minlength is not None:
             prop['minLength'] = ff.minlength
         if ff.maxlength is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.engine import clock, sla
+from app.engine import clock, sla, tasks
 from app.engine.actor import Actor
 from app.engine.task_actions import allowed_actions
 from app.engine.tasks import Page, department_ids, offer_conditions
@@ -21,6 +21,32 @@ INSTANCE_STATUSES = ("running", "incident", "suspended", "completed", "terminate
 DONE_EVENTS = {"task_completed", "gateway_taken", "script_run", "service_run", "message_sent",
                "message_received", "event_caught", "timer_fired", "start_event", "end_event",
                "call_activity_completed", "subprocess_completed", "compensation_thrown"}
+
+
+def follow_up_waiting(waiting: bool = True, now: datetime | None = None):
+    """The follow-up rule (Camunda Tasklist's): a task whose follow-up date is still ahead waits out
+    of *My tasks*; ``waiting=False`` is the rest, the tasks My tasks shows."""
+    now = now or clock.now()
+    if waiting:
+        return and_(HumanTask.follow_up_at.is_not(None), HumanTask.follow_up_at > now)
+    return or_(HumanTask.follow_up_at.is_(None), HumanTask.follow_up_at <= now)
+
+
+def inbox(actor: Actor, *, view: str = "mine", follow_ups: bool = False, **kwargs) -> Page:
+    """``tasks.query_tasks`` for the inbox page and the API: *My tasks* leaves out the tasks waiting
+    for their follow-up date unless ``follow_ups`` asks for them too."""
+    where = follow_up_waiting(False) if view == "mine" and not follow_ups else None
+    return tasks.query_tasks(actor, view=view, where=where, **kwargs)
+
+
+def count_mine(actor: Actor) -> int:
+    """My tasks' badge: what the page lists by default."""
+    return tasks.count_mine(actor, where=follow_up_waiting(False))
+
+
+def count_follow_ups(actor: Actor) -> int:
+    """How many of my tasks wait for their follow-up date (the toggle's badge)."""
+    return tasks.count_mine(actor, where=follow_up_waiting(True))
 
 
 def department_names(actor: Actor) -> list[str]:

@@ -25,7 +25,9 @@ from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, 
 from app.engine.forms import FormField, validate_form
 from app.engine.task_actions import holds, is_candidate, is_eligible, require
 from app.extensions import db
-from app.models import Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile
+from app.models import (
+    ConversationAttachment, ConversationMessage, Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile,
+)
 from app.models.engine import mirror_offer
 
 sla_state = sla_rule.task_state  # on_time / at_risk / overdue / none: the rule is ``sla``'s (views and tests ask here)
@@ -196,13 +198,14 @@ class Page:
 def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: int = 25, sort: str = "due",
                 desc: bool = False, process_key: str | None = None, sla: str | None = None,
                 priority: int | None = None, created_from: datetime | None = None,
-                created_to: datetime | None = None, search: str | None = None) -> Page:
+                created_to: datetime | None = None, search: str | None = None, where=None) -> Page:
     """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` and
-    ``unassigned`` (supervisors: work nobody can pick up, see ``unassigned_condition``)."""
+    ``unassigned`` (supervisors: work nobody can pick up, see ``unassigned_condition``).
+    ``where``: one more condition (``queries.inbox`` passes the follow-up rule)."""
     q = select(HumanTask)
     filtered = has_filters(process_key=process_key, sla=sla, priority=priority, created_from=created_from,
                            created_to=created_to, search=search)
-    default_order = not filtered and sort == "due" and not desc
+    default_order = not filtered and sort == "due" and not desc and where is None
     if view == "group" and default_order:
         total = count_claimable(actor)
         return Page(_merged_page(_offer_ranges(offer_conditions(actor)), page, page_size), total, page, page_size)
@@ -228,6 +231,8 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
     else:
         raise Invalid(f"Unknown inbox view '{view}'.", fields={"view": "unknown"})
     now = clock.now()
+    if where is not None:
+        q = q.where(where)
     if process_key:
         q = q.where(HumanTask.process_key == process_key)
     if priority is not None:
@@ -274,9 +279,9 @@ def count_unassigned(actor: Actor) -> int:
     return db.session.scalar(select(func.count()).select_from(HumanTask).where(unassigned_condition())) or 0
 
 
-def count_mine(actor: Actor) -> int:
-    return db.session.scalar(select(func.count()).where(HumanTask.assignee_id == actor.user_id,
-                                                        HumanTask.state == "open")) or 0
+def count_mine(actor: Actor, where=None) -> int:
+    q = select(func.count()).where(HumanTask.assignee_id == actor.user_id, HumanTask.state == "open")
+    return db.session.scalar(q if where is None else q.where(where)) or 0
 
 
 def count_open(actor: Actor) -> dict[str, int]:
@@ -373,10 +378,28 @@ def form_fields(task: HumanTask) -> list[FormField]:
     return [FormField.from_dict(f) for f in (task.form or [])]
 
 
+def task_files(task_id: int) -> dict[int, tuple[str, int, str]]:
+    """{attachment id: (content type, size, name)} of the files uploaded to the task (on its internal
+    notes): what its file fields may name."""
+    rows = db.session.execute(
+        select(ConversationAttachment.id, ConversationAttachment.content_type, ConversationAttachment.size,
+               ConversationAttachment.filename)
+        .join(ConversationMessage, ConversationMessage.id == ConversationAttachment.message_id)
+        .where(ConversationMessage.task_id == task_id, ConversationMessage.internal.is_(True)))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _validate(task: HumanTask, data: dict, *, partial: bool = False):
+    """The form's one rule (``validate_form``); the task's files are read only for a form with a file field."""
+    fields = form_fields(task)
+    files = task_files(task.id) if any(f.type == "file" for f in fields) else None
+    return validate_form(fields, data, partial=partial, files=files)
+
+
 def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
     task = get_task(task_id)
     require(task, actor, "draft")
-    cleaned, errors = validate_form(form_fields(task), data, partial=True)
+    cleaned, errors = _validate(task, data, partial=True)
     if errors:
         raise Invalid("Some fields are not valid.", fields=errors)
     task.draft = cleaned
@@ -395,7 +418,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
     def operation() -> HumanTask:
         task = first.pop() if first else get_task(task_id)  # a retry reads it afresh
         require(task, actor, "complete")  # an unclaimed task is claimed on the way
-        cleaned, errors = validate_form(form_fields(task), data)  # the one rule for the web page and the API
+        cleaned, errors = _validate(task, data)  # the one rule for the web page and the API
         if errors:
             raise Invalid("Some fields are not valid.", fields=errors)
         # A field left out is None only where the process has no value yet: a client that omits a

@@ -77,6 +77,23 @@ FIELD_MESSAGES = [
      lambda m: gettext("%(part)s: the count is below the quantity reserved for services.", part=m.group(1))),
     (r"must be at least (\S+)", lambda m: gettext("The smallest allowed value is %(n)s.", n=m.group(1))),
     (r"must be at most (\S+)", lambda m: gettext("The largest allowed value is %(n)s.", n=m.group(1))),
+    # files (conversation.service.check_file, forms.check_upload) and task schedules (engine.task_schedule)
+    (r"(.+): the file is empty\.", lambda m: gettext("%(name)s: the file is empty.", name=m.group(1))),
+    (r"(.+): (\d+) bytes, more than the (\d+) (?:allowed|this field allows)\.",
+     lambda m: gettext("%(name)s is too large: at most %(n)s bytes.", name=m.group(1), n=m.group(3))),
+    (r"(.+): only pictures .* are accepted\.",
+     lambda m: gettext("%(name)s: only pictures (PNG, JPEG, GIF, WebP) and PDF files are accepted.", name=m.group(1))),
+    (r"(.+): this field takes (.+) only\.",
+     lambda m: gettext("%(name)s: this field takes %(kinds)s only.", name=m.group(1), kinds=m.group(2))),
+    (r"must be the id of a file uploaded to this task", lambda m: gettext("Upload the file again.")),
+    (r"does not take files|not a file field", lambda m: gettext("This field takes no file.")),
+    (r"not a date \(YYYY-MM-DD, or YYYY-MM-DDTHH:MM\)", lambda m: gettext("Enter a date (YYYY-MM-DD).")),
+    (r"must be a whole number from (\d+) to (\d+)",
+     lambda m: gettext("Enter a whole number from %(low)s to %(high)s.", low=m.group(1), high=m.group(2))),
+    (r"required: say why", lambda m: gettext("Say why.")),
+    (r"give a new due date or a new priority", lambda m: gettext("Change the due date or the priority.")),
+    (r"The message is empty\.", lambda m: gettext("Write a note or attach a file.")),
+    (r"must not contain NUL characters", lambda m: gettext("Remove the control characters (NUL) from the text.")),
 ]
 
 

@@ -15,7 +15,8 @@ class HomeView(IndexView):
         from app.engine.actor import Actor
 
         actor = Actor.from_user(current_user)
-        counts = {**tasks.count_open(actor), **queries.sla_counts(actor)} if actor.is_staff else {}
+        counts = {"mine": queries.count_mine(actor), "group": tasks.count_claimable(actor),
+                  **queries.sla_counts(actor)} if actor.is_staff else {}
         per_process = queries.open_tasks_per_process() if actor.is_supervisor else []
         if per_process:  # process names in the reader's language
             from app.engine import content

@@ -9,7 +9,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
 
-from app.engine import definitions, people, queries, tasks
+from app.engine import clock, definitions, people, queries, tasks
 from app.engine.task_actions import allowed_actions, eligible_users
 from app.views import inbox_params as params
 from app.views.admin import role_label
@@ -85,8 +85,10 @@ class InboxView(WorkView):
         size = params.to_int(request.args.get("size"), 25)
         size = size if size in params.PAGE_SIZES else 25
         kwargs = params.query_kwargs(filters)
-        page = tasks.query_tasks(actor, view=view, page=page_no, page_size=size, **kwargs)
-        if view in ("mine", "group") and not tasks.has_filters(**kwargs):
+        follow_ups = filters.get("follow_ups") == "1"
+        page = queries.inbox(actor, view=view, page=page_no, page_size=size, follow_ups=follow_ups, **kwargs)
+        if view == "group" and not tasks.has_filters(**kwargs) or view == "mine" and not (
+                follow_ups or tasks.has_filters(**kwargs)):
             lend_count(view, page.total)  # the menu badge shows the same number
         involved = {t.assignee_id for t in page.items} | {t.completed_by_id for t in page.items}
         actions = {t.id: allowed_actions(t, actor) for t in page.items}  # the row buttons, from the one rule
@@ -102,7 +104,8 @@ class InboxView(WorkView):
             saved=params.saved_filters(actor.user_id), pickers=self._pickers(page.items, actions),
             reasons=self._reasons(page.items) if view == "unassigned" else {},
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),
-            urgent=tasks.URGENT_PRIORITY,
+            urgent=tasks.URGENT_PRIORITY, follow_ups=follow_ups, now=clock.now(),
+            waiting=queries.count_follow_ups(actor) if view == "mine" else 0,
             scope=self._scope(actor) if view == "department" and actor.is_supervisor else None)
 
     @staticmethod

@@ -14,7 +14,7 @@ from app.engine.tasks import SORTABLE
 from app.extensions import db
 from app.models.engine import SavedFilter
 
-FILTER_KEYS = ("process", "sla", "priority", "created_from", "created_to", "q", "sort", "desc")
+FILTER_KEYS = ("process", "sla", "priority", "created_from", "created_to", "q", "sort", "desc", "follow_ups")
 SLA_STATES = ("overdue", "at_risk", "on_time")
 PAGE_SIZES = (10, 25, 50, 100)
 MAX_SAVED = 50
@@ -71,6 +71,8 @@ def clean_filters(args: Mapping) -> dict[str, str]:
         out["sort"] = args["sort"]
     if str(args.get("desc") or "") in ("1", "true"):
         out["desc"] = "1"
+    if str(args.get("follow_ups") or "") in ("1", "true"):  # My tasks: show the ones waiting for their follow-up too
+        out["follow_ups"] = "1"
     return out
 
 

@@ -20,7 +20,7 @@ from app.records.contacts import linked_contact
 from app.records.menu import record_url
 from app.security_screens import role_label
 from app.records.timefmt import fmt_local
-from app.views import task_form
+from app.views import task_form, task_notes
 from app.views.presentation import fields_in, history_names, task_documentation, task_name
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
@@ -58,13 +58,14 @@ class TaskView(WorkView):
     @expose("/<int:task_id>/draft", methods=["POST"])
     @has_access
     def draft(self, task_id: int):
-        return self._act(task_id, lambda a, d: tasks.save_draft(task_id, d, actor=a), gettext("Draft saved."))
+        return self._act(task_id, lambda a, d: tasks.save_draft(task_id, d, actor=a), gettext("Draft saved."),
+                         files=True)
 
     @expose("/<int:task_id>/complete", methods=["POST"])
     @has_access
     def complete(self, task_id: int):
         return self._act(task_id, lambda a, d: tasks.complete(task_id, d, actor=a), gettext("Task completed."),
-                         done=lambda: safe_next(url_for("InboxView.mine")))
+                         done=lambda: safe_next(url_for("InboxView.mine")), files=True)
 
     @expose("/<int:task_id>/assign", methods=["POST"])
     @has_access
@@ -109,13 +110,17 @@ class TaskView(WorkView):
         return redirect(url_for("TaskView.show", task_id=task_id))
 
     # ------------------------------------------------------------------ helpers
-    def _act(self, task_id: int, operation, success: str, done=None):
-        """Run an action; on an engine error show the task again with what was typed and why."""
+    def _act(self, task_id: int, operation, success: str, done=None, files: bool = False):
+        """Run an action; on an engine error show the task again with what was typed and why. With
+        ``files``, the form's file fields' uploads are stored first and their ids submitted (a file
+        kept while another field is corrected is not asked for again)."""
         actor = self.actor()
         task = self._task_for_post(task_id, actor)
         fields = tasks.form_fields(task)
         data = task_form.posted_data(fields, request.form, controls=CONTROLS)
         try:
+            if files:
+                data.update(task_notes.posted_files(task, actor))
             operation(actor, data)
         except NotFound:
             abort(404)
@@ -169,7 +174,7 @@ class TaskView(WorkView):
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task_documentation(task)),
             view_token=task_form.view_token(actor.user_id, task.id), is_true=task_form.is_true,
             users=[(p.id, p.label) for p in eligible_users(task)] if "assign" in actions else [], actor=actor,
-            contact=linked_contact(task.instance),
+            contact=linked_contact(task.instance), **task_notes.page_context(task, actor),
             offered=[role_label(c.role_name) for c in task.candidates if c.role_name]
             + [shown.get(u, "") for u in offered_users], record_url=record_url(task.instance))
         return body, status

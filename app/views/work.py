@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from app.engine import tasks
+from app.engine import queries, tasks
 from app.engine.actor import Actor
 from app.records.timefmt import fmt_local
 from app.views.errors import status_label
@@ -28,7 +28,8 @@ EVENT_LABELS = {
     "end_event": _("End reached"), "call_activity_completed": _("Called process finished"),
     "subprocess_completed": _("Sub-process finished"), "incident_raised": _("Incident raised"),
     "incident_resolved": _("Incident retried"), "variables_changed": _("Data changed"),
-    "task_recommitted": _("New date committed"), "compensation_thrown": _("Compensation: completed work undone"),
+    "task_recommitted": _("New date committed"), "task_rescheduled": _("Due date or priority changed"),
+    "task_follow_up": _("Follow-up date set"), "compensation_thrown": _("Compensation: completed work undone"),
 }
 
 
@@ -77,7 +78,7 @@ def open_counts() -> dict[str, int]:
         return counts
     actor = Actor.from_user(current_user)
     if "mine" not in counts:
-        counts["mine"] = tasks.count_mine(actor)
+        counts["mine"] = queries.count_mine(actor)  # without the tasks waiting for their follow-up date
     if "group" not in counts:
         counts["group"] = _group_count(actor)
     return counts
@@ -115,6 +116,7 @@ def register_work_views(appbuilder: AppBuilder) -> None:
     from app.views.sla_policy import SlaPolicyView
     from app.views.start import StartView
     from app.views.task import TaskView
+    from app.views.task_notes import TaskNotesView
 
     work = {"category": "Work"}
     appbuilder.add_view(InboxView, "My tasks", label=BadgeLabel(_("My tasks"), "mine"), icon="fa-inbox",
@@ -130,5 +132,6 @@ def register_work_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(SlaPolicyView, "SLA policy", label=_("SLA policy"), icon="fa-clock-o", **work)
     appbuilder.add_view(OnCallShiftView, "On-call rota", label=_("On-call rota"), icon="fa-phone", **work)
     appbuilder.add_view_no_menu(TaskView)
+    appbuilder.add_view_no_menu(TaskNotesView)
     appbuilder.add_view(InstanceView, "Process instances", label=_("Process instances"), icon="fa-cogs",
                         category="Process design", category_label=_("Process design"), category_icon="fa-code-fork")

@@ -85,7 +85,9 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/tasks/{pk}/unclaim": {"post"}, "/api/v1/tasks/{pk}/assign": {"post"},
         "/api/v1/tasks/{pk}/release": {"post"}, "/api/v1/tasks/{pk}/draft": {"post"},
         "/api/v1/tasks/{pk}/complete": {"post"}, "/api/v1/messages/deliver": {"post"},
-        "/api/v1/messages/start": {"post"},
+        "/api/v1/messages/start": {"post"}, "/api/v1/tasks/{pk}/notes": {"get", "post"},
+        "/api/v1/tasks/{pk}/files": {"post"}, "/api/v1/tasks/{pk}/files/{file_id}": {"get"},
+        "/api/v1/tasks/{pk}/reschedule": {"post"}, "/api/v1/tasks/{pk}/follow-up": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
         for method in methods:

@@ -50,6 +50,11 @@ MATRIX = {
     ("POST", "/api/v1/tasks/{claimed}/draft"): row({"CustomerService"}, hidden=NOT_CANDIDATES),  # its assignee's
     ("POST", "/api/v1/tasks/{task}/assign"): row(SUPERVISORS, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/tasks/{task}/complete"): row({"CustomerService"}, hidden=NOT_CANDIDATES),
+    # notes and the follow-up date: whoever sees the task; due date and priority: supervisors (and department heads)
+    ("GET", "/api/v1/tasks/{task}/notes"): row(TASK_VIEWERS, hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{task}/notes"): row(TASK_VIEWERS, 201, hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{task}/follow-up"): row(TASK_VIEWERS, hidden=NOT_CANDIDATES),
+    ("POST", "/api/v1/tasks/{task}/reschedule"): row(SUPERVISORS, hidden=NOT_CANDIDATES),
     ("POST", "/api/v1/messages/deliver"): row(STAFF),
     ("POST", "/api/v1/messages/start"): row(STAFF, 201),
     ("GET", "/api/v1/customers/"): row(ALL),
@@ -122,6 +127,12 @@ def prepare(engine, complaint, ordered):
             body = {"json": {"reason": "matrix"}}
         elif url.endswith("/assign"):
             body = {"json": {"user_id": None}}
+        elif url.endswith("/notes") and method == "POST":
+            body = {"json": {"body": "matrix"}}
+        elif url.endswith("/follow-up"):
+            body = {"json": {"follow_up_at": "2030-01-01"}}
+        elif url.endswith("/reschedule"):
+            body = {"json": {"priority": 70, "reason": "matrix"}}
         elif url.endswith(("/complete", "/draft")):
             body = {"json": {"data": {"matter": "matrix"}}}
         return url, body or {}

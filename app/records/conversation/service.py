@@ -5,11 +5,12 @@ Every channel (portal, inbound mail, outbound mail, phone notes, internal notes)
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.engine.errors import Invalid
 from app.extensions import db
@@ -18,6 +19,7 @@ from app.records.conversation.models import CHANNELS, DIRECTIONS, ConversationAt
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
+FILE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")  # what ``sniff`` proves
 
 # What a file's first bytes must be for the type it is stored as; the name's extension never decides.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -138,3 +140,28 @@ def first_contact_at(record_type: str, record_id: int) -> datetime | None:
 def first_reply_at(record_type: str, record_id: int) -> datetime | None:
     """When the customer first got a reply."""
     return _first(record_type, record_id, "out")
+
+
+def task_notes(task_id: int, record_type: str | None = None, record_id: int | None = None
+               ) -> list[ConversationMessage]:
+    """The internal notes of a task and, when its instance has a record, the record's internal
+    notes too (the staff's side of the conversation), oldest first."""
+    where = ConversationMessage.task_id == task_id
+    if record_type and record_id:
+        where = or_(where, and_(ConversationMessage.record_type == record_type,
+                                ConversationMessage.record_id == record_id))
+    query = select(ConversationMessage).where(where, ConversationMessage.internal.is_(True))
+    return list(db.session.scalars(query.order_by(ConversationMessage.created_at, ConversationMessage.id)))
+
+
+def attachment(attachment_id: int) -> ConversationAttachment | None:
+    """One attachment with its message (the caller decides who may read it)."""
+    return db.session.get(ConversationAttachment, attachment_id)
+
+
+def download_headers(found: ConversationAttachment) -> dict[str, str]:
+    """Every attachment is served as a download, never inline, its type never sniffed (screens and API)."""
+    ascii_name = found.filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name or 'file'}\"; "
+                                   f"filename*=UTF-8''{quote(found.filename)}",
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
