@@ -57,6 +57,9 @@ def app(tmp_path_factory):
         # the API tests share one login per role for the whole session (the login is rate limited),
         # which now outlasts the default 15-minute token: expiry itself is tested with its own tokens
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4),
+        # one process: a security change marks the Public-role cache at once, so the 1 s re-read of the
+        # epoch (for other workers) would only add a statement at random to the statement-count tests
+        "SECURITY_CACHE_SECONDS": 3600.0,
     })
     with app.app_context():
         upgrade()

@@ -31,6 +31,8 @@ ERROR_TEXT = {
     "415": "Unsupported content type",
     "422": "Invalid input: `fields` or `problems` say where",
     "429": "Too many requests",
+    # answered by the HTTP server itself (werkzeug, gunicorn's limit_request_line), before the app: no JSON body
+    "414": "The address with its query string is longer than the server accepts",
 }
 
 
@@ -73,7 +75,7 @@ def with_snippets(**snippets: str):
 
 
 def error_responses(*codes: str) -> dict[str, Any]:
-    return {code: {"description": ERROR_TEXT[code], "content": {
+    return {code: {"description": ERROR_TEXT[code]} if code == "414" else {"description": ERROR_TEXT[code], "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for code in codes}
 
 
@@ -159,7 +161,7 @@ class EngineApi(JsonErrorsMixin, BaseApi):
             responses = operation.setdefault("responses", {})
             for code in list(responses):
                 responses[str(code)] = responses.pop(code)
-            codes = ["400", "401", "403", "404", "422"] + (["413", "415"] if "requestBody" in operation else [])
+            codes = ["400", "401", "403", "404", "414", "422"] + (["413", "415"] if "requestBody" in operation else [])
             codes += self.error_codes.get(func.__name__, [])
             for code, spec in error_responses(*codes).items():
                 responses.setdefault(code, spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_appbuilder.api import ModelRestApi
 from werkzeug.exceptions import BadRequest
 
-from app.api.base import JsonErrorsMixin
+from app.api.base import JsonErrorsMixin, error_responses
 from app.api.schemas import ID_MAX
 
 READ_ONLY = {"get_list": "read", "get": "read"}
@@ -56,6 +56,7 @@ class RecordApi(JsonErrorsMixin, ModelRestApi):
         """FAB documents ``id``/``ids`` as strings; our primary keys are integers."""
         super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
         for operation in operations.values():
+            operation.setdefault("responses", {}).update(error_responses("414"))  # a long `q`: the HTTP server
             ok = operation.get("responses", {}).get(200) or operation.get("responses", {}).get("200") or {}
             props = ok.get("content", {}).get("application/json", {}).get("schema", {}).get("properties", {})
             if "id" in props:

@@ -57,11 +57,13 @@ def texts_of(definition: ProcessDefinition) -> dict[str, dict[str, str]]:
 def prime(definition: ProcessDefinition) -> None:
     """Called on deploy: the key's texts are read again (now, so no page pays for it later)."""
     _by_key.pop((_database(), definition.key), None)
+    _names.pop(_database(), None)
     process_texts(definition.key)
 
 
 def forget() -> None:
     _by_key.clear()
+    _names.clear()
 
 
 def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
@@ -81,21 +83,37 @@ def process_texts(process_key: str) -> list[dict[str, dict[str, str]]]:
     return versions
 
 
+_names: dict[str, tuple[float, list[tuple[str, str, str]]]] = {}  # database -> (read at, [(key, element, name)])
+
+
+def _translated_names() -> list[tuple[str, str, str]]:
+    """(process key, element id, lowered name) of every name in a language other than the default, over
+    all deployed versions: two queries per ``TTL`` (the versions, and the diagrams not parsed yet)."""
+    slot = _database()
+    hit = _names.get(slot)
+    if hit is not None and time.monotonic() - hit[0] < TTL:
+        return hit[1]
+    rows = db.session.execute(select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.checksum)).all()
+    missing = [pk for pk, _key, checksum in rows if (checksum or f"id:{pk}") not in _parsed]
+    xml = dict(db.session.execute(select(ProcessDefinition.id, ProcessDefinition.bpmn_xml)
+                                  .where(ProcessDefinition.id.in_(missing))).all()) if missing else {}
+    names = {(key, element_id, str(value).lower())
+             for pk, key, checksum in rows
+             for element_id, texts in _texts(checksum or f"id:{pk}", xml.get(pk) or "").items()
+             for k, value in texts.items() if k.startswith(f"{PREFIX}name:") and value}
+    _names[slot] = (time.monotonic(), sorted(names))
+    return _names[slot][1]
+
+
 def elements_named(search: str, limit: int = 200) -> list[tuple[str, str]]:
     """(process key, element id) of the elements whose name contains ``search`` in a language other
     than the default one (rows hold the default-language name, which SQL matches itself): so an
-    English reader finds "Register complaint" tasks. One query for the keys, the texts are cached."""
+    English reader finds "Register complaint" tasks."""
     needle = search.strip().lower()
     if not needle:
         return []
-    found: list[tuple[str, str]] = []
-    keys = db.session.scalars(select(ProcessDefinition.key).distinct())
-    for process_key in keys:
-        for version in process_texts(process_key):
-            for element_id, texts in version.items():
-                if any(k.startswith(f"{PREFIX}name:") and needle in str(v).lower() for k, v in texts.items()):
-                    found.append((process_key, element_id))
-    return sorted(set(found))[:limit]
+    found = {(key, element_id) for key, element_id, name in _translated_names() if needle in name}
+    return sorted(found)[:limit]
 
 
 def _element(process_key: str, element_id: str, recorded: str | None) -> dict[str, str]:

@@ -91,7 +91,8 @@ def instance_tasks(instance_id: int) -> list[HumanTask]:
 def open_tasks(instance_id: int) -> list[HumanTask]:
     """The open tasks of an instance, oldest first."""
     return list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                           HumanTask.state == "open").order_by(HumanTask.id)))
+                                                           HumanTask.state == "open").order_by(HumanTask.id)
+                                   .options(joinedload(HumanTask.candidates))).unique())
 
 
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:

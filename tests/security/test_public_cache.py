@@ -36,6 +36,7 @@ def test_a_change_made_by_another_app_instance_is_seen(app):
 
     other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                         "SECRET_KEY": "y" * 40})
+    kept = app.config["SECURITY_CACHE_SECONDS"]
     app.config["SECURITY_CACHE_SECONDS"] = 0.0  # A re-reads the epoch at each question (production: 1 s)
     try:
         with app.app_context():
@@ -55,7 +56,7 @@ def test_a_change_made_by_another_app_instance_is_seen(app):
         with app.app_context():
             assert not app.appbuilder.sm.is_item_public("can_read", "Kpi")
     finally:
-        app.config["SECURITY_CACHE_SECONDS"] = 1.0
+        app.config["SECURITY_CACHE_SECONDS"] = kept
         with other.app_context():
             db.session.remove()
 
