@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _
 
 from app.engine import definitions, people, queries, tasks
 from app.engine.task_actions import allowed_actions, eligible_users
+from app.records.conversation.service import unread_by_instance
 from app.views import inbox_params as params
 from app.views.admin import role_label
 from app.views.errors import engine_errors, safe_next
@@ -103,6 +104,7 @@ class InboxView(WorkView):
             reasons=self._reasons(page.items) if view == "unassigned" else {},
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),
             urgent=tasks.URGENT_PRIORITY,
+            unread={} if view == "completed" else unread_by_instance(t.instance_id for t in page.items),
             scope=self._scope(actor) if view == "department" and actor.is_supervisor else None)
 
     @staticmethod
