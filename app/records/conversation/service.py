@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from app.engine import hooks
 from app.engine.errors import Invalid
@@ -146,12 +146,13 @@ def mark_read(record) -> None:
 def unread_by_instance(instance_ids) -> dict[int, int]:
     """{process instance id: unread customer messages} of the cases those instances follow."""
     ids = {i for i in instance_ids if i}
+    if not ids:
+        return {}
+    cases = union_all(*(select(model.process_instance_id, model.unread_in).where(
+        model.process_instance_id.in_(ids), model.unread_in > 0) for model in (ServiceRequest, Complaint)))
     found: dict[int, int] = {}
-    for model in (ServiceRequest, Complaint):
-        rows = db.session.execute(select(model.process_instance_id, model.unread_in).where(
-            model.process_instance_id.in_(ids), model.unread_in > 0)) if ids else []
-        for instance_id, count in rows:
-            found[instance_id] = found.get(instance_id, 0) + count
+    for instance_id, count in db.session.execute(cases):  # one statement: the inbox counts its queries
+        found[instance_id] = found.get(instance_id, 0) + count
     return found
 
 
