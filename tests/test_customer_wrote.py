@@ -268,6 +268,11 @@ def test_a_reply_on_a_case_without_customer_mail_has_no_threading_headers_and_he
     db.session.flush()
     sent = outbound.reply(request, "As discussed on the phone.", _user("agent"))
     assert db.session.get(MailOutbox, sent.outbox_id).headers is None
+    # a mail without a Message-ID (we made one up) and one whose id was cut off name nothing a client knows
+    service.post(record=request, channel="email", direction="in", body="a", mail_message_id="<sha256.ab@inbound>")
+    service.post(record=request, channel="email", direction="in", body="b", mail_message_id="<" + "x" * 249)
+    again = outbound.reply(request, "Still here.", _user("agent"))
+    assert db.session.get(MailOutbox, again.outbox_id).headers is None
     for bad in ({"In-Reply-To": "<a@b>\r\nBcc: victim@example.com"}, {"X-Mailer": "<a@b>"},
                 {"References": "not an id"}):
         with pytest.raises(ValueError):

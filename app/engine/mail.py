@@ -66,7 +66,8 @@ SMTP_TIMEOUT = 30.0
 _TEMPLATE_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 # The extra headers a queued mail may carry: threading a reply into the customer's mail client.
 THREAD_HEADERS = ("In-Reply-To", "References")
-_MESSAGE_IDS = re.compile(r"(<[^<>\s]{1,250}>)( <[^<>\s]{1,250}>)*")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_MESSAGE_IDS = re.compile(rf"{MESSAGE_ID.pattern}( {MESSAGE_ID.pattern})*")
 _EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+|[^@\s<>,;\"']+@localhost")
 # Who supplies an outbox row's files at send time (the case conversation registers one): engine
 # code names no record module, and the files are read from where they are kept, not copied.

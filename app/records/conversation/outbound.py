@@ -31,9 +31,11 @@ def topic(record) -> str:
 def thread_headers(record) -> dict[str, str] | None:
     """In-Reply-To the customer's last mail on the case and References to the case's mails up to it,
     so that the customer's mail client shows our reply in their thread; None before any mail in.
-    Ids made up for mails that had none (``…@inbound``) name nothing a client knows."""
+    Ids made up for mails that had none (``…@inbound``) name nothing a client knows, and a cut-off
+    one is no id at all: both are left out."""
     mails = [m for m in service.thread(record.__tablename__, record.id, include_internal=False)
-             if m.channel == "email" and m.mail_message_id and not m.mail_message_id.endswith("@inbound>")]
+             if m.channel == "email" and mail.MESSAGE_ID.fullmatch(m.mail_message_id or "")
+             and not m.mail_message_id.endswith("@inbound>")]
     last_in = max((i for i, m in enumerate(mails) if m.direction == "in"), default=None)
     if last_in is None:
         return None
