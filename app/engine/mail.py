@@ -16,7 +16,9 @@ message and before the commit: then the job runs again and the mail goes out
 a second time, with the SAME Message-ID header, so the receiving side can
 recognise the duplicate. Delivery is therefore at-least-once, and
 exactly-once except in that window of a few milliseconds (the handler is
-``external``: the worker's batch commits right after it).
+``external``: the worker's batch commits right after it). A reply's threading headers
+(``mail_outbox.headers``) and files (``register_attachments``) are read at every send, so a mail
+sent again is the same mail.
 
 Templates live in ``app/templates/mail/<template>.<locale>.txt`` (subject
 with ``{% set subject = ... %}``, then the text body) and the optional
