@@ -74,6 +74,9 @@ def _register_listeners(app: Flask) -> None:
     quality_process.register_listeners()  # spot checks, inspections and maintenance visits follow theirs
     parts_process.register_listeners()  # stock moves with its steps (after the record links: a refusal refuses)
     departments.register()  # a form's department choice lists the Departments screen's departments
+    from app.records.conversation import customer_wrote, outbound
+    customer_wrote.register()  # a customer's message on a case tells the staff who hold it
+    outbound.register()  # a reply's files go out with its mail
 
 
 def _init_appbuilder(app: Flask) -> None:

@@ -44,8 +44,9 @@ def test_an_app_without_views_has_every_listener_and_job_handler():
     assert listeners["instance_terminated"] == ["app.records.process_link.instance_terminated",
                                                 "app.records.quality.process.instance_terminated"]
     assert listeners["task_recommitted"] == ["app.records.process_link.task_recommitted"]
+    assert listeners["customer_wrote"] == ["app.records.conversation.customer_wrote.customer_wrote"]
     # signals thrown by one instance reach the others through a job (runtime.register)
-    assert seen["jobs"] == ["assessment_month", "digest", "mail", "signal", "sla_breach", "sla_warning", "timer",
+    assert seen["jobs"] == ["assessment_month", "digest", "mail", "signal", "sla_breach", "sla_warning", "sms", "timer",
                             "timer_start"]
 
 

@@ -29,8 +29,9 @@ INSTANCE_TERMINATED = "instance_terminated"  # (instance): a supervisor terminat
 INSTANCE_RESUMED = "instance_resumed"  # (instance): a supervisor resumed a suspended instance
 WAIT_STATE = "wait_state"  # (instance, workflow, timer_job): the instance ran to its next wait state
 DEFINITION_DEPLOYED = "definition_deployed"  # (definition): a new version was stored
+CUSTOMER_WROTE = "customer_wrote"  # (record, message): a customer's message reached an existing case
 EVENTS = (TASK_CREATED, TASK_ASSIGNED, TASK_COMPLETED, TASK_RECOMMITTED, INSTANCE_ENDED, INSTANCE_TERMINATED,
-          INSTANCE_RESUMED, WAIT_STATE, DEFINITION_DEPLOYED)
+          INSTANCE_RESUMED, WAIT_STATE, DEFINITION_DEPLOYED, CUSTOMER_WROTE)
 # The engine's own work listens to these (timers): emitting one that nobody hears means the
 # app was built without create_app's listener step, and timers would silently never fire.
 REQUIRED = frozenset({INSTANCE_RESUMED, WAIT_STATE, DEFINITION_DEPLOYED})

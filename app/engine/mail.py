@@ -16,7 +16,9 @@ message and before the commit: then the job runs again and the mail goes out
 a second time, with the SAME Message-ID header, so the receiving side can
 recognise the duplicate. Delivery is therefore at-least-once, and
 exactly-once except in that window of a few milliseconds (the handler is
-``external``: the worker's batch commits right after it).
+``external``: the worker's batch commits right after it). A reply's threading headers
+(``mail_outbox.headers``) and files (``register_attachments``) are read at every send, so a mail
+sent again is the same mail.
 
 Templates live in ``app/templates/mail/<template>.<locale>.txt`` (subject
 with ``{% set subject = ... %}``, then the text body) and the optional
@@ -64,7 +66,15 @@ DIGEST_TIME = time(9)
 MAIL_RETRIES = 8  # 30 s, 1, 2, 4, 8, 16, 32 min: about an hour of SMTP outage before an incident
 SMTP_TIMEOUT = 30.0
 _TEMPLATE_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+# The extra headers a queued mail may carry: threading a reply into the customer's mail client.
+THREAD_HEADERS = ("In-Reply-To", "References")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_MESSAGE_IDS = re.compile(rf"{MESSAGE_ID.pattern}( {MESSAGE_ID.pattern})*")
 _EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+|[^@\s<>,;\"']+@localhost")
+# Who supplies an outbox row's files at send time (the case conversation registers one): engine
+# code names no record module, and the files are read from where they are kept, not copied.
+Attachment = tuple[str, str, bytes]  # filename, content type, data
+_attachment_sources: list[Callable[["MailOutbox"], list[Attachment]]] = []
 # The instance whose engine step queues a mail (set by the engine around a step).
 _current_instance: ContextVar[int | None] = ContextVar("mail_instance", default=None)
 # Rows queued by the script that is running (see script_scope).
@@ -158,16 +168,28 @@ def _clean_recipients(recipients: str | Iterable[str]) -> list[str]:
 
 # --- queueing (inside the caller's transaction) ----------------------------------
 
+def _clean_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Threading headers only, each a list of Message-IDs on one line (no header injection)."""
+    if not headers:
+        return None
+    for name, value in headers.items():
+        if name not in THREAD_HEADERS or not _MESSAGE_IDS.fullmatch(str(value)):
+            raise ValueError(f"invalid mail header {name}: {str(value)[:60]!r}")
+    return dict(headers)
+
+
 def queue_mail(kind: str, recipients: str | Iterable[str], template: str, context: dict[str, Any], *,
-               locale: str = "zh", instance_id: int | None = None, state: str = "pending") -> MailOutbox:
+               locale: str = "zh", instance_id: int | None = None, state: str = "pending",
+               headers: dict[str, str] | None = None) -> MailOutbox:
     """Render and store a mail and its ``mail`` job in the current transaction (no commit).
 
-    ``state="digest"`` stores a digest item instead: no job; the user's digest job sends it."""
+    ``state="digest"`` stores a digest item instead: no job; the user's digest job sends it.
+    ``headers``: In-Reply-To/References of a reply (``THREAD_HEADERS``)."""
     recipients = _clean_recipients(recipients)
     subject, text, html = render(template, in_language(context, locale), locale)
     row = MailOutbox(message_id=new_message_id(), kind=kind[:40], recipients=recipients, subject=subject,
                      body_text=text, body_html=html, state=state, instance_id=instance_id,
-                     created_at=clock.now())
+                     created_at=clock.now(), headers=_clean_headers(headers))
     db.session.add(row)
     job = None
     if state == "pending":
@@ -315,8 +337,11 @@ def deliver(row: MailOutbox) -> None:
     msg = (_BccMessage if several else Message)(
         subject=row.subject, recipients=[] if several else recipients, bcc=recipients if several else None,
         body=row.body_text, html=row.body_html, sender=config.get("MAIL_DEFAULT_SENDER"),
-        extra_headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"})
+        extra_headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", **(row.headers or {})})
     msg.msgId = row.message_id
+    for source in _attachment_sources:
+        for filename, content_type, data in source(row):
+            msg.attach(filename, content_type, data)
     with _Connection(state) as connection:
         msg.send(connection)
 
@@ -378,6 +403,12 @@ def _digest_job(job: Job) -> None:
     }
     _mode, locale = mail_prefs(user.id)
     queue_mail("digest", [user.email], "digest", context, locale=staff_locale(locale))
+
+
+def register_attachments(source: Callable[[MailOutbox], list[Attachment]]) -> None:
+    """Add a supplier of outbox rows' files (once; ``create_app``)."""
+    if source not in _attachment_sources:
+        _attachment_sources.append(source)
 
 
 def register() -> None:

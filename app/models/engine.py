@@ -239,6 +239,7 @@ class MailOutbox(Model):
     sent_at = Column(UtcDateTime())
     # "email", or "sms": a text message recorded here by the default SMS sender (app.engine.sms; no gateway)
     channel = Column(String(8), nullable=False, default="email", server_default="email")
+    headers = Column(JSONType)  # extra threading headers (In-Reply-To, References) of a reply to a customer
 
 
 class SavedFilter(Model):

@@ -109,7 +109,7 @@ def _start(record, contact: Contact, body: str, subject: str | None, uploads) ->
     """The first message is the submission itself; then the record's process starts, as after a
     staff entry. A refused file leaves nothing behind (the caller rolls back)."""
     conversation.post(record=record, channel="portal", direction="in", body=body, subject=subject,
-                      contact_id=contact.id, attachments=list(uploads), at=clock.now())
+                      contact_id=contact.id, attachments=list(uploads), at=clock.now(), opens_case=True)
     process_link.start_for_record(record, Actor.system(), commit=False)
     db.session.commit()
 

@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _
 
 from app.engine import clock, definitions, people, queries, tasks
 from app.engine.task_actions import allowed_actions, eligible_users
+from app.records.conversation.service import unread_by_instance
 from app.views import inbox_params as params
 from app.views.admin import role_label
 from app.views.errors import engine_errors, safe_next
@@ -106,6 +107,7 @@ class InboxView(WorkView):
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),
             urgent=tasks.URGENT_PRIORITY, follow_ups=follow_ups, now=clock.now(),
             waiting=queries.count_follow_ups(actor) if view == "mine" else 0,
+            unread={} if view == "completed" else unread_by_instance(t.instance_id for t in page.items),
             scope=self._scope(actor) if view == "department" and actor.is_supervisor else None)
 
     @staticmethod

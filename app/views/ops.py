@@ -82,7 +82,8 @@ MAIL_KINDS = {"task_created": _("New task"), "task_assigned": _("Task assigned")
               "customer_delivery_date": _("Customer: delivery date"),
               "customer_confirmation": _("Customer: confirmation link"),
               "field_record_disputed": _("Field record disputed"),
-              "portal_sign_in": _("Customer: portal sign-in link")}
+              "portal_sign_in": _("Customer: portal sign-in link"),
+              "case_reply": _("Customer: reply on a case"), "customer_wrote": _("The customer wrote")}
 PAYLOAD_KEYS = {"instance_id": _("Process instance"), "task_id": _("Task"), "element_id": _("Element"),
                 "outbox_id": _("Mail"), "user_id": _("User"), "key": _("Process"), "process_key": _("Process"),
                 "definition_id": _("Process version"), "due_at": _("Due"), "fire_at": _("Due"),

@@ -8,7 +8,8 @@ endpoint (the SMTP receiver in app.records.conversation.smtp_in only hands it ov
   from a contact of the case's customer (anyone can type a token);
 * a mail from a known contact (one contact with that address) opens a new service request, received
   at the moment the mail arrived, and starts its process;
-* anything else waits in the triage list, where a person assigns it to a contact or discards it.
+* anything else waits in the triage list, where a person turns it into a new request of a contact,
+  adds it to an existing case of that contact's customer (by the case's number), or discards it.
 
 Bodies are stored as text (HTML converted, quoted tails trimmed); files go through
 ``service.check_file``: a refused file is named in the message, never fatal."""
@@ -36,6 +37,7 @@ from app.records.conversation.service import Upload
 log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 CASE_TOKEN = re.compile(r"\[((SR|CP)-\d{4}-\d{1,10})\]", re.I)
+CASE_NUMBER = re.compile(r"(SR|CP)-\d{4}-\d{1,10}")
 CASE_MODELS = {"SR": ServiceRequest, "CP": Complaint}
 
 
@@ -87,12 +89,18 @@ def case_of(msg: EmailMessage, subject: str, sender_contacts: list[Contact]):
             if record is not None:
                 return record
     token = CASE_TOKEN.search(subject)
-    if token:
-        model = CASE_MODELS[token.group(2).upper()]
-        record = db.session.scalars(select(model).where(model.number == token.group(1).upper())).first()
-        if record is not None and record.customer_id in {c.customer_id for c in sender_contacts}:
-            return record
-    return None
+    return numbered_case(token.group(1), {c.customer_id for c in sender_contacts}) if token else None
+
+
+def numbered_case(number: str, customer_ids: set[int]):
+    """The service request or complaint numbered ``number`` (``SR-2026-000012``, any letter case,
+    brackets allowed) when it belongs to one of ``customer_ids``; None otherwise."""
+    found = CASE_NUMBER.fullmatch((number or "").strip().strip("[]").strip().upper())
+    if found is None:
+        return None
+    model = CASE_MODELS[found.group(1)]
+    record = db.session.scalars(select(model).where(model.number == found.group(0))).first()
+    return record if record is not None and record.customer_id in customer_ids else None
 
 
 def checked_files(msg: EmailMessage) -> tuple[list[Upload], list[str]]:
@@ -137,7 +145,8 @@ def file_mail(msg: EmailMessage, row: InboundMail, record, contact: Contact | No
     message = service.post(record=record, channel="email", direction="in",
                            body=message_text(row.body, row.subject, refused), subject=row.subject,
                            contact_id=contact.id if contact else None, sender=row.sender,
-                           mail_message_id=row.message_id, attachments=accepted, at=row.received_at)
+                           mail_message_id=row.message_id, attachments=accepted, at=row.received_at,
+                           opens_case=actor is not None)
     if actor is not None:
         message.instance_id = start_for_record(record, actor, commit=False).id
     row.record_type, row.record_id = record.__tablename__, record.id
@@ -203,6 +212,20 @@ def assign(row: InboundMail, contact: Contact, actor: Actor) -> ServiceRequest:
     file_mail(msg, row, request, contact, actor)
     _handled(row, "assigned", actor)
     return request
+
+
+def attach(row: InboundMail, contact: Contact, number: str, actor: Actor):
+    """Put a triaged mail on an existing case (a service request or complaint of ``contact``'s
+    customer, chosen by its number): a message from the customer, as if it had threaded. The
+    caller commits."""
+    _pending(row)
+    record = numbered_case(number, {contact.customer_id})
+    if record is None:
+        message = "No service request or complaint of this customer has that number."
+        raise Invalid(message, fields={"number": message})
+    file_mail(message_from_bytes(row.raw or b"", policy=policy.default), row, record, contact)
+    _handled(row, "attached", actor)
+    return record
 
 
 def discard(row: InboundMail, actor: Actor) -> None:

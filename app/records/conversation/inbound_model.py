@@ -9,9 +9,9 @@ from sqlalchemy.orm import deferred, relationship
 from app.models.base import UtcDateTime, utcnow
 
 # threaded: a message on an existing case; created: a new request; triage: waits for a person;
-# assigned: turned into a request from the triage list; discarded: dropped from it; ignored: an
-# auto-reply, a bounce or a loop (never answered, never a case)
-INBOUND_STATES = ("threaded", "created", "triage", "assigned", "discarded", "ignored")
+# assigned: turned into a request from the triage list; attached: added to an existing case from it;
+# discarded: dropped from it; ignored: an auto-reply, a bounce or a loop (never answered, never a case)
+INBOUND_STATES = ("threaded", "created", "triage", "assigned", "attached", "discarded", "ignored")
 
 
 class InboundMail(Model):

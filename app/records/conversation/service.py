@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 
+from app.engine import hooks
 from app.engine.errors import Invalid
 from app.extensions import db
+from app.models import Complaint, ServiceRequest
 from app.models.base import utcnow
 from app.records.conversation.models import CHANNELS, DIRECTIONS, ConversationAttachment, ConversationMessage
 
@@ -83,9 +85,14 @@ def post(*, channel: str, direction: str, body: str, record=None, record_type: s
          record_id: int | None = None, instance_id: int | None = None, task_id: int | None = None,
          subject: str | None = None, author_id: int | None = None, contact_id: int | None = None,
          sender: str | None = None, mail_message_id: str | None = None, outbox_id: int | None = None,
-         attachments: tuple[Upload, ...] | list[Upload] = (), at: datetime | None = None) -> ConversationMessage:
+         attachments: tuple[Upload, ...] | list[Upload] = (), at: datetime | None = None,
+         opens_case: bool = False) -> ConversationMessage:
     """Add a message to a record's conversation (or to a task's notes); ``internal`` follows
-    ``direction``. Files are checked first, so a refused file records nothing. The caller commits."""
+    ``direction``. Files are checked first, so a refused file records nothing. The caller commits.
+
+    A message the customer wrote (``direction="in"``, no staff author) counts as unread on the case
+    and, unless it ``opens_case`` (a new case's process tells its staff through its new tasks),
+    emits ``hooks.CUSTOMER_WROTE``; a message to the customer clears the unread count."""
     if channel not in CHANNELS or direction not in DIRECTIONS:
         raise ValueError(f"unknown channel/direction {channel!r}/{direction!r}")
     if record is not None:
@@ -113,8 +120,43 @@ def post(*, channel: str, direction: str, body: str, record=None, record_type: s
         # the response-time KPI reads the record's first reply: the conversation sets it once
         if record.first_reply_at is None or message.created_at < record.first_reply_at:
             record.first_reply_at = message.created_at  # a call noted afterwards may be the earliest
+    customer_wrote = direction == "in" and author_id is None and record is not None
+    if record is not None and hasattr(record, "unread_in"):
+        _count_unread(record, message, customer_wrote)
     db.session.flush()
+    if customer_wrote and not opens_case:
+        hooks.emit(hooks.CUSTOMER_WROTE, record, message)
     return message
+
+
+def _count_unread(record, message: ConversationMessage, customer_wrote: bool) -> None:
+    """The case's ``unread_in``: +1 per customer message (in SQL: two mails at once both count),
+    0 once we answer (a mail or a call to the customer)."""
+    if customer_wrote:
+        record.unread_in = type(record).unread_in + 1
+        if record.last_in_at is None or message.created_at > record.last_in_at:
+            record.last_in_at = message.created_at
+    elif message.direction == "out":
+        record.unread_in = 0
+
+
+def mark_read(record) -> None:
+    """Someone read the customer's new messages without answering yet. The caller commits."""
+    record.unread_in = 0
+
+
+def unread_by_instance(instance_ids) -> dict[int, int]:
+    """{process instance id: unread customer messages} of the cases those instances follow."""
+    ids = {i for i in instance_ids if i}
+    if not ids:
+        return {}
+    cases = union_all(*(select(model.process_instance_id, model.unread_in).where(
+        model.process_instance_id.in_(ids), model.unread_in > 0) for model in (ServiceRequest, Complaint)))
+    found: dict[int, int] = {}
+    for instance_id, count in db.session.execute(cases):  # one statement: the inbox counts its queries
+        found[instance_id] = found.get(instance_id, 0) + count
+    return found
+
 
 
 def thread(record_type: str, record_id: int, *, include_internal: bool = True) -> list[ConversationMessage]:

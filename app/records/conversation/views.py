@@ -17,9 +17,10 @@ from app.engine.errors import Invalid
 from app.extensions import db
 from app.models import Contact, ConversationAttachment, ConversationMessage, Customer, InboundMail
 from app.records.conversation import inbound, outbound, service
+from app.records.conversation.service import Upload
 from app.records.screens import RecordView
 
-CONVERSATION_PERMISSIONS = {"reply": "write", "phone_note": "write", "attachment": "read"}
+CONVERSATION_PERMISSIONS = {"reply": "write", "phone_note": "write", "attachment": "read", "mark_read": "write"}
 CHANNEL_LABELS = {"portal": _("Portal"), "email": _("E-mail"), "phone": _("Phone"), "sms": _("SMS"),
                   "note": _("Internal note")}
 DIRECTION_LABELS = {"in": _("From the customer"), "out": _("To the customer"), "internal": _("Internal")}
@@ -29,7 +30,9 @@ MESSAGES = {"unknown sender": _("unknown sender"), "address of several contacts"
             "The case's contact has no e-mail address.": _("The case's contact has no e-mail address."),
             "Say whether the customer called or was called.": _("Say whether the customer called or was called."),
             "The message is empty.": _("The message is empty."),
-            "This mail has already been handled.": _("This mail has already been handled.")}
+            "This mail has already been handled.": _("This mail has already been handled."),
+            "No service request or complaint of this customer has that number.":
+                _("No service request or complaint of this customer has that number.")}
 
 
 def said(message: str) -> str:
@@ -54,6 +57,7 @@ class ConversationMixin:
     def _conversation(self, item) -> dict:
         contact = getattr(item, "contact", None)
         return {"messages": service.thread(item.__tablename__, item.id), "token": outbound.case_token(item),
+                "unread": item.unread_in, "last_in_at": item.last_in_at, "max_files": service.max_files(),
                 "channels": CHANNEL_LABELS, "directions": DIRECTION_LABELS,
                 "may_write": self.appbuilder.sm.has_access("can_write", self.class_permission_name),
                 "mail_to": bool(contact and contact.email), "view": self.__class__.__name__}
@@ -76,8 +80,14 @@ class ConversationMixin:
     @expose("/<int:pk>/reply", methods=["POST"])
     @has_access
     def reply(self, pk: int):
-        return self._post_message(pk, lambda item: outbound.reply(item, request.form.get("body", ""), g.user),
+        files = [Upload(f.filename or "file", f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+        return self._post_message(pk, lambda item: outbound.reply(item, request.form.get("body", ""), g.user, files),
                                   gettext("Reply queued for the customer."))
+
+    @expose("/<int:pk>/mark-read", methods=["POST"])
+    @has_access
+    def mark_read(self, pk: int):
+        return self._post_message(pk, service.mark_read, gettext("Marked as read."))
 
     @expose("/<int:pk>/phone-note", methods=["POST"])
     @has_access
@@ -112,7 +122,7 @@ class InboundMailView(RecordView):
     base_permissions = ["can_read", "can_write"]
     # no add/edit/delete: a mail is only ever received, assigned or discarded
     method_permission_name = {"list": "read", "show": "read", "export": "read", "action": "write",
-                              "action_post": "write", "assign": "write", "discard": "write"}
+                              "action_post": "write", "assign": "write", "attach": "write", "discard": "write"}
     base_filters = [["state", FilterEqual, "triage"]]
     base_order = ("received_at", "asc")
     list_title = _("Inbound mail to triage")
@@ -138,12 +148,34 @@ class InboundMailView(RecordView):
     def _row(self, pk: int) -> InboundMail:
         return db.session.get(InboundMail, pk) or abort(404)
 
+    @staticmethod
+    def _contact() -> Contact | None:
+        contact_id = request.form.get("contact_id", "")
+        return db.session.get(Contact, int(contact_id)) if contact_id.isdigit() else None
+
+    @expose("/<int:pk>/attach", methods=["POST"])
+    @has_access
+    def attach(self, pk: int):
+        row, contact = self._row(pk), self._contact()
+        if contact is None:
+            flash(gettext("Choose the contact the mail is from."), "danger")
+            return redirect(url_for("InboundMailView.show", pk=pk))
+        try:
+            record = inbound.attach(row, contact, request.form.get("number", ""), Actor.from_user(g.user))
+        except Invalid as err:
+            db.session.rollback()
+            flash(said(err.message), "danger")
+            return redirect(url_for("InboundMailView.show", pk=pk) if row.state == "triage"
+                            else url_for("InboundMailView.list"))
+        db.session.commit()
+        flash(gettext("The mail was added to %(number)s.", number=record.number), "success")
+        view = "ServiceRequestView" if record.__tablename__ == "service_request" else "ComplaintView"
+        return redirect(url_for(f"{view}.show", pk=record.id) + "#conversation")
+
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access
     def assign(self, pk: int):
-        row = self._row(pk)
-        contact_id = request.form.get("contact_id", "")
-        contact = db.session.get(Contact, int(contact_id)) if contact_id.isdigit() else None
+        row, contact = self._row(pk), self._contact()
         if contact is None:
             flash(gettext("Choose the contact the mail is from."), "danger")
             return redirect(url_for("InboundMailView.show", pk=pk))
