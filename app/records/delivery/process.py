@@ -79,6 +79,21 @@ def contract_signed(contract: Contract, actor: Actor | None = None, *, commit: b
     return handover
 
 
+def handover_for_won(opp) -> ContractHandover | None:
+    """第九条(三) 直至客户明确合作意向 -> 第十条(一) 合同交底: the prospect the customer agreed to is the
+    contract signed that day; its handover (once per prospect) is returned for the caller to start."""
+    existing = db.session.query(ContractHandover).filter_by(opportunity_id=opp.id).first() if opp.id else None
+    if existing is not None:
+        return None
+    solution = opp.latest_solution
+    today = clock.local_today()
+    contract = Contract(customer_id=opp.customer_id, code=f"HT-{opp.number}"[:40], signed_on=today, start_date=today,
+                        name=((solution.title if solution else None) or opp.needs or opp.number)[:200])
+    db.session.add(contract)
+    return ContractHandover(contract=contract, customer_id=opp.customer_id, opportunity_id=opp.id, signed_on=today,
+                            status="pending")
+
+
 def signed_at(signed_on: date) -> str:
     return datetime.combine(signed_on, SIGNING_TIME, tzinfo=clock.zone()).isoformat()
 

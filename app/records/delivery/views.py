@@ -99,13 +99,13 @@ class ContractHandoverView(RecordView):
     base_order = ("created_at", "desc")
     list_columns = ["number", "customer", "contract", "signed_on", "due_at", "meeting_on", "held_on", "on_time",
                     "escalated", "status"]
-    show_columns = ["number", "customer", "contract", "signed_on", "due_at", "meeting_on", "held_on", "on_time",
-                    "attendees", "minutes", "customer_confirmed", "escalated", "status", "closed_at",
+    show_columns = ["number", "customer", "contract", "opportunity", "signed_on", "due_at", "meeting_on", "held_on",
+                    "on_time", "attendees", "minutes", "customer_confirmed", "escalated", "status", "closed_at",
                     "process_instance"]
     export_columns = list_columns
     search_columns = ["number", "customer", "contract", "signed_on", "due_at", "held_on", "escalated", "status"]
     label_columns = {"number": _("Number"), "customer": _("Customer"), "contract": _("Contract"),
-                     "signed_on": _("Signed on"), "due_at": _("Handover due"), "meeting_on": _("Meeting planned on"),
+                     "opportunity": _("Won prospect"), "signed_on": _("Signed on"), "due_at": _("Handover due"), "meeting_on": _("Meeting planned on"),
                      "held_on": _("Held on"), "on_time": _("On time"), "attendees": _("Attendees"),
                      "minutes": _("Minutes"), "customer_confirmed": _("Confirmed by customer"),
                      "escalated": _("Chased by a supervisor"), "status": _("Status"), "closed_at": _("Closed at"),
