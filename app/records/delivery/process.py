@@ -20,6 +20,7 @@ from app.models import (
     Contract, ContractHandover, HumanTask, ProcessInstance, ProgressReport, Project, ProjectMilestone, SalesOrder,
 )
 from app.records.links import Link, customer_name, references
+from app.records.parts import order_stock
 
 SIGNING_TIME = time(9, 0)  # the handover deadline counts from the signing day (working days: the day is what counts)
 
@@ -283,7 +284,10 @@ def _order_variables(so: SalesOrder) -> dict[str, Any]:
 
 
 def _order_drafts(so: SalesOrder) -> dict[str, dict]:
-    return {"confirm_payment": {"amount_paid": int(so.amount)}} if so.amount is not None else {}
+    drafts = {"check_stock": order_stock.draft(so)} if so.stock_status is None else {}
+    if so.amount is not None:
+        drafts["confirm_payment"] = {"amount_paid": int(so.amount)}
+    return drafts
 
 
 def _order_task_completed(so: SalesOrder, task: HumanTask, data: dict) -> None:

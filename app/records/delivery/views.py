@@ -121,11 +121,13 @@ class OrderLineView(RecordView):
     list_title = show_title = _("Order lines")
     add_title = _("Add order line")
     edit_title = _("Edit order line")
-    list_columns = ["order", "product", "quantity", "unit_price"]
-    add_columns = edit_columns = show_columns = list_columns
-    search_columns = ["order", "product"]
+    list_columns = ["order", "product", "part", "quantity", "unit_price", "shortfall"]
+    add_columns = edit_columns = ["order", "product", "part", "quantity", "unit_price"]
+    show_columns = list_columns
+    search_columns = ["order", "product", "part"]
     label_columns = {"order": _("Order"), "product": _("Product / model"), "quantity": _("Quantity"),
-                     "unit_price": _("Unit price")}
+                     "unit_price": _("Unit price"), "part": _("Spare part (stock)"),
+                     "shortfall": _("Short at the stock check")}
 
 
 class SalesOrderView(RecordView):
