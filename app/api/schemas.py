@@ -66,6 +66,8 @@ class TaskQuerySchema(PageQuerySchema):
     process_key = fields.String(validate=KEY)
     sla = fields.String(validate=validate.OneOf(["overdue", "at_risk", "on_time"]))
     search = fields.String(validate=validate.Length(min=1, max=100))
+    due = fields.String(validate=validate.OneOf(["week"]), metadata={
+        "description": "week: due by the end of this working week (China's calendar), overdue ones included"})
 
 
 class VersionQuerySchema(Query):

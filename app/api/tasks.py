@@ -77,7 +77,7 @@ class TasksApi(EngineApi):
         args, who = load_query(TaskQuerySchema()), actor()
         result = tasks.query_tasks(who, view=args["view"], page=args["page"], page_size=args["page_size"],
                                    sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
-                                   sla=args.get("sla"), search=args.get("search"))
+                                   sla=args.get("sla"), search=args.get("search"), due=args.get("due"))
         items = [task_dict(t, who) for t in result.items]  # candidates and instance status come with the page
         return self.response(200, **TaskPageSchema().dump(page(items, result.total, args)))
 

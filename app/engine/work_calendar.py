@@ -4,6 +4,7 @@ KPIs all read it here."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, time as dtime, timedelta, timezone
 
 from flask import has_app_context
 
@@ -24,6 +25,21 @@ def current() -> WorkCalendar:
         overrides = {row.day: row.kind for row in db.session.query(CalendarOverride)} if has_app_context() else {}
         _cached = (now, zone.key, WorkCalendar(overrides, tz=zone))
     return _cached[2]
+
+
+def week_end(now: datetime) -> datetime:
+    """The end of this working week: midnight after the week's last working day (China's calendar: a
+    make-up Saturday or Sunday counts, a holiday does not). Monday-to-Sunday weeks; a week without a
+    working day ends on its Sunday night. The inbox's and the API's "due this week" reads it."""
+    calendar, zone = current(), clock.zone()
+    today = now.astimezone(zone).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    last = sunday
+    while last > sunday - timedelta(days=7) and not calendar.is_working_day(last):
+        last -= timedelta(days=1)
+    if last <= sunday - timedelta(days=7):
+        last = sunday
+    return datetime.combine(last + timedelta(days=1), dtime.min, tzinfo=zone).astimezone(timezone.utc)
 
 
 def invalidate() -> None:
