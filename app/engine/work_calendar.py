@@ -28,17 +28,16 @@ def current() -> WorkCalendar:
 
 
 def week_end(now: datetime) -> datetime:
-    """The end of this working week: midnight after the week's last working day (China's calendar: a
-    make-up Saturday or Sunday counts, a holiday does not). Monday-to-Sunday weeks; a week without a
-    working day ends on its Sunday night. The inbox's and the API's "due this week" reads it."""
+    """The end of this working week: midnight after the last working day of the (Monday-to-Sunday) week of
+    the next working day, today included (China's calendar: a make-up Saturday or Sunday counts, a holiday
+    does not; on a weekend or holiday "this week" is the coming one). The inbox's and the API's "due this
+    week" reads it."""
     calendar, zone = current(), clock.zone()
     today = now.astimezone(zone).date()
-    sunday = today + timedelta(days=6 - today.weekday())
-    last = sunday
-    while last > sunday - timedelta(days=7) and not calendar.is_working_day(last):
+    day = today if calendar.is_working_day(today) else calendar.next_working_day(today)
+    last = day + timedelta(days=6 - day.weekday())  # that week's Sunday
+    while not calendar.is_working_day(last):
         last -= timedelta(days=1)
-    if last <= sunday - timedelta(days=7):
-        last = sunday
     return datetime.combine(last + timedelta(days=1), dtime.min, tzinfo=zone).astimezone(timezone.utc)
 
 

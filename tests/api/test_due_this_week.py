@@ -1,6 +1,7 @@
 """The inbox's and the API's "due this week" filter: one rule in the engine (``work_calendar.week_end``
 and ``tasks.query_tasks(due="week")``), on China's working calendar: the week ends with its last working
-day (a make-up Saturday counts, a holiday does not); overdue tasks are included."""
+day (a make-up Saturday counts, a holiday does not); on a weekend or holiday it is the coming working week;
+overdue tasks are included."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,8 @@ def test_the_working_week_ends_with_its_last_working_day(app_ctx):
     assert end(2026, 9, 28, 10) == datetime(2026, 10, 1)  # Mon-Wed work, then the holiday
     assert end(2026, 10, 8, 9) == datetime(2026, 10, 11)  # Thu, Fri and the make-up Saturday
     assert end(2026, 10, 14, 15) == datetime(2026, 10, 17)  # an ordinary week: Friday night
-    assert end(2026, 10, 18, 23) == datetime(2026, 10, 17)  # on Sunday the working week is over
-    assert end(2026, 10, 4, 12) == datetime(2026, 10, 1)  # inside the holiday: this week's work ended Wed
+    assert end(2026, 10, 18, 23) == datetime(2026, 10, 24)  # on Sunday: the coming working week
+    assert end(2026, 10, 2, 12) == datetime(2026, 10, 11)  # in the holiday: the week of Thu 10-08
 
 
 def _task_due(engine, complaint, due) -> tuple[str, int]:
@@ -54,7 +55,7 @@ def test_due_this_week_on_the_inbox_and_the_api(app, api, engine, complaint, log
     assert bad.status_code == 422 and "due" in str(bad.get_json())
 
     agent = login_as("agent")
-    for lang, label in (("zh", "本工作周"), ("en", "This working week")):
+    for lang, label in (("zh", "本工作周"), ("en", "This week")):
         agent.get(f"/lang/{lang}")
         html = agent.get("/inbox/group/?due=week&q=WK_&size=100").get_data(as_text=True)
         assert inside[0] in html and overdue[0] in html and later[0] not in html

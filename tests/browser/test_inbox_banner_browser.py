@@ -1,0 +1,61 @@
+"""The inbox's "due this week" filter and the new-hire banner in the browser, as a new hire (an agent still
+in pre-post training) and as a supervisor, in zh and en. 第七条(一) 新入职服务人员需参加为期不少于30学时的岗前培训
+... 经考核合格后方可上岗."""
+import uuid
+from pathlib import Path
+
+from tests.browser.test_complaint_walk import PASSWORD, shot, sign_in
+
+SHOTS = Path("/tmp/shots_leftovers")
+
+
+def test_inbox_banner_and_due_this_week_filter(app, live_server, browser):
+    from app.extensions import db
+    from app.models import NewHire
+
+    from app.engine import clock
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = f"hire_{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = sm.add_user(name, "新", "员工", f"{name}@example.com", sm.find_role("CustomerService"),
+                           password=PASSWORD)
+        db.session.add(NewHire(user_id=user.id, hired_on=clock.local_today()))
+        db.session.commit()
+        key = _task_due_this_week(app)
+    base = live_server
+    hire = sign_in(browser, base, name)
+    boss = sign_in(browser, base, "supervisor")
+    for lang, banner, week in (("zh", "您暂不能领取任务", "本工作周"), ("en", "You may not take tasks yet", "This week")):
+        for page in (hire, boss):
+            page.goto(f"{base}/lang/{lang}")
+        hire.goto(f"{base}/inbox/group/?due=week")
+        assert banner in hire.inner_text(".inbox-held-back") and key in hire.inner_text(".inbox-table")
+        assert hire.locator("#due option:checked").inner_text() == week
+        shot(hire, SHOTS, f"inbox_new_hire_{lang}")
+        boss.goto(f"{base}/inbox/department/?due=week")
+        assert "/newhireview/list/" in boss.inner_html(".inbox-held-back") and key in boss.inner_text(".inbox-table")
+        shot(boss, SHOTS, f"inbox_supervisor_{lang}")
+
+
+def _task_due_this_week(app) -> str:
+    """A complaint's first task (CustomerService's), due before the end of this working week."""
+    from datetime import timedelta
+
+    from app.engine import clock, definitions, runtime, work_calendar
+    from app.engine.actor import Actor
+    from app.extensions import db
+    from app.models import HumanTask
+    from tests.engine.conftest import DATA
+
+    key = f"WEEK-{uuid.uuid4().hex[:6].upper()}"
+    sm = app.appbuilder.sm
+    definitions.deploy((DATA / "engine_complaint.bpmn").read_bytes(),
+                       actor=Actor.from_user(sm.find_user(username="owner")))
+    inst = runtime.start_process("engine_complaint", actor=Actor.from_user(sm.find_user(username="agent")),
+                                 business_key=key, customer="华东精密")
+    task = db.session.query(HumanTask).filter_by(instance_id=inst.id, state="open").one()
+    task.due_at = work_calendar.week_end(clock.now()) - timedelta(hours=8)
+    db.session.commit()
+    return key
