@@ -59,3 +59,39 @@ def _task_due_this_week(app) -> str:
     task.due_at = work_calendar.week_end(clock.now()) - timedelta(hours=8)
     db.session.commit()
     return key
+
+
+def test_order_lines_show_the_part_and_shortfall_and_the_handover_its_prospect(app, live_server, browser):
+    """The screens changed with the stock check and the won prospect's handover, in zh and en."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.models import Contract, ContractHandover, Customer, Opportunity, OrderLine, SalesOrder, SparePart
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:6].upper()
+    with app.app_context():
+        customer = Customer(name=f"屏幕客户 {tag}")
+        part = SparePart(code=f"SC-{tag}", name="KFR-72LW 室外机", supplier="原厂")
+        order = SalesOrder(customer=customer, stock_status="shortage")
+        order.lines.append(OrderLine(product="KFR-72LW 室外机", quantity=3, part=part, shortfall=2))
+        opp = Opportunity(customer=customer, needs="办公楼多联机", outcome="won", status="won")
+        contract = Contract(customer=customer, code=f"HT-{tag}", name="办公楼多联机方案", signed_on=date(2026, 12, 4))
+        db.session.add_all([order, opp, contract])
+        db.session.flush()
+        handover = ContractHandover(contract=contract, customer=customer, opportunity_id=opp.id,
+                                    signed_on=date(2026, 12, 4), status="preparing")
+        db.session.add(handover)
+        db.session.commit()
+        order_id, handover_id, number = order.id, handover.id, opp.number
+    base = live_server
+    boss = sign_in(browser, base, "supervisor")
+    for lang, short, tab in (("zh", "库存确认时缺货数量", "订单明细"), ("en", "Short at the stock check", "Order lines")):
+        boss.goto(f"{base}/lang/{lang}")
+        boss.goto(f"{base}/salesorderview/show/{order_id}")
+        boss.click(f"a:has-text('{tab}')")
+        assert short in boss.content() and f"SC-{tag}" in boss.inner_text(".tab-content")
+        shot(boss, SHOTS, f"order_lines_{lang}")
+        boss.goto(f"{base}/contracthandoverview/show/{handover_id}")
+        assert number in boss.content()
+        shot(boss, SHOTS, f"handover_prospect_{lang}")

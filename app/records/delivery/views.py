@@ -107,7 +107,7 @@ class ContractHandoverView(RecordView):
     label_columns = {"number": _("Number"), "customer": _("Customer"), "contract": _("Contract"),
                      "opportunity": _("Won prospect"), "signed_on": _("Signed on"), "due_at": _("Handover due"), "meeting_on": _("Meeting planned on"),
                      "held_on": _("Held on"), "on_time": _("On time"), "attendees": _("Attendees"),
-                     "minutes": _("Minutes"), "customer_confirmed": _("Confirmed by customer"),
+                     "minutes": _("Meeting minutes"), "customer_confirmed": _("Confirmed by customer"),
                      "escalated": _("Chased by a supervisor"), "status": _("Status"), "closed_at": _("Closed at"),
                      "process_instance": _("Process instance")}
     choice_columns = {"status": HANDOVER_STATUSES}
