@@ -95,3 +95,50 @@ def test_order_lines_show_the_part_and_shortfall_and_the_handover_its_prospect(a
         boss.goto(f"{base}/contracthandoverview/show/{handover_id}")
         assert number in boss.content()
         shot(boss, SHOTS, f"handover_prospect_{lang}")
+
+
+def test_each_unsatisfactory_person_gets_their_own_interview_form(app, live_server, browser):
+    """第十六条(二) 对考核不合格的服务人员,由部门负责人进行约谈,制定绩效改进计划,限期整改: on the confirmed assessment
+    page the head records one person's interview, plan and deadline (zh and en screenshots)."""
+    from app.engine import tasks
+    from app.engine.actor import Actor
+    from app.extensions import db
+    from app.models import HumanTask, StaffAssessment
+    from app.records.assessment import process
+    from tests.test_assessment import seed_month
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        actors = {u: Actor.from_user(sm.find_user(username=u)) for u in ("owner", "supervisor")}
+    ids = seed_month(app, actors, 2023, 3, prefix="约谈浏览器客户")
+    with app.app_context():
+        from datetime import date
+
+        delivery = next(a for a in process.open_month(date(2023, 3, 1), Actor.system())
+                        if a.department.code == "DELIVERY")
+        review = db.session.query(HumanTask).filter_by(instance_id=delivery.process_instance_id,
+                                                       element_id="review", state="open").one()
+        supervisor = Actor.from_user(sm.find_user(username="supervisor"))
+        if review.assignee_id is None:
+            tasks.claim(review.id, actor=supervisor)
+        tasks.complete(review.id, {"has_unsatisfactory": True}, actor=supervisor)
+        pk = delivery.id
+    base = live_server
+    boss = sign_in(browser, base, "supervisor")
+    boss.goto(f"{base}/lang/en")
+    boss.goto(f"{base}/assessment/{pk}/")
+    row = boss.locator(f"tr.assessment-line[data-user='{ids['field']}']")
+    assert row.locator("form.assessment-interview").count() == 1
+    shot(boss, SHOTS, "assessment_interview_form_en")
+    row.locator("textarea[name=interview_notes]").fill("单独约谈：两单维修超期")
+    row.locator("textarea[name=improvement_plan]").fill("每周复盘超期工单")
+    row.locator("input[name=plan_deadline]").fill("2099-04-30")
+    row.locator("form.assessment-interview button[type=submit]").click()
+    boss.wait_for_selector(".alert-success")
+    boss.goto(f"{base}/lang/zh")
+    boss.goto(f"{base}/assessment/{pk}/")
+    assert "每周复盘超期工单" in boss.inner_text(f"tr.assessment-line[data-user='{ids['field']}']")
+    shot(boss, SHOTS, "assessment_interview_saved_zh")
+    with app.app_context():
+        assert db.session.get(StaffAssessment, pk).status == "confirmed"
