@@ -108,36 +108,35 @@ class AssessmentView(WorkView):
     @has_access
     @engine_errors(fallback=lambda pk, line_id: url_for("AssessmentView.show", pk=pk))
     def grade(self, pk: int, line_id: int):
-        line = db.session.get(AssessmentLine, line_id)
-        if line is None or line.assessment_id != pk:
-            abort(404)
-        try:
-            process.set_grade(line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor())
-        except Invalid as err:  # said in the reader's language, naming what to fix
-            db.session.rollback()
-            flash(str(MESSAGES.get(err.message, err.message)), "danger")
-            return redirect(url_for("AssessmentView.show", pk=pk))
-        db.session.commit()
-        flash(gettext("Grade saved."), "success")
-        return redirect(url_for("AssessmentView.show", pk=pk))
+        return self._on_line(pk, line_id, lambda line: process.set_grade(
+            line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor()),
+            gettext("Grade saved."))
 
     @expose("/<int:pk>/line/<int:line_id>/interview", methods=["POST"])
     @has_access
     @engine_errors(fallback=lambda pk, line_id: url_for("AssessmentView.show", pk=pk))
     def interview(self, pk: int, line_id: int):
+        return self._on_line(pk, line_id, lambda line: process.record_interview(
+            line, self.actor(), request.form.get("interview_notes"), request.form.get("improvement_plan"),
+            request.form.get("plan_deadline")), gettext("Interview and improvement plan saved."))
+
+    @staticmethod
+    def _on_line(pk: int, line_id: int, change, done: str):
+        """One person's line changed by a rule of the process; a refusal is said in the reader's language,
+        naming the fields to fix."""
         line = db.session.get(AssessmentLine, line_id)
         if line is None or line.assessment_id != pk:
             abort(404)
         try:
-            process.record_interview(line, self.actor(), request.form.get("interview_notes"),
-                                     request.form.get("improvement_plan"), request.form.get("plan_deadline"))
+            change(line)
         except Invalid as err:
             db.session.rollback()
-            fields = ", ".join(f"{k}: {v}" for k, v in (err.details.get("fields") or {}).items())
+            fields = ", ".join(f"{k}: {v}" for k, v in (err.details.get("fields") or {}).items()
+                               if err.message == "Some fields are not valid.")
             flash(f"{MESSAGES.get(err.message, err.message)} {fields}".strip(), "danger")
             return redirect(url_for("AssessmentView.show", pk=pk))
         db.session.commit()
-        flash(gettext("Interview and improvement plan saved."), "success")
+        flash(done, "success")
         return redirect(url_for("AssessmentView.show", pk=pk))
 
     @expose("/<int:pk>/recompute", methods=["POST"])
