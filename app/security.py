@@ -50,12 +50,15 @@ def _menus(names: str) -> tuple[str, str]:
 
 WORK_MENUS = "Work|My tasks|Group tasks|Completed tasks|Start a process|My settings|SLA policy|On-call rota|Service|Customers|Service requests|Complaints|Incidents|Contingency plans|Field records|Surveys|Service plans|Cases"
 
-QUALITY_MENUS = "Quality|Daily spot checks|Monthly inspections|Quality meetings|Improvement actions|Maintenance visits"
+QUALITY_MENUS = "Quality|Daily spot checks|Sampled services|Monthly inspections|Quality meetings|Improvement actions|Maintenance visits"
+# Checklist verdicts: every staff role may open them; the rule (quality.service.is_judge) lets the
+# supervisors and the department heads judge, and lists the sample to nobody else.
+VERDICTS = [_perm("QualityVerdict", WRITE), _menus("Quality|Sampled services")]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "Admin": [(ALL, ALL)],
     "ProcessOwner": [
-        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
+        _perm("QualityCheck|QualityVerdict|QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, READ),
         _menus(IN_SALES_MENUS),
@@ -72,7 +75,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Supervisor": [
-        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", ALL),  # quality
+        _perm("QualityCheck|QualityVerdict|QualityMeeting|MaintenanceVisit", ALL),  # quality
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, ALL),
         _menus(IN_SALES_MENUS),
@@ -91,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "CustomerService": [
+        *VERDICTS,
         _perm("QualityMeeting|MaintenanceVisit", READ),  # quality: their actions and visits
         _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
         _perm(IN_SALES, WRITE),
@@ -110,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "TechSupport": [
+        *VERDICTS,
         _perm("QualityMeeting", READ),  # quality: their improvement actions
         _menus("Quality|Quality meetings|Improvement actions"),
         _perm(IN_SALES, READ),
@@ -128,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "FieldService": [
+        *VERDICTS,
         _perm("QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus("Quality|Quality meetings|Improvement actions|Maintenance visits"),
         _perm("Delivery", WRITE),
@@ -146,6 +152,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "Sales": [
+        *VERDICTS,
         _perm("QualityMeeting", READ),  # quality: their improvement actions
         _menus("Quality|Quality meetings|Improvement actions"),
         _perm("SalesOrder", WRITE),
@@ -165,7 +172,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SELF_SERVICE,
     ],
     "ReadOnly": [
-        _perm("QualityCheck|QualityMeeting|MaintenanceVisit", READ),  # quality
+        _perm("QualityCheck|QualityVerdict|QualityMeeting|MaintenanceVisit", READ),  # quality
         _menus(QUALITY_MENUS),
         _perm(IN_SALES, READ),
         _menus(IN_SALES_MENUS),

@@ -187,6 +187,7 @@ def test_unsatisfactory_starts_the_interview_and_the_improvement_plan(app, opene
     《六步工作法规范服务制度》 四、(二)3. 对于考核不达标或出现严重服务问题的员工，进行绩效扣分、警告、调岗等处理."""
     from app.engine import tasks
     from app.engine.errors import Invalid
+    from app.extensions import db
     from app.records.assessment import process
 
     with app.app_context():
@@ -201,13 +202,25 @@ def test_unsatisfactory_starts_the_interview_and_the_improvement_plan(app, opene
         expected = process.plan_deadline()
         assert interview.draft == {"plan_deadline": expected.isoformat()}
         assert expected == date(2023, 6, 30)  # 20 working days after 1 June (the Dragon Boat holiday, 22-23 June)
+        # each person is interviewed on their own (对考核不合格的服务人员 ... 约谈): the head records this one's plan
+        _delivery, lines = lines_of("DELIVERY", opened)
+        field, others = lines[may_records["field"]], [x for x in lines.values() if x.grade != "fail"]
+        with pytest.raises(Invalid):
+            process.record_interview(field, actors["supervisor"], "约谈", "计划", date(2023, 5, 31))  # in the past
+        if others:
+            with pytest.raises(Invalid):
+                process.record_interview(others[0], actors["supervisor"], "约谈", "计划", expected)  # not 不合格
+        process.record_interview(field, actors["supervisor"], "单独约谈：两单维修超期", "个人改进：每周复盘超期工单",
+                                 date(2023, 6, 20))
+        db.session.commit()
         tasks.claim(interview.id, actor=actors["supervisor"])
         tasks.complete(interview.id, {"interview_notes": "约谈：两单维修超期", "improvement_plan": "每周复盘超期工单",
                                       "plan_deadline": expected.isoformat()}, actor=actors["supervisor"])
         delivery, lines = lines_of("DELIVERY", opened)
         field = lines[may_records["field"]]
         assert delivery.status == "improving" and field.grade == "fail"
-        assert (field.improvement_plan, field.plan_deadline) == ("每周复盘超期工单", expected)
+        assert (field.interview_notes, field.improvement_plan, field.plan_deadline) == (
+            "单独约谈：两单维修超期", "个人改进：每周复盘超期工单", date(2023, 6, 20))  # the task fills only the others
         verify = open_task(delivery.process_instance_id, "verify")
         assert verify.due_at == datetime(2023, 6, 30, 18, 0, tzinfo=SH)  # checked at the plan's deadline
         tasks.claim(verify.id, actor=actors["supervisor"])
@@ -282,3 +295,27 @@ def test_the_api_returns_the_results_each_caller_may_see(app, login_as, opened, 
     field = login_as("field").get("/api/v1/assessments/").get_json()["items"]
     assert {x["username"] for a in field for x in a["lines"]} == {"field"}  # their own results only
     assert login_as("supervisor").get("/api/v1/assessments/?month=2023-5").status_code in (400, 422)
+
+
+def test_the_interview_screen_refuses_who_is_not_failing_and_who_may_not_grade(app, login_as, opened, may_records):
+    """第十六条(二) 对考核不合格的服务人员,由部门负责人进行约谈: the per-person interview form of the assessment page is
+    refused, with a message, for a person not graded 不合格, and closed to someone who may not grade."""
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        _a, lines = lines_of("CS", opened)
+        line = next(iter(lines.values()))
+        line_id, before = line.id, line.interview_notes
+    boss = login_as("supervisor")
+    token = csrf_token(boss, f"/assessment/{opened['CS']}/")
+    data = {"csrf_token": token, "interview_notes": "约谈", "improvement_plan": "计划", "plan_deadline": "2099-01-01"}
+    resp = boss.post(f"/assessment/{opened['CS']}/line/{line_id}/interview", data=data, follow_redirects=True)
+    assert resp.status_code == 200 and "alert-danger" in resp.get_data(as_text=True)
+    agent = login_as("agent")
+    data["csrf_token"] = csrf_token(agent, "/assessment/")
+    assert agent.post(f"/assessment/{opened['CS']}/line/{line_id}/interview", data=data).status_code in (302, 403)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import AssessmentLine
+
+        assert db.session.get(AssessmentLine, line_id).interview_notes == before

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.engine import sla_policy
@@ -335,3 +336,72 @@ def test_a_sudden_problem_reported_on_the_project_screen_is_mailed_to_the_custom
         assert mail.subject.startswith("Urgent project notice")
         report_id = report.id
     assert c.get(f"/progressreportview/edit/{report_id}").status_code != 200  # told to the customer: kept as is
+
+
+def _stocked_part(on_hand: int, min_stock: int = 0):
+    from app.models import SparePart, StockLocation
+    from app.records.parts import stock
+
+    tag = uuid.uuid4().hex[:6]
+    part = SparePart(code=f"AC-{tag}", name="KFR-72LW 室外机", supplier="格力原厂", min_stock=min_stock)
+    place = StockLocation(code=f"W-{tag}", name=f"中央仓库 {tag}")
+    db.session.add_all([part, place])
+    db.session.flush()
+    if on_hand:
+        stock.receive(part, place, on_hand, supplier="格力原厂", user_id=None)
+    return part, place
+
+
+def test_the_order_stock_check_reads_the_parts_inventory_and_a_shortfall_raises_a_refill(app_ctx, walk, actors):
+    """AC_RULES 售中服务 1.订单处理: "确认订单产品的库存情况,如库存不足,及时与顾客沟通交货时间,并协调采购部门尽快补货";
+    三、售后服务 3.配件管理: "建立完善的配件库存管理系统 ... 及时补充短缺配件". Lines naming a catalogued part are
+    checked against the real stock (on hand less reserved, all active locations): the form starts from the
+    shortfall listed per part; "in stock" is refused at its field while a part is short; the shortfall stays on
+    its line and purchasing gets a refill order (its parts_refill process started) for what is missing plus the
+    part's minimum. A line without a part is not stock; an order whose parts are there finds no shortfall."""
+    from app.models import RefillOrder
+    from app.engine.errors import Invalid
+
+    with at(2026, 10, 12, 10, 0):
+        short_part, place = _stocked_part(1, min_stock=2)
+        spare, _place2 = _stocked_part(5)
+        order = SalesOrder(customer=_customer(), delivery_address="上海市浦东新区", amount=30000)
+        order.lines.append(OrderLine(product="KFR-72LW 室外机", quantity=2, part_id=short_part.id))
+        order.lines.append(OrderLine(product="KFR-72LW 室外机（补）", quantity=1, part_id=short_part.id))
+        order.lines.append(OrderLine(product="遥控器", quantity=2, part_id=spare.id))
+        order.lines.append(OrderLine(product="安装服务", quantity=1))
+        db.session.add(order)
+        inst = start_for_record(order, actors["wf_sales"])
+        walk.do(inst, "review_order", "Sales", {"order_ok": True})
+        task = walk.one(inst, "check_stock")
+        assert task.draft["stock_status"] == "shortage"
+        assert task.draft["purchase_request"] == f"{short_part.code} KFR-72LW 室外机: 3 / 1 (-2)"
+        with pytest.raises(Invalid) as refused:
+            walk.do(inst, "check_stock", "Sales", {"stock_status": "in_stock"})
+        assert short_part.code in refused.value.details["fields"]["stock_status"]
+        db.session.rollback()
+        assert walk.elements(inst) == ["check_stock"]
+        walk.do(inst, "check_stock", "Sales", {"stock_status": "shortage", "expected_stock_date": "2026-10-20",
+                                                "purchase_request": task.draft["purchase_request"]})
+        db.session.expire_all()
+        order = db.session.get(SalesOrder, order.id)
+        assert [line.shortfall for line in order.lines] == [2, 2, 0, None] and order.stock_status == "shortage"
+        (refill,) = db.session.scalars(select(RefillOrder).filter_by(part_id=short_part.id)).all()
+        assert (refill.location_id, refill.quantity, refill.supplier) == (place.id, 2 + 2, "格力原厂")
+        assert refill.reason.startswith(order.number) and refill.process_instance_id is not None
+        assert db.session.get(ProcessInstance, refill.process_instance_id).process_key == "parts_refill"
+        assert walk.elements(inst) == ["notify_shortage"]
+        _terminate(walk, actors, inst)
+        _terminate(walk, actors, db.session.get(ProcessInstance, refill.process_instance_id))
+
+        fine = SalesOrder(customer=_customer(), amount=100)
+        fine.lines.append(OrderLine(product="遥控器", quantity=5, part_id=spare.id))
+        db.session.add(fine)
+        inst2 = start_for_record(fine, actors["wf_sales"])
+        walk.do(inst2, "review_order", "Sales", {"order_ok": True})
+        assert walk.one(inst2, "check_stock").draft == {"stock_status": "in_stock"}
+        walk.do(inst2, "check_stock", "Sales", {"stock_status": "in_stock"})
+        db.session.expire_all()
+        assert [line.shortfall for line in db.session.get(SalesOrder, fine.id).lines] == [0]
+        assert db.session.scalars(select(RefillOrder).filter_by(part_id=spare.id)).all() == []
+        _terminate(walk, actors, inst2)

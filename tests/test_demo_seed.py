@@ -54,12 +54,31 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
         assert db.session.query(HumanTask).filter(HumanTask.created_at < NOW - timedelta(days=1)).count() > 0
         _in_sales_demo(first.processes["delivery"])
         _training_and_parts_came_from_their_processes()
+        _assessments_came_from_their_process(first.processes["assessments"])
         before = _counts()
 
         again = seed_demo(Size(**SIZE))
         assert again.records == {} and not any(created for *_, created in again.deployed)
         assert (again.processes["requests"], again.processes["complaints"], again.processes["incidents"]) == (0, 0, 0)
-        assert _counts() == before and again.processes["delivery"] == {}
+        assert _counts() == before and again.processes["delivery"] == {} and again.processes["assessments"] == {}
+
+
+def _assessments_came_from_their_process(counts: dict) -> None:
+    """第十六条(一) 考核结果分为优秀、合格、不合格三个等级: last month (October 2026) is assessed for every department
+    with staff, each person graded by the thresholds, through the staff_assessment process; one department's
+    head has confirmed the grades."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.models import AssessmentLine, ProcessInstance, StaffAssessment
+
+    assert counts["assessments"] >= 1 and counts["confirmed"] == 1 and counts["people"] >= 3
+    rows = db.session.query(StaffAssessment).all()
+    assert {a.month for a in rows} == {date(2026, 10, 1)} and all(a.process_instance_id for a in rows)
+    assert all(db.session.get(ProcessInstance, a.process_instance_id).process_key == "staff_assessment" for a in rows)
+    assert any(a.status != "open" for a in rows)
+    lines = db.session.query(AssessmentLine).all()
+    assert lines and all(line.proposed_grade in (None, "excellent", "pass", "fail") for line in lines)
 
 
 def _in_sales_demo(counts: dict) -> None:

@@ -197,3 +197,37 @@ def test_equipment_interval_starts_and_replaces_its_return_visit_cycle(app, logi
         assert db.session.get(ProcessInstance, first).status == "terminated"  # no interval: no cycle
         assert db.session.scalars(select(ProcessInstance).filter_by(
             process_key="maintenance_visit", record_id=equipment_id, status="running")).first() is None
+
+
+def test_department_heads_give_verdicts_whatever_their_role_and_others_do_not(app, login_as, report_id):
+    """Who judges, as the rules name them: 《机器人集成公司客户服务优化管理制度》第十三条(一) "客户服务部负责人每日抽查
+    服务记录"; 《空调部门客户服务管理制度》 "部门主管不定期对服务人员的工作进行现场抽查"; 《六步工作法》 内部监督
+    "建立内部服务监督小组,成员包括各部门负责人、质量管理人员". A Sales user who heads a department judges a sampled
+    service on the screen; an agent who heads none sees no sample and a forged edit is refused, nothing saved."""
+    import uuid
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        name = f"head_{uuid.uuid4().hex[:6]}"
+        head = sm.add_user(name, "部门", "负责人", f"{name}@example.com", sm.find_role("Sales"), password="Demo#2026Pass")
+        db.session.add(Department(code=f"H{uuid.uuid4().hex[:5]}", name=f"销售二部 {name}", head_id=head.id))
+        item = db.session.scalars(select(SpotCheckItem).join(ServiceRequest).filter(
+            ServiceRequest.number == "SR-TEST-Q0")).one()
+        item_id = item.id
+        db.session.commit()
+        assert service.is_judge(head) and not service.is_judge(sm.find_user(username="agent"))
+    agent = login_as("agent")
+    assert f"/spotcheckitemview/show/{item_id}" not in agent.get("/spotcheckitemview/list/").get_data(as_text=True)
+    token = csrf_token(agent, "/inbox/mine/")
+    agent.post(f"/spotcheckitemview/edit/{item_id}", data={"csrf_token": token, "appearance": "y", "note": "越权"})
+    with app.app_context():
+        assert db.session.get(SpotCheckItem, item_id).note != "越权"
+    c = login_as(name)
+    assert f"/spotcheckitemview/show/{item_id}" in c.get("/spotcheckitemview/list/?psize_SpotCheckItemView=100").get_data(as_text=True)
+    token = csrf_token(c, f"/spotcheckitemview/edit/{item_id}")
+    resp = c.post(f"/spotcheckitemview/edit/{item_id}", data={
+        "csrf_token": token, "appearance": "y", "manners": "y", "procedure": "y", "records": "y", "note": "负责人抽查"})
+    assert resp.status_code == 302
+    with app.app_context():
+        item = db.session.get(SpotCheckItem, item_id)
+        assert item.note == "负责人抽查" and item.compliant is True and item.checked_at is not None

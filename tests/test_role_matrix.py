@@ -26,6 +26,7 @@ MATRIX = {
     "/spotcheckview/list/": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
     "/spotcheckview/add": set(),  # made by the daily check process only
     "/spotcheckitemview/add": set(),  # the sample is the process's
+    "/spotcheckitemview/list/": set(ROLES),  # listed to judges only (quality.service.is_judge)
     "/qualityinspectionview/list/": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
     "/qualityinspectionview/export/csv": {"Admin", "ProcessOwner", "Supervisor", "ReadOnly"},
     "/qualitymeetingview/list/": set(ROLES),

@@ -345,3 +345,41 @@ def test_presales_started_from_the_start_page_creates_its_prospect(app, sales_wa
         assert local(opp.received_at) == datetime(2026, 12, 1, 9, 0) and local(opp.first_contact_due) == \
             datetime(2026, 12, 2, 18, 0)
         assert opp.first_contact_at <= opp.first_contact_due and opp.needs == "AGV 物流方案"
+
+
+def test_won_prospect_starts_its_contract_handover(app, sales_walk, actors):
+    """第九条(三) 直至客户明确合作意向 -> 第十条(一) 合同交底: "项目合同签订后,客户服务部联合项目交付部在3个工作日内
+    与客户开展合同交底工作". The customer agrees on Mon 2026-09-28: the prospect's contract is signed that day and
+    its handover starts by itself, linked to the prospect, due at close of business of the 3rd working day after
+    signing (09-29, 09-30, then National Day 10-01..07: Thu 10-08); held on time it is confirmed. Winning again starts nothing twice."""
+    from app.models import ContractHandover
+
+    walk = sales_walk
+    with at(2026, 9, 28, 10, 0):
+        opp, inst = new_prospect(app, actors)
+        first_contact(walk, inst)
+        solution(walk, inst)
+        present(walk, inst, "won")
+        opp = refreshed(opp)
+        ho = db.session.scalars(select(ContractHandover).filter_by(opportunity_id=opp.id)).one()
+        assert ho.opportunity.id == opp.id and ho.customer_id == opp.customer_id
+        assert ho.contract.signed_on == date(2026, 9, 28) and ho.contract.code == f"HT-{opp.number}"
+        assert ho.contract.name == SOLUTION["solution_title"] and ho.contract.customer_id == opp.customer_id
+        ho_inst = db.session.get(ProcessInstance, ho.process_instance_id)
+        assert ho_inst.process_key == "contract_handover" and ho_inst.record_id == ho.id
+        assert ho_inst.status in runtime.ACTIVE and ho.status == "preparing"
+        prepare = walk.one(ho_inst, "prepare_handover")
+        assert local(prepare.due_at) == datetime(2026, 10, 8, 18, 0) and local(ho.due_at) == local(prepare.due_at)
+        from app.records.delivery.process import handover_for_won
+
+        assert handover_for_won(opp) is None  # once per prospect
+    with at(2026, 9, 29, 14, 0):
+        walk.do(ho_inst, "prepare_handover", "CustomerService", {"meeting_date": "2026-09-30", "attendees": "客服；交付"})
+        walk.do(ho_inst, "confirm_plan", "FieldService", {"milestone_plan": "2026-10-20 设备进场", "planned_finish": "2026-11-30"})
+        walk.do(ho_inst, "hold_handover", "CustomerService", {
+            "held_on": "2026-09-29", "acceptance_criteria": "节拍≤45秒", "responsibilities": "甲方提供场地",
+            "service_terms": "质保12个月", "handover_minutes": "双方确认"})
+        walk.do(ho_inst, "customer_confirm", "CustomerService", {"customer_confirmed": True})
+        db.session.refresh(ho)
+        assert ho.on_time is True and ho.status == "confirmed"
+    runtime.terminate(ho_inst.id, actor=actors["supervisor"], reason="end of test")

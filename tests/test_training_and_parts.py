@@ -419,3 +419,37 @@ def test_the_task_page_tells_a_new_hire_why_there_is_no_claim_button(frozen, shi
     page = login_as(hire.username).get(f"/task/{task_id}/").get_data(as_text=True)
     assert 'id="btn-claim"' not in page and "您暂不能领取任务" in page
     end(inst.id, actors)
+
+
+def test_the_inbox_shows_a_new_hire_why_they_may_not_take_tasks(frozen, login_as):
+    """第七条(一) "新入职服务人员需参加为期不少于30学时的岗前培训 ... 经考核合格后方可上岗": the new hire's inbox says
+    why they may not take tasks and how far the training is (zh and en); a cleared hire's banner is gone."""
+    from app.models import TrainingAttendance
+
+    hire = new_user(frozen, "CustomerService")
+    row = NewHire(user_id=hire.user_id, hired_on=clock.local_today())
+    db.session.add(row)
+    session = pre_post_session(12)
+    db.session.add(TrainingAttendance(session_id=session.id, user_id=hire.user_id, hours=12, passed=False))
+    db.session.commit()
+    c = login_as(hire.username)
+    page = c.get("/inbox/mine/").get_data(as_text=True)
+    assert "inbox-held-back" in page and "您暂不能领取任务" in page and "12 / 30 学时" in page and "尚未合格" in page
+    c.get("/lang/en")
+    page = c.get("/inbox/group/").get_data(as_text=True)
+    assert "You may not take tasks yet" in page and "12 of 30 class hours; exam: not passed yet" in page
+    row.cleared_at = clock.now()
+    db.session.commit()
+    assert "You may not take tasks yet" not in c.get("/inbox/mine/").get_data(as_text=True)
+
+
+def test_the_supervisors_inbox_counts_the_new_hires_held_back(app, login_as):
+    """第七条(一) 经考核合格后方可上岗: the supervisor's inbox counts the held-back new hires and links to them."""
+    with app.app_context():
+        hire = new_user(app, "Sales")
+        db.session.add(NewHire(user_id=hire.user_id, hired_on=clock.local_today()))
+        db.session.commit()
+        held = len(onboarding.in_training())
+    boss = login_as("supervisor").get("/inbox/mine/").get_data(as_text=True)
+    assert f"登记岗前培训前不能领取任务的新员工：{held} 名" in boss and "/newhireview/list/" in boss
+    assert "inbox-held-back" not in login_as("agent").get("/inbox/mine/").get_data(as_text=True)

@@ -30,6 +30,15 @@ def register_apis(appbuilder: AppBuilder) -> None:
     for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
                 KpisApi, AssessmentsApi, TaskNotesApi):
         appbuilder.add_api(api)
+    from app.records.delivery.api import HandoversApi, OrdersApi, ProjectsApi
+    from app.records.parts.api import SparePartsApi, StockLevelsApi
+    from app.records.quality.api import ImprovementActionsApi, InspectionsApi, SpotChecksApi
+    from app.records.sales.api import OpportunitiesApi
+    from app.records.training.api import CoursesApi, SessionsApi
+
+    for api in (OpportunitiesApi, HandoversApi, ProjectsApi, OrdersApi, SpotChecksApi, InspectionsApi,
+                ImprovementActionsApi, CoursesApi, SessionsApi, SparePartsApi, StockLevelsApi):
+        appbuilder.add_api(api)  # the records of issues 16/17, read-only
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)
     _refuse_anonymous_writes(current_app)

@@ -68,6 +68,8 @@ class TaskQuerySchema(PageQuerySchema):
     search = fields.String(validate=validate.Length(min=1, max=100))
     follow_ups = fields.Boolean(load_default=False, metadata={
         "description": "view=mine: also the tasks whose follow-up date is still ahead (left out by default)"})
+    due = fields.String(validate=validate.OneOf(["week"]), metadata={
+        "description": "week: due by the end of this working week (China's calendar), overdue ones included"})
 
 
 class VersionQuerySchema(Query):

@@ -78,7 +78,8 @@ class TasksApi(EngineApi):
         args, who = load_query(TaskQuerySchema()), actor()
         result = queries.inbox(who, view=args["view"], page=args["page"], page_size=args["page_size"],
                                sort=args["sort"], desc=args["desc"], process_key=args.get("process_key"),
-                               sla=args.get("sla"), search=args.get("search"), follow_ups=args["follow_ups"])
+                               sla=args.get("sla"), search=args.get("search"), follow_ups=args["follow_ups"],
+                               due=args.get("due"))
         items = [task_dict(t, who) for t in result.items]  # candidates and instance status come with the page
         return self.response(200, **TaskPageSchema().dump(page(items, result.total, args)))
 

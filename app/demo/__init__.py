@@ -72,4 +72,7 @@ def seed_demo(size: Size = Size()) -> Seeded:
     from app.demo.delivery import seed_delivery  # in-sales: handovers, projects, orders (their processes walked)
     seeded.processes["delivery"] = seed_delivery()
     seed_training_and_stocktake()  # the year's training plan and a stocktake, through their processes
+    from app.demo.assessment import seed_assessments  # last month's staff assessments, through their process
+
+    seeded.processes["assessments"] = seed_assessments()
     return seeded

@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.engine import clock, content, history, hooks, people, runtime, sync
+from app.engine import clock, content, history, hooks, people, runtime, sync, work_calendar
 from app.engine import sla as sla_rule  # "sla" names the inbox filter below
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid, NotFound, TaskAlreadyClaimed, TaskAlreadyCompleted
@@ -118,10 +118,13 @@ def department_scope(actor: Actor) -> DepartmentScope | None:
     return DepartmentScope(tuple(members), tuple(roles))
 
 
+DUE_FILTERS = ("week",)  # due this working week (overdue included): work_calendar.week_end
+
+
 def has_filters(*, process_key=None, sla=None, priority=None, created_from=None, created_to=None, search=None,
-                **_ordering) -> bool:
+                due=None, **_ordering) -> bool:
     """Whether an inbox query narrows its view (sorting does not): an unfiltered total is the badge's."""
-    return any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search))
+    return any(v not in (None, "") for v in (process_key, sla, priority, created_from, created_to, search, due))
 
 
 @cache
@@ -198,13 +201,14 @@ class Page:
 def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: int = 25, sort: str = "due",
                 desc: bool = False, process_key: str | None = None, sla: str | None = None,
                 priority: int | None = None, created_from: datetime | None = None,
-                created_to: datetime | None = None, search: str | None = None, where=None) -> Page:
+                created_to: datetime | None = None, search: str | None = None, due: str | None = None,
+                where=None) -> Page:
     """The inbox: ``mine``, ``group`` (claimable), ``completed`` (by me), ``department`` and
     ``unassigned`` (supervisors: work nobody can pick up, see ``unassigned_condition``).
     ``where``: one more condition (``queries.inbox`` passes the follow-up rule)."""
     q = select(HumanTask)
     filtered = has_filters(process_key=process_key, sla=sla, priority=priority, created_from=created_from,
-                           created_to=created_to, search=search)
+                           created_to=created_to, search=search, due=due)
     default_order = not filtered and sort == "due" and not desc and where is None
     if view == "group" and default_order:
         total = count_claimable(actor)
@@ -243,6 +247,10 @@ def query_tasks(actor: Actor, *, view: str = "mine", page: int = 1, page_size: i
         q = q.where(HumanTask.created_at < created_to)
     if sla in (sla_rule.OVERDUE, sla_rule.AT_RISK, sla_rule.ON_TIME):
         q = q.where(sla_rule.sql_state(sla, HumanTask.due_at, HumanTask.created_at, now))
+    if due == "week":  # 本周到期: due by the end of this working week, the overdue ones included
+        q = q.where(HumanTask.due_at < work_calendar.week_end(now))
+    elif due is not None:
+        raise Invalid(f"Unknown due filter '{due}'.", fields={"due": "unknown"})
     if search:
         like = f"%{search.strip()[:100]}%"
         matches = [HumanTask.business_key.ilike(like), HumanTask.customer.ilike(like), HumanTask.name.ilike(like)]

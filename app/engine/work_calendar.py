@@ -4,6 +4,7 @@ KPIs all read it here."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, time as dtime, timedelta, timezone
 
 from flask import has_app_context
 
@@ -24,6 +25,20 @@ def current() -> WorkCalendar:
         overrides = {row.day: row.kind for row in db.session.query(CalendarOverride)} if has_app_context() else {}
         _cached = (now, zone.key, WorkCalendar(overrides, tz=zone))
     return _cached[2]
+
+
+def week_end(now: datetime) -> datetime:
+    """The end of this working week: midnight after the last working day of the (Monday-to-Sunday) week of
+    the next working day, today included (China's calendar: a make-up Saturday or Sunday counts, a holiday
+    does not; on a weekend or holiday "this week" is the coming one). The inbox's and the API's "due this
+    week" reads it."""
+    calendar, zone = current(), clock.zone()
+    today = now.astimezone(zone).date()
+    day = today if calendar.is_working_day(today) else calendar.next_working_day(today)
+    last = day + timedelta(days=6 - day.weekday())  # that week's Sunday
+    while not calendar.is_working_day(last):
+        last -= timedelta(days=1)
+    return datetime.combine(last + timedelta(days=1), dtime.min, tzinfo=zone).astimezone(timezone.utc)
 
 
 def invalidate() -> None:

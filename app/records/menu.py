@@ -74,10 +74,11 @@ PARTS_MENU = [
 PARTS_NO_MENU = [StocktakeLineView]
 NO_MENU = [ContactView, ContractView, EquipmentView, ComplaintRoundView, IncidentNotificationView,
            ServicePlanFeedbackView, ContactDataView, PresalesQuestionView, PresalesContactView]
-QUALITY_NO_MENU = [SpotCheckItemView]  # a spot check's tab
+QUALITY_NO_MENU: list = []
 # The "Quality" menu: spot checks and inspections (质量监测), meetings and actions (质量改进), visits (维修保养).
 QUALITY_MENU = [
     (SpotCheckView, "Daily spot checks", _("Daily spot checks"), "fa-check-square-o"),
+    (SpotCheckItemView, "Sampled services", _("Sampled services"), "fa-check"),  # the verdicts (heads too)
     (QualityInspectionView, "Monthly inspections", _("Monthly inspections"), "fa-file-text-o"),
     (QualityMeetingView, "Quality meetings", _("Quality meetings"), "fa-users"),
     (ImprovementActionView, "Improvement actions", _("Improvement actions"), "fa-line-chart"),

@@ -9,9 +9,10 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
 
-from app.engine import clock, definitions, people, queries, tasks
+from app.engine import clock, definitions, onboarding, people, queries, tasks
 from app.engine.task_actions import allowed_actions, eligible_users
 from app.records.conversation.service import unread_by_instance
+from app.records.training import rules as training_rules
 from app.views import inbox_params as params
 from app.views.admin import role_label
 from app.views.errors import engine_errors, safe_next
@@ -105,7 +106,7 @@ class InboxView(WorkView):
             saved=params.saved_filters(actor.user_id), pickers=self._pickers(page.items, actions),
             reasons=self._reasons(page.items) if view == "unassigned" else {},
             actions=actions, actor=actor, sortable=set(tasks.SORTABLE),
-            urgent=tasks.URGENT_PRIORITY, follow_ups=follow_ups, now=clock.now(),
+            urgent=tasks.URGENT_PRIORITY, held_back=self._held_back(actor), follow_ups=follow_ups, now=clock.now(),
             waiting=queries.count_follow_ups(actor) if view == "mine" else 0,
             unread={} if view == "completed" else unread_by_instance(t.instance_id for t in page.items),
             scope=self._scope(actor) if view == "department" and actor.is_supervisor else None)
@@ -131,6 +132,21 @@ class InboxView(WorkView):
             out[t.id] = (gettext("Offered to %(names)s: nobody there can work on it.", names=", ".join(offered))
                          if offered else gettext("Nobody is named to work on it."))
         return out
+
+    @staticmethod
+    def _held_back(actor) -> dict | None:
+        """The new-hire banner (第七条(一) 岗前培训 ... 经考核合格后方可上岗): a new hire sees why they may not take
+        tasks and how far their training is; a supervisor sees how many new hires are held back."""
+        if not actor.on_post:
+            hire = training_rules.hire_of(actor.user_id)
+            done = training_rules.pre_post(actor.user_id, hire.required_hours) if hire else None
+            hours = done.hours if done else 0
+            return {"self": True, "hours": int(hours) if hours == int(hours) else hours, "required": hire.required_hours if hire else 30,
+                    "exam": bool(done and done.exam_passed)}
+        if actor.is_supervisor:
+            count = len(onboarding.in_training())
+            return {"self": False, "count": count} if count else None
+        return None
 
     @staticmethod
     def _scope(actor) -> list[str]:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.engine import clock
-from app.engine.tasks import SORTABLE
+from app.engine.tasks import DUE_FILTERS, SORTABLE
 from app.extensions import db
 from app.models.engine import SavedFilter
 
-FILTER_KEYS = ("process", "sla", "priority", "created_from", "created_to", "q", "sort", "desc", "follow_ups")
+FILTER_KEYS = ("process", "sla", "due", "priority", "created_from", "created_to", "q", "sort", "desc", "follow_ups")
 SLA_STATES = ("overdue", "at_risk", "on_time")
 PAGE_SIZES = (10, 25, 50, 100)
 MAX_SAVED = 50
@@ -57,6 +57,8 @@ def clean_filters(args: Mapping) -> dict[str, str]:
         out["process"] = process
     if args.get("sla") in SLA_STATES:
         out["sla"] = args["sla"]
+    if args.get("due") in DUE_FILTERS:
+        out["due"] = args["due"]
     priority = to_int(args.get("priority"), None, -(2 ** 31), 2 ** 31 - 1)
     if priority is not None:
         out["priority"] = str(priority)
@@ -81,7 +83,8 @@ def query_kwargs(filters: Mapping[str, str]) -> dict:
     created_from, created_to = utc_bounds(to_date(filters.get("created_from")), to_date(filters.get("created_to")))
     return {"process_key": filters.get("process"), "sla": filters.get("sla"),
             "priority": to_int(filters.get("priority")), "created_from": created_from, "created_to": created_to,
-            "search": filters.get("q"), "sort": filters.get("sort", "due"), "desc": filters.get("desc") == "1"}
+            "search": filters.get("q"), "sort": filters.get("sort", "due"), "desc": filters.get("desc") == "1",
+            "due": filters.get("due")}
 
 
 def query_string(filters: Mapping[str, str], **changes) -> str:

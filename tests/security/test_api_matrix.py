@@ -61,6 +61,18 @@ MATRIX = {
     ("GET", "/api/v1/contacts/{contact}"): row(ALL),
     ("GET", "/api/v1/kpis/"): row({"Admin", "ProcessOwner", "Supervisor", "ReadOnly"}),
     ("GET", "/api/v1/assessments/"): row(STAFF),  # each sees their own results; not read-only visitors
+    # the records of issues 16/17, read-only, with the screens' permissions (app/security.py)
+    ("GET", "/api/v1/opportunities/"): row(ALL - {"FieldService"}),
+    ("GET", "/api/v1/handovers/"): row(ALL),
+    ("GET", "/api/v1/projects/"): row(ALL),
+    ("GET", "/api/v1/orders/"): row(ALL),
+    ("GET", "/api/v1/spot_checks/"): row({"Admin", "ProcessOwner", "Supervisor", "ReadOnly"}),
+    ("GET", "/api/v1/inspections/"): row({"Admin", "ProcessOwner", "Supervisor", "ReadOnly"}),
+    ("GET", "/api/v1/improvement_actions/"): row(ALL),
+    ("GET", "/api/v1/training_courses/"): row(ALL),
+    ("GET", "/api/v1/training_sessions/"): row(ALL),
+    ("GET", "/api/v1/spare_parts/"): row(ALL - {"Sales"}),
+    ("GET", "/api/v1/stock_levels/"): row(ALL - {"Sales"}),
     ("GET", "/api/v1/_openapi"): row({"Admin"}),
     ("GET", "/api/v1/security/users/"): row({"Admin"}),
 }

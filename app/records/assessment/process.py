@@ -200,6 +200,30 @@ def set_grade(line: AssessmentLine, grade: str, reason: str | None, actor: Actor
     return line
 
 
+def record_interview(line: AssessmentLine, actor: Actor, notes: str | None, plan: str | None,
+                     deadline: str | date | None) -> AssessmentLine:
+    """第十六条(二) 对考核不合格的服务人员,由部门负责人进行约谈,制定绩效改进计划,限期整改: each person's own
+    interview, plan and deadline (the rules speak of each person; the interview task's form fills only
+    the people not interviewed one by one)."""
+    assessment = line.assessment
+    if not may_grade(assessment, actor):
+        raise Forbidden("Only the department's head (or, without one, a supervisor) grades its staff.")
+    if line.grade != "fail" or assessment.status not in ("confirmed", "improving"):
+        raise Invalid("Only a confirmed 不合格 is interviewed.", fields={"grade": line.grade or "none"})
+    notes, plan = (notes or "").strip(), (plan or "").strip()
+    try:
+        day = deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline or "")[:10])
+    except ValueError:
+        day = None
+    errors = {k: "required" for k, v in (("interview_notes", notes), ("improvement_plan", plan)) if not v}
+    if day is None or day < clock.local_today():
+        errors["plan_deadline"] = "a date from today on"
+    if errors:
+        raise Invalid("Some fields are not valid.", fields=errors)
+    line.interview_notes, line.improvement_plan, line.plan_deadline = notes[:2000], plan[:2000], day
+    return line
+
+
 def plan_deadline(start: datetime | None = None) -> date:
     days = int(current_app.config.get("ASSESSMENT_PLAN_WORKING_DAYS", 20))
     return work_calendar.current().add_working_days(start or clock.now(), days).astimezone(clock.zone()).date()
@@ -265,6 +289,8 @@ def _task_completed(assessment: StaffAssessment, task: HumanTask, data: dict) ->
     elif element == "interview":
         deadline = data.get("plan_deadline")
         for line in failed_lines(assessment):
+            if line.interview_notes:
+                continue  # interviewed on their own (record_interview): their plan and deadline stay
             line.interview_notes = data.get("interview_notes") or line.interview_notes
             line.improvement_plan = data.get("improvement_plan") or line.improvement_plan
             line.plan_deadline = date.fromisoformat(str(deadline)[:10]) if deadline else line.plan_deadline

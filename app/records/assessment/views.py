@@ -35,6 +35,8 @@ MESSAGES = {
     "A grade other than the proposed one needs a reason.": _l("A grade other than the proposed one needs a reason."),
     "The grades are confirmed.": _l("The grades are confirmed."),
     "Choose a grade.": _l("Choose a grade."),
+    "Only a confirmed 不合格 is interviewed.": _l("Only a confirmed 不合格 is interviewed."),
+    "Some fields are not valid.": _l("Some fields are not valid."),
     "The grades are confirmed; the figures no longer change.": _l("The grades are confirmed; the figures no longer change."),
     "A month is assessed once it has begun.": _l("A month is assessed once it has begun."),
 }
@@ -54,7 +56,7 @@ class AssessmentView(WorkView):
     default_view = "index"
     class_permission_name = "StaffAssessment"
     method_permission_name = {"index": "read", "show": "read", "export": "read", "grade": "write",
-                              "recompute": "write", "open_month": "write"}
+                              "interview": "write", "recompute": "write", "open_month": "write"}
 
     def _visible(self, assessment: StaffAssessment) -> list[AssessmentLine]:
         actor = self.actor()
@@ -97,6 +99,8 @@ class AssessmentView(WorkView):
                            dept=department_name(assessment.department), grades=GRADE_LABELS,
                            statuses=STATUS_LABELS, figures=FIGURE_LABELS, figure_keys=process.FIGURES,
                            ratio=ratio_text, may_grade=process.may_grade(assessment, actor) and assessment.status == "open",
+                           may_interview=process.may_grade(assessment, actor)
+                           and assessment.status in ("confirmed", "improving"),
                            limits=process.thresholds(), task=task if process.may_see(assessment, actor) else None,
                            first=first, last=last, title=gettext("Staff assessment"))
 
@@ -104,17 +108,35 @@ class AssessmentView(WorkView):
     @has_access
     @engine_errors(fallback=lambda pk, line_id: url_for("AssessmentView.show", pk=pk))
     def grade(self, pk: int, line_id: int):
+        return self._on_line(pk, line_id, lambda line: process.set_grade(
+            line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor()),
+            gettext("Grade saved."))
+
+    @expose("/<int:pk>/line/<int:line_id>/interview", methods=["POST"])
+    @has_access
+    @engine_errors(fallback=lambda pk, line_id: url_for("AssessmentView.show", pk=pk))
+    def interview(self, pk: int, line_id: int):
+        return self._on_line(pk, line_id, lambda line: process.record_interview(
+            line, self.actor(), request.form.get("interview_notes"), request.form.get("improvement_plan"),
+            request.form.get("plan_deadline")), gettext("Interview and improvement plan saved."))
+
+    @staticmethod
+    def _on_line(pk: int, line_id: int, change, done: str):
+        """One person's line changed by a rule of the process; a refusal is said in the reader's language,
+        naming the fields to fix."""
         line = db.session.get(AssessmentLine, line_id)
         if line is None or line.assessment_id != pk:
             abort(404)
         try:
-            process.set_grade(line, request.form.get("grade", ""), request.form.get("override_reason"), self.actor())
-        except Invalid as err:  # said in the reader's language, naming what to fix
+            change(line)
+        except Invalid as err:
             db.session.rollback()
-            flash(str(MESSAGES.get(err.message, err.message)), "danger")
+            fields = ", ".join(f"{k}: {v}" for k, v in (err.details.get("fields") or {}).items()
+                               if err.message == "Some fields are not valid.")
+            flash(f"{MESSAGES.get(err.message, err.message)} {fields}".strip(), "danger")
             return redirect(url_for("AssessmentView.show", pk=pk))
         db.session.commit()
-        flash(gettext("Grade saved."), "success")
+        flash(done, "success")
         return redirect(url_for("AssessmentView.show", pk=pk))
 
     @expose("/<int:pk>/recompute", methods=["POST"])

@@ -19,6 +19,8 @@ class ContractHandover(Model):
     number = Column(String(32), unique=True, nullable=False)
     contract_id = Column(Integer, ForeignKey("contract.id", ondelete="CASCADE"), nullable=False, index=True)
     customer_id = Column(Integer, ForeignKey("customer.id"), nullable=False, index=True)
+    # the won prospect it follows (pre-sales -> in-sales); None for a contract signed without one
+    opportunity_id = Column(Integer, ForeignKey("opportunity.id", ondelete="SET NULL"), index=True)
     signed_on = Column(Date, nullable=False)
     due_at = Column(UtcDateTime(), index=True)  # close of business of the 3rd working day after signing
     meeting_on = Column(Date)  # planned
@@ -33,6 +35,7 @@ class ContractHandover(Model):
     process_instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
     contract = relationship("Contract")
     customer = relationship("Customer")
+    opportunity = relationship("Opportunity")
     process_instance = relationship("ProcessInstance")
 
     def __repr__(self) -> str:
@@ -166,7 +169,11 @@ class OrderLine(Model):
     product = Column(String(200), nullable=False)
     quantity = Column(Integer, nullable=False, default=1)
     unit_price = Column(Numeric(12, 2))
+    # a catalogued part: the stock check reads its stock; shortfall = how many were missing at the check
+    part_id = Column(Integer, ForeignKey("spare_part.id", ondelete="SET NULL"), index=True)
+    shortfall = Column(Integer)
     order = relationship(SalesOrder, back_populates="lines")
+    part = relationship("SparePart")
 
     def __repr__(self) -> str:
         return f"{self.product} × {self.quantity}"

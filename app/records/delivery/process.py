@@ -20,6 +20,7 @@ from app.models import (
     Contract, ContractHandover, HumanTask, ProcessInstance, ProgressReport, Project, ProjectMilestone, SalesOrder,
 )
 from app.records.links import Link, customer_name, references
+from app.records.parts import order_stock
 
 SIGNING_TIME = time(9, 0)  # the handover deadline counts from the signing day (working days: the day is what counts)
 
@@ -77,6 +78,21 @@ def contract_signed(contract: Contract, actor: Actor | None = None, *, commit: b
     db.session.flush()
     start_for_record(handover, actor or Actor.system(), commit=commit)
     return handover
+
+
+def handover_for_won(opp) -> ContractHandover | None:
+    """第九条(三) 直至客户明确合作意向 -> 第十条(一) 合同交底: the prospect the customer agreed to is the
+    contract signed that day; its handover (once per prospect) is returned for the caller to start."""
+    existing = db.session.query(ContractHandover).filter_by(opportunity_id=opp.id).first() if opp.id else None
+    if existing is not None:
+        return None
+    solution = opp.latest_solution
+    today = clock.local_today()
+    contract = Contract(customer_id=opp.customer_id, code=f"HT-{opp.number}"[:40], signed_on=today, start_date=today,
+                        name=((solution.title if solution else None) or opp.needs or opp.number)[:200])
+    db.session.add(contract)
+    return ContractHandover(contract=contract, customer_id=opp.customer_id, opportunity_id=opp.id, signed_on=today,
+                            status="pending")
 
 
 def signed_at(signed_on: date) -> str:
@@ -268,7 +284,10 @@ def _order_variables(so: SalesOrder) -> dict[str, Any]:
 
 
 def _order_drafts(so: SalesOrder) -> dict[str, dict]:
-    return {"confirm_payment": {"amount_paid": int(so.amount)}} if so.amount is not None else {}
+    drafts = {"check_stock": order_stock.draft(so)} if so.stock_status is None else {}
+    if so.amount is not None:
+        drafts["confirm_payment"] = {"amount_paid": int(so.amount)}
+    return drafts
 
 
 def _order_task_completed(so: SalesOrder, task: HumanTask, data: dict) -> None:

@@ -99,15 +99,15 @@ class ContractHandoverView(RecordView):
     base_order = ("created_at", "desc")
     list_columns = ["number", "customer", "contract", "signed_on", "due_at", "meeting_on", "held_on", "on_time",
                     "escalated", "status"]
-    show_columns = ["number", "customer", "contract", "signed_on", "due_at", "meeting_on", "held_on", "on_time",
-                    "attendees", "minutes", "customer_confirmed", "escalated", "status", "closed_at",
+    show_columns = ["number", "customer", "contract", "opportunity", "signed_on", "due_at", "meeting_on", "held_on",
+                    "on_time", "attendees", "minutes", "customer_confirmed", "escalated", "status", "closed_at",
                     "process_instance"]
     export_columns = list_columns
     search_columns = ["number", "customer", "contract", "signed_on", "due_at", "held_on", "escalated", "status"]
     label_columns = {"number": _("Number"), "customer": _("Customer"), "contract": _("Contract"),
-                     "signed_on": _("Signed on"), "due_at": _("Handover due"), "meeting_on": _("Meeting planned on"),
+                     "opportunity": _("Won prospect"), "signed_on": _("Signed on"), "due_at": _("Handover due"), "meeting_on": _("Meeting planned on"),
                      "held_on": _("Held on"), "on_time": _("On time"), "attendees": _("Attendees"),
-                     "minutes": _("Minutes"), "customer_confirmed": _("Confirmed by customer"),
+                     "minutes": _("Meeting minutes"), "customer_confirmed": _("Confirmed by customer"),
                      "escalated": _("Chased by a supervisor"), "status": _("Status"), "closed_at": _("Closed at"),
                      "process_instance": _("Process instance")}
     choice_columns = {"status": HANDOVER_STATUSES}
@@ -121,11 +121,13 @@ class OrderLineView(RecordView):
     list_title = show_title = _("Order lines")
     add_title = _("Add order line")
     edit_title = _("Edit order line")
-    list_columns = ["order", "product", "quantity", "unit_price"]
-    add_columns = edit_columns = show_columns = list_columns
-    search_columns = ["order", "product"]
+    list_columns = ["order", "product", "part", "quantity", "unit_price", "shortfall"]
+    add_columns = edit_columns = ["order", "product", "part", "quantity", "unit_price"]
+    show_columns = list_columns
+    search_columns = ["order", "product", "part"]
     label_columns = {"order": _("Order"), "product": _("Product / model"), "quantity": _("Quantity"),
-                     "unit_price": _("Unit price")}
+                     "unit_price": _("Unit price"), "part": _("Spare part (stock)"),
+                     "shortfall": _("Short at the stock check")}
 
 
 class SalesOrderView(RecordView):

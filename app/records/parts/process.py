@@ -15,9 +15,11 @@ from flask_appbuilder.security.sqla.models import User
 from app.engine import clock, forms, hooks
 from app.engine.errors import Invalid
 from app.extensions import db
-from app.models import FieldServiceRecord, HumanTask, ProcessInstance, RefillOrder, ServiceRequest, Stocktake
+from app.models import (
+    FieldServiceRecord, HumanTask, ProcessInstance, RefillOrder, SalesOrder, ServiceRequest, Stocktake,
+)
 from app.records.links import Link
-from app.records.parts import stock
+from app.records.parts import order_stock, stock
 
 # The on-site form's part lines (after_sales_service, onsite_service): (part field, quantity field).
 PART_LINES = (("part_1", "part_1_qty"), ("part_2", "part_2_qty"), ("part_3", "part_3_qty"))
@@ -142,7 +144,13 @@ def _approved(inst: ProcessInstance, task: HumanTask, data: dict) -> None:
     stock.apply_stocktake(take, user=db.session.get(User, task.completed_by_id), field="adjustment_approved")
 
 
-STEPS = {("after_sales_service", "onsite_service"): _onsite, ("parts_refill", "receive_parts"): _receive,
+def _order_checked(inst: ProcessInstance, task: HumanTask, data: dict) -> None:
+    order = _record(inst, SalesOrder)
+    if order is not None:
+        order_stock.check(order, data.get("stock_status"))
+
+
+STEPS = {("after_sales_service", "onsite_service"): _onsite, ("order_fulfilment", "check_stock"): _order_checked, ("parts_refill", "receive_parts"): _receive,
          ("parts_stocktake", "count_stock"): _counted, ("parts_stocktake", "approve_adjustment"): _approved}
 
 

@@ -61,11 +61,11 @@ def _after_decrease(row: StockLevel) -> RefillOrder | None:
                         reason=f"{row.on_hand} < {part.min_stock}")
     db.session.add(order)
     db.session.flush()
-    _start(order)
+    start_process(order)
     return order
 
 
-def _start(record) -> None:
+def start_process(record) -> None:
     """Start the record's process inside this transaction; without a deployed process the record stays
     (a supervisor sees it on its screen) and the stock change goes on."""
     from app.engine.actor import Actor

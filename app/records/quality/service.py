@@ -140,6 +140,27 @@ def open_spot_check(task: HumanTask, instance_id: int | None = None) -> SpotChec
     return check
 
 
+JUDGE_ROLES = frozenset({"Admin", "Supervisor"})
+
+
+def is_judge(user) -> bool:
+    """Who may give checklist verdicts, as the rules name them: the supervisors (空调部门 2.考核方式 不定期抽查:
+    部门主管不定期对服务人员的工作进行现场抽查) and the department heads (机器人集成 第十三条(一) 客户服务部负责人每日
+    抽查服务记录; 六步工作法 内部监督 监督小组成员包括各部门负责人、质量管理人员), whatever their role."""
+    if user is None or getattr(user, "id", None) is None:
+        return False
+    if {r.name for r in getattr(user, "roles", [])} & JUDGE_ROLES:
+        return True
+    return db.session.scalar(select(Department.id).where(Department.head_id == user.id).limit(1)) is not None
+
+
+def judge(item: SpotCheckItem, user, *, note: str | None = None, **verdicts: bool | None) -> SpotCheckItem:
+    """A verdict given on a screen or through the API: refused for anyone the rules do not name."""
+    if not is_judge(user):
+        raise QualityError(gettext("Only supervisors and department heads give checklist verdicts."), field="compliant")
+    return record_verdict(item, note=note, **verdicts)
+
+
 def record_verdict(item: SpotCheckItem, *, note: str | None = None, **verdicts: bool | None) -> SpotCheckItem:
     """A checklist verdict of a sampled record: each of ``CHECKLIST`` met or not; the record is
     compliant when all four are met, not compliant when one is not, undecided until all are given."""

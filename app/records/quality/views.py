@@ -2,12 +2,14 @@
 printable report), quality meetings and improvement actions, maintenance return visits."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _
+from sqlalchemy import false
 
 from app.engine.errors import EngineError
 from app.extensions import db
@@ -32,11 +34,21 @@ CHECKLIST_LABELS = {"appearance": _("Appearance"), "manners": _("Manners"), "pro
                     "records": _("Records complete")}
 
 
+class JudgesOnly(BaseFilter):
+    """The sampled services are listed to those who may judge them (``service.is_judge``), nobody else."""
+
+    name = "judges only"
+
+    def apply(self, query, value):
+        return query if service.is_judge(g.user) else query.filter(false())
+
+
 class SpotCheckItemView(RecordView):
-    """A sampled service and its checklist verdict (the head edits the four items)."""
+    """A sampled service and its checklist verdict (supervisors and department heads edit the four items)."""
 
     datamodel = SQLAInterface(SpotCheckItem)
-    class_permission_name = "QualityCheck"
+    class_permission_name = "QualityVerdict"
+    base_filters = [["id", JudgesOnly, None]]
     export_name = "spot_check_items"
     list_title = show_title = _("Sampled services")
     edit_title = _("Checklist verdict")
@@ -52,7 +64,7 @@ class SpotCheckItemView(RecordView):
 
     def pre_update(self, item) -> None:
         super().pre_update(item)
-        service.record_verdict(item, note=item.note, **{name: getattr(item, name) for name in CHECKLIST})
+        service.judge(item, g.user, note=item.note, **{name: getattr(item, name) for name in CHECKLIST})
 
 
 class SpotCheckView(RecordView):

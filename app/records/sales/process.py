@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from app.engine import clock, mail, notifications, sla_policy
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
+from app.records.delivery.process import handover_for_won
 from app.records.links import Link, customer_for, customer_name, references
 from app.records.sales.choices import BUDGET_RANGES, LANGUAGES, OUTCOMES, PRODUCT_LINES
 from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution
@@ -76,7 +77,7 @@ def _task_created(opp: Opportunity, task: HumanTask, status: str | None) -> str 
     return status
 
 
-def _task_completed(opp: Opportunity, task: HumanTask, data: dict) -> None:
+def _task_completed(opp: Opportunity, task: HumanTask, data: dict) -> list | None:
     element = task.element_id
     now = clock.now()
     user_id = task.completed_by_id or task.assignee_id
@@ -123,7 +124,8 @@ def _task_completed(opp: Opportunity, task: HumanTask, data: dict) -> None:
     if element == "follow_up":
         opp.followup_count = (opp.followup_count or 0) + 1
     if element in ("present_solution", "follow_up"):
-        _decision(opp, data, now)
+        return _decision(opp, data, now)
+    return None
 
 
 def _record_needs(opp: Opportunity, data: dict, now) -> None:
@@ -145,16 +147,22 @@ def _record_needs(opp: Opportunity, data: dict, now) -> None:
         sr.first_reply_at = sr.first_reply_at or now
 
 
-def _decision(opp: Opportunity, data: dict, now) -> None:
+def _decision(opp: Opportunity, data: dict, now) -> list | None:
+    """The customer's decision; a won prospect returns its contract handover, which the record links
+    start in this transaction (pre-sales hands over to in-sales without anyone re-typing it)."""
     decision = data.get("customer_decision")
     if decision in OUTCOMES:
         opp.outcome = decision
         opp.decided_at = now
         opp.next_followup_at = None
+        if decision == "won":
+            handover = handover_for_won(opp)
+            return [handover] if handover is not None else None
     elif decision == "question":
         text = str(data.get("customer_question") or "").strip() or NO_QUESTION_TEXT
         opp.questions.append(PresalesQuestion(question=text, asked_at=now,
                                               due_at=sla_policy.due("pre_sales", "answer", now)))
+    return None
 
 
 def _confirm_first_contact(opp: Opportunity, task: HumanTask) -> None:

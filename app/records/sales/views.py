@@ -2,7 +2,7 @@
 and the follow-up ledger (售前客户跟进台账) with this week's due follow-ups and the pre-sales KPIs."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime
 
 from flask import flash
 from flask_appbuilder import BaseView, expose
@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.engine import clock
+from app.engine import clock, work_calendar
 from app.extensions import db
 from app.models import HumanTask
 from app.models.choices import REQUEST_CHANNELS, label
@@ -164,13 +164,6 @@ class OpportunityView(RecordView):
 
 # --------------------------------------------------------------------------- the follow-up ledger
 
-def week_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """This local week, Monday 00:00 to the next Monday 00:00, as UTC instants."""
-    today = now.astimezone(clock.zone()).date()
-    monday = today - timedelta(days=today.weekday())
-    start = datetime.combine(monday, time(), tzinfo=clock.zone())
-    return start.astimezone(timezone.utc), (start + timedelta(days=7)).astimezone(timezone.utc)
-
 
 def open_prospects() -> list[Opportunity]:
     return list(db.session.scalars(
@@ -180,8 +173,9 @@ def open_prospects() -> list[Opportunity]:
 
 
 def due_this_week(now: datetime) -> list[HumanTask]:
-    """The open follow-up tasks due by the end of this week (overdue ones included): the sales inbox's week."""
-    _start, end = week_bounds(now)
+    """The open follow-up tasks due by the end of this working week (overdue ones included): the inbox's
+    "due this week" (``work_calendar.week_end``), for the follow-ups only."""
+    end = work_calendar.week_end(now)
     from app.models import ProcessInstance
 
     return list(db.session.scalars(

@@ -44,9 +44,13 @@ def pre_post(user_id: int, required: int) -> PrePost:
     return PrePost(hours, any(r.passed for r in rows), required)
 
 
+def hire_of(user_id: int) -> NewHire | None:
+    return db.session.scalars(select(NewHire).where(NewHire.user_id == user_id)).first()
+
+
 def refresh(user_id: int) -> NewHire | None:
     """Clear the user's new-hire row once the rule is met (called whenever attendance is recorded)."""
-    hire = db.session.scalars(select(NewHire).where(NewHire.user_id == user_id)).first()
+    hire = hire_of(user_id)
     if hire is None or hire.cleared_at is not None:
         return hire
     if pre_post(user_id, hire.required_hours).done:
