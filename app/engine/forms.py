@@ -37,6 +37,7 @@ class FormField:
     maxlength: int | None = None
     min: int | float | None = None
     max: int | float | None = None
+    pattern: str | None = None  # a regular expression the text must contain a match of (as form-js tests it)
     options: list[tuple[str, str]] = field(default_factory=list)  # enum (id, label)
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -138,9 +139,16 @@ def _apply_constraint(ff: FormField, name: str, config: str | None,
                            f'Set the {name} config to a number such as 0.'))
         else:
             setattr(ff, name, value)
+    elif name == 'pattern':
+        try:
+            re.compile(config or '')
+            ff.pattern = config or None
+        except re.error as exc:
+            issues.append((ff.id, f'Constraint pattern of field {ff.id!r} is not a regular expression: {exc}.',
+                           'Set the pattern config to a regular expression such as ^[0-9]+$.'))
     else:
         issues.append((ff.id, f'Unknown constraint {name!r} on field {ff.id!r}.',
-                       'Use required, minlength, maxlength, min, max or readonly.'))
+                       'Use required, minlength, maxlength, min, max, pattern or readonly.'))
 
 
 def _coerce_default(ff: FormField, raw: str) -> Any:
@@ -281,6 +289,8 @@ def _check_constraints(ff: FormField, value: Any) -> str | None:
             return f'must be at least {ff.minlength} characters'
         if ff.maxlength is not None and len(value) > ff.maxlength:
             return f'must be at most {ff.maxlength} characters'
+        if ff.pattern and re.search(ff.pattern, value) is None:
+            return 'does not have the expected form'
     if ff.type == 'long':
         if ff.min is not None and value < ff.min:
             return f'must be at least {_fmt(ff.min)}'
@@ -316,6 +326,8 @@ def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
             prop['minLength'] = ff.minlength
         if ff.maxlength is not None:
             prop['maxLength'] = ff.maxlength
+        if ff.pattern:
+            prop['pattern'] = ff.pattern
         if ff.type == 'long' and ff.min is not None:
             prop['minimum'] = ff.min
         if ff.type == 'long' and ff.max is not None:

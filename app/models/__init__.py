@@ -64,3 +64,4 @@ from app.records.training.models import (  # noqa: F401
     TrainingSession,
 )
 from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution  # noqa: F401
+from app.models.forms import FormDefinition  # noqa: F401
