@@ -29,6 +29,9 @@ def register_apis(appbuilder: AppBuilder) -> None:
     for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
                 KpisApi, AssessmentsApi):
         appbuilder.add_api(api)
+    from app.api.forms import FormsApi
+
+    appbuilder.add_api(FormsApi)
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)
     _refuse_anonymous_writes(current_app)

@@ -37,7 +37,7 @@ class FormField:
     maxlength: int | None = None
     min: int | float | None = None
     max: int | float | None = None
-    pattern: str | None = None  # a regular expression the text must contain a match of (as form-js tests it)
+    pattern: str | None = None  # Camunda Forms only: a match must be found in the text (as form-js tests it)
     options: list[tuple[str, str]] = field(default_factory=list)  # enum (id, label)
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -139,16 +139,9 @@ def _apply_constraint(ff: FormField, name: str, config: str | None,
                            f'Set the {name} config to a number such as 0.'))
         else:
             setattr(ff, name, value)
-    elif name == 'pattern':
-        try:
-            re.compile(config or '')
-            ff.pattern = config or None
-        except re.error as exc:
-            issues.append((ff.id, f'Constraint pattern of field {ff.id!r} is not a regular expression: {exc}.',
-                           'Set the pattern config to a regular expression such as ^[0-9]+$.'))
     else:
         issues.append((ff.id, f'Unknown constraint {name!r} on field {ff.id!r}.',
-                       'Use required, minlength, maxlength, min, max, pattern or readonly.'))
+                       'Use required, minlength, maxlength, min, max or readonly.'))
 
 
 def _coerce_default(ff: FormField, raw: str) -> Any:
