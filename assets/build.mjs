@@ -20,6 +20,8 @@ const entries = {
   compare: 'assets/compare.js',   // the compare-versions page (uses CsViewer + CsDiffer)
   processes: 'assets/processes.js', // the process list and versions/migration page
   charts: 'assets/charts.js',       // window.CsCharts: FAB's chart views and the KPI trends (chart.js)
+  'formjs-viewer': 'assets/formjs-viewer.js', // Camunda Forms (form-js) on the task and start pages
+  'form-builder': 'assets/form-builder.js',   // the form builder (form-js editor) of the Forms pages
 };
 
 const result = await build({

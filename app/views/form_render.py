@@ -1,0 +1,28 @@
+"""A Camunda Form (form-js) on the task and start pages: the schema in the reader's language and the
+values to show, for the form-js viewer (assets/formjs-viewer.js). The page still posts plain fields,
+which the engine checks with the one validator, as for a formData form."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask_babel import gettext
+
+from app.engine import form_defs, formjs
+from app.engine.forms import FormField
+from app.extensions import db
+from app.models import FormDefinition
+from app.views.presentation import reader_lang
+
+
+def config(form_id: int | None, fields: Iterable[FormField], values: dict[str, Any], errors: dict[str, str],
+           editable: bool) -> dict | None:
+    """What the viewer needs, or None when the form is not a Camunda Form."""
+    form = db.session.get(FormDefinition, form_id) if form_id else None
+    if form is None:
+        return None
+    fields = list(fields)
+    shown = {f.id for f in fields if f.properties.get("hidden") != "true"}
+    return {"schema": formjs.localized(form_defs.schema_of(form), fields, reader_lang()),
+            "data": {k: v for k, v in values.items() if k in shown and v is not None},
+            "errors": errors, "readonly": not editable, "keys": sorted(shown),
+            "i18n": {"fix": gettext("Correct the marked fields first.")}}
