@@ -39,6 +39,9 @@ const result = await build({
   loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'dataurl', '.json': 'json' },
   assetNames: 'fonts/[name]-[hash]',
   define: { 'process.env.NODE_ENV': dev ? '"development"' : '"production"' },
+  // one preact: form-js's editor pins an older copy, but draws the viewer's fields (the newer copy);
+  // two copies break hooks ("reading 'context'")
+  alias: { preact: path.join(ROOT, 'node_modules', 'preact') },
 });
 
 for (const file of Object.keys(result.metafile.outputs).sort()) {

@@ -5,6 +5,7 @@ import { FormEditor } from '@bpmn-io/form-js-editor';
 import '@bpmn-io/form-js/dist/assets/form-js.css';
 import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js/dist/assets/properties-panel.css';
+import './form-builder.css';
 import { translateZh } from './form-builder-zh.js';
 
 const root = document.getElementById('cs-form-builder');
@@ -45,6 +46,7 @@ async function post(url, body) {
 }
 
 const editor = new FormEditor({ container: $('cs-form-editor') });
+window.csFormEditor = editor;  // as window.csModeler: for tests and the browser console
 if (config.locale.startsWith('zh')) translateZh($('cs-form-editor'));
 
 function current() {
@@ -74,7 +76,7 @@ function englishRows(field) {
 
 function renderTranslations() {
   const body = document.querySelector('#cs-form-translations tbody');
-  if (body.contains(document.activeElement)) return;  // the person is typing here
+  const focused = body.contains(document.activeElement) ? document.activeElement.dataset : null;
   const registry = editor.get('formFieldRegistry');
   const fields = registry.getAll().filter((f) => KEYED.has(f.type));
   const rows = [];
@@ -108,6 +110,11 @@ function renderTranslations() {
     rows.push(tr);
   }
   body.replaceChildren(...rows);
+  if (focused) {  // the person was typing here: keep their place
+    const again = [...body.querySelectorAll('input')].find(
+      (i) => i.dataset.field === focused.field && i.dataset.prop === focused.prop);
+    if (again) again.focus();
+  }
 }
 
 let pending;
