@@ -6,7 +6,7 @@ import '@bpmn-io/form-js/dist/assets/form-js.css';
 import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js/dist/assets/properties-panel.css';
 import './form-builder.css';
-import { translateZh } from './form-builder-zh.js';
+import { translateZh } from './formjs-zh.js';
 
 const root = document.getElementById('cs-form-builder');
 const config = JSON.parse(document.getElementById('cs-form-config').textContent);

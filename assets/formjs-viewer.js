@@ -4,6 +4,7 @@
 // them exactly as it checks a camunda:formData form (one validator, server side).
 import { Form } from '@bpmn-io/form-js-viewer';
 import '@bpmn-io/form-js/dist/assets/form-js.css';
+import { translateZh } from './formjs-zh.js';
 
 function text(value) {
   if (value === null || value === undefined) return '';
@@ -15,6 +16,7 @@ async function mount(host) {
   const page = host.closest('form');
   const container = document.createElement('div');
   container.className = 'cs-formjs-canvas';
+  if (config.lang === 'zh') translateZh(container, { Select: '请选择' });
   const form = new Form({ container, properties: { readOnly: config.readonly } });
   await form.importSchema(config.schema, config.data);
   host.querySelector('.cs-formjs-fallback').remove();  // the plain inputs were for pages without JavaScript

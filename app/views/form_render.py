@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from flask_babel import gettext
-
 from app.engine import form_defs, formjs
 from app.engine.forms import FormField
 from app.extensions import db
@@ -24,5 +22,4 @@ def config(form_id: int | None, fields: Iterable[FormField], values: dict[str, A
     shown = {f.id for f in fields if f.properties.get("hidden") != "true"}
     return {"schema": formjs.localized(form_defs.schema_of(form), fields, reader_lang()),
             "data": {k: v for k, v in values.items() if k in shown and v is not None},
-            "errors": errors, "readonly": not editable, "keys": sorted(shown),
-            "i18n": {"fix": gettext("Correct the marked fields first.")}}
+            "errors": errors, "readonly": not editable, "keys": sorted(shown), "lang": reader_lang()}

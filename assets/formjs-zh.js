@@ -1,6 +1,7 @@
-// Chinese for the form builder: form-js's editor has no translation hook for its palette and most of its
-// properties panel, so the texts it draws are replaced as they appear (a MutationObserver); anything not
-// listed here stays English.
+// Chinese for form-js: its editor and viewer have no translation hook for the palette, most of the
+// properties panel and the viewer's own messages, so the texts they draw are replaced as they appear (a
+// MutationObserver); anything not listed here stays English. The form's own labels come translated from
+// the server (app/engine/formjs.py).
 const ZH = {
   'Components': '组件', 'Search components': '搜索组件', 'Input': '输入', 'Selection': '选择',
   'Presentation': '展示', 'Containers': '容器', 'Action': '操作', 'Text field': '文本框', 'Text area': '多行文本',
@@ -26,23 +27,49 @@ const ZH = {
   'Delete item': '删除', 'Toggle section': '展开/收起', 'Hide if': '隐藏条件', 'Properties': '属性',
   'Text field label': '文本框标签', 'Number label': '数字标签', 'Select label': '下拉选择标签',
   'Output as string': '输出为文本', 'Vertical alignment': '垂直对齐',
+  // the viewer's messages
+  'Field is required.': '此项必填。', 'Field must be a valid email.': '请填写有效的电子邮件地址。',
+  'Field must be a valid  international phone number. (e.g. +4930664040900)': '请填写有效的国际电话号码(如 +862155550101)。',
+  'Search': '搜索', 'No results': '无匹配项',
 };
+const ZH_PATTERNS = [
+  [/^Field must have minimum value of (.+)\.$/, '不能小于 $1。'],
+  [/^Field must have maximum value of (.+)\.$/, '不能大于 $1。'],
+  [/^Field must have minimum length of (.+)\.$/, '至少 $1 个字符。'],
+  [/^Field must have maximum length of (.+)\.$/, '最多 $1 个字符。'],
+  [/^Field must match pattern (.+)\.$/, '格式不符合要求($1)。'],
+];
+
+let extra = {};
+
+function zh(text) {
+  if (extra[text]) return extra[text];
+  if (ZH[text]) return ZH[text];
+  for (const [pattern, replacement] of ZH_PATTERNS) {
+    if (pattern.test(text)) return text.replace(pattern, replacement);
+  }
+  return null;
+}
 
 function translateNode(node) {
   if (node.nodeType === Node.TEXT_NODE) {
     const key = node.data.trim();
-    if (ZH[key]) node.data = node.data.replace(key, ZH[key]);
+    const text = key && zh(key);
+    if (text) node.data = node.data.replace(key, text);
     return;
   }
   if (node.nodeType !== Node.ELEMENT_NODE) return;
   for (const attr of ['title', 'placeholder', 'aria-label']) {
     const value = node.getAttribute(attr);
-    if (value && ZH[value]) node.setAttribute(attr, ZH[value]);
+    const text = value && zh(value);
+    if (text) node.setAttribute(attr, text);
   }
   node.childNodes.forEach(translateNode);
 }
 
-export function translateZh(root) {
+// `words`: this page's own choices (the viewer's "Select" is a prompt, the palette's a component name)
+export function translateZh(root, words = {}) {
+  extra = { ...extra, ...words };
   translateNode(root);
   new MutationObserver((records) => {
     for (const r of records) {
