@@ -5,6 +5,7 @@
 import { Form } from '@bpmn-io/form-js-viewer';
 import '@bpmn-io/form-js/dist/assets/form-js.css';
 import { translateZh } from './formjs-zh.js';
+import './formjs-viewer.css';
 
 function text(value) {
   if (value === null || value === undefined) return '';

@@ -7,7 +7,8 @@ id and key: the form is refused at deploy rather than half-validated at run time
 
 Bilingual labels follow the diagrams' convention: a component's ``label``/``description`` and its
 values' labels are in the site's default language; other languages sit in the component's custom
-``properties`` as ``i18n:label:en``, ``i18n:help:en`` and ``i18n:option:<value>:en``.
+``properties`` as ``i18n:label:en``, ``i18n:help:en`` and ``i18n:option:<value>:en`` (a text view's
+text: ``i18n:text:en``).
 """
 from __future__ import annotations
 
@@ -172,8 +173,11 @@ def localized(schema: dict, fields: Iterable[FormField], lang: str | None) -> di
     out = copy.deepcopy(schema)
     for comp in _components(out):
         ff = by_key.get(comp.get('key'))
-        props = comp.get('properties')
-        if isinstance(props, dict):
+        props = comp.get('properties') if isinstance(comp.get('properties'), dict) else {}
+        for text in ('label', 'text'):  # a text view's text, a button's label
+            if ff is None and comp.get(text) is not None:
+                comp[text] = i18n.pick(props, text, comp[text], lang)
+        if props:
             comp['properties'] = {k: v for k, v in props.items() if not str(k).startswith(i18n.PREFIX)}
         if ff is None:
             continue

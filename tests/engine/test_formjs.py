@@ -167,6 +167,8 @@ def test_bilingual_labels_follow_the_reader():
     assert en["components"][0]["description"] == "One sentence"
     assert en["components"][1]["values"] == [{"value": "phone", "label": "Phone"}, {"value": "mail", "label": "E-mail"}]
     assert [c.get("label") for c in zh["components"][:3]] == ["摘要", "渠道", "工时"]
+    assert (en["components"][4]["text"], en["components"][5]["label"]) == ("Check, then submit", "Submit")
+    assert (zh["components"][4]["text"], zh["components"][5]["label"]) == ("请核对后提交", "提交")
     assert not any(k.startswith(i18n.PREFIX) for c in en["components"] for k in c.get("properties", {}))
     assert SCHEMA["components"][0]["label"] == "摘要"  # the stored schema is never changed
 
