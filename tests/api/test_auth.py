@@ -86,6 +86,8 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/tasks/{pk}/release": {"post"}, "/api/v1/tasks/{pk}/draft": {"post"},
         "/api/v1/tasks/{pk}/complete": {"post"}, "/api/v1/messages/deliver": {"post"},
         "/api/v1/messages/start": {"post"},
+        "/api/v1/forms/": {"get", "post"}, "/api/v1/forms/validate": {"post"}, "/api/v1/forms/{key}": {"get"},
+        "/api/v1/forms/{key}/versions": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
         for method in methods:
