@@ -7,7 +7,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.base import EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, \
     with_snippets
-from app.api.schemas import PageQuerySchema, PageSchema, VersionQuerySchema
+from app.api.schemas import PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema
 from app.engine import form_defs
 from app.engine.errors import Invalid, NotFound
 from app.engine.forms import form_schema
@@ -32,14 +32,8 @@ class FormJsBodySchema(Schema):
         unknown = INCLUDE
 
     id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=validate.Length(max=200))
     components = fields.List(fields.Dict(), required=True)
-
-
-class FormProblemSchema(Schema):
-    form = fields.String(required=True, metadata={"description": "the form key"})
-    component = fields.String(required=True, metadata={"description": "component id / field key"})
-    message = fields.String(required=True)
-    hint = fields.String()
 
 
 class FormDefinitionSchema(Schema):
@@ -61,7 +55,7 @@ class FormPageSchema(PageSchema):
 
 class FormValidationSchema(Schema):
     valid = fields.Boolean(required=True)
-    problems = fields.List(fields.Nested(FormProblemSchema), required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
 
 
 class FormDeploymentSchema(Schema):

@@ -23,7 +23,6 @@ from app.engine.forms import FormField
 VALUE_TYPES = {'textfield': 'string', 'textarea': 'string', 'number': 'long', 'checkbox': 'boolean',
                'select': 'enum', 'radio': 'enum', 'datetime': 'date'}
 LAYOUT_TYPES = {'text', 'html', 'image', 'spacer', 'separator', 'button', 'default'}
-CONTAINERS = {'group'}
 VALIDATE_KEYS = {'required', 'min', 'max', 'minLength', 'maxLength', 'pattern', 'validationType'}
 # form-js's own built-in checks, written as the patterns the server applies
 VALIDATION_PATTERNS = {'email': r'^[^\s@]+@[^\s@]+\.[^\s@]+$', 'phone': r'^\+?[0-9 ()-]{6,20}$'}
@@ -44,10 +43,11 @@ def _where(comp: dict) -> str:
 
 def _components(schema: dict) -> Iterable[dict]:
     """Every component, groups opened (a group's fields are plain fields of the form)."""
-    for comp in schema.get('components') or []:
+    components = schema.get('components')
+    for comp in components if isinstance(components, list) else []:
         if isinstance(comp, dict):
             yield comp
-            if comp.get('type') in CONTAINERS:
+            if comp.get('type') == 'group':
                 yield from _components(comp)
 
 
@@ -64,9 +64,12 @@ def to_fields(schema: Any) -> tuple[list[FormField], list[Issue]]:
     issues: list[Issue] = []
     seen: set[str] = set()
     for comp in _components(schema):
-        ctype = comp.get('type')
+        ctype = comp.get('type') if isinstance(comp.get('type'), str) else repr(comp.get('type'))
         where = _where(comp)
-        if ctype in LAYOUT_TYPES or ctype in CONTAINERS:
+        if ctype == 'group' and comp.get('path'):
+            issues.append((where, f'Group {where} nests its fields\' values under {comp["path"]!r}.',
+                           'Leave the group\'s path empty: task variables are flat.'))
+        if ctype in LAYOUT_TYPES or ctype == 'group':
             continue
         if ctype not in VALUE_TYPES:
             issues.append((where, f'Component {where} of type {ctype!r} cannot be checked by the server.',
@@ -150,9 +153,11 @@ def _validate(rules: Any, ff: FormField, where: str, issues: list[Issue]) -> Non
                            f'got {value!r}.', f'Set {name} to a literal number (no "=" expression).'))
             continue
         setattr(ff, attr, int(value) if float(value).is_integer() else value)
-    pattern = rules.get('pattern') or VALIDATION_PATTERNS.get(rules.get('validationType') or '')
-    if rules.get('validationType') and rules['validationType'] not in VALIDATION_PATTERNS:
-        issues.append((where, f'Validation type {rules["validationType"]!r} of field {where} is unknown.',
+    vtype = rules.get('validationType')
+    vtype = vtype if isinstance(vtype, str) else repr(vtype) if vtype else ''
+    pattern = rules.get('pattern') or VALIDATION_PATTERNS.get(vtype)
+    if vtype and vtype not in VALIDATION_PATTERNS:
+        issues.append((where, f'Validation type {vtype!r} of field {where} is unknown.',
                        'Use "email", "phone" or a pattern.'))
     if pattern:
         try:
@@ -172,7 +177,7 @@ def localized(schema: dict, fields: Iterable[FormField], lang: str | None) -> di
     by_key = {f.id: i18n.localize_field(f, lang) for f in fields}
     out = copy.deepcopy(schema)
     for comp in _components(out):
-        ff = by_key.get(comp.get('key'))
+        ff = by_key.get(comp['key']) if isinstance(comp.get('key'), str) else None
         props = comp.get('properties') if isinstance(comp.get('properties'), dict) else {}
         for text in ('label', 'text'):  # a text view's text, a button's label
             if ff is None and comp.get(text) is not None:

@@ -83,6 +83,7 @@ def test_one_validator_checks_formjs_fields():
     ({"id": "Field_m", "type": "number", "key": "n", "validate": {"min": "=lower"}}, "Field_m / n"),
     ({"id": "Field_p", "type": "textfield", "key": "code", "validate": {"pattern": "([a-"}}, "Field_p / code"),
     ({"id": "Field_k", "type": "textfield", "key": "not a name"}, "Field_k / not a name"),
+    ({"id": "Group_1", "type": "group", "path": "address", "components": []}, "Group_1"),
 ])
 def test_unvalidatable_components_are_refused_located(component, located):
     schema = dict(SCHEMA, components=SCHEMA["components"] + [component])
@@ -184,3 +185,18 @@ def test_formdata_form_converts_to_an_equivalent_formjs_form(app_ctx, actors):
     assert issues == []
     assert [(f.id, f.type, f.required, f.min, f.max, f.options) for f in fields] == \
         [(f.id, f.type, f.required, f.min, f.max, f.options) for f in meta.form]
+
+
+@pytest.mark.parametrize("schema", [
+    {"id": "x", "components": 3},
+    {"id": "x", "components": [{"type": ["textfield"], "key": ["k"]}, {"type": "group", "components": 5}]},
+    {"id": "x", "components": [{"id": {}, "type": "textfield", "key": "k", "validate": {"validationType": [1],
+                                                                                       "pattern": 7}}]},
+    {"id": "x", "components": [{"type": "select", "key": "s", "values": [1, {"value": 2}, {"value": ""}]}]},
+    {"id": "x", "components": [{"type": "number", "key": "n", "validate": {"min": True, "minLength": -1}}]},
+])
+def test_hostile_schemas_are_problems_never_exceptions(schema):
+    problems = form_defs.validate(schema)
+    assert problems and all(p["message"] for p in problems)
+    fields, _ = formjs.to_fields(schema)
+    formjs.localized(schema, fields, "en")  # showing it never raises either
