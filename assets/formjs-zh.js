@@ -26,7 +26,7 @@ const ZH = {
   'Show outline': '显示边框', 'Date': '日期', 'Time': '时间', 'Create new list item': '新增一项',
   'Delete item': '删除', 'Toggle section': '展开/收起', 'Hide if': '隐藏条件', 'Properties': '属性',
   'Text field label': '文本框标签', 'Number label': '数字标签', 'Select label': '下拉选择标签',
-  'Output as string': '输出为文本', 'Vertical alignment': '垂直对齐',
+  'Output as string': '输出为文本', 'Vertical alignment': '垂直对齐', 'Binds to a form variable': '对应一个表单变量',
   // the viewer's messages
   'Field is required.': '此项必填。', 'Field must be a valid email.': '请填写有效的电子邮件地址。',
   'Field must be a valid  international phone number. (e.g. +4930664040900)': '请填写有效的国际电话号码(如 +862155550101)。',

@@ -79,9 +79,6 @@ class FormsApi(EngineApi):
     method_permission_name = {"get_list": "read", "get": "read", "versions": "read", "validate": "validate",
                               "deploy": "deploy"}
     openapi_spec_tag = "Forms"
-    openapi_spec_component_schemas = EngineApi.openapi_spec_component_schemas + (FormPageSchema, FormDefinitionSchema,
-                                                                                 FormValidationSchema,
-                                                                                 FormDeploymentSchema)
     openapi_spec_methods = {"validate": {"post": {"requestBody": FORM_BODY}},
                             "deploy": {"post": {"requestBody": FORM_BODY}}}
     error_codes = {"validate": ["429"], "deploy": ["409", "429"]}
