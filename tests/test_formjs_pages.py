@@ -117,3 +117,26 @@ def test_start_page_draws_a_camunda_start_form(app, deployed, login_as):
     resp = agent.post("/start/fj_start_pages/", data={"csrf_token": csrf_token(agent, "/start/fj_start_pages/"),
                                                        "summary": "开始", "hours": "1"})
     assert resp.status_code == 302
+
+
+def test_builder_converts_a_generated_form(app, deployed, login_as):
+    """The builder turns a deployed task's camunda:formData into a form-js form with the same fields."""
+    from app.engine import definitions, formjs
+    from app.engine.actor import Actor
+    from tests.engine.conftest import DATA
+
+    with app.app_context():
+        owner = Actor.from_user(app.appbuilder.sm.find_user(username="owner"))
+        definitions.deploy((DATA / "engine_complaint.bpmn").read_bytes(), actor=owner)
+    client = login_as("owner")
+    page = client.get("/forms/build/").get_data(as_text=True)
+    assert '"element": "register"' in page and "engine_complaint" in page
+    schema = client.get("/forms/api/convert?process=engine_complaint&element=register").get_json()["schema"]
+    assert schema["id"] == "engine_complaint_register"
+    assert [c["key"] for c in schema["components"]][:2] == ["matter", "severity"]
+    assert formjs.to_fields(schema)[1] == []  # deployable as it is
+    resp = client.post("/forms/api/deploy", json={"schema": schema},
+                       headers={"X-CSRFToken": csrf_token(client, "/forms/build/")})
+    assert resp.status_code == 200 and resp.get_json()["version"] >= 1
+    assert client.get("/forms/api/convert?process=engine_complaint&element=nowhere").status_code == 404
+    assert login_as("agent").get("/forms/build/").status_code in (302, 403)
