@@ -22,6 +22,7 @@ from app.engine.forms import FormField
 # component type -> field type; the layout-only ones carry no value
 VALUE_TYPES = {'textfield': 'string', 'textarea': 'string', 'number': 'long', 'checkbox': 'boolean',
                'select': 'enum', 'radio': 'enum', 'datetime': 'date'}
+COMPONENT_OF = {'long': 'number', 'boolean': 'checkbox', 'enum': 'select', 'date': 'datetime'}  # converting back
 LAYOUT_TYPES = {'text', 'html', 'image', 'spacer', 'separator', 'button', 'default'}
 VALIDATE_KEYS = {'required', 'min', 'max', 'minLength', 'maxLength', 'pattern', 'validationType'}
 # form-js's own built-in checks, written as the patterns the server applies
@@ -199,7 +200,7 @@ def from_fields(fields: Iterable[FormField], form_id: str, name: str = '') -> di
     translations, so the converted form validates the same data."""
     components = []
     for n, ff in enumerate(fields, 1):
-        ctype = {'long': 'number', 'boolean': 'checkbox', 'enum': 'select', 'date': 'datetime'}.get(ff.type, 'textfield')
+        ctype = COMPONENT_OF.get(ff.type, 'textfield')
         comp: dict[str, Any] = {'id': f'Field_{n}', 'type': ctype, 'key': ff.id, 'label': ff.label or ff.id}
         rules = {k: v for k, v in (('required', ff.required or None), ('min', ff.min), ('max', ff.max),
                                    ('minLength', ff.minlength), ('maxLength', ff.maxlength),
