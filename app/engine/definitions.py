@@ -132,7 +132,13 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
 
 
 def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
-    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first."""
+    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first; its Camunda
+    Forms (``*.form``, form-js JSON) before them, as diagrams name them."""
+    for form in sorted(Path(path).glob("*.form")):
+        try:
+            form_defs.deploy(form.read_bytes(), actor=actor)
+        except Invalid as err:
+            raise Invalid(f"{form.name}: {err.message}", **err.details) from err
     files = sorted(Path(path).glob("*.bpmn"))
     pending, done = list(files), []
     for _ in range(len(files) + 1):

@@ -200,3 +200,15 @@ def test_hostile_schemas_are_problems_never_exceptions(schema):
     assert problems and all(p["message"] for p in problems)
     fields, _ = formjs.to_fields(schema)
     formjs.localized(schema, fields, "en")  # showing it never raises either
+
+
+def test_a_folder_deploys_its_forms_before_its_diagrams(app_ctx, actors, tmp_path):
+    (tmp_path / "a_process.bpmn").write_text(process('camunda:formRef="fj_folder"'), encoding="utf-8")
+    (tmp_path / "z_form.form").write_text(json.dumps(dict(SCHEMA, id="fj_folder")), encoding="utf-8")
+    deployed = definitions.deploy_directory(tmp_path, actor=actors["owner"])
+    assert [d.definition.key for d in deployed] == ["fj_proc"]
+    assert form_defs.latest_form("fj_folder").fields[0]["id"] == "summary"
+    (tmp_path / "z_form.form").write_text('{"id": "fj_folder", "components": [{"type": "filepicker"}]}')
+    with pytest.raises(Invalid) as err:
+        definitions.deploy_directory(tmp_path, actor=actors["owner"])
+    assert err.value.message.startswith("z_form.form:") and err.value.details["problems"]
