@@ -140,3 +140,11 @@ def test_builder_converts_a_generated_form(app, deployed, login_as):
     assert resp.status_code == 200 and resp.get_json()["version"] >= 1
     assert client.get("/forms/api/convert?process=engine_complaint&element=nowhere").status_code == 404
     assert login_as("agent").get("/forms/build/").status_code in (302, 403)
+
+
+def test_fields_the_platform_fills_are_never_drawn():
+    from app.views.form_render import _without
+
+    schema = {"components": [{"key": "record_id"}, {"type": "group", "components": [{"key": "record_id"},
+                                                                                   {"key": "note"}]}]}
+    assert _without(schema, {"record_id"}) == {"components": [{"type": "group", "components": [{"key": "note"}]}]}

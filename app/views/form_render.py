@@ -20,6 +20,17 @@ def config(form_id: int | None, fields: Iterable[FormField], values: dict[str, A
         return None
     fields = list(fields)
     shown = {f.id for f in fields if f.properties.get("hidden") != "true"}
-    return {"schema": formjs.localized(form_defs.schema_of(form), fields, reader_lang()),
+    hidden = {f.id for f in fields} - shown
+    return {"schema": _without(formjs.localized(form_defs.schema_of(form), fields, reader_lang()), hidden),
             "data": {k: v for k, v in values.items() if k in shown and v is not None},
-            "errors": errors, "readonly": not editable, "keys": sorted(shown), "lang": reader_lang()}
+            "errors": errors, "readonly": not editable, "lang": reader_lang(),
+            "keys": sorted(f.id for f in fields if f.id in shown and not f.readonly)}  # what the page posts
+
+
+def _without(container: dict, keys: set[str]) -> dict:
+    """The schema without the fields the platform fills (property hidden=true): never drawn, as on a
+    generated form."""
+    if keys and isinstance(container.get("components"), list):
+        container["components"] = [_without(c, keys) for c in container["components"]
+                                   if not (isinstance(c, dict) and c.get("key") in keys)]
+    return container
