@@ -118,7 +118,7 @@ def open_task(inst) -> HumanTask:
     return db.session.scalars(select(HumanTask).filter_by(instance_id=inst.id, state="open")).one()
 
 
-def test_form_ref_binding_latest_and_version(app_ctx, actors):
+def test_form_ref_bindings_latest_version_and_deployment(app_ctx, actors):
     v1 = form_defs.deploy(with_label("绑定一"), actor=actors["owner"]).form
     definitions.deploy(process('camunda:formRef="fj_review" camunda:formRefBinding="version" '
                                f'camunda:formRefVersion="{v1.version}"'), actor=actors["owner"])
@@ -132,6 +132,9 @@ def test_form_ref_binding_latest_and_version(app_ctx, actors):
     assert open_task(runtime.start_process("fj_proc", actor=actors["agent"])).form_id == v3.id  # at task creation
     definitions.deploy(process('camunda:formKey="camunda-forms:deployment:forms/fj_review.form"'),
                        actor=actors["owner"])
+    assert open_task(runtime.start_process("fj_proc", actor=actors["agent"])).form_id == v3.id
+    v4 = form_defs.deploy(with_label("绑定四"), actor=actors["owner"]).form  # after the diagram: not its version
+    assert v4.version == v3.version + 1
     assert open_task(runtime.start_process("fj_proc", actor=actors["agent"])).form_id == v3.id
 
 
