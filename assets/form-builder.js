@@ -29,7 +29,8 @@ function showProblems(problems) {
   box.querySelector('ul').replaceChildren(...problems.map((p) => {
     const li = document.createElement('li');
     li.className = 'cs-form-problem';
-    li.textContent = `${p.component ? `[${p.component}] ` : ''}${p.message}${p.hint ? ` — ${p.hint}` : ''}`;
+    const where = p.component && !p.message.includes(p.component) ? `[${p.component}] ` : '';
+    li.textContent = `${where}${p.message}${p.hint ? ` — ${p.hint}` : ''}`;
     return li;
   }));
 }
