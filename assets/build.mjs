@@ -20,6 +20,8 @@ const entries = {
   compare: 'assets/compare.js',   // the compare-versions page (uses CsViewer + CsDiffer)
   processes: 'assets/processes.js', // the process list and versions/migration page
   charts: 'assets/charts.js',       // window.CsCharts: FAB's chart views and the KPI trends (chart.js)
+  'formjs-viewer': 'assets/formjs-viewer.js', // Camunda Forms (form-js) on the task and start pages
+  'form-builder': 'assets/form-builder.js',   // the form builder (form-js editor) of the Forms pages
 };
 
 const result = await build({
@@ -37,6 +39,9 @@ const result = await build({
   loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'dataurl', '.json': 'json' },
   assetNames: 'fonts/[name]-[hash]',
   define: { 'process.env.NODE_ENV': dev ? '"development"' : '"production"' },
+  // one preact: form-js's editor pins an older copy, but draws the viewer's fields (the newer copy);
+  // two copies break hooks ("reading 'context'")
+  alias: { preact: path.join(ROOT, 'node_modules', 'preact') },
 });
 
 for (const file of Object.keys(result.metafile.outputs).sort()) {

@@ -39,6 +39,10 @@ def register_apis(appbuilder: AppBuilder) -> None:
     for api in (OpportunitiesApi, HandoversApi, ProjectsApi, OrdersApi, SpotChecksApi, InspectionsApi,
                 ImprovementActionsApi, CoursesApi, SessionsApi, SparePartsApi, StockLevelsApi):
         appbuilder.add_api(api)  # the records of issues 16/17, read-only
+
+    from app.api.forms import FormsApi
+
+    appbuilder.add_api(FormsApi)
     register_app_handlers(current_app)
     register_jwt_callbacks(appbuilder.sm.jwt_manager)
     _refuse_anonymous_writes(current_app)

@@ -32,6 +32,8 @@ class ProblemSchema(Schema):
     hint = fields.String()
     line = fields.Integer(allow_none=True)
     severity = fields.String(validate=validate.OneOf(["error", "warning"]))
+    form = fields.String(metadata={"description": "a Camunda Form's problem: the form id"})
+    component = fields.String(metadata={"description": "a Camunda Form's problem: component id / field key"})
 
 
 class ErrorSchema(Schema):

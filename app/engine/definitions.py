@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
-from app.engine import content, hooks, store
+from app.engine import content, form_defs, hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
 from app.engine.bpmn.parser import DEFAULT_ROLES
@@ -52,7 +52,7 @@ def validate(xml: bytes | str, *, filename: str = "diagram.bpmn") -> list[Proble
         parsed = _parse(_as_bytes(xml), filename)
     except Invalid as err:
         return [Problem(**p) if isinstance(p, dict) else p for p in err.details["problems"]]
-    return list(parsed.problems) + _unresolved_calls(parsed)
+    return list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed)
 
 
 def _unresolved_calls(parsed) -> list[Problem]:
@@ -62,6 +62,20 @@ def _unresolved_calls(parsed) -> list[Problem]:
             sites = parsed.call_sites.get(key) or [Problem(None, None, "callActivity", "")]
             problems += [replace(site, message=f"called process '{key}' is not deployed",
                                  hint=f"deploy the process with id '{key}' first") for site in sites]
+    return problems
+
+
+def _unresolved_forms(parsed) -> list[Problem]:
+    """Camunda Forms references whose form (or version) is not deployed, located at the task."""
+    problems = []
+    for ref, site in parsed.form_refs:
+        if ref['binding'] == 'version' and not isinstance(ref['version'], int):
+            continue  # reported by the diagram checks
+        try:
+            form_defs.resolve(ref)
+        except NotFound as err:
+            problems.append(replace(site, message=err.message,
+                                    hint=f"deploy the form with id '{ref['key']}' first (Forms page)"))
     return problems
 
 
@@ -82,7 +96,7 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
         raise Forbidden("Only process owners and admins deploy processes.")
     xml = _as_bytes(xml)
     parsed = _parse(xml, filename)
-    problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed))
+    problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed))
     if problems:
         raise Invalid(f"{len(problems)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
     checksum = hashlib.sha256(xml).hexdigest()
@@ -101,6 +115,9 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
         start_form=[f.to_dict() for f in parsed.start_form],
         deployed_by_id=actor.user_id, source=source,
     )
+    if parsed.start_form_ref is not None:  # a Camunda Form: the version that is deployed now
+        form = form_defs.resolve(parsed.start_form_ref)
+        definition.start_form, definition.start_form_id = form.fields, form.id
     db.session.add(definition)
     try:
         db.session.flush()
@@ -115,7 +132,13 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
 
 
 def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
-    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first."""
+    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first; its Camunda
+    Forms (``*.form``, form-js JSON) before them, as diagrams name them."""
+    for form in sorted(Path(path).glob("*.form")):
+        try:
+            form_defs.deploy(form.read_bytes(), actor=actor)
+        except Invalid as err:
+            raise Invalid(f"{form.name}: {err.message}", **err.details) from err
     files = sorted(Path(path).glob("*.bpmn"))
     pending, done = list(files), []
     for _ in range(len(files) + 1):

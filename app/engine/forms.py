@@ -40,6 +40,7 @@ class FormField:
     maxlength: int | None = None
     min: int | float | None = None
     max: int | float | None = None
+    pattern: str | None = None  # Camunda Forms only: a match must be found in the text (as form-js tests it)
     options: list[tuple[str, str]] = field(default_factory=list)  # enum (id, label)
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -357,6 +358,8 @@ def _check_constraints(ff: FormField, value: Any) -> str | None:
             return f'must be at least {ff.minlength} characters'
         if ff.maxlength is not None and len(value) > ff.maxlength:
             return f'must be at most {ff.maxlength} characters'
+        if ff.pattern and re.search(ff.pattern, value) is None:
+            return 'does not have the expected form'
     if ff.type == 'long':
         if ff.min is not None and value < ff.min:
             return f'must be at least {_fmt(ff.min)}'
@@ -396,6 +399,8 @@ def form_schema(fields: Iterable[FormField]) -> dict[str, Any]:
             prop['minLength'] = ff.minlength
         if ff.maxlength is not None:
             prop['maxLength'] = ff.maxlength
+        if ff.pattern:
+            prop['pattern'] = ff.pattern
         if ff.type == 'long' and ff.min is not None:
             prop['minimum'] = ff.min
         if ff.type == 'long' and ff.max is not None:

@@ -29,7 +29,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
-from app.engine import clock, definitions, history, hooks, jobs, mail, timer_bounds, work_calendar
+from app.engine import clock, definitions, form_defs, history, hooks, jobs, mail, timer_bounds, work_calendar
 from app.engine.bpmn import compensation
 from app.engine.bpmn.compensation import GENERATED_PREFIX
 from app.engine.bpmn.parser import human_task_meta
@@ -397,6 +397,9 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     row.documentation = meta.documentation or None
     row.confirm_only = bool(meta.confirm_only)
     row.form = [f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form]
+    if getattr(meta, "form_ref", None):  # a Camunda Form: its fields are validated like formData
+        form = _attribute("formRef", lambda: form_defs.resolve(meta.form_ref, deployed_at=inst.definition.deployed_at))
+        row.form, row.form_id = form.fields, form.id
     if meta.due_date:
         row.due_at = _attribute("dueDate", _instant, task, meta.due_date)
     if meta.follow_up_date:

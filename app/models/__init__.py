@@ -68,3 +68,4 @@ from app.records.training.models import (  # noqa: F401
 from app.records.sales.models import Opportunity, PresalesContact, PresalesQuestion, SalesSolution  # noqa: F401
 from app.portal.models import PortalLink  # noqa: F401
 from app.records.feedback.models import Feedback  # noqa: F401
+from app.models.forms import FormDefinition  # noqa: F401

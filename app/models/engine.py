@@ -46,6 +46,7 @@ class ProcessDefinition(Model):
     deployed_at = Column(UtcDateTime(), nullable=False, default=utcnow)
     source = Column(String(20), nullable=False, default="file")  # file | editor | api
     deployed_by = relationship("User", foreign_keys=[deployed_by_id])
+    start_form_id = Column(Integer, ForeignKey("form_definition.id"))  # a Camunda Forms start form (formRef)
 
     def __repr__(self) -> str:
         return f"{self.key} v{self.version}"
@@ -111,6 +112,7 @@ class HumanTask(Model):
     customer = Column(String(200))
     draft = Column(JSONType)
     submitted = Column(JSONType)
+    form_id = Column(Integer, ForeignKey("form_definition.id"))  # a Camunda Forms form (formRef): its layout
     instance = relationship(ProcessInstance)
     assignee = relationship("User", foreign_keys=[assignee_id])
     completed_by = relationship("User", foreign_keys=[completed_by_id])

@@ -267,3 +267,6 @@ def register_editor_views(appbuilder) -> None:
                         category_icon="fa-code-fork")
     appbuilder.add_view_no_menu(EditorView)
     appbuilder.add_view_no_menu(MigrationView)
+    from app.views.forms import FormsView  # Camunda Forms: the list and the form builder (linked from Processes)
+
+    appbuilder.add_view_no_menu(FormsView)

@@ -59,6 +59,7 @@ FIELD_MESSAGES = [
     (r"must be true or false", lambda m: gettext("Choose yes or no.")),
     (r"must be a date.*", lambda m: gettext("Enter a date (YYYY-MM-DD).")),
     (r"must be text", lambda m: gettext("Enter text.")),
+    (r"does not have the expected form", lambda m: gettext("Enter the value in the expected format.")),
     (r"must be one of: (.*)", lambda m: gettext("Choose one of: %(values)s.", values=m.group(1))),
     (r"must be at least (\S+) characters", lambda m: gettext("Enter at least %(n)s characters.", n=m.group(1))),
     (r"must be at most (\S+) characters", lambda m: gettext("Enter at most %(n)s characters.", n=m.group(1))),

@@ -10,7 +10,7 @@ from app.engine import definitions, queries, runtime
 from app.engine.errors import Conflict, Invalid
 from app.engine.forms import FormField
 from app.extensions import db
-from app.views import task_form
+from app.views import form_render, task_form
 from app.views.presentation import fields_in
 from app.views.errors import engine_errors, field_errors, message_of
 from app.views.work import WorkView
@@ -37,9 +37,10 @@ class StartView(WorkView):
     def form(self, key: str):
         definition = self._startable(key)
         fields = [FormField.from_dict(f) for f in definition.start_form or []]
+        values = task_form.shown_values(fields)
         return self.render("inbox/start_form.html", definition=definition, fields=fields_in(fields),
-                           values=task_form.shown_values(fields), record={}, errors={}, record_errors={},
-                           is_true=task_form.is_true)
+                           values=values, record={}, errors={}, record_errors={}, is_true=task_form.is_true,
+                           formjs=form_render.config(definition.start_form_id, fields, values, {}, True))
 
     @expose("/<key>/", methods=["POST"])
     @has_access
@@ -58,9 +59,10 @@ class StartView(WorkView):
             flash(message_of(err), "danger")
             errors = field_errors(err)
             record_errors = {k: errors.pop(k) for k in ("business_key", "customer") if k in errors}
+            values = task_form.shown_values(fields, data)
             body = self.render("inbox/start_form.html", definition=definition, fields=fields_in(fields), record=record,
-                               values=task_form.shown_values(fields, data), errors=errors,
-                               record_errors=record_errors, is_true=task_form.is_true)
+                               values=values, errors=errors, record_errors=record_errors, is_true=task_form.is_true,
+                               formjs=form_render.config(definition.start_form_id, fields, values, errors, True))
             return body, err.http_status
         flash(gettext("Process started."), "success")
         task = queries.workable_task(inst.id, actor)

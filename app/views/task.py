@@ -20,7 +20,7 @@ from app.records.contacts import linked_contact
 from app.records.menu import record_url
 from app.security_screens import role_label
 from app.records.timefmt import fmt_local
-from app.views import task_form, task_notes
+from app.views import form_render, task_form, task_notes
 from app.views.presentation import fields_in, history_names, task_documentation, task_name
 from app.views.errors import engine_errors, field_errors, message_of, safe_next
 from app.views.work import EVENT_LABELS, WorkView
@@ -169,6 +169,7 @@ class TaskView(WorkView):
             values = pii.masked_variables(values)
         body = self.render(
             "inbox/task.html", task=task, fields=fields_in(fields), values=values, errors=errors or {}, alert=alert,
+            formjs=form_render.config(task.form_id, fields, values, errors or {}, editable),
             actions=actions, editable=editable, events=events, names=shown,
             element_names=history_names(task.process_key, events),
             event_labels=EVENT_LABELS, instructions=task_form.markdown_html(task_documentation(task)),

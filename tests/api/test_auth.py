@@ -88,6 +88,8 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/messages/start": {"post"}, "/api/v1/tasks/{pk}/notes": {"get", "post"},
         "/api/v1/tasks/{pk}/files": {"post"}, "/api/v1/tasks/{pk}/files/{file_id}": {"get"},
         "/api/v1/tasks/{pk}/reschedule": {"post"}, "/api/v1/tasks/{pk}/follow-up": {"post"},
+        "/api/v1/forms/": {"get", "post"}, "/api/v1/forms/validate": {"post"}, "/api/v1/forms/{key}": {"get"},
+        "/api/v1/forms/{key}/versions": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
         for method in methods:

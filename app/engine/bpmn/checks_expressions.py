@@ -12,7 +12,8 @@ from ..scripting import evaluate_without_data
 from ..workdays import default_calendar
 from .checks_base import BaseChecks
 from .meta import (
-    PYTHON_LANGUAGES, date_source, expression_source, normalize_timer_literal, split_list, timer_source,
+    PYTHON_LANGUAGES, camunda_form_ref, date_source, expression_source, normalize_timer_literal, split_list,
+    timer_source,
 )
 from .xml import BPMN_NS, NSMAP, camunda_attr, local_name
 
@@ -121,9 +122,12 @@ class ExpressionChecks(BaseChecks):
     def check_camunda_attributes(self, el: Any) -> None:
         """Camunda attributes of any element: forms we cannot show, and `${...}` evaluated when an instance
         reaches the element (due dates and priorities are checked with the task's dates, checks_structure)."""
+        ref = camunda_form_ref(el) if local_name(el) in ('userTask', 'startEvent') else None
+        if ref is not None:
+            self._form_ref(el, ref)
         for attr in ('formKey', 'formRef'):
             value = camunda_attr(el, attr)
-            if value and local_name(el) in ('userTask', 'startEvent'):
+            if value and local_name(el) in ('userTask', 'startEvent') and ref is None:
                 self.add(el, f'camunda:{attr} {value!r} names a form this engine cannot show: {self._form_instead(el)}',
                          'Define the fields in the "Form" tab as a generated task form (camunda:formField).',
                          'warning')
@@ -144,6 +148,19 @@ class ExpressionChecks(BaseChecks):
                 self.add(el, f'calledElement {called!r} chooses the called process at run time: the process '
                          'it names must be deployed when the instance gets there (else an incident here).',
                          'Deploy every process this expression can name.', 'warning')
+
+    def _form_ref(self, el: Any, ref: dict) -> None:
+        """A Camunda Forms reference: a binding we know (whether the form is deployed is the repository's
+        check, definitions.deploy)."""
+        if ref['binding'] not in ('latest', 'deployment', 'version'):
+            self.add(el, f"camunda:formRefBinding {ref['binding']!r} is not a binding.",
+                     'Use latest, deployment or version.')
+        elif ref['binding'] == 'version' and not isinstance(ref['version'], int):
+            self.add(el, f"camunda:formRefVersion {ref['version']!r} is not a version number.",
+                     'With the binding "version", set camunda:formRefVersion to a number such as 2.')
+        if el.xpath('./bpmn:extensionElements/camunda:formData/camunda:formField', namespaces=NSMAP):
+            self.add(el, f"The element has both a Camunda Form ({ref['key']!r}) and generated fields.",
+                     'Keep one: remove the form fields or the form reference.')
 
     @staticmethod
     def _form_instead(el: Any) -> str:

@@ -113,6 +113,7 @@ class HumanTaskMeta:
     lane: str | None = None
     form_key: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
+    form_ref: dict[str, Any] | None = None  # a Camunda Forms form (camunda_form_ref), resolved per task
 
     @property
     def has_owner(self) -> bool:
@@ -209,7 +210,27 @@ def meta_from_element(node: Any, chains: dict[str, list[Any]],
         lane=chain[0].get('name') if chain else None,
         form_key=camunda_attr(node, 'formKey') or None,
         properties=camunda_properties(node),
+        form_ref=camunda_form_ref(node),
     )
+
+
+CAMUNDA_FORMS = 'camunda-forms:'
+
+
+def camunda_form_ref(node: Any) -> dict[str, Any] | None:
+    """A Camunda Forms reference: ``camunda:formRef`` (+ ``formRefBinding``, ``formRefVersion``) or
+    ``camunda:formKey="camunda-forms:deployment:forms/<key>.form"`` (the file name is the form key,
+    bound as ``deployment``). None for any other form. The binding and version are checked at deploy."""
+    key = camunda_attr(node, 'formRef')
+    if key:
+        version = camunda_attr(node, 'formRefVersion')
+        return {'key': key, 'binding': camunda_attr(node, 'formRefBinding') or 'latest',
+                'version': int(version) if version and version.isdigit() else version}
+    form_key = camunda_attr(node, 'formKey') or ''
+    if form_key.startswith(CAMUNDA_FORMS):
+        name = form_key.rsplit('/', 1)[-1].rsplit(':', 1)[-1]
+        return {'key': name[:-5] if name.endswith('.form') else name, 'binding': 'deployment', 'version': None}
+    return None
 
 
 def human_task_meta(task_spec: Any) -> HumanTaskMeta | None:

@@ -24,7 +24,9 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from ..expressions import ExpressionError, called_element_constant
 from ..forms import FormField, parse_camunda_form
 from . import compensation, validation
-from .meta import DEFAULT_ROLES, HUMAN_TASK_KEY, HumanTaskMeta, human_task_meta, split_list, timer_source
+from .meta import (
+    DEFAULT_ROLES, HUMAN_TASK_KEY, HumanTaskMeta, camunda_form_ref, human_task_meta, split_list, timer_source,
+)
 from .nodes import (
     EngineAdHocParser, EngineBoundaryEventParser, EngineBusinessRuleTaskParser, EngineCallActivityParser,
     EngineConditionalGatewayParser, EngineEndEventParser, EngineEventBasedGatewayParser, EngineGatewayParser,
@@ -120,6 +122,8 @@ class ParsedDefinition:
     starter_users: list[str] = field(default_factory=list)  # camunda:candidateStarterUsers
     filename: str = 'diagram.bpmn'
     call_sites: dict[str, list[Problem]] = field(default_factory=dict)  # called key -> where it is called
+    form_refs: list[tuple[dict, Problem]] = field(default_factory=list)  # Camunda Forms refs and where
+    start_form_ref: dict | None = None  # the main start event's Camunda Form, resolved at deploy
 
     @property
     def errors(self) -> list[Problem]:
@@ -206,7 +210,10 @@ def parse_definition(xml: bytes | str, *, filename: str = 'diagram.bpmn',
         problems.append(_problem_from_exception(exc, root, renamed))
     _restore_ids(result.specs, renamed)
     form_tasks = {renamed.get(t.get('id'), t.get('id')) for t in root.iter('{%s}userTask' % NSMAP['bpmn'])
-                  if camunda_attr(t, 'formKey') or camunda_attr(t, 'formRef')}
+                  if (camunda_attr(t, 'formKey') or camunda_attr(t, 'formRef')) and camunda_form_ref(t) is None}
+    for el in root.iter('{%s}userTask' % NSMAP['bpmn'], '{%s}startEvent' % NSMAP['bpmn']):
+        if (ref := camunda_form_ref(el)) is not None:
+            result.form_refs.append((ref, _site(el, renamed)))
     _generic_forms(result.specs, form_tasks)
     try:
         in_file = {p.get('id') for p in root.iterfind('{%s}process' % NSMAP['bpmn'])}
@@ -315,5 +322,6 @@ def _start_info(process: Any, result: ParsedDefinition) -> None:
                         result.timer_start = timer_source(child.text)
                     except ExpressionError:
                         pass  # reported by validation
-        if not result.start_form:
+        if not result.start_form and result.start_form_ref is None:
             result.start_form = parse_camunda_form(start)[0]
+            result.start_form_ref = camunda_form_ref(start)

@@ -1,0 +1,123 @@
+"""The Forms pages: the deployed Camunda Forms (form-js JSON) and the form builder (form-js's editor,
+assets/form-builder.js) with validate, deploy and "convert a task's generated form". Process owners
+and admins (``can_write`` on ProcessDefinition) build and deploy; readers of process design list."""
+from __future__ import annotations
+
+from flask import abort, jsonify, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access, has_access_api
+from flask_babel import get_locale, gettext
+
+from app.engine import definitions, form_defs, formjs
+from app.engine.bpmn.meta import human_task_meta
+from app.engine.errors import Invalid, NotFound
+from app.engine.forms import FormField
+from app.records.timefmt import fmt_local
+from app.views.definitions import current_actor, user_label
+from app.views.editor import json_errors
+from app.views.presentation import process_name
+
+
+def convertible_forms() -> list[dict]:
+    """The generated (camunda:formData) forms of the deployed processes, which the builder converts."""
+    out = []
+    for definition in definitions.latest_definitions():
+        if definition.start_form and not definition.start_form_id:
+            out.append({"process": definition.key, "element": "", "label": f"{process_name(definition)} · "
+                        + gettext("Start form")})
+        spec, _subs = definitions.specs_of(definition)
+        for ts in spec.task_specs.values():
+            meta = human_task_meta(ts)
+            if meta and meta.form and not meta.form_ref:
+                out.append({"process": definition.key, "element": ts.bpmn_id,
+                            "label": f"{process_name(definition)} · {ts.bpmn_name or ts.bpmn_id}"})
+    return out
+
+
+def _converted(process: str, element: str) -> dict:
+    definition = definitions.latest_definition(process[:100])
+    if not element:
+        fields = [FormField.from_dict(f) for f in definition.start_form or []]
+    else:
+        spec, _subs = definitions.specs_of(definition)
+        metas = [human_task_meta(ts) for ts in spec.task_specs.values() if ts.bpmn_id == element]
+        if not metas or metas[0] is None:
+            raise NotFound(f"Process '{process}' has no task '{element}'.", element=element)
+        fields = metas[0].form
+    return formjs.from_fields(fields, f"{process}_{element or 'start'}"[:100], process_name(definition))
+
+
+def _body_schema() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("schema"), dict):
+        raise Invalid("Send the form as a JSON object {\"schema\": ...}.")
+    return data["schema"]
+
+
+def builder_i18n() -> dict:
+    return {
+        "validating": gettext("Validating…"), "valid": gettext("No problems found: the form can be deployed."),
+        "problems": gettext("{n} problem(s) prevent deployment of the form."),
+        "deploying": gettext("Deploying…"), "deployed": gettext("Deployed as version {version}."),
+        "unchanged": gettext("Nothing changed since version {version}: no new version was created."),
+        "failed": gettext("The request failed."), "english": gettext("English"), "field": gettext("Field"),
+        "option": gettext("Option"), "help": gettext("Help text"), "no_fields": gettext("No fields yet."),
+        "key_needed": gettext("Give the form an id first."),
+        "confirm_convert": gettext("Replace the form being built with the converted one?"),
+    }
+
+
+class FormsView(BaseView):
+    route_base = "/forms"
+    default_view = "list"
+    class_permission_name = "ProcessDefinition"
+    method_permission_name = {"list": "read", "edit": "write", "api_validate": "write", "api_deploy": "write",
+                              "api_convert": "write"}
+
+    @expose("/")
+    @has_access
+    def list(self):
+        rows = [{"form": f, "versions": len(form_defs.list_versions(f.key))} for f in form_defs.list_forms()]
+        return self.render_template("forms/list.html", rows=rows, fmt_local=fmt_local, user_label=user_label,
+                                    can_write=bool(self.appbuilder.sm.has_access("can_write", "ProcessDefinition")))
+
+    @expose("/build/")
+    @expose("/build/<key>")
+    @has_access
+    def edit(self, key: str | None = None):
+        form = form_defs.latest_form(key[:100], required=False) if key else None
+        if key and form is None:
+            abort(404)
+        config = {
+            "key": key or "", "locale": str(get_locale() or "zh"),
+            "schema": form_defs.schema_of(form) if form else None,
+            "convertible": convertible_forms(),
+            "urls": {"validate": url_for("FormsView.api_validate"), "deploy": url_for("FormsView.api_deploy"),
+                     "convert": url_for("FormsView.api_convert"), "list": url_for("FormsView.list")},
+            "i18n": builder_i18n(),
+        }
+        versions = form_defs.list_versions(form.key) if form else []
+        return self.render_template("forms/edit.html", form=form, versions=versions, config=config,
+                                    fmt_local=fmt_local, user_label=user_label)
+
+    @expose("/api/validate", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def api_validate(self):
+        problems = form_defs.validate(_body_schema())
+        return jsonify({"problems": problems, "errors": len(problems)})
+
+    @expose("/api/deploy", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def api_deploy(self):
+        result = form_defs.deploy(_body_schema(), actor=current_actor(), source="editor")
+        return jsonify({"key": result.form.key, "version": result.form.version, "created": result.created,
+                        "url": url_for("FormsView.edit", key=result.form.key)})
+
+    @expose("/api/convert")
+    @has_access_api
+    @json_errors
+    def api_convert(self):
+        """A form-js schema made from a deployed process's generated form (task, or start form)."""
+        return jsonify({"schema": _converted(request.args.get("process", ""), request.args.get("element", ""))})
