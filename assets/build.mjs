@@ -20,6 +20,7 @@ const entries = {
   compare: 'assets/compare.js',   // the compare-versions page (uses CsViewer + CsDiffer)
   processes: 'assets/processes.js', // the process list and versions/migration page
   charts: 'assets/charts.js',       // window.CsCharts: FAB's chart views and the KPI trends (chart.js)
+  dmn: 'assets/dmn-editor.js',      // window.CsDmnModeler + the decision editor page (dmn-js)
 };
 
 const result = await build({
