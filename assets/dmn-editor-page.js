@@ -12,7 +12,8 @@ const PROBLEM_STYLE = 'cs-dmn-problem-marks';
 export function cellSelector(p) {
   const sel = [];
   if (p.element_id) sel.push(`.tjs-container [data-element-id="${CSS.escape(p.element_id)}"]`);
-  if (p.rule_id) sel.push(`.tjs-container td[data-row-id="${CSS.escape(p.rule_id)}"]`);
+  if (p.rule_id && !p.element_id) sel.push(`.tjs-container td[data-row-id="${CSS.escape(p.rule_id)}"]`);
+  if (p.column_id && !p.rule_id) sel.push(`.tjs-container th[data-col-id="${CSS.escape(p.column_id)}"]`);
   return sel;
 }
 
@@ -70,9 +71,10 @@ export async function startDecisionEditorPage(root, createDmnModeler) {
 
   // ---------------------------------------------------------------- problems
   function where(p) {
-    const parts = [p.decision_name || p.decision_id, p.rule_index ? fmt(t.rule_n, { n: p.rule_index }) : '',
+    // DmnProblem (app/engine/dmn/model.py): decision, rule (1-based row) and column
+    const parts = [p.element_name || p.decision_id, p.rule_index ? fmt(t.rule_n, { n: p.rule_index }) : '',
       p.column_label || ''].filter(Boolean);
-    return parts.join(' · ') || p.element_name || p.element_id || t.table;
+    return parts.join(' · ') || p.element_id || t.table;
   }
 
   function showProblems(problems) {

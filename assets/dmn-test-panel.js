@@ -91,25 +91,25 @@ export function startTestPanel(root, cfg, modeler, currentXml) {
   }
 
   function ruleLabel(rule) {
-    const bits = [fmt(t.rule_n, { n: rule.index })];
-    if (rule.annotation) bits.push(rule.annotation);
-    return bits.join(' · ');
+    return [fmt(t.rule_n, { n: rule.index }), rule.description].filter(Boolean).join(' · ');
   }
 
+  // data: {matched: [{index, id, description}], outputs: [{name: value}] (one per result),
+  //        columns: [{name, label}] (the output columns)}
   function render(data) {
     const rules = data.matched || [];
-    markMatched(rules.filter((r) => r.id).map((r) => `.tjs-container td[data-row-id="${CSS.escape(r.id)}"] `
-      + '{ background: #dff0d8 !important; }'));
-    const outputs = data.outputs || [];
+    markMatched(rules.map((r) => `.tjs-container td[data-row-id="${CSS.escape(r.id)}"] { background: #dff0d8 !important; }`));
+    const results = data.outputs || [];
+    const names = (data.columns || []).map((c) => c.name);
+    results.forEach((r) => Object.keys(r).forEach((k) => { if (!names.includes(k)) names.push(k); }));
+    const label = Object.fromEntries((data.columns || []).map((c) => [c.name, c.label]));
     const head = `<p class="cs-test-summary"><strong>${esc(rules.length ? fmt(t.test_matched, { n: rules.length }) : t.test_no_match)}</strong></p>`;
-    const list = rules.length ? '<ul class="cs-test-rules">' + rules.map((r) => `<li data-rule="${esc(r.id || '')}">`
-      + `${esc(ruleLabel(r))}: ${Object.entries(r.outputs || {}).map(([k, v]) => `<code>${esc(k)}</code> = ${esc(show(v))}`).join(', ')}</li>`).join('')
-      + '</ul>' : '';
-    const out = `<table class="table table-condensed cs-test-output"><caption>${esc(t.test_result)}</caption><tbody>`
-      + (outputs.length ? outputs.map((o) => `<tr><th>${esc(o.label || o.name)} <code>${esc(o.name)}</code></th>`
-        + `<td>${esc(show(o.value))}</td></tr>`).join('') : `<tr><td>${esc(show(data.result))}</td></tr>`)
-      + '</tbody></table>';
-    result.innerHTML = head + list + out;
+    const list = rules.length ? `<ul class="cs-test-rules">${rules.map((r) => `<li data-rule="${esc(r.id)}">${esc(ruleLabel(r))}</li>`).join('')}</ul>` : '';
+    const table = results.length ? `<table class="table table-condensed cs-test-output"><caption>${esc(t.test_result)}</caption>`
+      + `<thead><tr>${names.map((n) => `<th>${esc(label[n] || n)} <code>${esc(n)}</code></th>`).join('')}</tr></thead><tbody>`
+      + results.map((r) => `<tr>${names.map((n) => `<td data-output="${esc(n)}">${esc(show(r[n]))}</td>`).join('')}</tr>`).join('')
+      + '</tbody></table>' : '';
+    result.innerHTML = head + list + table;
     result.className = rules.length ? 'alert alert-success' : 'alert alert-warning';
   }
 

@@ -1,0 +1,105 @@
+"""Decision drafts: the decision editor's working copy of a DMN file, kept, saved (compare-and-set)
+and deployed exactly as process drafts are (app/engine/drafts.py, kind ``DMN``).
+
+A draft belongs to one decision (its id, what camunda:decisionRef names) and holds the whole
+file; deploying it deploys every decision of the file (app/engine/decisions.py decides how).
+"""
+from __future__ import annotations
+
+from app.engine import decisions, drafts
+from app.engine.bpmn import BpmnError
+from app.engine.bpmn.xml import load_xml, local_name
+from app.engine.errors import Invalid, NotFound
+
+DMN_PREFIX = "decision:"
+
+BLANK_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_{key}" name="{name}" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="{key}" name="{name}">
+    <decisionTable id="DecisionTable_{key}" hitPolicy="UNIQUE">
+      <input id="Input_1" label="{input}">
+        <inputExpression id="InputExpression_1" typeRef="string"><text>input1</text></inputExpression>
+      </input>
+      <output id="Output_1" label="{output}" name="output1" typeRef="string" />
+      <rule id="Rule_1">
+        <inputEntry id="UnaryTests_1"><text>-</text></inputEntry>
+        <outputEntry id="LiteralExpression_1"><text>""</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+  <dmndi:DMNDI>
+    <dmndi:DMNDiagram id="DMNDiagram_1">
+      <dmndi:DMNShape id="DMNShape_1" dmnElementRef="{key}">
+        <dc:Bounds height="80" width="180" x="160" y="100" />
+      </dmndi:DMNShape>
+    </dmndi:DMNDiagram>
+  </dmndi:DMNDI>
+</definitions>
+"""
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def blank_template(key: str, name: str, input_label: str, output_label: str) -> str:
+    """One UNIQUE table: one string input, one string output, one rule matching anything."""
+    return BLANK_TEMPLATE.format(key=key, name=_xml_attr(name), input=_xml_attr(input_label),
+                                 output=_xml_attr(output_label))
+
+
+def decisions_in(xml: bytes | str) -> dict[str, str]:
+    """{decision id: name} of a DMN file; Invalid (located) if it cannot be read or is no DMN."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    try:
+        root = load_xml(data).getroot()
+    except BpmnError as err:
+        raise Invalid("The decision file cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
+    if local_name(root) != "definitions" or "dmn" not in (root.tag or "").lower():
+        raise Invalid("This is not a DMN file.")
+    return {el.get("id"): (el.get("name") or el.get("id")) for el in root
+            if isinstance(el.tag, str) and local_name(el) == "decision" and el.get("id")}
+
+
+def _name_of(key: str, text: str) -> str:
+    found = decisions_in(text)
+    if key not in found:
+        raise Invalid(f"The file has no decision '{key}' (it has: {', '.join(found) or 'none'}). Keep the "
+                      f"decision id '{key}': processes name it in camunda:decisionRef.",
+                      problems=[{"element_id": key, "element_name": key, "element_type": "decision",
+                                 "message": f"The decision id must stay '{key}'.", "hint": "Change the id back.",
+                                 "line": None, "severity": "error"}])
+    return found[key]
+
+
+def _latest(key: str) -> tuple[int, str] | None:
+    try:
+        row = decisions.get(key)
+    except NotFound:
+        return None
+    return row.version, row.dmn_xml
+
+
+def _deploy(_key: str, xml, actor):
+    return decisions.deploy(xml, actor=actor, source="editor")
+
+
+DMN = drafts.DraftKind(DMN_PREFIX, "decision", _name_of, _latest, _deploy)
+
+
+def test_decision(xml: bytes | str, decision_id: str, inputs: dict) -> dict:
+    """The editor's "test this decision": evaluate ``decision_id`` of a (draft) file with the engine
+    the processes use, as decisions.evaluate does for a deployed version. Invalid (located) if the
+    table has errors or cannot decide for these inputs."""
+    parsed = decisions.parse(xml)
+    errors = [p.to_dict() for p in parsed.errors if p.decision_id in (None, decision_id)]
+    if errors:
+        raise Invalid("The decision table has errors: fix them before testing it.", problems=errors)
+    decision = next((d for d in parsed.decisions if d.id == decision_id), None)
+    if decision is None:
+        raise Invalid(f"The file has no decision table '{decision_id}'.", fields={"decision_id": "unknown"})
+    result = decisions.run(decision, inputs).to_dict()
+    described = {r.id: r.description for r in decision.rules}
+    return {**result,
+            "matched": [{**m, "description": described.get(m["id"], "")} for m in result["matched_rules"]],
+            "columns": [{"name": c.name, "label": c.label or c.name} for c in decision.outputs]}
