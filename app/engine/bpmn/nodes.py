@@ -24,6 +24,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser, UserTaskParser
 
+from ..dmn.task import DECISION_KEY, DecisionTask, decision_config
 from ..expressions import ExpressionError
 from ..forms import parse_camunda_form
 from . import compensation
@@ -165,7 +166,15 @@ class EngineBusinessRuleTaskParser(_EngineNode, CamundaTaskParser):
         return node.get('{http://camunda.org/schema/1.0/bpmn}decisionRef')
 
     def create_task(self):
-        self.raise_validation_exception('Business rule tasks (DMN) are not supported')
+        config, errors = decision_config(self.node, NSMAP['camunda'])
+        if errors:
+            self.raise_validation_exception(errors[0])
+        return DecisionTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        ext[DECISION_KEY] = decision_config(self.node, NSMAP['camunda'])[0]
+        return ext
 
 
 # Flow nodes that start or end a path; boundary events, event subprocesses and compensation handlers
