@@ -22,7 +22,7 @@ from app.engine.actor import Actor
 from app.engine.dmn import diff as dmn_diff
 from app.engine.dmn.evaluate import DecisionError, DecisionResult
 from app.engine.dmn.evaluate import evaluate as evaluate_table
-from app.engine.dmn.model import Decision, DmnProblem, parse_dmn
+from app.engine.dmn.model import Decision, DmnProblem, ParsedDmn, parse_dmn
 from app.engine.dmn.task import DecisionSource
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from app.engine.scripting import script_engine
@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import DecisionDefinition
 
 __all__ = ["DecisionDeployment", "deploy", "deploy_directory", "diff", "diff_versions", "download", "evaluate",
-           "get", "list_decisions", "validate", "versions"]
+           "get", "list_decisions", "parse", "run", "validate", "versions"]
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_INPUT_BYTES = 64 * 1024
@@ -47,9 +47,14 @@ def _as_bytes(xml: bytes | str) -> bytes:
     return xml.encode("utf-8") if isinstance(xml, str) else xml
 
 
+def parse(xml: bytes | str) -> ParsedDmn:
+    """The file's compiled decisions and every located problem."""
+    return parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES)
+
+
 def validate(xml: bytes | str) -> list[DmnProblem]:
     """Every problem of a DMN file (errors and warnings), each located on decision, rule and column."""
-    return parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES).problems
+    return parse(xml).problems
 
 
 def deploy(xml: bytes | str, *, actor: Actor, source: str = "file") -> DecisionDeployment:
@@ -174,14 +179,19 @@ def evaluate(key: str, inputs: dict, version: int | None = None) -> DecisionResu
     for an unknown key/version; Invalid (422) for a bad input (``fields`` names it) or a table that
     cannot decide (a UNIQUE violation, an ANY conflict, a failing cell: ``problem`` names it)."""
     row = get(key, version)
+    return run(table_of(row), inputs, version=row.version)
+
+
+def run(decision: Decision, inputs: dict, *, version: int | None = None) -> DecisionResult:
+    """Evaluate a compiled decision (deployed, or the editor's draft: app/engine/decision_drafts.py)."""
     inputs = _check_inputs(inputs)
     try:
-        return evaluate_table(table_of(row), inputs, python=sandbox_python)
+        return evaluate_table(decision, inputs, python=sandbox_python)
     except DecisionError as err:
         if err.kind == "input":
-            raise Invalid(str(err), fields={err.column or "inputs": str(err)}, decision=key,
-                          version=row.version) from err
-        raise Invalid(str(err), problem=err.kind, rules=err.rules, decision=key, version=row.version) from err
+            raise Invalid(str(err), fields={err.column or "inputs": str(err)}, decision=decision.id,
+                          version=version) from err
+        raise Invalid(str(err), problem=err.kind, rules=err.rules, decision=decision.id, version=version) from err
 
 
 def diff(old_xml: bytes | str, new_xml: bytes | str) -> dict[str, Any]:
