@@ -176,12 +176,14 @@ def evaluate(key: str, inputs: dict, version: int | None = None) -> DecisionResu
     row = get(key, version)
     inputs = _check_inputs(inputs)
     try:
-        return evaluate_table(table_of(row), inputs, python=sandbox_python)
+        result = evaluate_table(table_of(row), inputs, python=sandbox_python)
     except DecisionError as err:
         if err.kind == "input":
             raise Invalid(str(err), fields={err.column or "inputs": str(err)}, decision=key,
                           version=row.version) from err
         raise Invalid(str(err), problem=err.kind, rules=err.rules, decision=key, version=row.version) from err
+    result.version = row.version
+    return result
 
 
 def diff(old_xml: bytes | str, new_xml: bytes | str) -> dict[str, Any]:
