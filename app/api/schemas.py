@@ -32,6 +32,12 @@ class ProblemSchema(Schema):
     hint = fields.String()
     line = fields.Integer(allow_none=True)
     severity = fields.String(validate=validate.OneOf(["error", "warning"]))
+    # a decision table's problems also name the decision, the rule (id and 1-based row) and the column
+    decision_id = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    rule_index = fields.Integer(allow_none=True)
+    column_id = fields.String(allow_none=True)
+    column_label = fields.String(allow_none=True)
 
 
 class ErrorSchema(Schema):

@@ -186,12 +186,14 @@ def run(decision: Decision, inputs: dict, *, version: int | None = None) -> Deci
     """Evaluate a compiled decision (deployed, or the editor's draft: app/engine/decision_drafts.py)."""
     inputs = _check_inputs(inputs)
     try:
-        return evaluate_table(decision, inputs, python=sandbox_python)
+        result = evaluate_table(decision, inputs, python=sandbox_python)
     except DecisionError as err:
         if err.kind == "input":
             raise Invalid(str(err), fields={err.column or "inputs": str(err)}, decision=decision.id,
                           version=version) from err
         raise Invalid(str(err), problem=err.kind, rules=err.rules, decision=decision.id, version=version) from err
+    result.version = version
+    return result
 
 
 def diff(old_xml: bytes | str, new_xml: bytes | str) -> dict[str, Any]:

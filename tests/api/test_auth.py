@@ -86,6 +86,10 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/tasks/{pk}/release": {"post"}, "/api/v1/tasks/{pk}/draft": {"post"},
         "/api/v1/tasks/{pk}/complete": {"post"}, "/api/v1/messages/deliver": {"post"},
         "/api/v1/messages/start": {"post"},
+        "/api/v1/decisions/": {"get", "post"}, "/api/v1/decisions/validate": {"post"},
+        "/api/v1/decisions/{key}": {"get"}, "/api/v1/decisions/{key}/versions": {"get"},
+        "/api/v1/decisions/{key}/xml": {"get"}, "/api/v1/decisions/{key}/diff": {"get"},
+        "/api/v1/decisions/{key}/evaluate": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
         for method in methods:

@@ -39,9 +39,11 @@ class DecisionResult:
     inputs: dict[str, Any]  # input column (its expression, e.g. the variable name) -> value used
     outputs: list[dict[str, Any]]  # one dict per rule result (one in all for an aggregation)
     matched: list[dict[str, Any]] = field(default_factory=list)  # [{"index": 1-based row, "id": rule id}]
+    version: int | None = None  # the deployed version evaluated (set by the service)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"decision": self.decision_id, "hit_policy": self.hit_policy, "inputs": _json(self.inputs),
+        return {"decision": self.decision_id, "version": self.version, "hit_policy": self.hit_policy,
+                "inputs": _json(self.inputs),
                 "outputs": _json(self.outputs), "matched_rules": self.matched}
 
 

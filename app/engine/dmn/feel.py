@@ -271,7 +271,7 @@ class _Parser:
 
 def compile_expression(text: str) -> Expr:
     """A simple FEEL expression -> ``f(context) -> value``; FeelError if it cannot be read."""
-    parser = _Parser(text.strip())
+    parser = _Parser(text)
     if parser.tok[0] == "end":
         return lambda c: None
     expr = parser.expression()
@@ -281,7 +281,7 @@ def compile_expression(text: str) -> Expr:
 
 def compile_unary_tests(text: str) -> Test:
     """FEEL simple unary tests -> ``f(input value, context) -> bool``; an empty cell or ``-`` is any."""
-    parser = _Parser(text.strip())
+    parser = _Parser(text)
     if parser.tok[0] == "end":
         return lambda v, c: True
     test = parser.unary_tests()

@@ -313,7 +313,12 @@ def parse_dmn(xml: bytes | str, *, python_check: Callable[[str, str], list[str]]
         seen.add(el.get("id"))
         if len(el.get("id")) > 100:
             reader.add("The decision id is longer than 100 characters.", "Use a shorter id.", el, decision=el)
-        decision = reader.decision(el, default_language)
+        try:
+            decision = reader.decision(el, default_language)
+        except Exception as exc:  # a malformed table is a located problem, never a crash of the upload
+            reader.add(f"This decision could not be read: {type(exc).__name__}: {exc}.",
+                       "Open and save the file again in the modeler.", el, decision=el)
+            continue
         if decision is not None:
             decisions.append(decision)
     if not decisions and not reader.errors():
