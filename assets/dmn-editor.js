@@ -22,10 +22,14 @@ import { onReady } from './common.js';
 
 /** A dmn-js modeler whose every view speaks ``locale`` (zh or en). */
 export function createDmnModeler(container, locale) {
-  const translate = makeTranslate(locale, DMN_ZH);
+  const translated = { additionalModules: [{ translate: ['value', makeTranslate(locale, DMN_ZH)] }] };
+  // each view's own options: dmn-js replaces (does not merge) common.additionalModules with them
   return new DmnModeler({
     container,
-    common: { additionalModules: [{ translate: ['value', translate] }] },
+    drd: translated,
+    decisionTable: translated,
+    literalExpression: translated,
+    boxedExpression: translated,
   });
 }
 

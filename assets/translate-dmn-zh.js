@@ -198,4 +198,8 @@ export const DMN_ZH = {
   'Variable type:': '变量类型：',
   name: '名称',
   'Search in diagram': '在图中搜索',
+  'Open decision table': '打开决策表',
+  'Open literal expression': '打开文字表达式',
+  'Must match PnYnM': '格式须为 PnYnM',
+  'Must match PnDTnH': '格式须为 PnDTnH',
 };
