@@ -4,7 +4,7 @@
 // evaluate are the server's (the same engine the processes use).
 import { api, esc, fmt, localTime, readJson } from './common.js';
 import { draftSession } from './draft-session.js';
-import { startTestPanel } from './dmn-test-panel.js';
+import { startTestPanel, translated } from './dmn-test-panel.js';
 import { markStyle } from './mark-style.js';
 
 const PROBLEM_STYLE = 'cs-dmn-problem-marks';
@@ -36,8 +36,9 @@ export async function startDecisionEditorPage(root, createDmnModeler) {
   function fillViews() {
     const views = modeler.getViews();
     const active = modeler.getActiveView();
-    viewSelect.innerHTML = views.map((v, i) => `<option value="${i}">${esc(VIEW_LABEL[v.type] || v.type)}: `
-      + `${esc(v.element.name || v.element.id)}</option>`).join('');
+    viewSelect.innerHTML = views.map((v, i) => `<option value="${i}">${esc(fmt(t.view_label, {
+      type: VIEW_LABEL[v.type] || v.type, name: translated(v.element, 'name', cfg.locale) || v.element.name || v.element.id,
+    }))}</option>`).join('');
     viewSelect.value = String(views.indexOf(active));
   }
   viewSelect.addEventListener('change', () => modeler.open(modeler.getViews()[Number(viewSelect.value)]));

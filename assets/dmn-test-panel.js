@@ -19,13 +19,24 @@ export function listedValues(text) {
   return text && at >= text.trim().length ? values : [];
 }
 
-function inputsOf(decision) {
+/** A dmn-js element's text in ``lang`` from its i18n:<text>:<lang> camunda property (README's bilingual
+ *  convention; dmn-moddle keeps the unknown camunda:properties as generic elements), else ''. */
+export function translated(bo, text, lang) {
+  const ext = bo && bo.extensionElements;
+  for (const props of (ext && ext.values) || []) {
+    const found = (props.$children || []).find((p) => p.name === `i18n:${text}:${lang}`);
+    if (found && found.value) return found.value;
+  }
+  return '';
+}
+
+function inputsOf(decision, lang) {
   const table = decision && decision.decisionLogic;
   return ((table && table.input) || []).map((clause, i) => {
     const expr = (clause.inputExpression && clause.inputExpression.text) || '';
     return {
       name: expr.trim() || `input${i + 1}`,
-      label: clause.label || expr || `#${i + 1}`,
+      label: translated(clause, 'label', lang) || clause.label || expr || `#${i + 1}`,
       type: (clause.inputExpression && clause.inputExpression.typeRef) || 'string',
       options: listedValues(clause.inputValues && clause.inputValues.text),
     };
@@ -79,13 +90,13 @@ export function startTestPanel(root, cfg, modeler, currentXml) {
   /** Redraw the fields when the columns changed, keeping what was typed. */
   function refresh() {
     const d = decision();
-    const next = inputsOf(d);
+    const next = inputsOf(d, cfg.locale);
     const nextShape = JSON.stringify([d && d.id, next]);
     if (nextShape === shape) return;
     shape = nextShape;
     const typedSoFar = Object.fromEntries(new FormData(form).entries());
     inputs = next;
-    box.querySelector('.cs-test-decision').textContent = d ? (d.name || d.id) : '';
+    box.querySelector('.cs-test-decision').textContent = d ? (translated(d, 'name', cfg.locale) || d.name || d.id) : '';
     fields.innerHTML = d ? inputs.map((i) => field(i, typedSoFar[i.name])).join('') : `<p class="text-muted">${esc(t.test_no_table)}</p>`;
     form.querySelector('button[type=submit]').disabled = !d;
   }

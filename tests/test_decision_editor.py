@@ -192,3 +192,18 @@ def test_the_test_panel_refuses_bad_inputs_and_broken_tables_with_located_errors
     broken = owner.post(url, {"xml": dish("t2").replace("<text>[1..4]</text>", "<text>[1..</text>"),
                               "decision_id": "t2", "inputs": {}})
     assert broken.status_code == 422 and broken.get_json()["problems"][0]["rule_index"] == 3
+
+
+def test_names_and_column_headers_follow_the_readers_language(owner):
+    """README "Bilingual process content": the default language is written in the table, English in its
+    i18n:name:en / i18n:label:en properties; each reader sees their language."""
+    routing = (Path(__file__).resolve().parents[1] / "workflows" / "complaint_routing.dmn").read_text()
+    xml = routing.replace('id="complaint_routing"', 'id="routing_copy"')
+    deploy(owner, "routing_copy", xml)
+    deploy(owner, "routing_copy", xml.replace('<text>"SALES"</text>', '<text>"CS"</text>'))
+    owner.c.get("/lang/en")
+    assert "Complaint routing" in owner.c.get("/decisions/").get_data(as_text=True)
+    diff = owner.c.get("/decisions/routing_copy/diff").get_data(as_text=True)
+    assert "Then: Responsible department" in diff and "Complaint routing" in diff
+    owner.c.get("/lang/zh")
+    assert "投诉分派" in owner.c.get("/decisions/routing_copy/versions").get_data(as_text=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.engine import decisions, drafts
 from app.engine.bpmn import BpmnError
+from app.engine.bpmn.i18n import PREFIX, pick
 from app.engine.bpmn.xml import load_xml, local_name
 from app.engine.errors import Invalid, NotFound
 
@@ -59,6 +60,31 @@ def decisions_in(xml: bytes | str) -> dict[str, str]:
         raise Invalid("This is not a DMN file.")
     return {el.get("id"): (el.get("name") or el.get("id")) for el in root
             if isinstance(el.tag, str) and local_name(el) == "decision" and el.get("id")}
+
+
+def _translations(el) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in el.iterfind("{*}extensionElements/{*}properties/{*}property")
+            if (p.get("name") or "").startswith(PREFIX)}
+
+
+def _elements(xml: str | None, tag: str) -> list:
+    try:
+        return list(load_xml((xml or "").encode("utf-8")).getroot().iter("{*}" + tag))
+    except BpmnError:
+        return []
+
+
+def decision_name(key: str, xml: str | None, default: str, lang: str | None) -> str:
+    """A decision's name in ``lang``: its ``i18n:name:<lang>`` camunda property (the bilingual
+    convention of app/engine/bpmn/i18n.py, which dmn-js and Camunda Modeler keep), else ``default``."""
+    found = [el for el in _elements(xml, "decision") if el.get("id") == key]
+    return pick(_translations(found[0]), "name", default, lang) if found else default
+
+
+def column_labels(xml: str | None, lang: str | None) -> dict[str, str]:
+    """{a column's label as written: its ``i18n:label:<lang>``} for the input and output columns of a file."""
+    columns = _elements(xml, "input") + _elements(xml, "output")
+    return {el.get("label"): pick(_translations(el), "label", el.get("label"), lang) for el in columns if el.get("label")}
 
 
 def _name_of(key: str, text: str) -> str:

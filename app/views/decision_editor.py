@@ -15,6 +15,7 @@ from flask_babel import get_locale, gettext
 from app.engine import decision_drafts, decisions, drafts
 from app.engine.decision_drafts import DMN
 from app.engine.errors import Invalid, NotFound
+from app.views.decisions import decision_version_dict, name_of
 from app.views.definitions import current_actor
 from app.views.editor import (AUTOSAVE_MS, _base_rev, _json_body, _problems, _xml_from, deploy_refusal, draft_info,
                               editor_i18n, json_errors)
@@ -26,6 +27,7 @@ def decision_i18n() -> dict:
         "valid": gettext("No problems found: the decision table can be deployed."),
         "confirm_deploy": gettext("Deploy this decision table as a new version? New process instances will use it."),
         "import_failed": gettext("The decision table cannot be shown: {message}"),
+        "view_label": gettext("{type}: {name}"),
         "view_drd": gettext("Decision requirements"),
         "view_table": gettext("Decision table"),
         "view_literal": gettext("Literal expression"),
@@ -41,8 +43,6 @@ def decision_i18n() -> dict:
 
 
 def versions_of(key: str) -> list[dict]:
-    from app.views.decisions import decision_version_dict
-
     return [decision_version_dict(v) for v in decisions.versions(key)]
 
 
@@ -74,7 +74,7 @@ class DecisionEditorView(BaseView):
             },
             "i18n": decision_i18n(),
         }
-        return self.render_template("decisions/edit.html", key=key, name=(draft or versions[0]).name,
+        return self.render_template("decisions/edit.html", key=key, name=name_of(key, draft or versions[0]),
                                     versions=versions_of(key), config=config)
 
     @expose("/api/<key>/draft", methods=["GET"])

@@ -18,6 +18,13 @@ from app.engine.decision_drafts import DMN
 from app.engine.errors import EngineError, NotFound
 from app.records.timefmt import fmt_local
 from app.views.definitions import KEY_RE, RESERVED_KEYS, SOURCE_LABELS, current_actor, user_label
+from app.views.presentation import reader_lang
+
+
+def name_of(key: str, row_or_draft) -> str:
+    """A deployed version's or a draft's decision name in the reader's language."""
+    xml = getattr(row_or_draft, "dmn_xml", None) or getattr(row_or_draft, "bpmn_xml", None)
+    return decision_drafts.decision_name(key, xml, row_or_draft.name, reader_lang())
 
 def decision_version_dict(d) -> dict:
     return {
@@ -39,10 +46,12 @@ def _columns(rows: list[dict]) -> list[str]:
     return sorted(seen, key=lambda c: order.get(c.partition(":")[0], 2))
 
 
-def column_label(column: str) -> str:
+def column_label(column: str, labels: dict[str, str]) -> str:
+    """A diff column ("in:<label>", "out:<label>", "description") as a header in the reader's language."""
     kind, sep, label = column.partition(":")
     if not sep:
         return gettext("Description")
+    label = labels.get(label, label)
     return (gettext("When: %(label)s", label=label) if kind == "in" else gettext("Then: %(label)s", label=label))
 
 
@@ -60,9 +69,9 @@ class DecisionsView(BaseView):
         rows = []
         for d in decisions.list_decisions():
             draft = pending.pop(d.key, None)
-            rows.append({"key": d.key, "name": d.name, "latest": d, "draft": draft,
+            rows.append({"key": d.key, "name": name_of(d.key, d), "latest": d, "draft": draft,
                          "pending": draft is not None and not drafts.same_diagram(draft.bpmn_xml, d.dmn_xml)})
-        rows += [{"key": key, "name": draft.name, "latest": None, "draft": draft, "pending": True}
+        rows += [{"key": key, "name": name_of(key, draft), "latest": None, "draft": draft, "pending": True}
                  for key, draft in pending.items()]
         rows.sort(key=lambda r: r["key"])
         return self.render_template("decisions/list.html", rows=rows, fmt_local=fmt_local, user_label=user_label)
@@ -93,7 +102,7 @@ class DecisionsView(BaseView):
         versions, draft = decisions.versions(key), drafts.get_draft(key, DMN)
         if not versions and draft is None:
             abort(404)
-        return self.render_template("decisions/versions.html", key=key, name=(versions[0] if versions else draft).name,
+        return self.render_template("decisions/versions.html", key=key, name=name_of(key, versions[0] if versions else draft),
                                     versions=[decision_version_dict(v) for v in versions], draft=draft,
                                     fmt_local=fmt_local, user_label=user_label)
 
@@ -118,8 +127,10 @@ class DecisionsView(BaseView):
         if a not in numbers or b not in numbers:
             abort(404)
         result = decisions.diff_versions(key, a, b)
-        return self.render_template("decisions/diff.html", key=key, name=decisions.get(key).name, numbers=numbers,
-                                    a=a, b=b, rows=result["rules"], tables=result["tables"],
+        labels = {**decision_drafts.column_labels(decisions.get(key, a).dmn_xml, reader_lang()),
+                  **decision_drafts.column_labels(decisions.get(key, b).dmn_xml, reader_lang())}
+        return self.render_template("decisions/diff.html", key=key, name=name_of(key, decisions.get(key)), numbers=numbers,
+                                    a=a, b=b, rows=result["rules"], tables=result["tables"], labels=labels,
                                     columns=_columns(result["rules"]), column_label=column_label)
 
 
