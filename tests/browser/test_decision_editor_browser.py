@@ -156,6 +156,13 @@ def test_dmn_js_is_translated_to_chinese(live_server, browser, routing):
     """Every string dmn-js asks to translate on the table and its menus has a Chinese text."""
     page = sign_in(browser, live_server, "owner", "zh")
     open_editor(page, live_server)
+    # a broken cell: the server's validator locates it (rule, column), the cell is marked
+    edit_cell(page, "UnaryTests_route_billing", "@billing")  # typed: the cell editor closes quotes itself
+    page.wait_for_selector("#cs-lint.cs-lint-error")
+    problem = page.locator("#cs-problems li.cs-problem-error").first
+    assert "规则 4" in problem.inner_text() and "投诉类别" in problem.inner_text()
+    assert "UnaryTests_route_billing" in page.locator("#cs-dmn-problem-marks").inner_text()
+    shot(page, "problems_zh")
     page.locator(".tjs-container td[data-element-id='UnaryTests_route_billing']").click(button="right")
     page.wait_for_selector(".context-menu")
     shot(page, "context_menu_zh")
