@@ -74,6 +74,8 @@ def test_every_category_of_the_register_form_has_a_department():
     parsed = parse_dmn(ROUTING.read_bytes())
     assert parsed.problems == [] and parsed.has_di
     [table] = parsed.decisions
+    assert (table.name, table.translations) == ("投诉分派", {"en": "Complaint routing"})  # README: bilingual content
+    assert table.outputs[0].translations == {"en": "Responsible department"}
     departments = {"TECH", "DELIVERY", "SALES", "CS"}
     for category in COMPLAINT_CATEGORIES:
         [out] = evaluate(table, {"complaint_category": category}).outputs

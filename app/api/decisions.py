@@ -53,10 +53,11 @@ def decision_dict(row, *, detail: bool = False) -> dict:
     if detail:
         table = decisions.table_of(row)
         out["inputs"] = [{"id": c.id, "label": c.label, "name": c.cell.text.strip() if c.cell else c.name,
-                          "type_ref": c.type_ref} for c in table.inputs]
-        out["outputs"] = [{"id": c.id, "label": c.label, "name": c.name, "type_ref": c.type_ref}
-                          for c in table.outputs]
+                          "type_ref": c.type_ref, "translations": c.translations} for c in table.inputs]
+        out["outputs"] = [{"id": c.id, "label": c.label, "name": c.name, "type_ref": c.type_ref,
+                           "translations": c.translations} for c in table.outputs]
         out["rules"] = len(table.rules)
+        out["translations"] = table.translations
     return out
 
 
