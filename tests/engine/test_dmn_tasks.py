@@ -184,3 +184,20 @@ def test_decision_service(app_ctx, actors):
     assert list(bad.value.details["fields"]) == ["amount"]
     with pytest.raises(Invalid):
         decisions.evaluate(key, {"not valid": 1})
+
+
+def test_a_draft_is_evaluated_before_it_is_deployed(app_ctx):
+    """The editor's test panel: the changed table decides before anyone deploys it."""
+    key = uid("draft")
+    xml = table(key, [("< 10", '"small"'), (">= 10", '"big"')])
+    result = decisions.evaluate_draft(xml, {"amount": 3})
+    assert result.outputs == [{"result": "small"}] and result.matched == [{"index": 1, "id": "Rule_1"}]
+    assert result.version is None and decisions.versions(key) == []
+    with pytest.raises(Invalid) as broken:
+        decisions.evaluate_draft(xml.replace("&lt; 10", "&lt; ["), {"amount": 3})
+    assert broken.value.details["problems"][0]["rule_index"] == 1
+    with pytest.raises(Invalid) as bad_input:
+        decisions.evaluate_draft(xml, {"amount": "x"})
+    assert "amount" in bad_input.value.details["fields"]
+    with pytest.raises(NotFound):
+        decisions.evaluate_draft(xml, {}, key="other")
