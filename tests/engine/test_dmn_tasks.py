@@ -159,6 +159,17 @@ def test_business_rule_task_attributes_are_checked_at_deploy(app_ctx, actors):
     assert any("needs camunda:resultVariable" in m for m in messages)
 
 
+def test_a_java_business_rule_task_deploys_with_a_warning_and_stops_when_reached(app_ctx, actors):
+    """Like a Java service task (README, BPMN coverage): camunda:class cannot run here."""
+    pkey = uid("brt_java")
+    xml = process(pkey, ['camunda:class="org.example.Rules"'])
+    [warning] = [p for p in definitions.validate(xml) if p.element_id == "rule1"]
+    assert warning.severity == "warning" and "Java" in warning.message
+    definitions.deploy(xml, actor=actors["owner"])
+    inst = runtime.start_process(pkey, actor=actors["agent"])
+    assert inst.status == "incident" and "camunda:class" in inst.incident_message
+
+
 def test_decision_service(app_ctx, actors):
     key = uid("svc")
     xml = table(key, [("< 10", '"small"'), (">= 10", '"big"')], name="大小")
