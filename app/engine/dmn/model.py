@@ -24,7 +24,7 @@ AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
 PYTHON = ("python", "python3", "spiff-python")
 FEEL = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401",
         "https://www.omg.org/spec/feel/20140401")
-TYPES = ("string", "integer", "long", "double", "number", "boolean", "date", "datetime", "date and time", "")
+TYPES = ("string", "integer", "long", "double", "number", "boolean", "date", "datetime", "date and time", "any", "")
 
 
 @dataclass
