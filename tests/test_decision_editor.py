@@ -188,7 +188,7 @@ def test_the_test_panel_refuses_bad_inputs_and_broken_tables_with_located_errors
     bad_input = owner.post(url, {"xml": dish("t2"), "decision_id": "t2", "inputs": {"season": "Fall", "guestCount": "many"}})
     assert bad_input.status_code == 422 and bad_input.get_json()["fields"]
     unknown = owner.post(url, {"xml": dish("t2"), "decision_id": "nope", "inputs": {}})
-    assert unknown.status_code == 422 and "decision_id" in unknown.get_json()["fields"]
+    assert unknown.status_code == 404 and "nope" in unknown.get_json()["message"]
     broken = owner.post(url, {"xml": dish("t2").replace("<text>[1..4]</text>", "<text>[1..</text>"),
                               "decision_id": "t2", "inputs": {}})
     assert broken.status_code == 422 and broken.get_json()["problems"][0]["rule_index"] == 3

@@ -12,6 +12,8 @@ class DecisionColumnSchema(Schema):
     name = fields.String(required=True, metadata={"description": "input: the expression (variable) it reads; "
                                                                  "output: the result name"})
     type_ref = fields.String(required=True)
+    translations = fields.Dict(keys=fields.String(), values=fields.String(),
+                               metadata={"description": "the label in other languages: language -> label"})
 
 
 class DecisionSchema(Schema):
@@ -27,6 +29,8 @@ class DecisionSchema(Schema):
     inputs = fields.List(fields.Nested(DecisionColumnSchema), metadata={"description": "one decision only"})
     outputs = fields.List(fields.Nested(DecisionColumnSchema), metadata={"description": "one decision only"})
     rules = fields.Integer(metadata={"description": "number of rules (one decision only)"})
+    translations = fields.Dict(keys=fields.String(), values=fields.String(),
+                               metadata={"description": "the name in other languages (one decision only)"})
 
 
 class DecisionPageSchema(PageSchema):

@@ -1,11 +1,12 @@
 """/api/v1/decisions: list, versions, validate, deploy, download and diff DMN decisions, and evaluate one."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask_appbuilder.api import expose, protect
-from werkzeug.exceptions import UnsupportedMediaType
 
-from app.api.base import EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, with_snippets
+from app.api.base import (
+    EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, with_snippets, xml_upload,
+)
 from app.api.decision_schemas import (
     DecisionDeploymentSchema,
     DecisionPageSchema,
@@ -21,7 +22,6 @@ from app.engine import decisions
 from app.engine.errors import Invalid, NotFound
 from app.extensions import limiter
 
-XML_TYPES = {"application/xml", "text/xml", "application/octet-stream"}
 DMN_BODY = {"required": True, "content": {
     "application/xml": {"schema": {"type": "string", "description": "the DMN 1.3 XML"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
@@ -35,15 +35,7 @@ _doc = with_snippets(key="""
 
 
 def _upload() -> bytes:
-    if request.mimetype == "multipart/form-data":
-        file = request.files.get("file")
-        if file is None:
-            raise Invalid("Upload the DMN file in the form field 'file'.", fields={"file": "required"})
-        return file.read()
-    if request.mimetype in XML_TYPES:
-        return request.get_data()
-    raise UnsupportedMediaType("Send the DMN XML as application/xml, or upload it as multipart/form-data "
-                               "in the field 'file'.")
+    return xml_upload("DMN", "decision.dmn")[0]
 
 
 def decision_dict(row, *, detail: bool = False) -> dict:
@@ -53,10 +45,11 @@ def decision_dict(row, *, detail: bool = False) -> dict:
     if detail:
         table = decisions.table_of(row)
         out["inputs"] = [{"id": c.id, "label": c.label, "name": c.cell.text.strip() if c.cell else c.name,
-                          "type_ref": c.type_ref} for c in table.inputs]
-        out["outputs"] = [{"id": c.id, "label": c.label, "name": c.name, "type_ref": c.type_ref}
-                          for c in table.outputs]
+                          "type_ref": c.type_ref, "translations": c.translations} for c in table.inputs]
+        out["outputs"] = [{"id": c.id, "label": c.label, "name": c.name, "type_ref": c.type_ref,
+                           "translations": c.translations} for c in table.outputs]
         out["rules"] = len(table.rules)
+        out["translations"] = table.translations
     return out
 
 

@@ -10,6 +10,7 @@ from app.engine import decisions, drafts
 from app.engine.bpmn import BpmnError
 from app.engine.bpmn.i18n import PREFIX, pick
 from app.engine.bpmn.xml import load_xml, local_name
+from app.engine.dmn.model import parse_dmn
 from app.engine.errors import Invalid, NotFound
 
 DMN_PREFIX = "decision:"
@@ -114,17 +115,11 @@ DMN = drafts.DraftKind(DMN_PREFIX, "decision", _name_of, _latest, _deploy)
 
 
 def test_decision(xml: bytes | str, decision_id: str, inputs: dict) -> dict:
-    """The editor's "test this decision": evaluate ``decision_id`` of a (draft) file with the engine
-    the processes use, as decisions.evaluate does for a deployed version. Invalid (located) if the
-    table has errors or cannot decide for these inputs."""
-    parsed = decisions.parse(xml)
-    errors = [p.to_dict() for p in parsed.errors if p.decision_id in (None, decision_id)]
-    if errors:
-        raise Invalid("The decision table has errors: fix them before testing it.", problems=errors)
-    decision = next((d for d in parsed.decisions if d.id == decision_id), None)
-    if decision is None:
-        raise Invalid(f"The file has no decision table '{decision_id}'.", fields={"decision_id": "unknown"})
-    result = decisions.run(decision, inputs).to_dict()
+    """The editor's "test this decision": decisions.evaluate_draft's result, with what the panel shows
+    beside it (each matched rule's description, the output columns' labels)."""
+    result = decisions.evaluate_draft(xml, inputs, decision_id).to_dict()
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    decision = next(d for d in parse_dmn(data, max_bytes=decisions.MAX_BYTES).decisions if d.id == decision_id)
     described = {r.id: r.description for r in decision.rules}
     return {**result,
             "matched": [{**m, "description": described.get(m["id"], "")} for m in result["matched_rules"]],

@@ -22,7 +22,7 @@ from app.engine.actor import Actor
 from app.engine.dmn import diff as dmn_diff
 from app.engine.dmn.evaluate import DecisionError, DecisionResult
 from app.engine.dmn.evaluate import evaluate as evaluate_table
-from app.engine.dmn.model import Decision, DmnProblem, ParsedDmn, parse_dmn
+from app.engine.dmn.model import Decision, DmnProblem, parse_dmn
 from app.engine.dmn.task import DecisionSource
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from app.engine.scripting import script_engine
@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import DecisionDefinition
 
 __all__ = ["DecisionDeployment", "deploy", "deploy_directory", "diff", "diff_versions", "download", "evaluate",
-           "get", "list_decisions", "parse", "run", "validate", "versions"]
+           "evaluate_draft", "get", "list_decisions", "table_of", "validate", "versions"]
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_INPUT_BYTES = 64 * 1024
@@ -47,14 +47,9 @@ def _as_bytes(xml: bytes | str) -> bytes:
     return xml.encode("utf-8") if isinstance(xml, str) else xml
 
 
-def parse(xml: bytes | str) -> ParsedDmn:
-    """The file's compiled decisions and every located problem."""
-    return parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES)
-
-
 def validate(xml: bytes | str) -> list[DmnProblem]:
     """Every problem of a DMN file (errors and warnings), each located on decision, rule and column."""
-    return parse(xml).problems
+    return parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES).problems
 
 
 def deploy(xml: bytes | str, *, actor: Actor, source: str = "file") -> DecisionDeployment:
@@ -179,21 +174,34 @@ def evaluate(key: str, inputs: dict, version: int | None = None) -> DecisionResu
     for an unknown key/version; Invalid (422) for a bad input (``fields`` names it) or a table that
     cannot decide (a UNIQUE violation, an ANY conflict, a failing cell: ``problem`` names it)."""
     row = get(key, version)
-    return run(table_of(row), inputs, version=row.version)
+    result = _decide(table_of(row), inputs, version=row.version)
+    result.version = row.version
+    return result
 
 
-def run(decision: Decision, inputs: dict, *, version: int | None = None) -> DecisionResult:
-    """Evaluate a compiled decision (deployed, or the editor's draft: app/engine/decision_drafts.py)."""
+def evaluate_draft(xml: bytes | str, inputs: dict, key: str | None = None) -> DecisionResult:
+    """Evaluate a decision of a file that is not deployed (the editor's "test this decision" panel):
+    the decision ``key`` (default: the first of the file). Invalid (422) with the located problems if the
+    file has errors, or for a bad input, as ``evaluate``; NotFound if the file has no such decision."""
+    parsed = parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES)
+    if parsed.errors:
+        raise Invalid(f"{len(parsed.errors)} problem(s) prevent evaluation.",
+                      problems=[p.to_dict() for p in parsed.errors])
+    decision = next((d for d in parsed.decisions if key in (None, d.id)), None)
+    if decision is None:
+        raise NotFound(f"The file has no decision '{key}'.", key=key)
+    return _decide(decision, inputs)
+
+
+def _decide(decision: Decision, inputs: Any, *, version: int | None = None) -> DecisionResult:
     inputs = _check_inputs(inputs)
     try:
-        result = evaluate_table(decision, inputs, python=sandbox_python)
+        return evaluate_table(decision, inputs, python=sandbox_python)
     except DecisionError as err:
+        where = {"decision": decision.id, "version": version}
         if err.kind == "input":
-            raise Invalid(str(err), fields={err.column or "inputs": str(err)}, decision=decision.id,
-                          version=version) from err
-        raise Invalid(str(err), problem=err.kind, rules=err.rules, decision=decision.id, version=version) from err
-    result.version = version
-    return result
+            raise Invalid(str(err), fields={err.column or "inputs": str(err)}, **where) from err
+        raise Invalid(str(err), problem=err.kind, rules=err.rules, **where) from err
 
 
 def diff(old_xml: bytes | str, new_xml: bytes | str) -> dict[str, Any]:

@@ -219,3 +219,21 @@ def test_diff_of_two_versions_rule_by_rule():
     policy = diff(old, old.replace('<decisionTable id="Table_routing"', '<decisionTable id="Table_routing" '
                                    'hitPolicy="FIRST"'))
     assert policy["tables"] == [{"decision": "routing", "change": "hit_policy", "old": "UNIQUE", "new": "FIRST"}]
+
+
+def test_output_order_sorts_every_match_by_priority():
+    xml = table("oo", [("> 0", '"low"'), ("> 10", '"high"'), ("> 5", '"medium"')], policy="OUTPUT ORDER",
+                output_values={"result": '"high","medium","low"'})
+    assert [o["result"] for o in run(xml, amount=20).outputs] == ["high", "medium", "low"]
+
+
+def test_boolean_and_date_inputs_are_typed():
+    xml = table("typed", [("true", '[date("2026-01-01")..date("2026-06-30")]', '"vip first half"'),
+                          ("-", "-", '"other"')], policy="FIRST", inputs=(("vip", "boolean"), ("day", "date")))
+    assert run(xml, vip="true", day="2026-03-01").outputs == [{"result": "vip first half"}]
+    assert run(xml, vip=True, day="2026-07-01T10:00:00").outputs == [{"result": "other"}]
+    with pytest.raises(DecisionError) as info:
+        run(xml, vip="maybe", day="2026-03-01")
+    assert info.value.column == "vip" and "true or false" in str(info.value)
+    with pytest.raises(DecisionError, match="a date such as"):
+        run(xml, vip=True, day="March")

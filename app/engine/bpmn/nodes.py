@@ -159,13 +159,16 @@ class EngineScriptTaskParser(_EngineNode, ScriptTaskParser):
         return script.text
 
 
-class EngineBusinessRuleTaskParser(_EngineNode, CamundaTaskParser):
+class EngineBusinessRuleTaskParser(_ImplementationCheck, _EngineNode, CamundaTaskParser):
+    """camunda:decisionRef: a DecisionTask (app/engine/dmn/task.py); Java (camunda:class...): unavailable."""
 
     @staticmethod
     def get_decision_ref(node):  # called by BpmnDmnParser._find_dependencies
         return node.get('{http://camunda.org/schema/1.0/bpmn}decisionRef')
 
     def create_task(self):
+        if java_implementation(self.node):
+            return super().create_task()
         config, errors = decision_config(self.node, NSMAP['camunda'])
         if errors:
             self.raise_validation_exception(errors[0])

@@ -186,8 +186,13 @@ def evaluate(decision: Decision, variables: dict, *, python: Python | None = Non
     a UNIQUE violation, an ANY conflict or a failing cell; no match is an empty result, not an error."""
     run = _Evaluation(decision, variables, python)
     values = run.input_values()
-    hits = [rule for rule in decision.rules if run.matches(rule, values)]
     policy = decision.hit_policy
+    hits = []
+    for rule in decision.rules:
+        if run.matches(rule, values):
+            hits.append(rule)
+            if policy == "FIRST":
+                break  # the rest cannot change the result
     if policy == "UNIQUE" and len(hits) > 1:
         rows = [r.index for r in hits]
         raise run.fail("unique", f"hit policy UNIQUE, but rules {', '.join(map(str, rows))} all match", rules=rows)

@@ -24,7 +24,7 @@ AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
 PYTHON = ("python", "python3", "spiff-python")
 FEEL = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401",
         "https://www.omg.org/spec/feel/20140401")
-TYPES = ("string", "integer", "long", "double", "number", "boolean", "date", "datetime", "date and time", "")
+TYPES = ("string", "integer", "long", "double", "number", "boolean", "date", "datetime", "date and time", "any", "")
 
 
 @dataclass
@@ -57,6 +57,7 @@ class Column:
     label: str
     name: str  # inputs: the input variable in the table (camunda:inputVariable); outputs: the result name
     type_ref: str
+    translations: dict[str, str] = field(default_factory=dict)  # language -> label (i18n:label:<lang>)
     cell: Cell | None = None  # inputs: the input expression
     values: list[Any] = field(default_factory=list)  # outputs: outputValues, highest priority first
 
@@ -81,6 +82,7 @@ class Decision:
     outputs: list[Column]
     rules: list[Rule]
     line: int | None = None
+    translations: dict[str, str] = field(default_factory=dict)  # language -> name (i18n:name:<lang>)
 
     def label(self) -> str:
         return f"'{self.name}' ({self.id})" if self.name and self.name != self.id else f"'{self.id}'"
@@ -106,6 +108,20 @@ def _text(el: Any, tag: str) -> tuple[str, Any]:
 
 def _children(el: Any, tag: str) -> list:
     return [c for c in el if isinstance(c.tag, str) and local_name(c) == tag]
+
+
+def translations(el: Any, what: str) -> dict[str, str]:
+    """Other languages of a name or label, as the diagrams keep them (README, bilingual content):
+    ``extensionElements/properties/property name="i18n:<what>:<lang>"``, in any namespace (the shipped
+    tables use ``i18n:``, a namespace no modeler knows, so that dmn-js keeps it unchanged)."""
+    out = {}
+    for ext in _children(el, "extensionElements"):
+        for props in _children(ext, "properties"):
+            for prop in _children(props, "property"):
+                parts = (prop.get("name") or prop.get("id") or "").split(":")
+                if len(parts) == 3 and parts[:2] == ["i18n", what] and prop.get("value"):
+                    out[parts[2]] = prop.get("value")
+    return out
 
 
 def _camunda(el: Any, name: str) -> str | None:
@@ -197,14 +213,16 @@ class _Reader:
         if not rules:
             self.add("The table has no rules.", "Add at least one rule (row).", table, decision=el, severity="warning")
         return Decision(el.get("id") or "", " ".join((el.get("name") or el.get("id") or "").split()),
-                        table.get("id") or "", policy, aggregation, inputs, outputs, rules, el.sourceline)
+                        table.get("id") or "", policy, aggregation, inputs, outputs, rules, el.sourceline,
+                        translations(el, "name"))
 
     def input(self, el: Any, n: int, decision: Any, default_language: str) -> Column:
         expr_el = next(iter(_children(el, "inputExpression")), None)
         text = _text(expr_el, "text")[0].strip() if expr_el is not None else ""
         column = Column(el.get("id") or f"input{n}", (el.get("label") or "").strip(),
                         _camunda(el, "inputVariable") or "cellInput",
-                        ((expr_el.get("typeRef") if expr_el is not None else "") or "").strip().lower())
+                        ((expr_el.get("typeRef") if expr_el is not None else "") or "").strip().lower(),
+                        translations(el, "label"))
         if not text:
             self.add(f"Input {n} has no expression.", "Name the variable this column reads.", el,
                      decision=decision, column=column)
@@ -214,7 +232,7 @@ class _Reader:
 
     def output(self, el: Any, n: int, decision: Any, policy: str) -> Column:
         column = Column(el.get("id") or f"output{n}", (el.get("label") or "").strip(), (el.get("name") or "").strip(),
-                        (el.get("typeRef") or "").strip().lower())
+                        (el.get("typeRef") or "").strip().lower(), translations(el, "label"))
         if not column.name:
             self.add(f"Output {n} ({column.label or column.id}) has no name, so its result cannot be read.",
                      "Give the output column an output name (the variable it sets).", el,
