@@ -114,6 +114,8 @@ export function startTestPanel(root, cfg, modeler, currentXml) {
     const names = (data.columns || []).map((c) => c.name);
     results.forEach((r) => Object.keys(r).forEach((k) => { if (!names.includes(k)) names.push(k); }));
     const label = Object.fromEntries((data.columns || []).map((c) => [c.name, c.label]));
+    const d = decision(); // the reader's language where the column has it
+    ((d && d.decisionLogic.output) || []).forEach((o) => { label[o.name] = translated(o, 'label', cfg.locale) || label[o.name]; });
     const head = `<p class="cs-test-summary"><strong>${esc(rules.length ? fmt(t.test_matched, { n: rules.length }) : t.test_no_match)}</strong></p>`;
     const list = rules.length ? `<ul class="cs-test-rules">${rules.map((r) => `<li data-rule="${esc(r.id)}">${esc(ruleLabel(r))}</li>`).join('')}</ul>` : '';
     const table = results.length ? `<table class="table table-condensed cs-test-output"><caption>${esc(t.test_result)}</caption>`

@@ -136,6 +136,7 @@ def test_the_editor_and_the_panel_in_english(live_server, browser, routing):
     page.click("#cs-test-run")
     page.wait_for_selector("#cs-test-result.alert-success")
     assert page.locator("#cs-test-result td[data-output='department']").inner_text() == "TECH"
+    assert "Responsible department" in page.locator("#cs-test-result th").first.inner_text()
     shot(page, "editor_test_panel_en")
     page.fill("#cs-test input[name='complaint_category']", "unheard_of")
     page.click("#cs-test-run")
