@@ -5,6 +5,7 @@
 import { api, esc, fmt, localTime, readJson } from './common.js';
 import { draftSession } from './draft-session.js';
 import { startTestPanel, translated } from './dmn-test-panel.js';
+import { startTranslationsPanel } from './dmn-translations.js';
 import { markStyle } from './mark-style.js';
 
 const PROBLEM_STYLE = 'cs-dmn-problem-marks';
@@ -59,16 +60,16 @@ export async function startDecisionEditorPage(root, createDmnModeler) {
     return true;
   }
 
-  modeler.on('views.changed', () => { fillViews(); panel.refresh(); });
+  modeler.on('views.changed', () => { fillViews(); panel.refresh(); translations.refresh(); });
   let revalidate = null;
-  modeler.on('viewer.created', ({ viewer }) => {
-    viewer.get('eventBus').on('elements.changed', () => {
-      session.changed();
-      panel.refresh();
-      clearTimeout(revalidate);
-      revalidate = setTimeout(() => validate({ auto: true }), 1500);
-    });
-  });
+  function changed() {
+    session.changed();
+    panel.refresh();
+    translations.refresh();
+    clearTimeout(revalidate);
+    revalidate = setTimeout(() => validate({ auto: true }), 1500);
+  }
+  modeler.on('viewer.created', ({ viewer }) => viewer.get('eventBus').on('elements.changed', changed));
 
   // ---------------------------------------------------------------- problems
   function where(p) {
@@ -120,6 +121,7 @@ export async function startDecisionEditorPage(root, createDmnModeler) {
 
   const session = draftSession(root, cfg, { currentXml, importXml, showProblems });
   const panel = startTestPanel(root, cfg, modeler, currentXml);
+  const translations = startTranslationsPanel(root, cfg, modeler, changed);
 
   // ---------------------------------------------------------------- toolbar
   $('#cs-save').addEventListener('click', () => session.save());

@@ -39,6 +39,10 @@ def decision_i18n() -> dict:
         "test_no_match": gettext("No rule matched."),
         "test_result": gettext("Result"),
         "test_no_table": gettext("Choose a decision table to test it."),
+        "tr_decision": gettext("Decision name"),
+        "tr_input": gettext("Input column {n}"),
+        "tr_output": gettext("Output column {n}"),
+        "tr_as_written": gettext("As written: {text}"),
     }
 
 

@@ -164,6 +164,17 @@ def test_dmn_js_is_translated_to_chinese(live_server, browser, routing):
     assert "规则 4" in problem.inner_text() and "投诉类别" in problem.inner_text()
     assert "UnaryTests_route_billing" in page.locator("#cs-dmn-problem-marks").inner_text()
     shot(page, "problems_zh")
+    # the English label of a column, kept in the table's i18n properties
+    field = page.locator("#cs-translations input[data-id='Output_department']")
+    assert field.input_value() == "Responsible department"
+    field.fill("Department in charge")
+    field.dispatch_event("change")
+    xml = page.evaluate("async () => (await window.csDmnModeler.saveXML()).xml")
+    assert 'name="i18n:label:en" value="Department in charge"' in xml
+    page.locator("#cs-translations input[data-id='complaint_routing']").fill("")
+    page.locator("#cs-translations input[data-id='complaint_routing']").dispatch_event("change")
+    assert 'Complaint routing' not in page.evaluate("async () => (await window.csDmnModeler.saveXML()).xml")
+    shot(page, "translations_zh")
     page.locator(".tjs-container td[data-element-id='UnaryTests_route_billing']").click(button="right")
     page.wait_for_selector(".context-menu")
     shot(page, "context_menu_zh")
