@@ -80,3 +80,26 @@ def test_every_category_of_the_register_form_has_a_department():
     for category in COMPLAINT_CATEGORIES:
         [out] = evaluate(table, {"complaint_category": category}).outputs
         assert out["department"] in departments, category
+
+
+def test_the_sla_table_sets_the_next_complaints_deadline(walk, actors):
+    """第十三条(三) 在1个工作日内将投诉信息反馈至相关责任部门 (RULES): the forward task's due date comes from the
+    deployed SLA table (workflows/sla_policy.dmn); a deployed change sets the next complaint's deadline."""
+    from datetime import datetime
+
+    from tests.test_workflows import local
+
+    sla = ROUTING.with_name("sla_policy.dmn")
+    shipped = sla.read_text(encoding="utf-8")
+    i = shipped.index('"P1D"', shipped.index('<rule id="Rule_sla_complaint_forward">'))
+    try:
+        with at(2026, 9, 22, 10, 0):  # Tuesday
+            before = _start(walk, actors, "CP-sla1")
+            walk.do(before, "register", "CustomerService", COMPLAINT)
+            assert local(walk.one(before, "forward").due_at) == datetime(2026, 9, 23, 18, 0)
+            decisions.deploy(shipped[:i] + '"P2D"' + shipped[i + 5:], actor=actors["owner"], source="editor")
+            after = _start(walk, actors, "CP-sla2")
+            walk.do(after, "register", "CustomerService", COMPLAINT)
+            assert local(walk.one(after, "forward").due_at) == datetime(2026, 9, 24, 18, 0)
+    finally:
+        decisions.deploy(shipped, actor=actors["owner"])

@@ -221,6 +221,20 @@ def load_body(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
 
 
 XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
+KEY_PARAM = """
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}"""
+
+
+def xml_body(description: str) -> dict[str, Any]:
+    """The OpenAPI request body of an uploaded file: raw XML or a multipart field ``file``."""
+    return {"required": True, "content": {
+        "application/xml": {"schema": {"type": "string", "description": description}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary"}}}},
+    }}
 
 
 def xml_upload(what: str, default_name: str) -> tuple[bytes, str]:

@@ -5,7 +5,8 @@ from flask import Response
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import (
-    EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, with_snippets, xml_upload,
+    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, with_snippets,
+    xml_body, xml_upload,
 )
 from app.api.decision_schemas import (
     DecisionDeploymentSchema,
@@ -22,16 +23,8 @@ from app.engine import decisions
 from app.engine.errors import Invalid, NotFound
 from app.extensions import limiter
 
-DMN_BODY = {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string", "description": "the DMN 1.3 XML"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}}
-_doc = with_snippets(key="""
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}""")
+DMN_BODY = xml_body("the DMN 1.3 XML")
+_doc = with_snippets(key=KEY_PARAM)
 
 
 def _upload() -> bytes:

@@ -5,7 +5,8 @@ from flask import Response
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import (
-    EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets, xml_upload,
+    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets, xml_body,
+    xml_upload,
 )
 from app.api.schemas import (
     DefinitionPageSchema,
@@ -21,16 +22,8 @@ from app.engine.bpmn import errors_only
 from app.engine.errors import Invalid, NotFound
 from app.extensions import limiter
 
-XML_BODY = {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string", "description": "the BPMN 2.0 XML"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}}
-_doc = with_snippets(key="""
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}""")
+XML_BODY = xml_body("the BPMN 2.0 XML")
+_doc = with_snippets(key=KEY_PARAM)
 
 
 def _upload() -> tuple[bytes, str]:

@@ -157,7 +157,8 @@ def sandbox_python(source: str, context: dict) -> Any:
 def _check_inputs(inputs: Any) -> dict:
     if not isinstance(inputs, dict):
         raise Invalid("Inputs must be an object of variable names and values.", fields={"inputs": "not an object"})
-    bad = {str(k): "invalid name" for k in inputs if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")}
+    bad = {str(k): "invalid name" for k in inputs
+           if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")}
     if bad:
         raise Invalid("Input names must be identifiers not starting with '_'.", fields=bad)
     try:
