@@ -64,7 +64,7 @@ export async function startDecisionEditorPage(root, createDmnModeler) {
   let revalidate = null;
   function changed() {
     session.changed();
-    panel.refresh();
+    panel.changed();
     translations.refresh();
     clearTimeout(revalidate);
     revalidate = setTimeout(() => validate({ auto: true }), 1500);

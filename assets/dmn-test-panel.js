@@ -94,6 +94,7 @@ export function startTestPanel(root, cfg, modeler, currentXml) {
     const nextShape = JSON.stringify([d && d.id, next]);
     if (nextShape === shape) return;
     shape = nextShape;
+    clear(); // an answer about other columns (or another table) would mislead
     const typedSoFar = Object.fromEntries(new FormData(form).entries());
     inputs = next;
     box.querySelector('.cs-test-decision').textContent = d ? (translated(d, 'name', cfg.locale) || d.name || d.id) : '';
@@ -146,13 +147,14 @@ export function startTestPanel(root, cfg, modeler, currentXml) {
         + ((res.data.problems || []).length ? '<ul>' + res.data.problems.map((p) => `<li>${esc(p.message)}</li>`).join('') + '</ul>' : '');
     }
   });
-  box.querySelector('#cs-test-clear').addEventListener('click', () => {
-    form.reset();
+  function clear() {
     markMatched([]);
     result.className = '';
     result.innerHTML = '';
-  });
+  }
+  box.querySelector('#cs-test-clear').addEventListener('click', () => { form.reset(); clear(); });
 
   refresh();
-  return { refresh };
+  // after an edit the last answer may no longer hold: it goes, the typed inputs stay
+  return { refresh, changed: () => { clear(); refresh(); } };
 }

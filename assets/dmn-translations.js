@@ -61,6 +61,10 @@ export function startTranslationsPanel(root, cfg, modeler, changed) {
     const nextShape = JSON.stringify(items.map((i) => [i.bo.id, i.written, translated(i.bo, i.text, LANG)]));
     if (nextShape === shape) return;
     shape = nextShape;
+    if (!decision) {
+      box.innerHTML = `<p class="text-muted">${esc(t.test_no_table)}</p>`;
+      return;
+    }
     box.innerHTML = items.map((item, n) => `<div class="form-group"><label for="cs-tr-${n}">${esc(item.label)} `
       + `<small class="text-muted">${esc(fmt(t.tr_as_written, { text: item.written }))}</small></label>`
       + `<input class="form-control input-sm" id="cs-tr-${n}" data-id="${esc(item.bo.id)}" data-text="${item.text}" `
