@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
+from app.engine import sla_policy
 from app.engine.actor import Actor
 from app.engine.dmn import diff as dmn_diff
 from app.engine.dmn.evaluate import DecisionError, DecisionResult
@@ -49,7 +50,13 @@ def _as_bytes(xml: bytes | str) -> bytes:
 
 def validate(xml: bytes | str) -> list[DmnProblem]:
     """Every problem of a DMN file (errors and warnings), each located on decision, rule and column."""
-    return parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES).problems
+    parsed = parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES)
+    return parsed.problems + _checks(parsed)
+
+
+def _checks(parsed) -> list[DmnProblem]:
+    """What tables the engine itself reads need beyond DMN: the SLA policy's deadlines."""
+    return [p for d in parsed.decisions if d.id == sla_policy.DECISION for p in sla_policy.check_table(d)]
 
 
 def deploy(xml: bytes | str, *, actor: Actor, source: str = "file") -> DecisionDeployment:
@@ -59,9 +66,9 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file") -> DecisionD
         raise Forbidden("Only process owners and admins deploy decisions.")
     xml = _as_bytes(xml)
     parsed = parse_dmn(xml, max_bytes=MAX_BYTES)
-    if parsed.errors:
-        raise Invalid(f"{len(parsed.errors)} problem(s) prevent deployment.",
-                      problems=[p.to_dict() for p in parsed.errors])
+    errors = parsed.errors + _checks(parsed)
+    if errors:
+        raise Invalid(f"{len(errors)} problem(s) prevent deployment.", problems=[p.to_dict() for p in errors])
     checksum = hashlib.sha256(xml).hexdigest()
     rows, created = [], False
     for decision in parsed.decisions:

@@ -32,6 +32,7 @@ from flask import current_app, has_app_context
 from app.engine import work_calendar
 from app.engine.dmn.evaluate import DecisionError, evaluate
 from app.engine.dmn.feel import FeelError, compile_expression
+from app.engine.dmn.model import DmnProblem
 from app.engine.dmn.task import DecisionSource
 from app.extensions import db
 
@@ -131,6 +132,44 @@ def _row(table, kind: str, milestone: str) -> Deadline | None:
         return None
     return Deadline(kind, milestone, str(out.get("clock")), str(out.get("duration")),
                     str(out.get("counted_from") or ""), str(out.get("clause") or ""))
+
+
+def check_table(table) -> list[DmnProblem]:
+    """What would make a deployed SLA table fail where a deadline is computed (a task, a KPI, a page):
+    each row names one kind and one milestone and gives a clock duration (P3D, PT30M) or AT_ONCE."""
+    problems = []
+    columns = {c.name: n for n, c in enumerate(table.outputs)}
+    for rule in table.rules:
+        def add(message: str, hint: str, cell=None, column=None) -> None:
+            problems.append(DmnProblem(cell.id if cell else rule.id, table.name, "outputEntry" if column else "rule",
+                                       message, hint, cell.line if cell else None, decision_id=table.id,
+                                       rule_id=rule.id, rule_index=rule.index,
+                                       column_id=column.id if column else None,
+                                       column_label=column.label if column else None))
+        try:
+            keys = [compile_expression(cell.text)({}) for cell in rule.inputs[:2]]
+        except FeelError:
+            keys = []
+        if len(keys) != 2 or not all(isinstance(k, str) for k in keys):
+            add(f"Row {rule.index} must name one kind and one milestone, each a text in quotes.",
+                'Write e.g. "complaint" and "forward".')
+        if "duration" not in columns:
+            continue
+        cell, column = rule.outputs[columns["duration"]], table.outputs[columns["duration"]]
+        try:
+            value = compile_expression(cell.text)({})
+            if value != AT_ONCE:
+                parts(str(value))
+        except (FeelError, PolicyError):
+            add(f"Row {rule.index}: {cell.text.strip()!r} is not a deadline.",
+                'Write a duration in quotes: "P3D" (3 days), "PT30M" (30 minutes), "PT4H", or "AT_ONCE".',
+                cell, column)
+    for name in ("clock", "duration"):
+        if name not in columns:
+            problems.append(DmnProblem(table.id, table.name, "decisionTable", f"The SLA table needs an output "
+                                       f"named {name!r}.", "Keep the shipped columns.", table.line,
+                                       decision_id=table.id))
+    return problems
 
 
 def rows() -> tuple[Deadline, ...]:

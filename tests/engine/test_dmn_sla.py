@@ -47,3 +47,20 @@ def test_a_deployed_change_is_the_policy(app_ctx, actors):
             sla_policy.deadline("complaint", "nothing")
     finally:
         decisions.deploy(shipped, actor=actors["owner"])  # later tests read the shipped policy
+
+
+def test_a_table_whose_deadline_cannot_be_computed_is_refused_located(app_ctx, actors):
+    """A wrong duration would fail every page and task that reads it: refused at deploy, on its cell."""
+    from app.engine.errors import Invalid
+
+    shipped = SLA.read_text(encoding="utf-8")
+    i = shipped.index('"P1D"', shipped.index('<rule id="Rule_sla_complaint_forward">'))
+    broken = shipped[:i] + '"one day"' + shipped[i + 5:]
+    [problem] = [p for p in decisions.validate(broken) if p.is_error]
+    assert (problem.rule_id, problem.column_id, problem.decision_id) == (
+        "Rule_sla_complaint_forward", "Output_duration", "sla_policy")
+    assert "is not a deadline" in problem.message and '"one day"' in problem.message
+    assert problem.element_id.startswith("LiteralExpression")
+    with pytest.raises(Invalid) as info:
+        decisions.deploy(broken, actor=actors["owner"])
+    assert info.value.details["problems"][0]["rule_index"] == problem.rule_index
