@@ -209,3 +209,32 @@ def test_every_shipped_table_round_trips_through_the_editor(live_server, browser
         assert page.locator("#cs-lint").get_attribute("data-errors") == "0"
     shot(page, f"shipped_{path.stem}_en")
     page.context.close()
+
+
+def test_a_newer_draft_by_someone_else_is_a_conflict_not_an_overwrite(live_server, browser, app, routing):
+    from app.engine import decisions, drafts
+    from app.engine.actor import Actor
+    from app.engine.decision_drafts import DMN
+
+    page = sign_in(browser, live_server, "owner", "en")
+    page.goto(f"{live_server}/decisions/editor/sla_policy")
+    page.wait_for_selector("#cs-lint:not([hidden])")
+    with app.app_context():  # the admin saves a draft meanwhile
+        admin = Actor.from_user(app.appbuilder.sm.find_user(username="admin"))
+        drafts.save_draft("sla_policy", decisions.get("sla_policy").dmn_xml, 0, admin, kind=DMN)
+    try:
+        page.locator("#cs-translations input[data-id='sla_policy']").fill("SLA rules")
+        page.locator("#cs-translations input[data-id='sla_policy']").dispatch_event("change")
+        page.click("#cs-save")
+        page.wait_for_selector("#cs-conflict:not([hidden])")
+        assert "admin" in page.locator("#cs-conflict").inner_text()
+        shot(page, "conflict_en")
+        page.click("#cs-conflict-overwrite")
+        page.wait_for_selector("#cs-conflict", state="hidden")
+        with app.app_context():
+            draft = drafts.get_draft("sla_policy", DMN)
+            assert draft.rev == 2 and draft.saved_by.username == "owner" and "SLA rules" in draft.bpmn_xml
+    finally:
+        with app.app_context():
+            drafts.discard_draft("sla_policy", admin, DMN)
+    page.context.close()
