@@ -14,7 +14,7 @@ from tests.browser.test_editor_browser import no_login_rate_limit, sign_in  # no
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "app" / "static" / "dist" / "dmn.js"
 ROUTING = ROOT / "workflows" / "complaint_routing.dmn"
-SHOTS = Path(os.environ.get("DMN_EDITOR_SHOTS", "/tmp/shots_dmneditor"))
+SHOTS = Path(os.environ.get("DMN_EDITOR_SHOTS") or ROOT / "tests" / "screenshots")  # the browser tests' folder
 COMPLAINT = {"customer_name": "杭州临安酒店", "complaint_channel": "phone", "complaint_category": "billing",
              "complaint_content": "发票金额与合同不符", "customer_demand": "重开发票"}
 
