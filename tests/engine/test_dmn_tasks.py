@@ -17,6 +17,21 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
         'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://bpmn.io/schema/bpmn">')
 
 
+@pytest.fixture(autouse=True)
+def tidy(app_ctx, actors):
+    """Instances a test leaves waiting are terminated: other tests count the shared group inbox."""
+    from sqlalchemy import func
+
+    from app.models import ProcessInstance
+
+    first = (db.session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+    yield
+    db.session.rollback()
+    for instance_id in db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.id >= first, ProcessInstance.status.in_(runtime.ACTIVE))).all():
+        runtime.terminate(instance_id, actor=actors["supervisor"], reason="test clean-up")
+
+
 def uid(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
