@@ -71,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         _perm(RECORDS + "|WorkCalendar", READ),
         _perm(PRESALES, READ),
         _menus(WORK_MENUS + "|Process design|Processes|Process instances|Reports|KPIs"),
+        _menus("Decision tables"),
         _menus(PRESALES_MENUS),
         *SELF_SERVICE,
     ],

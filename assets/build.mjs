@@ -22,6 +22,7 @@ const entries = {
   charts: 'assets/charts.js',       // window.CsCharts: FAB's chart views and the KPI trends (chart.js)
   'formjs-viewer': 'assets/formjs-viewer.js', // Camunda Forms (form-js) on the task and start pages
   'form-builder': 'assets/form-builder.js',   // the form builder (form-js editor) of the Forms pages
+  dmn: 'assets/dmn-editor.js',      // window.CsDmnModeler + the decision editor page (dmn-js)
 };
 
 const result = await build({

@@ -413,7 +413,8 @@ function composeType(text) {
 }
 
 function fill(text, replacements) {
-  return text.replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : `{${key}}`));
+  // dmn-js writes some placeholders with spaces: '{ sample }'
+  return text.replace(/{([^}]+)}/g, (m, key) => (key.trim() in replacements ? replacements[key.trim()] : m));
 }
 
 function lookup(text) {
@@ -462,15 +463,18 @@ export function translateDom(root) {
   walk();
 }
 
-/** bpmn-js translate(template, replacements) for a locale; zh records what it could not translate. */
-export function makeTranslate(locale) {
+/**
+ * bpmn-js / dmn-js translate(template, replacements) for a locale; zh records what it could not
+ * translate. ``extra``: more zh strings, looked up first (dmn-js's, assets/translate-dmn-zh.js).
+ */
+export function makeTranslate(locale, extra = {}) {
   if (locale !== 'zh') {
     return (template, replacements) => fill(EN[template] || template, replacements || {});
   }
   const missing = new Set();
   window.csMissingTranslations = missing; // read by the browser tests
   return (template, replacements) => {
-    let text = ZH[template];
+    let text = extra[template] !== undefined ? extra[template] : ZH[template];
     if (text === undefined) text = composeType(template);
     if (text == null) {
       missing.add(template);

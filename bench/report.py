@@ -121,6 +121,11 @@ def print_table(result: dict) -> None:
             _row("", "jobs", "drain s", "jobs/s", "fired 1x", "twice+", "not fired", "attempts")
         _row(f"{t['workers']} worker(s)", t["jobs"], t["drain_seconds"], t["jobs_per_s"], t["instances_fired_once"],
              t["instances_fired_twice_or_more"], t["instances_not_fired"], t["attempts_max"])
+    if dm := p.get("decisions"):
+        print("-- decision evaluation (DMN)")
+        _row("", "n", "eval/s", "µs each")
+        for k, v in dm.items():
+            _row(k.replace("_", " "), v["n"], v["evaluations_per_s"], v["us_per_evaluation"])
     print("-- targets")
     for t in result["targets"]:
         mark = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]

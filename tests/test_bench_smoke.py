@@ -45,5 +45,7 @@ def test_bench_quick_on_sqlite(tmp_path):
     assert timers["workers"] == 1 and timers["done"] == timers["jobs"] == 200
     assert timers["instances_fired_once"] == 200 and timers["duplicates"] == 0 and timers["attempts_max"] == 1
 
+    assert all(v["evaluations_per_s"] > 0 for v in parts["decisions"].values())  # DMN tables (bench/decisions.py)
+
     names = {t["target"] for t in result["targets"]}
     assert any(n.startswith("engine / bare") for n in names) and any("fired twice" in n for n in names)

@@ -16,6 +16,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from flask import current_app
 
     from app.api.base import ProcessKeyConverter
+    from app.api.decisions import DecisionsApi
     from app.api.definitions import DefinitionsApi
     from app.api.errors import register_app_handlers, register_jwt_callbacks
     from app.api.instances import InstancesApi, InstanceStartApi
@@ -28,7 +29,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
 
     current_app.url_map.converters["process_key"] = ProcessKeyConverter
     for api in (DefinitionsApi, InstanceStartApi, InstancesApi, TasksApi, MessagesApi, CustomersApi, ContactsApi,
-                KpisApi, AssessmentsApi, TaskNotesApi):
+                KpisApi, AssessmentsApi, TaskNotesApi, DecisionsApi):
         appbuilder.add_api(api)
     from app.records.delivery.api import HandoversApi, OrdersApi, ProjectsApi
     from app.records.parts.api import SparePartsApi, StockLevelsApi

@@ -222,6 +222,37 @@ def load_body(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
     return schema.load(data)
 
 
+XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
+KEY_PARAM = """
+          - in: path
+            name: key
+            required: true
+            schema: {type: string}"""
+
+
+def xml_body(description: str) -> dict[str, Any]:
+    """The OpenAPI request body of an uploaded file: raw XML or a multipart field ``file``."""
+    return {"required": True, "content": {
+        "application/xml": {"schema": {"type": "string", "description": description}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary"}}}},
+    }}
+
+
+def xml_upload(what: str, default_name: str) -> tuple[bytes, str]:
+    """An uploaded file (``what``: "BPMN", "DMN") from the raw body (XML) or from a multipart upload
+    (field ``file``): (bytes, file name)."""
+    if request.mimetype == "multipart/form-data":
+        file = request.files.get("file")
+        if file is None:
+            raise Invalid(f"Upload the {what} file in the form field 'file'.", fields={"file": "required"})
+        return file.read(), (file.filename or default_name)[-200:]
+    if request.mimetype in XML_TYPES:
+        return request.get_data(), default_name
+    raise UnsupportedMediaType(f"Send the {what} XML as application/xml, or upload it as multipart/form-data "
+                               "in the field 'file'.")
+
+
 def load_query(schema: Schema) -> dict[str, Any]:
     return schema.load(request.args.to_dict())  # NUL characters were refused by _guard_request
 

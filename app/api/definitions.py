@@ -1,11 +1,13 @@
 """/api/v1/definitions: list, versions, validate, deploy, download BPMN XML."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask_appbuilder.api import expose, protect
-from werkzeug.exceptions import UnsupportedMediaType
 
-from app.api.base import EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets
+from app.api.base import (
+    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets, xml_body,
+    xml_upload,
+)
 from app.api.schemas import (
     DefinitionPageSchema,
     DefinitionSchema,
@@ -20,30 +22,13 @@ from app.engine.bpmn import errors_only
 from app.engine.errors import Invalid, NotFound
 from app.extensions import limiter
 
-XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
-XML_BODY = {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string", "description": "the BPMN 2.0 XML"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}}
-_doc = with_snippets(key="""
-          - in: path
-            name: key
-            required: true
-            schema: {type: string}""")
+XML_BODY = xml_body("the BPMN 2.0 XML")
+_doc = with_snippets(key=KEY_PARAM)
 
 
 def _upload() -> tuple[bytes, str]:
     """The diagram from the raw body (XML) or from a multipart upload (field ``file``)."""
-    if request.mimetype == "multipart/form-data":
-        file = request.files.get("file")
-        if file is None:
-            raise Invalid("Upload the diagram in the form field 'file'.", fields={"file": "required"})
-        return file.read(), (file.filename or "diagram.bpmn")[-200:]
-    if request.mimetype in XML_TYPES:
-        return request.get_data(), "diagram.bpmn"
-    raise UnsupportedMediaType("Send the BPMN XML as application/xml, or upload it as multipart/form-data "
-                               "in the field 'file'.")
+    return xml_upload("BPMN", "diagram.bpmn")
 
 
 def _requested_version(key: str):

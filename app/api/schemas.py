@@ -34,6 +34,12 @@ class ProblemSchema(Schema):
     severity = fields.String(validate=validate.OneOf(["error", "warning"]))
     form = fields.String(metadata={"description": "a Camunda Form's problem: the form id"})
     component = fields.String(metadata={"description": "a Camunda Form's problem: component id / field key"})
+    # a decision table's problems also name the decision, the rule (id and 1-based row) and the column
+    decision_id = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    rule_index = fields.Integer(allow_none=True)
+    column_id = fields.String(allow_none=True)
+    column_label = fields.String(allow_none=True)
 
 
 class ErrorSchema(Schema):

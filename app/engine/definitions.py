@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
-from app.engine import content, form_defs, hooks, store
+from app.engine import content, decisions, form_defs, hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
 from app.engine.bpmn.parser import DEFAULT_ROLES
 from app.engine.bpmn.specs import CalledSpecs
+from app.engine.dmn.task import DecisionTask, task_config
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
@@ -52,7 +53,24 @@ def validate(xml: bytes | str, *, filename: str = "diagram.bpmn") -> list[Proble
         parsed = _parse(_as_bytes(xml), filename)
     except Invalid as err:
         return [Problem(**p) if isinstance(p, dict) else p for p in err.details["problems"]]
-    return list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed)
+    return list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed) + _unresolved_decisions(parsed)
+
+
+def _unresolved_decisions(parsed) -> list[Problem]:
+    """Business rule tasks naming a decision (or a version of it) that is not deployed."""
+    problems = []
+    for spec in parsed.specs.values():
+        for ts in spec.task_specs.values():
+            config = task_config(getattr(ts, "extensions", None))
+            if not isinstance(ts, DecisionTask) or not config.get("ref"):
+                continue
+            version = int(config["version"]) if config.get("binding") == "version" else None
+            if not any(version in (None, row.version) for row in decisions.versions(config["ref"])):
+                which = f"version {version} of " if version else ""
+                problems.append(Problem(ts.bpmn_id, ts.bpmn_name, "businessRuleTask",
+                                        f"{which}decision '{config['ref']}' is not deployed",
+                                        f"deploy the DMN file with decision id '{config['ref']}' first"))
+    return problems
 
 
 def _unresolved_calls(parsed) -> list[Problem]:
@@ -96,7 +114,8 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
         raise Forbidden("Only process owners and admins deploy processes.")
     xml = _as_bytes(xml)
     parsed = _parse(xml, filename)
-    problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed))
+    problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed)
+                           + _unresolved_decisions(parsed))
     if problems:
         raise Invalid(f"{len(problems)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
     checksum = hashlib.sha256(xml).hexdigest()
@@ -132,8 +151,9 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
 
 
 def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
-    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first; its Camunda
-    Forms (``*.form``, form-js JSON) before them, as diagrams name them."""
+    """Deploy every .bpmn file of a folder (the shipped ``workflows/``), callees first; its .dmn decisions and
+    Camunda Forms (``*.form``, form-js JSON) before them, as diagrams name them."""
+    decisions.deploy_directory(path, actor=actor)
     for form in sorted(Path(path).glob("*.form")):
         try:
             form_defs.deploy(form.read_bytes(), actor=actor)

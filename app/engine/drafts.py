@@ -4,9 +4,15 @@ A save names the ``rev`` it edited (``base_rev``; 0 for "there was no draft").
 The update is a compare-and-set on that rev, so two people editing the same
 process never overwrite each other silently: the later save gets a
 ``DraftConflict`` that says who saved the newer draft and when.
+
+Processes (BPMN) and decisions (DMN, app/engine/decision_drafts.py) keep their drafts alike; a
+``DraftKind`` says what a draft of that kind is. A decision's row key carries its kind's prefix,
+so a decision and a process may share an id.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -109,28 +115,20 @@ def same_diagram(a: bytes | str, b: bytes | str) -> bool:
         return False
 
 
-def get_draft(key: str) -> ProcessDraft | None:
-    return db.session.scalars(select(ProcessDraft).filter_by(key=key)).first()
+@dataclass(frozen=True)
+class DraftKind:
+    """What a draft holds. ``name_of(key, text)``: the name to list it under, Invalid if the file
+    cannot be kept as the draft of ``key``; ``latest(key)``: (version, xml) of the latest deployed
+    version or None; ``deploy(key, xml, actor)``: the deployment (raises Invalid if refused)."""
+
+    prefix: str
+    noun: str
+    name_of: Callable[[str, str], str]
+    latest: Callable[[str], tuple[int, str] | None]
+    deploy: Callable
 
 
-def _conflict(key: str) -> DraftConflict:
-    db.session.rollback()
-    current = get_draft(key)
-    info = describe(current)
-    who = info["saved_by"] or "someone"
-    return DraftConflict(f"{who} saved a newer draft of '{key}' meanwhile (revision {info['rev']}); "
-                         "your changes were not saved.", key=key, **info)
-
-
-def save_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor, *, commit: bool = True) -> ProcessDraft:
-    """Save the editor's XML as the draft of ``key`` if the draft is still at ``base_rev``.
-
-    ``base_rev`` 0 means the editor started from no draft (a deployed version or a template).
-    Raises DraftConflict if another save got there first, Invalid if the diagram's
-    process id is not ``key``.
-    """
-    _require_owner(actor)
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+def _process_name(key: str, text: str) -> str:
     process_id, name = process_of(text)
     if process_id != key:
         raise Invalid(f"The process id is '{process_id}' but this editor edits '{key}'. "
@@ -138,34 +136,75 @@ def save_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor, *, commi
                       problems=[{"element_id": process_id, "element_name": name, "element_type": "process",
                                  "message": f"The process id must stay '{key}'.", "hint": "Change the id back.",
                                  "line": None, "severity": "error"}])
+    return name
+
+
+def _latest_process(key: str) -> tuple[int, str] | None:
+    latest = definitions.latest_definition(key, required=False)
+    return (latest.version, latest.bpmn_xml) if latest is not None else None
+
+
+def _deploy_process(key: str, xml, actor: Actor):
+    return definitions.deploy(xml, actor=actor, source="editor", filename=f"{key}.bpmn")
+
+
+BPMN = DraftKind("", "process", _process_name, _latest_process, _deploy_process)
+
+
+def get_draft(key: str, kind: DraftKind = BPMN) -> ProcessDraft | None:
+    return db.session.scalars(select(ProcessDraft).filter_by(key=kind.prefix + key)).first()
+
+
+def _conflict(key: str, kind: DraftKind = BPMN) -> DraftConflict:
+    db.session.rollback()
+    current = get_draft(key, kind)
+    info = describe(current)
+    who = info["saved_by"] or "someone"
+    return DraftConflict(f"{who} saved a newer draft of '{key}' meanwhile (revision {info['rev']}); "
+                         "your changes were not saved.", key=key, **info)
+
+
+def save_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor, *, commit: bool = True,
+               kind: DraftKind = BPMN) -> ProcessDraft:
+    """Save the editor's XML as the draft of ``key`` if the draft is still at ``base_rev``.
+
+    ``base_rev`` 0 means the editor started from no draft (a deployed version or a template).
+    Raises DraftConflict if another save got there first, Invalid if the file cannot be
+    the draft of ``key`` (for a process: its process id is not ``key``).
+    """
+    _require_owner(actor)
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    name = kind.name_of(key, text)
+    row_key = kind.prefix + key
     now = clock.now()
     base_rev = int(base_rev or 0)
     if base_rev <= 0:
-        draft = ProcessDraft(key=key, name=name[:200], bpmn_xml=text, rev=1, saved_by_id=actor.user_id, saved_at=now)
+        draft = ProcessDraft(key=row_key, name=name[:200], bpmn_xml=text, rev=1, saved_by_id=actor.user_id,
+                             saved_at=now)
         db.session.add(draft)
         try:
             db.session.flush()
         except IntegrityError:
-            raise _conflict(key) from None
+            raise _conflict(key, kind) from None
     else:
         result = db.session.execute(
             update(ProcessDraft)
-            .where(ProcessDraft.key == key, ProcessDraft.rev == base_rev)
+            .where(ProcessDraft.key == row_key, ProcessDraft.rev == base_rev)
             .values(bpmn_xml=text, name=name[:200], rev=ProcessDraft.rev + 1, saved_by_id=actor.user_id,
                     saved_at=now)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
-            raise _conflict(key)
-        draft = get_draft(key)
+            raise _conflict(key, kind)
+        draft = get_draft(key, kind)
         db.session.refresh(draft)
     if commit:
         db.session.commit()
     return draft
 
 
-def discard_draft(key: str, actor: Actor) -> None:
+def discard_draft(key: str, actor: Actor, kind: DraftKind = BPMN) -> None:
     _require_owner(actor)
-    draft = get_draft(key)
+    draft = get_draft(key, kind)
     if draft is not None:
         db.session.delete(draft)
         db.session.commit()
@@ -177,22 +216,23 @@ class NoChanges(Invalid):
     code = "no_changes"
 
 
-def deploy_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor):
+def deploy_draft(key: str, xml: bytes | str, base_rev: int, actor: Actor, kind: DraftKind = BPMN):
     """The editor's deploy: save the XML as the draft (compare-and-set), refuse it if it says
     the same as the latest version, else deploy it; the draft is gone afterwards either way
     (nothing is left pending). Returns the Deployment."""
-    draft = save_draft(key, xml, base_rev, actor)
-    latest = definitions.latest_definition(key, required=False)
-    if latest is not None and same_diagram(xml, latest.bpmn_xml):
+    draft = save_draft(key, xml, base_rev, actor, kind=kind)
+    latest = kind.latest(key)
+    if latest is not None and same_diagram(xml, latest[1]):
+        version = latest[0]
         db.session.delete(draft)
         db.session.commit()
-        raise NoChanges(f"No changes since version {latest.version}: nothing to deploy.", key=key,
-                        version=latest.version, rev=0,
-                        problems=[{"element_id": key, "element_name": latest.name, "element_type": "process",
-                                   "message": f"The diagram is the same as version {latest.version}.",
+        raise NoChanges(f"No changes since version {version}: nothing to deploy.", key=key,
+                        version=version, rev=0,
+                        problems=[{"element_id": key, "element_name": draft.name, "element_type": kind.noun,
+                                   "message": f"The diagram is the same as version {version}.",
                                    "hint": "Change something before deploying, or keep using the current version.",
                                    "line": None, "severity": "error"}])
-    deployment = definitions.deploy(xml, actor=actor, source="editor", filename=f"{key}.bpmn")
+    deployment = kind.deploy(key, xml, actor)
     db.session.delete(draft)
     db.session.commit()
     return deployment
@@ -205,5 +245,9 @@ def has_pending_changes(draft: ProcessDraft | None, latest: ProcessDefinition | 
     return latest is None or not same_diagram(draft.bpmn_xml, latest.bpmn_xml or "")
 
 
-def all_drafts() -> dict[str, ProcessDraft]:
-    return {d.key: d for d in db.session.scalars(select(ProcessDraft)).all()}
+def all_drafts(kind: DraftKind = BPMN) -> dict[str, ProcessDraft]:
+    """The drafts of one kind by key (a process id has no ':', a prefixed key does)."""
+    rows = db.session.scalars(select(ProcessDraft)).all()
+    if not kind.prefix:
+        return {d.key: d for d in rows if ":" not in d.key}
+    return {d.key[len(kind.prefix):]: d for d in rows if d.key.startswith(kind.prefix)}

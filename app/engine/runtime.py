@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.engine import clock, definitions, history, hooks, jobs, store, sync
 from app.engine.actor import Actor
 from app.engine.bpmn.parser import message_event
+from app.engine.dmn.task import pin_decisions
 from app.engine.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid, NotFound
 from app.engine.forms import SYSTEM_VARIABLES, FormField, validate_form
 from app.engine.scripting import script_engine
@@ -128,6 +129,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
         raise Invalid("Some fields are not valid.", fields=errors)
     spec, subs = definitions.specs_of(definition)
     wf = BpmnWorkflow(spec, subs, script_engine=script_engine())
+    pin_decisions(wf)  # this instance decides by the tables deployed now, whatever is deployed later
     if timer_fired:  # started by its timer start event: that timer has fired already
         store.mark_start_timer_fired(wf)
     variables.update(business_key=business_key, starter=actor.username)

@@ -3,7 +3,11 @@ scripts and expressions), the record screens, the demo, the KPIs and the policy 
 
 Each row is a rule of the written service rules: *what* (a kind of work and a milestone), *which
 clock* and *how long*, counted from *when*. It has the shape of a decision table (inputs kind and
-milestone, outputs clock and duration) so that it can move into a DMN table unchanged in meaning.
+milestone, outputs clock and duration), and it is one: ``workflows/sla_policy.dmn`` (decision
+``sla_policy``) holds these rows. Once that table is deployed, its latest version is the policy
+(``deadline`` and ``rows`` read it): a process owner changes a deadline by deploying a changed row, and
+the next deadline computed follows it. ``POLICY`` below is the shipped table, used until it is
+deployed (and where there is no database); tests/engine/test_sla_policy.py keeps the two equal.
 
 Clocks:
 
@@ -26,6 +30,13 @@ from datetime import datetime, timedelta
 from flask import current_app, has_app_context
 
 from app.engine import work_calendar
+from app.engine.dmn.evaluate import DecisionError, evaluate
+from app.engine.dmn.feel import FeelError, compile_expression
+from app.engine.dmn.model import DmnProblem
+from app.engine.dmn.task import DecisionSource
+from app.extensions import db
+
+DECISION = "sla_policy"  # the decision id of workflows/sla_policy.dmn
 
 WORKING, CLOCK_24H = "working", "24h"
 AT_ONCE = "AT_ONCE"  # the duration of "at once": SLA_AT_ONCE_MINUTES on the row's clock
@@ -98,12 +109,98 @@ class PolicyError(LookupError):
     """No deadline for this kind and milestone (the message names both and what exists)."""
 
 
+def _table():
+    """The deployed SLA decision table (latest version), read once per transaction; None before it is
+    deployed or outside an app."""
+    if not has_app_context() or DecisionSource.resolve is None:
+        return None
+    info, tx = db.session.info, db.session().get_transaction()
+    cached = info.get(DECISION)
+    if cached is None or cached[0] is not tx or tx is None:
+        found = DecisionSource.resolve(DECISION, None)
+        cached = (tx, found[1] if found else None)
+        info[DECISION] = cached
+    return cached[1]
+
+
+def _row(table, kind: str, milestone: str) -> Deadline | None:
+    try:
+        [out] = evaluate(table, {"kind": kind, "milestone": milestone}).outputs or [None]
+    except DecisionError as err:  # a UNIQUE violation: two rows for one deadline
+        raise PolicyError(str(err)) from err
+    if out is None:
+        return None
+    return Deadline(kind, milestone, str(out.get("clock")), str(out.get("duration")),
+                    str(out.get("counted_from") or ""), str(out.get("clause") or ""))
+
+
+def check_table(table) -> list[DmnProblem]:
+    """What would make a deployed SLA table fail where a deadline is computed (a task, a KPI, a page):
+    each row names one kind and one milestone and gives a clock duration (P3D, PT30M) or AT_ONCE."""
+    problems = []
+    columns = {c.name: n for n, c in enumerate(table.outputs)}
+    for rule in table.rules:
+        def add(message: str, hint: str, cell=None, column=None) -> None:
+            problems.append(DmnProblem(cell.id if cell else rule.id, table.name, "outputEntry" if column else "rule",
+                                       message, hint, cell.line if cell else None, decision_id=table.id,
+                                       rule_id=rule.id, rule_index=rule.index,
+                                       column_id=column.id if column else None,
+                                       column_label=column.label if column else None))
+        try:
+            keys = [compile_expression(cell.text)({}) for cell in rule.inputs[:2]]
+        except FeelError:
+            keys = []
+        if len(keys) != 2 or not all(isinstance(k, str) for k in keys):
+            add(f"Row {rule.index} must name one kind and one milestone, each a text in quotes.",
+                'Write e.g. "complaint" and "forward".')
+        if "duration" not in columns:
+            continue
+        cell, column = rule.outputs[columns["duration"]], table.outputs[columns["duration"]]
+        try:
+            value = compile_expression(cell.text)({})
+            if value != AT_ONCE:
+                parts(str(value))
+        except (FeelError, PolicyError):
+            add(f"Row {rule.index}: {cell.text.strip()!r} is not a deadline.",
+                'Write a duration in quotes: "P3D" (3 days), "PT30M" (30 minutes), "PT4H", or "AT_ONCE".',
+                cell, column)
+    for name in ("clock", "duration"):
+        if name not in columns:
+            problems.append(DmnProblem(table.id, table.name, "decisionTable", f"The SLA table needs an output "
+                                       f"named {name!r}.", "Keep the shipped columns.", table.line,
+                                       decision_id=table.id))
+    return problems
+
+
+def rows() -> tuple[Deadline, ...]:
+    """Every deadline of the policy in force (the deployed table's rows, in its order)."""
+    table = _table()
+    if table is None:
+        return POLICY
+    out = []
+    for rule in table.rules:
+        try:
+            kind, milestone = (compile_expression(cell.text)({}) for cell in rule.inputs[:2])
+        except FeelError:
+            continue  # a row that is not one kind and one milestone (a list, a range) names no single deadline
+        row = _row(table, str(kind), str(milestone)) if isinstance(kind, str) and isinstance(milestone, str) else None
+        if row is not None:
+            out.append(row)
+    return tuple(out)
+
+
 def deadline(kind: str, milestone: str) -> Deadline:
     kind = ALIASES.get(kind, kind)
-    for row in POLICY:
-        if row.kind == kind and row.milestone == milestone:
+    table = _table()
+    if table is not None:
+        row = _row(table, kind, milestone)
+        if row is not None:
             return row
-    known = ", ".join(f"{r.kind}/{r.milestone}" for r in POLICY)
+    else:
+        for row in POLICY:
+            if row.kind == kind and row.milestone == milestone:
+                return row
+    known = ", ".join(f"{r.kind}/{r.milestone}" for r in rows())
     raise PolicyError(f"The SLA policy has no deadline for {kind!r}/{milestone!r} (it has: {known}).")
 
 

@@ -34,6 +34,7 @@ from app.engine.bpmn import compensation
 from app.engine.bpmn.compensation import GENERATED_PREFIX
 from app.engine.bpmn.parser import human_task_meta
 from app.engine.bpmn.specs import each_event_definition
+from app.engine.dmn.task import LAST_RESULT, DecisionTask
 from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, element_label, error_reason
 from app.engine.scripting import script_engine
 from app.extensions import db
@@ -54,6 +55,7 @@ _HISTORY_TYPES = {
     "StartEvent": "start_event", "EndEvent": "end_event", "CallActivity": "call_activity_completed",
     "SubWorkflowTask": "subprocess_completed", "TransactionSubprocess": "subprocess_completed",
     "CompensationThrow": "compensation_thrown",
+    "DecisionTask": "service_run",  # a business rule task: its data names the decision, version and matched rules
 }
 
 
@@ -261,6 +263,8 @@ def _record_finished(inst, wf, before, actor) -> None:
         data = None
         if kind == "compensation_thrown":
             data = {"undo": t.data.get(compensation.QUEUE, [])}
+        if isinstance(t.task_spec, DecisionTask):
+            data = t.internal_data.get(LAST_RESULT)
         if kind == "gateway_taken":
             data = {"to": [c.task_spec.bpmn_id for c in t.children if c.task_spec.bpmn_id]}
         if kind == "event_caught" and isinstance(t.task_spec.event_definition, TimerEventDefinition):
@@ -344,6 +348,23 @@ def _attribute(name: str, fn, *args):
         raise ElementError(f"{name}: {error_reason(err)}", None) from err
 
 
+def _expression_defaults(task, form: list[dict]) -> dict:
+    """``camunda:defaultValue="${department}"``: evaluated when the task is created, as in Camunda, and shown
+    as the task's draft (a value a business rule task chose, say). A default that cannot be evaluated stays
+    blank: it is a convenience, the form's own checks still apply when the task is completed."""
+    values = {}
+    for f in form:
+        default = f.get("default")
+        if isinstance(default, str) and default.strip().startswith(("${", "#{")):
+            try:
+                value = _evaluate(task, default.strip())
+            except Exception:  # noqa: BLE001 - see the docstring
+                continue
+            if value is not None:
+                values[f["id"]] = value
+    return values
+
+
 def _resolve_users(values: list[str], task) -> list[int]:
     names = []
     for v in values:
@@ -400,6 +421,7 @@ def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     if getattr(meta, "form_ref", None):  # a Camunda Form: its fields are validated like formData
         form = _attribute("formRef", lambda: form_defs.resolve(meta.form_ref, deployed_at=inst.definition.deployed_at))
         row.form, row.form_id = form.fields, form.id
+    row.draft = _expression_defaults(task, row.form) or None
     if meta.due_date:
         row.due_at = _attribute("dueDate", _instant, task, meta.due_date)
     if meta.follow_up_date:

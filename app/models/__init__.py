@@ -5,6 +5,7 @@ screens and process link (app/records/<kind>/models.py) and is re-exported here,
 ``from app.models import X`` names every model."""
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.calendar import CalendarOverride  # noqa: F401
+from app.models.decision import DecisionDefinition  # noqa: F401
 from app.models.engine import (  # noqa: F401
     HistoryEvent,
     HumanTask,

@@ -25,6 +25,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.editor import register_editor_views  # process design: list, editor, versions, migration
 
     register_editor_views(appbuilder)
+    from app.views.decisions import register_decision_views  # decision tables: list, editor, versions, diff
+
+    register_decision_views(appbuilder)
 
     from app.views.kpi import KpiView
 

@@ -25,6 +25,7 @@ AUDIT_EVENTS = {
     "role_permissions_changed": _("Role permissions changed"), "user_created": _("User created"),
     "user_deleted": _("User deleted"), "user_activated": _("User activated"),
     "user_deactivated": _("User deactivated"),
+    "deploy_decision": _("Decision deployed"),
 }
 AUDIT_EVENTS.update({  # the customer portal (app/portal/signin.py)
     "portal_link_sent": _("Portal: sign-in link sent"),

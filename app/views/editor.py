@@ -123,6 +123,21 @@ def editor_i18n() -> dict:
     }
 
 
+def deploy_refusal(err: Invalid, draft) -> Response:
+    """A refused deploy as JSON: the located problems and the draft's rev (0: "no changes" cleared it)."""
+    body = {**err.to_dict(), **draft_info(draft)}
+    body["problems"] = _problems(err.details.get("problems", []))
+    if err.code == drafts.NoChanges.code:
+        version = err.details["version"]
+        body["message"] = gettext("No changes since version %(version)s: nothing to deploy.", version=version)
+        for p in body["problems"]:
+            p["message"] = gettext("The diagram is the same as version %(version)s.", version=version)
+            p["hint"] = gettext("Change something before deploying, or keep using the current version.")
+    resp = jsonify(body)
+    resp.status_code = err.http_status
+    return resp
+
+
 class EditorView(BaseView):
     route_base = "/processes/editor"
     default_view = "edit"
@@ -196,18 +211,7 @@ class EditorView(BaseView):
         except drafts.DraftConflict:
             raise
         except Invalid as err:
-            body = {**err.to_dict(), **draft_info(drafts.get_draft(key))}
-            body["problems"] = _problems(err.details.get("problems", []))
-            if err.code == drafts.NoChanges.code:
-                version = err.details["version"]
-                body["message"] = gettext("No changes since version %(version)s: nothing to deploy.",
-                                          version=version)
-                for p in body["problems"]:
-                    p["message"] = gettext("The diagram is the same as version %(version)s.", version=version)
-                    p["hint"] = gettext("Change something before deploying, or keep using the current version.")
-            resp = jsonify(body)
-            resp.status_code = err.http_status
-            return resp
+            return deploy_refusal(err, drafts.get_draft(key))
         d = deployment.definition
         running_other = sum(n for version_id, n in definitions.running_by_version(key).items() if version_id != d.id)
         return jsonify({"key": key, "version": d.version, "created": deployment.created, **draft_info(None),

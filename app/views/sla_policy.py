@@ -59,7 +59,7 @@ class SlaPolicyView(BaseView):
         rows = [{"kind": KINDS.get(r.kind, r.kind), "milestone": MILESTONES.get(r.milestone, r.milestone),
                  "clock": CLOCKS[r.clock], "duration": describe(r), "from": COUNTED_FROM.get(r.counted_from,
                  r.counted_from), "clause": r.clause, "key": f"{r.kind}/{r.milestone}"}
-                for r in sla_policy.POLICY]
+                for r in sla_policy.rows()]
         cfg = current_app.config
         return self.render_template("sla/policy.html", rows=rows,
                                     at_once=sla_policy.minutes("complaint", "register"),

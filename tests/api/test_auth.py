@@ -90,6 +90,10 @@ def test_openapi_documents_every_engine_route(api):
         "/api/v1/tasks/{pk}/reschedule": {"post"}, "/api/v1/tasks/{pk}/follow-up": {"post"},
         "/api/v1/forms/": {"get", "post"}, "/api/v1/forms/validate": {"post"}, "/api/v1/forms/{key}": {"get"},
         "/api/v1/forms/{key}/versions": {"get"},
+        "/api/v1/decisions/": {"get", "post"}, "/api/v1/decisions/validate": {"post"},
+        "/api/v1/decisions/{key}": {"get"}, "/api/v1/decisions/{key}/versions": {"get"},
+        "/api/v1/decisions/{key}/xml": {"get"}, "/api/v1/decisions/{key}/diff": {"get"},
+        "/api/v1/decisions/{key}/evaluate": {"post"},
     }.items():
         assert methods <= set(paths[path]), path
         for method in methods:

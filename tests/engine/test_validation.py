@@ -156,8 +156,9 @@ def test_timer_that_does_not_parse(kind, text, needle):
 
 @pytest.mark.parametrize('body,element,needle', [
     ('<bpmn:complexGateway id="x" name="Complex"/>', 'x', 'Complex gateways are not supported'),
-    ('<bpmn:businessRuleTask id="x" name="Decide"/>', 'x', 'Business rule tasks'),
-    ('<bpmn:businessRuleTask id="x" name="Decide" camunda:decisionRef="d"/>', 'x', 'Business rule tasks'),
+    ('<bpmn:businessRuleTask id="x" name="Decide"/>', 'x', 'names no decision'),
+    ('<bpmn:businessRuleTask id="x" name="Decide" camunda:decisionRef="d" camunda:resultVariable="r" '
+     'camunda:mapDecisionResult="oneRow"/>', 'x', 'mapDecisionResult'),
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="A"/></bpmn:intermediateThrowEvent>',
      'x', 'Link events'),
     ('<bpmn:task id="x"/><bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="c">'

@@ -5,8 +5,9 @@ import re
 from typing import Any
 
 from .checks_base import BaseChecks
+from ..dmn.task import decision_config
 from .specs import java_implementation
-from .xml import BPMN_NS, local_name
+from .xml import BPMN_NS, CAMUNDA_NS, local_name
 
 # Event definitions this engine runs, per event kind (what SpiffWorkflow 3 runs, plus ours).
 EVENT_SUPPORT = {
@@ -20,8 +21,6 @@ ESP_START_SUPPORT = {'message', 'timer', 'signal', 'conditional', 'error', 'esca
 UNSUPPORTED = {
     'complexGateway': ('Complex gateways are not supported.',
                        'Use an inclusive gateway (or exclusive/parallel gateways) instead.'),
-    'businessRuleTask': ('Business rule tasks (DMN decisions) are not supported.',
-                         'Model the decision with an exclusive gateway and conditions, or a script task.'),
 }
 JAVA_DELEGATE_SEVERITY = 'warning'  # 'error' to refuse such diagrams outright
 
@@ -90,7 +89,15 @@ class UnsupportedChecks(BaseChecks):
     def _unsupported(self, el: Any) -> None:
         self.add(el, *UNSUPPORTED[local_name(el)])
 
-    el_complexGateway = el_businessRuleTask = _unsupported
+    el_complexGateway = _unsupported
+
+    def el_businessRuleTask(self, el: Any) -> None:
+        if java_implementation(el):
+            self._implementation(el)
+            return
+        for message in decision_config(el, CAMUNDA_NS)[1]:
+            self.add(el, message, 'Set the decision (its id in the DMN file) and the result variable in the '
+                     'properties panel.')
 
     def el_adHocSubProcess(self, el: Any) -> None:
         if el.get('ordering') == 'Sequential':

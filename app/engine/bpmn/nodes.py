@@ -24,6 +24,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, ScriptTaskParser, UserTaskParser
 
+from ..dmn.task import DECISION_KEY, DecisionTask, decision_config
 from ..expressions import ExpressionError
 from ..forms import parse_camunda_form
 from . import compensation
@@ -158,14 +159,25 @@ class EngineScriptTaskParser(_EngineNode, ScriptTaskParser):
         return script.text
 
 
-class EngineBusinessRuleTaskParser(_EngineNode, CamundaTaskParser):
+class EngineBusinessRuleTaskParser(_ImplementationCheck, _EngineNode, CamundaTaskParser):
+    """camunda:decisionRef: a DecisionTask (app/engine/dmn/task.py); Java (camunda:class...): unavailable."""
 
     @staticmethod
     def get_decision_ref(node):  # called by BpmnDmnParser._find_dependencies
         return node.get('{http://camunda.org/schema/1.0/bpmn}decisionRef')
 
     def create_task(self):
-        self.raise_validation_exception('Business rule tasks (DMN) are not supported')
+        if java_implementation(self.node):
+            return super().create_task()
+        config, errors = decision_config(self.node, NSMAP['camunda'])
+        if errors:
+            self.raise_validation_exception(errors[0])
+        return DecisionTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+
+    def parse_extensions(self, node=None):
+        ext = super().parse_extensions(node)
+        ext[DECISION_KEY] = decision_config(self.node, NSMAP['camunda'])[0]
+        return ext
 
 
 # Flow nodes that start or end a path; boundary events, event subprocesses and compensation handlers

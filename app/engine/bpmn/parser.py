@@ -234,10 +234,9 @@ def _dmn_problem(root: Any) -> Problem:
     return Problem(
         decision.get('id') if decision is not None else None,
         decision.get('name') if decision is not None else None, 'decision',
-        'This is a DMN decision table file, not a BPMN diagram: decision tables are not supported yet, '
-        'so it cannot be deployed.',
-        'Deploy the .bpmn diagram only; model the decision with an exclusive gateway and conditions, '
-        'or a script task.', decision.sourceline if decision is not None else root.sourceline)
+        'This is a DMN decision table file, not a BPMN diagram.',
+        'Deploy it as a decision (Decisions page, or POST /api/v1/decisions); a business rule task '
+        'with camunda:decisionRef evaluates it.', decision.sourceline if decision is not None else root.sourceline)
 
 
 def _generated_id_warning(el: Any) -> Problem:

@@ -27,6 +27,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
+from ..dmn.task import DecisionTask
 from ..forms import SYSTEM_VARIABLES, FormField, validate_form
 from . import compensation
 from .timers import REPLACES as TIMER_REPLACES, BoundedTimerConverter
@@ -317,6 +318,7 @@ SERIALIZER_CONFIG[UnavailableServiceTask] = BpmnTaskSpecConverter
 SERIALIZER_CONFIG[EngineMultipleEventDefinition] = MultipleEventDefinitionConverter
 SERIALIZER_CONFIG[InterruptingStartEvent] = EventConverter
 SERIALIZER_CONFIG[CompensationThrow] = EventConverter
+SERIALIZER_CONFIG[DecisionTask] = BpmnTaskSpecConverter
 
 
 def create_serializer() -> BpmnWorkflowSerializer:

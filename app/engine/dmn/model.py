@@ -1,0 +1,346 @@
+"""DMN 1.3 decision tables as Camunda Modeler and dmn-js write them, read into compiled Python objects.
+
+``parse_dmn`` never raises: it returns the decisions it could read and every problem, each located
+on its decision, table, rule (id and 1-based row) and column (input/output), with the cell's line.
+Cells are compiled once here (FEEL by feel.py; ``expressionLanguage="python"`` cells are checked
+by the sandbox now and evaluated by it later), so evaluating a table is a walk over closures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..bpmn.problems import BpmnError, Problem
+from ..bpmn.xml import load_xml, local_name
+from ..sandbox import check as sandbox_check
+from .feel import FeelError, compile_expression, compile_unary_tests
+
+DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3: Camunda Modeler 4+, dmn-js 8+
+                  "http://www.omg.org/spec/DMN/20180521/MODEL/",  # DMN 1.2
+                  "http://www.omg.org/spec/DMN/20151101/dmn.xsd")  # DMN 1.1 (Camunda Modeler 3)
+CAMUNDA_DMN = "http://camunda.org/schema/1.0/dmn"
+HIT_POLICIES = ("UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
+AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
+PYTHON = ("python", "python3", "spiff-python")
+FEEL = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401",
+        "https://www.omg.org/spec/feel/20140401")
+TYPES = ("string", "integer", "long", "double", "number", "boolean", "date", "datetime", "date and time", "any", "")
+
+
+@dataclass
+class DmnProblem(Problem):
+    """A Problem located in a decision table: decision, rule (id and 1-based row) and column."""
+
+    decision_id: str | None = None
+    rule_id: str | None = None
+    rule_index: int | None = None
+    column_id: str | None = None
+    column_label: str | None = None
+
+
+@dataclass
+class Cell:
+    id: str | None
+    text: str
+    language: str  # 'feel' or 'python'
+    run: Callable[..., Any]  # FEEL: unary test (value, ctx) -> bool or expression (ctx) -> value
+    line: int | None = None
+
+    @property
+    def is_any(self) -> bool:
+        return self.language == "feel" and self.text.strip() in ("", "-")
+
+
+@dataclass
+class Column:
+    id: str
+    label: str
+    name: str  # inputs: the input variable in the table (camunda:inputVariable); outputs: the result name
+    type_ref: str
+    translations: dict[str, str] = field(default_factory=dict)  # language -> label (i18n:label:<lang>)
+    cell: Cell | None = None  # inputs: the input expression
+    values: list[Any] = field(default_factory=list)  # outputs: outputValues, highest priority first
+
+
+@dataclass
+class Rule:
+    id: str
+    index: int  # 1-based row
+    inputs: list[Cell]
+    outputs: list[Cell]
+    description: str = ""
+
+
+@dataclass
+class Decision:
+    id: str
+    name: str
+    table_id: str
+    hit_policy: str
+    aggregation: str | None
+    inputs: list[Column]
+    outputs: list[Column]
+    rules: list[Rule]
+    line: int | None = None
+    translations: dict[str, str] = field(default_factory=dict)  # language -> name (i18n:name:<lang>)
+
+    def label(self) -> str:
+        return f"'{self.name}' ({self.id})" if self.name and self.name != self.id else f"'{self.id}'"
+
+
+@dataclass
+class ParsedDmn:
+    decisions: list[Decision]
+    problems: list[DmnProblem]
+    definitions_id: str | None = None
+    name: str | None = None
+    has_di: bool = False
+
+    @property
+    def errors(self) -> list[DmnProblem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def _text(el: Any, tag: str) -> tuple[str, Any]:
+    child = next((c for c in el if isinstance(c.tag, str) and local_name(c) == tag), None)
+    return ((child.text or "") if child is not None else ""), child
+
+
+def _children(el: Any, tag: str) -> list:
+    return [c for c in el if isinstance(c.tag, str) and local_name(c) == tag]
+
+
+def translations(el: Any, what: str) -> dict[str, str]:
+    """Other languages of a name or label, as the diagrams keep them (README, bilingual content):
+    ``extensionElements/properties/property name="i18n:<what>:<lang>"``, in any namespace (the shipped
+    tables use ``i18n:``, a namespace no modeler knows, so that dmn-js keeps it unchanged)."""
+    out = {}
+    for ext in _children(el, "extensionElements"):
+        for props in _children(ext, "properties"):
+            for prop in _children(props, "property"):
+                parts = (prop.get("name") or prop.get("id") or "").split(":")
+                if len(parts) == 3 and parts[:2] == ["i18n", what] and prop.get("value"):
+                    out[parts[2]] = prop.get("value")
+    return out
+
+
+def _camunda(el: Any, name: str) -> str | None:
+    return el.get(f"{{{CAMUNDA_DMN}}}{name}")
+
+
+class _Reader:
+    def __init__(self, python_check: Callable[[str, str], list[str]]) -> None:
+        self.problems: list[DmnProblem] = []
+        self.python_check = python_check
+
+    def add(self, message: str, hint: str, el: Any = None, *, decision: Any = None, rule: Rule | None = None,
+            rule_el: Any = None, column: Column | None = None, severity: str = "error") -> None:
+        name = decision.get("name") if decision is not None else None
+        self.problems.append(DmnProblem(
+            el.get("id") if el is not None else None, name, local_name(el) if el is not None else None,
+            message, hint, el.sourceline if el is not None else None, severity,
+            decision_id=decision.get("id") if decision is not None else None,
+            rule_id=rule_el.get("id") if rule_el is not None else None,
+            rule_index=rule.index if rule is not None else None,
+            column_id=column.id if column is not None else None,
+            column_label=(column.label or column.name) if column is not None else None))
+
+    def errors(self) -> list[DmnProblem]:
+        return [p for p in self.problems if p.is_error]
+
+    def cell(self, el: Any, default_language: str, kind: str, **where: Any) -> Cell:
+        text, text_el = _text(el, "text") if el is not None else ("", None)
+        language = ((el.get("expressionLanguage") if el is not None else None) or default_language).strip().lower()
+        cell_id = el.get("id") if el is not None else None
+        line = (text_el if text_el is not None else el).sourceline if el is not None else None
+        if language in PYTHON:
+            source = text.strip()
+            if kind == "test" and source in ("", "-"):
+                return Cell(cell_id, text, "feel", lambda v, c: True, line)
+            errors = self.python_check(source, "eval") if source else ["the cell is empty"]
+            if errors:
+                self.add(f"Python cell {text.strip()!r} is refused: {'; '.join(errors)}.",
+                         "Write one Python expression (the sandbox's rules apply), or switch the cell to FEEL.",
+                         el, **where)
+            return Cell(cell_id, text, "python", None, line)
+        if language not in FEEL:
+            self.add(f"Expression language {language!r} is not supported.",
+                     "Use FEEL (the modeler's default) or python.", el, **where)
+            return Cell(cell_id, text, "feel", (lambda v, c: False) if kind == "test" else (lambda c: None), line)
+        try:
+            run = compile_unary_tests(text) if kind == "test" else compile_expression(text)
+        except FeelError as err:
+            at = f" at position {err.column}" if err.column else ""
+            what = "input entry" if kind == "test" else ("input expression" if kind == "input" else "output entry")
+            self.add(f"The {what} {text.strip()!r} is not valid FEEL{at}: {err}.",
+                     'Write e.g. "a", "a","b", not("x"), < 3, [1..5], - (any), date("2026-01-01").'
+                     if kind == "test" else 'Write a literal ("text", 3, true), a variable name or simple arithmetic.',
+                     el, **where)
+            run = (lambda v, c: False) if kind == "test" else (lambda c: None)
+        return Cell(cell_id, text, "feel", run, line)
+
+    def decision(self, el: Any, default_language: str) -> Decision | None:
+        table = next((c for c in el if isinstance(c.tag, str) and local_name(c) == "decisionTable"), None)
+        if table is None:
+            kinds = [local_name(c) for c in el if isinstance(c.tag, str) and local_name(c) not in (
+                "description", "extensionElements", "informationRequirement", "authorityRequirement",
+                "knowledgeRequirement", "variable", "question", "allowedAnswers")]
+            self.add(f"Decision {el.get('id')!r} is a {kinds[0] if kinds else 'decision without logic'}; only "
+                     "decision tables can be evaluated.", "Model the decision as a decision table.", el, decision=el)
+            return None
+        if _children(el, "informationRequirement"):
+            self.add("Required decisions (DRD links) are not evaluated: this decision reads process variables only.",
+                     "Remove the requirement or evaluate the other decision in its own business rule task.",
+                     el, decision=el, severity="warning")
+        policy = (table.get("hitPolicy") or "UNIQUE").strip().upper()
+        aggregation = (table.get("aggregation") or "").strip().upper() or None
+        if policy not in HIT_POLICIES:
+            self.add(f"Hit policy {policy!r} is not known.", f"Use one of {', '.join(HIT_POLICIES)}.",
+                     table, decision=el)
+        if aggregation and (policy != "COLLECT" or aggregation not in AGGREGATIONS):
+            self.add(f"Aggregation {aggregation!r} is only possible with hit policy COLLECT "
+                     f"({', '.join(AGGREGATIONS)}).", "Choose COLLECT with SUM, MIN, MAX or COUNT.",
+                     table, decision=el)
+        inputs = [self.input(i, n, el, default_language) for n, i in enumerate(_children(table, "input"), 1)]
+        outputs = [self.output(o, n, el, policy) for n, o in enumerate(_children(table, "output"), 1)]
+        if not outputs:
+            self.add("The table has no output column.", "Add an output column.", table, decision=el)
+        if aggregation and aggregation != "COUNT" and len(outputs) > 1:
+            self.add(f"{aggregation} aggregates one output; this table has {len(outputs)}.",
+                     "Keep one output column or use COLLECT without aggregation.", table, decision=el)
+        rules = [self.rule(r, n, el, inputs, outputs, default_language)
+                 for n, r in enumerate(_children(table, "rule"), 1)]
+        if not rules:
+            self.add("The table has no rules.", "Add at least one rule (row).", table, decision=el, severity="warning")
+        return Decision(el.get("id") or "", " ".join((el.get("name") or el.get("id") or "").split()),
+                        table.get("id") or "", policy, aggregation, inputs, outputs, rules, el.sourceline,
+                        translations(el, "name"))
+
+    def input(self, el: Any, n: int, decision: Any, default_language: str) -> Column:
+        expr_el = next(iter(_children(el, "inputExpression")), None)
+        text = _text(expr_el, "text")[0].strip() if expr_el is not None else ""
+        column = Column(el.get("id") or f"input{n}", (el.get("label") or "").strip(),
+                        _camunda(el, "inputVariable") or "cellInput",
+                        ((expr_el.get("typeRef") if expr_el is not None else "") or "").strip().lower(),
+                        translations(el, "label"))
+        if not text:
+            self.add(f"Input {n} has no expression.", "Name the variable this column reads.", el,
+                     decision=decision, column=column)
+        column.cell = self.cell(expr_el, default_language, "input", decision=decision, column=column)
+        self._type(column, el, decision)
+        return column
+
+    def output(self, el: Any, n: int, decision: Any, policy: str) -> Column:
+        column = Column(el.get("id") or f"output{n}", (el.get("label") or "").strip(), (el.get("name") or "").strip(),
+                        (el.get("typeRef") or "").strip().lower(), translations(el, "label"))
+        if not column.name:
+            self.add(f"Output {n} ({column.label or column.id}) has no name, so its result cannot be read.",
+                     "Give the output column an output name (the variable it sets).", el,
+                     decision=decision, column=column)
+        self._type(column, el, decision)
+        values_el = next(iter(_children(el, "outputValues")), None)
+        if values_el is not None:
+            text = _text(values_el, "text")[0]
+            try:
+                parts = [p.strip() for p in _split_top(text) if p.strip()]
+                column.values = [compile_expression(p)({}) for p in parts]
+            except FeelError as err:
+                self.add(f"The output values {text!r} are not a FEEL list: {err}.",
+                         'Write them as "high","medium","low".', values_el, decision=decision, column=column)
+        if policy in ("PRIORITY", "OUTPUT ORDER") and not column.values:
+            self.add(f"Hit policy {policy} needs the output values of {column.label or column.name} in priority "
+                     "order.", 'Set the output values, e.g. "high","medium","low" (highest first).',
+                     el, decision=decision, column=column)
+        return column
+
+    def _type(self, column: Column, el: Any, decision: Any) -> None:
+        if column.type_ref not in TYPES:
+            self.add(f"Type {column.type_ref!r} is not supported.", f"Use one of {', '.join(t for t in TYPES if t)}.",
+                     el, decision=decision, column=column)
+
+    def rule(self, el: Any, n: int, decision: Any, inputs: list[Column], outputs: list[Column],
+             default_language: str) -> Rule:
+        rule = Rule(el.get("id") or f"rule{n}", n, [], [], _text(el, "description")[0].strip())
+        entries, results = _children(el, "inputEntry"), _children(el, "outputEntry")
+        if len(entries) != len(inputs) or len(results) != len(outputs):
+            self.add(f"Rule {n} has {len(entries)} input and {len(results)} output cells; the table has "
+                     f"{len(inputs)} inputs and {len(outputs)} outputs.", "Save the table again in the modeler.",
+                     el, decision=decision, rule=rule, rule_el=el)
+        for i, column in enumerate(inputs):
+            entry = entries[i] if i < len(entries) else None
+            rule.inputs.append(self.cell(entry, default_language, "test", decision=decision, rule=rule,
+                                         rule_el=el, column=column))
+        for i, column in enumerate(outputs):
+            entry = results[i] if i < len(results) else None
+            cell = self.cell(entry, default_language, "output", decision=decision, rule=rule, rule_el=el,
+                             column=column)
+            rule.outputs.append(cell)
+            if cell.language == "feel" and column.values:
+                value = _constant(cell)  # a cell naming variables is None here: checked when evaluated
+                if value is not None and value not in column.values:
+                    self.add(f"Rule {n} gives {column.label or column.name} {cell.text.strip()}, which is not one "
+                             f"of its output values.", "Use one of the listed output values.", entry,
+                             decision=decision, rule=rule, rule_el=el, column=column)
+        return rule
+
+
+def _constant(cell: Cell) -> Any:
+    try:
+        return cell.run({})
+    except FeelError:
+        return None
+
+
+def _split_top(text: str) -> list[str]:
+    """Split a FEEL list on commas outside quotes."""
+    parts, buf, quoted = [], "", False
+    for i, ch in enumerate(text):
+        if ch == '"' and (i == 0 or text[i - 1] != "\\"):
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    return parts + [buf]
+
+
+def parse_dmn(xml: bytes | str, *, python_check: Callable[[str, str], list[str]] = sandbox_check,
+              max_bytes: int = 5 * 1024 * 1024) -> ParsedDmn:
+    """Read a DMN file: its decisions (tables compiled) and every problem found, each located."""
+    try:
+        root = load_xml(xml, max_bytes=max_bytes).getroot()
+    except BpmnError as err:
+        return ParsedDmn([], [DmnProblem(p.element_id, p.element_name, p.element_type, p.message, p.hint, p.line)
+                              for p in err.problems])
+    reader = _Reader(python_check)
+    ns = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
+    if local_name(root) != "definitions" or ns not in DMN_NAMESPACES:
+        reader.add(f"This is not a DMN file (root element {local_name(root)!r} in namespace {ns!r}).",
+                   "Upload a .dmn file saved by Camunda Modeler or the decision editor (DMN 1.3).", root)
+        return ParsedDmn([], reader.problems)
+    default_language = (root.get("expressionLanguage") or "feel").strip().lower()
+    decisions, seen = [], set()
+    for el in _children(root, "decision"):
+        if not el.get("id"):
+            reader.add("A decision has no id.", "Save the file again in the modeler.", el, decision=el)
+            continue
+        if el.get("id") in seen:
+            reader.add(f"Two decisions have the id {el.get('id')!r}.", "Give each decision its own id.", el,
+                       decision=el)
+        seen.add(el.get("id"))
+        if len(el.get("id")) > 100:
+            reader.add("The decision id is longer than 100 characters.", "Use a shorter id.", el, decision=el)
+        try:
+            decision = reader.decision(el, default_language)
+        except Exception as exc:  # a malformed table is a located problem, never a crash of the upload
+            reader.add(f"This decision could not be read: {type(exc).__name__}: {exc}.",
+                       "Open and save the file again in the modeler.", el, decision=el)
+            continue
+        if decision is not None:
+            decisions.append(decision)
+    if not decisions and not reader.errors():
+        reader.add("The file has no decision table.", "Add a decision with a decision table.", root)
+    has_di = any(isinstance(c.tag, str) and local_name(c) == "DMNDI" for c in root)
+    return ParsedDmn(decisions, reader.problems, root.get("id"), root.get("name"), has_di)
+
