@@ -139,12 +139,14 @@ def print_table(result: dict) -> None:
 def _print_api(a: dict) -> None:
     f = a["floor"]
     print(f"-- API client (issue 22): {a['n']} complaint instances, gunicorn -w 1 -k gthread, nproc {a['nproc']}")
-    _row("", "compl/s", "req/inst", "CPU ms/inst", "conns")
+    _row("", "compl/s", "req/inst", "CPU ms/inst", "compl/CPU s", "conns")
     _row("product (start + claim/complete from answers)", a["completions_per_s"], a["requests_per_instance"],
-         a["cpu_ms_per_instance"], a["connections"])
+         a["cpu_ms_per_instance"], a["completions_per_worker_cpu_s"], a["connections"])
     _row("floor (same requests, 1 UPDATE + COMMIT each)", f["completions_per_s"], f["requests"] / f["n"],
-         f["cpu_ms_per_instance"], f["connections"])
-    _row("ratio product / floor (completions/s)", a["ratio_engine_to_floor"])
+         f["cpu_ms_per_instance"], f["completions_per_worker_cpu_s"], f["connections"])
+    _row("ratio product / floor: completions/s, CPU", a["ratio_engine_to_floor"], a["ratio_engine_to_floor_by_cpu"])
+    print(f"  load average (1 min) before / after: {a['loadavg_1min_before_after'][0]:.1f} / "
+          f"{a['loadavg_1min_before_after'][1]:.1f}; compl/CPU s = completions per CPU second of the worker")
     print("  requests per instance: " + ", ".join(f"{k} {v:g}" for k, v in a["requests_by_kind_per_instance"].items()))
     print(f"  DB per completed instance: {a['db_bytes_per_instance']:,.0f} B allocated, "
           f"{a['db_row_bytes_per_instance']:,.0f} B in rows, {a['db_rows_per_instance']:g} rows")
