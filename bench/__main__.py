@@ -2,7 +2,7 @@
 
 Databases: SQLite (a temp file) always; PostgreSQL at 127.0.0.1:5432 when reachable,
 database ``bench`` (created when missing; its schema is dropped and rebuilt).
-Parts: scripts (0), engine (1-2), inbox (3), http (4), timers (5), scale (6), decisions (8); see bench/README.md.
+Parts: scripts (0), engine (1-2), inbox (3), http (4), timers (5), scale (6), decisions (8), api (9); see bench/README.md.
 """
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from pathlib import Path
 from bench.report import print_table, targets
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("scripts", "engine", "inbox", "http", "timers", "scale", "calendar", "decisions")
+PARTS = ("scripts", "engine", "inbox", "http", "timers", "scale", "calendar", "decisions", "api")
 FULL = dict(n=200, users=2000, sizes=[10_000, 100_000, 1_000_000], reps=200, page_reps=50, n_engine=30,
             http_users=50, http_seconds=30.0, thinks=(1.0, 5.0, 0.0), timers=10_000, fanout=3, script_n=5000,
-            decision_n=20_000)
+            decision_n=20_000, api_n=200)
 QUICK = dict(n=5, users=60, sizes=[1_000, 3_000], reps=10, page_reps=4, n_engine=2,
              http_users=5, http_seconds=2.0, thinks=(0.0,), timers=200, fanout=1, script_n=200,
-             decision_n=500)
+             decision_n=500, api_n=3)
 
 
 def parse_args(argv=None):
@@ -76,6 +76,12 @@ def run_database(name: str, url: str, only: list[str], cfg: dict, result: dict, 
 
         with ctx():
             parts["decisions"] = decisions.run(cfg["decision_n"])
+        save()
+    if "api" in only:  # issue 22's client over HTTP, before the bench users exist (no 2 000-member fan-out)
+        from bench import api
+
+        parts["api"] = api.run(app, url, cfg["api_n"])
+        save()
         save()
     if "calendar" in only:  # no database: the working-day arithmetic (bench/calendar.py)
         from bench import calendar

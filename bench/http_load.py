@@ -31,12 +31,14 @@ VIEW_TOKEN = re.compile(r'name="view_token"[^>]*value="([^"]+)"')
 TASK_LINK = re.compile(r'href="/task/(\d+)/"')
 
 
-def start_server(url: str, workers: int = 4, cwd: Path = ROOT):
+def start_server(url: str, workers: int = 4, cwd: Path = ROOT, *, target: str = "app:create_app()",
+                 args: tuple = (), env: dict | None = None, probe: str = "/login/"):
+    """gunicorn serving ``target``; ``args`` add options (worker class, access log), ``env`` variables."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0",
-           "PYTHONPATH": str(cwd)}
+           "PYTHONPATH": str(cwd), **(env or {})}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-                             f"127.0.0.1:{port}", "--timeout", "120", "app:create_app()"],
+                             f"127.0.0.1:{port}", "--timeout", "120", *args, target],
                             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import requests
 
@@ -45,7 +47,7 @@ def start_server(url: str, workers: int = 4, cwd: Path = ROOT):
         if proc.poll() is not None:
             raise RuntimeError("gunicorn exited: " + proc.stderr.read().decode()[-2000:])
         try:
-            if requests.get(base + "/login/", timeout=2).status_code == 200:
+            if requests.get(base + probe, timeout=2).status_code == 200:
                 return proc, base
         except requests.RequestException:
             pass

@@ -39,6 +39,13 @@ def targets(result: dict) -> list[dict]:
             add(f"{run['jobs']} timers drained, 3 workers, s", run["drain_seconds"], "<= 20", lambda v: v <= 20)
         add(f"timers fired twice / not fired / attempts>1 ({run['workers']} w)",
             run["duplicates"] + run["instances_not_fired"] + (run["attempts_max"] > 1), "0", lambda v: v == 0)
+    if a := p.get("api"):  # issue 22: the sequential API client, one gthread worker
+        add("api: task completions/s, 1 gthread worker", a["completions_per_s"], ">= 100", lambda v: v >= 100)
+        add("api: SQL statements per completion (max)", a["sql"]["max_per_completion"], "<= 8", lambda v: v <= 8)
+        add("api: DB bytes per completed instance", a["db_bytes_per_instance"], "<= 9700", lambda v: v <= 9700)
+        add("api: TCP connections for the run (keep-alive)", a["connections"], "1", lambda v: v == 1)
+        add("api: GET requests (no inbox polling)", a["gets"], "0", lambda v: v == 0)
+        add("api: engine / floor (completions/s)", a["ratio_engine_to_floor"], ">= 0.50", lambda v: v >= 0.5)
     return out
 
 
@@ -115,6 +122,8 @@ def print_table(result: dict) -> None:
                  run["pages"]["p99_ms"])
             for kind, v in run["by_kind"].items():
                 _row(f"  {kind} (n={v['n']})", None, v["p50_ms"], v["p95_ms"], v["p99_ms"])
+    if a := p.get("api"):
+        _print_api(a)
     for t in p.get("timers") or []:
         if t is p["timers"][0]:
             print("-- timers (flask worker processes)")
@@ -130,3 +139,29 @@ def print_table(result: dict) -> None:
     for t in result["targets"]:
         mark = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
         print(f"  {t['target']:<52}{_fmt(t['measured']):>12}  {t['limit']:<24}{mark}")
+
+
+def _print_api(a: dict) -> None:
+    f = a["floor"]
+    print(f"-- API client (issue 22): {a['n']} complaint instances, gunicorn -w 1 -k gthread, nproc {a['nproc']}")
+    _row("", "compl/s", "req/inst", "CPU ms/inst", "compl/CPU s", "conns")
+    _row("product (start + claim/complete from answers)", a["completions_per_s"], a["requests_per_instance"],
+         a["cpu_ms_per_instance"], a["completions_per_worker_cpu_s"], a["connections"])
+    _row("floor (same requests, 1 UPDATE + COMMIT each)", f["completions_per_s"], f["requests"] / f["n"],
+         f["cpu_ms_per_instance"], f["completions_per_worker_cpu_s"], f["connections"])
+    _row("ratio product / floor: completions/s, CPU", a["ratio_engine_to_floor"], a["ratio_engine_to_floor_by_cpu"])
+    print(f"  load average (1 min) before / after: {a['loadavg_1min_before_after'][0]:.1f} / "
+          f"{a['loadavg_1min_before_after'][1]:.1f}; compl/CPU s = completions per CPU second of the worker")
+    print("  requests per instance: " + ", ".join(f"{k} {v:g}" for k, v in a["requests_by_kind_per_instance"].items()))
+    print(f"  DB per completed instance: {a['db_bytes_per_instance']:,.0f} B allocated, "
+          f"{a['db_row_bytes_per_instance']:,.0f} B in rows, {a['db_rows_per_instance']:g} rows")
+    _row("  per table", "rows", "B alloc", "B in rows")
+    for table, rows in sorted(a["rows_per_instance"].items(), key=lambda kv: -kv[1]):
+        _row(f"  {table}", rows, a["bytes_per_instance"].get(table, 0),
+             a["row_bytes_per_instance"].get(table, 0))
+    sql = a["sql"]
+    print(f"  SQL statements per completion: max {sql['max_per_completion']}, mean {sql['mean_per_completion']:.1f}; "
+          "per request: " + ", ".join(f"{k} {v:.1f}" for k, v in sql["per_request_kind"].items()))
+    print(f"  the statements of one completion ({sql['one_completion']['path']}):")
+    for i, st in enumerate(sql["one_completion"]["statements"], 1):
+        print(f"   {i:>2}. {st['sql'][:110]}\n       why: {st['why']}")

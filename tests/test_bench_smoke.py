@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_bench_quick_on_sqlite(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--db", "sqlite", "--out", str(tmp_path)],
+    parts = "scripts,engine,inbox,http,timers,scale,calendar"  # api: tests/test_bench_api_smoke.py (3 servers)
+    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--db", "sqlite", "--only", parts,
+                           "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "-- targets" in proc.stdout

@@ -1,0 +1,46 @@
+"""`python -m bench --only api --quick` on SQLite: issue 22's API client runs against gunicorn (one
+gthread worker) and its floor, and the result has the designed shape (no timing asserts)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_api_quick_on_sqlite(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bench", "--only", "api", "--quick", "--db", "sqlite",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "-- API client (issue 22)" in proc.stdout and "-- targets" in proc.stdout
+    result = json.loads(next(tmp_path.glob("sqlite-*.json")).read_text())
+    api = result["parts"]["api"]
+    assert api["workers"] == 1 and api["worker_class"] == "gthread"
+
+    # the complaint loops once: 6 completions; the client works from the answers alone
+    assert api["completions_per_instance"] == 6
+    kinds = api["requests_by_kind_per_instance"]
+    assert set(kinds) <= {"POST start", "POST claim", "POST complete"}
+    assert kinds["POST start"] == 1 and kinds["POST complete"] == 6
+    assert api["requests_per_instance"] == 1 + kinds.get("POST claim", 0) + 6
+    assert api["gets"] == 0
+    assert api["connections"] == 1  # keep-alive: one TCP connection for the whole timed run
+
+    assert api["rows_per_instance"]["process_instance"] == 1 and api["rows_per_instance"]["human_task"] == 6
+    assert api["db_bytes_per_instance"] > 0 and api["db_row_bytes_per_instance"] > 0
+    sql = api["sql"]
+    assert len(sql["per_completion"]) == 12  # two instances logged
+    listed = sql["one_completion"]["statements"]
+    assert listed[-1] == {"sql": "COMMIT", "why": "the step's one transaction"}
+    assert sum(s["sql"] != "COMMIT" for s in listed) == sql["max_per_completion"]
+    assert all(s["why"] for s in listed) and any(s["sql"].startswith("UPDATE process_instance") for s in listed)
+
+    floor = api["floor"]
+    assert floor["requests"] == api["requests_per_instance"] * api["n"] and floor["connections"] == 1
+    assert api["cpu_ms_per_instance"] >= 0 and floor["completions_per_s"] > 0
+
+    names = {t["target"] for t in result["targets"]}
+    assert {"api: task completions/s, 1 gthread worker", "api: SQL statements per completion (max)",
+            "api: DB bytes per completed instance", "api: TCP connections for the run (keep-alive)"} <= names
