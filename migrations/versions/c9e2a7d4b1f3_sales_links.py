@@ -2,14 +2,14 @@
 name a catalogued spare part, whose stock the order's stock check reads (and the shortfall it found)
 
 Revision ID: c9e2a7d4b1f3
-Revises: b7d3f1a9c2e4
+Revises: a9d4c2e7f318
 Create Date: 2026-12-06 09:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'c9e2a7d4b1f3'
-down_revision = 'b7d3f1a9c2e4'
+down_revision = 'a9d4c2e7f318'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """decision definitions: deployed DMN decisions, one row per decision and version
 
 Revision ID: d3c1e5a7b902
-Revises: b7d3f1a9c2e4
+Revises: f0a1b2c3d4e5
 Create Date: 2026-12-06 09:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'd3c1e5a7b902'
-down_revision = 'b7d3f1a9c2e4'
+down_revision = 'f0a1b2c3d4e5'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Camunda Forms: form-js forms deployed beside the diagrams, referenced by tasks and start events
 
 Revision ID: f0a1b2c3d4e5
-Revises: b7d3f1a9c2e4
+Revises: c9e2a7d4b1f3
 Create Date: 2026-12-06 10:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'f0a1b2c3d4e5'
-down_revision = 'b7d3f1a9c2e4'
+down_revision = 'c9e2a7d4b1f3'
 branch_labels = None
 depends_on = None
 
