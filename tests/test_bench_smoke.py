@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_bench_quick_on_sqlite(tmp_path):
-    parts = "scripts,engine,inbox,http,timers,scale,calendar"  # api: tests/test_bench_api_smoke.py (3 servers)
+    parts = "scripts,engine,inbox,http,timers,scale,calendar,decisions"  # api: tests/test_bench_api_smoke.py (3 servers)
     proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--db", "sqlite", "--only", parts,
                            "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=180)

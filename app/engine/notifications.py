@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from app.engine import clock, content, hooks, jobs, mail, sla
 from app.extensions import db
-from app.models import Department, HumanTask, Job, ProcessInstance, UserProfile
+from app.models import Department, HumanTask, Job, NewHire, ProcessInstance, UserProfile
 
 URGENT_PRIORITY = 100  # tasks at this priority (emergencies) are mailed at once to everyone, digest or not
 BREACH_GRACE = timedelta(seconds=1)  # "overdue" means strictly after the due time
@@ -138,7 +138,10 @@ def _people_queries():
     members = or_(User.id.in_(bindparam("user_ids", expanding=True)),
                   User.id.in_(select(User.id).join(User.roles).where(Role.name.in_(groups))),
                   User.id.in_(select(User.id).join(User.groups).join(Group.roles).where(Role.name.in_(groups))))
-    return base.where(User.id == bindparam("user_id")), base.where(members, User.active.is_(True))
+    # a new hire still in pre-post training may not take the task (app.engine.onboarding): not told of it
+    in_training = User.id.in_(select(NewHire.user_id).where(NewHire.cleared_at.is_(None)))
+    return (base.where(User.id == bindparam("user_id")),
+            base.where(members, User.active.is_(True), ~in_training))
 
 
 def supervisors_of(users: list) -> list:

@@ -3,6 +3,8 @@ assets/form-builder.js) with validate, deploy and "convert a task's generated fo
 and admins (``can_write`` on ProcessDefinition) build and deploy; readers of process design list."""
 from __future__ import annotations
 
+import logging
+
 from flask import abort, jsonify, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
@@ -17,6 +19,8 @@ from app.views.definitions import current_actor, user_label
 from app.views.editor import json_errors
 from app.views.presentation import process_name
 
+log = logging.getLogger(__name__)
+
 
 def convertible_forms() -> list[dict]:
     """The generated (camunda:formData) forms of the deployed processes, which the builder converts."""
@@ -25,7 +29,11 @@ def convertible_forms() -> list[dict]:
         if definition.start_form and not definition.start_form_id:
             out.append({"process": definition.key, "element": "", "label": f"{process_name(definition)} · "
                         + gettext("Start form")})
-        spec, _subs = definitions.specs_of(definition)
+        try:
+            spec, _subs = definitions.specs_of(definition)
+        except Exception:  # a version whose stored spec cannot be read: its forms are not offered, the page stays
+            log.exception("specs of %s v%s could not be read", definition.key, definition.version)
+            continue
         for ts in spec.task_specs.values():
             meta = human_task_meta(ts)
             if meta and meta.form and not meta.form_ref:
