@@ -132,6 +132,17 @@ def test_presales_prospect_from_first_contact_to_won(app, live_server, browser, 
     _id, _number, status, outcome, _inst = _prospect_of(app, customer_id)
     assert (status, outcome) == ("won", "won")
 
+    # won: the contract is recorded and its handover starts by itself (its walk: test_delivery_browser.py)
+    from app.extensions import db
+    from app.models import ContractHandover, ProcessInstance
+
+    with app.app_context():
+        handover = db.session.scalars(select(ContractHandover).filter_by(opportunity_id=opp_id)).one()
+        assert handover.contract.code.startswith("HT-") and handover.process_instance_id
+        handover_key = db.session.get(ProcessInstance, handover.process_instance_id).business_key
+    open_from_inbox(agent, base, "group", handover_key)  # the agent's first handover step is waiting
+    shot(agent, screenshots, "presales_won_handover_task_zh")
+
     # another prospect, walked by the demo 10 days ago to its weekly follow-up, which nobody made
     late_number, late_instance = _overdue_prospect(app)
     try:
