@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import BaseConverter
 
 from app.api.errors import error_response, register_blueprint_handlers
-from app.api.schemas import ID_MAX, ErrorSchema
+from app.api.schemas import ID_MAX, ErrorSchema, PageQuerySchema
 from app.engine.actor import Actor
 from app.engine.errors import Invalid, NotFound
 
@@ -271,3 +271,14 @@ def page(items: Iterable[dict], total: int, args: dict[str, Any]) -> dict[str, A
 def slice_page(rows: list, args: dict[str, Any]) -> tuple[list, int]:
     start = (args["page"] - 1) * args["page_size"]
     return rows[start:start + args["page_size"]], len(rows)
+
+
+def versions_page(key: str, what: str, versions, to_dict, schema: Schema) -> dict[str, Any]:
+    """A page of the deployed versions of a process, decision or form (``versions(key)``, newest first),
+    the query checked before the key; 404 when nothing of that key is deployed."""
+    args = load_query(PageQuerySchema())
+    rows = versions(check_key(key, what.capitalize()))
+    if not rows:
+        raise NotFound(f"No {what} with key '{key}' is deployed.", key=key)
+    items, total = slice_page(rows, args)
+    return schema.dump(page(map(to_dict, items), total, args))

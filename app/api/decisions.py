@@ -5,8 +5,8 @@ from flask import Response
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import (
-    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, with_snippets,
-    xml_body, xml_upload,
+    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, versions_page,
+    with_snippets, xml_body, xml_upload,
 )
 from app.api.decision_schemas import (
     DecisionDeploymentSchema,
@@ -20,7 +20,7 @@ from app.api.decision_schemas import (
 )
 from app.api.schemas import PageQuerySchema, VersionQuerySchema
 from app.engine import decisions
-from app.engine.errors import Invalid, NotFound
+from app.engine.errors import Invalid
 from app.extensions import limiter
 
 DMN_BODY = xml_body("the DMN 1.3 XML")
@@ -117,12 +117,8 @@ class DecisionsApi(EngineApi):
                 application/json:
                   schema: DecisionPageSchema
         """
-        args = load_query(PageQuerySchema())
-        rows = decisions.versions(check_key(key, "Decision"))
-        if not rows:
-            raise NotFound(f"No decision with key '{key}' is deployed.", key=key)
-        items, total = slice_page(rows, args)
-        return self.response(200, **DecisionPageSchema().dump(page(map(decision_dict, items), total, args)))
+        return self.response(200, **versions_page(key, "decision", decisions.versions, decision_dict,
+                                                  DecisionPageSchema()))
 
     @expose("/<process_key:key>/xml", methods=["GET"])
     @protect()

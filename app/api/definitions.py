@@ -5,7 +5,8 @@ from flask import Response
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import (
-    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, with_snippets, xml_body,
+    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, versions_page,
+    with_snippets, xml_body,
     xml_upload,
 )
 from app.api.schemas import (
@@ -19,7 +20,7 @@ from app.api.schemas import (
 from app.api.serialize import definition_dict
 from app.engine import definitions
 from app.engine.bpmn import errors_only
-from app.engine.errors import Invalid, NotFound
+from app.engine.errors import Invalid
 from app.extensions import limiter
 
 XML_BODY = xml_body("the BPMN 2.0 XML")
@@ -108,12 +109,8 @@ class DefinitionsApi(EngineApi):
                 application/json:
                   schema: DefinitionPageSchema
         """
-        args = load_query(PageQuerySchema())
-        rows = definitions.list_versions(check_key(key))
-        if not rows:
-            raise NotFound(f"No process with key '{key}' is deployed.", key=key)
-        items, total = slice_page(rows, args)
-        return self.response(200, **DefinitionPageSchema().dump(page(map(definition_dict, items), total, args)))
+        return self.response(200, **versions_page(key, "process", definitions.list_versions, definition_dict,
+                                                  DefinitionPageSchema()))
 
     @expose("/<process_key:key>/xml", methods=["GET"])
     @protect()

@@ -6,10 +6,10 @@ from flask_appbuilder.api import expose, protect
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.base import EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, \
-    with_snippets
+    versions_page, with_snippets
 from app.api.schemas import PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema
 from app.engine import form_defs
-from app.engine.errors import Invalid, NotFound
+from app.engine.errors import Invalid
 from app.engine.forms import form_schema
 from app.extensions import limiter
 
@@ -144,12 +144,7 @@ class FormsApi(EngineApi):
                 application/json:
                   schema: FormPageSchema
         """
-        args = load_query(PageQuerySchema())
-        rows = form_defs.list_versions(check_key(key, "Form"))
-        if not rows:
-            raise NotFound(f"No form with key '{key}' is deployed.", key=key)
-        items, total = slice_page(rows, args)
-        return self.response(200, **FormPageSchema().dump(page(map(form_dict, items), total, args)))
+        return self.response(200, **versions_page(key, "form", form_defs.list_versions, form_dict, FormPageSchema()))
 
     @expose("/validate", methods=["POST"])
     @protect()
