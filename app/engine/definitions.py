@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -15,12 +16,16 @@ from app.audit import audit
 from app.engine import content, decisions, form_defs, hooks, store
 from app.engine.actor import Actor
 from app.engine.bpmn import BpmnError, Problem, errors_only, parse_definition
+from app.engine.bpmn.meta import human_task_meta
 from app.engine.bpmn.parser import DEFAULT_ROLES
 from app.engine.bpmn.specs import CalledSpecs
 from app.engine.dmn.task import DecisionTask, task_config
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from app.engine.forms import FormField
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 ACTIVE = ("running", "incident", "suspended")  # instance statuses that still count as running
@@ -230,6 +235,38 @@ def running_by_version(key: str) -> dict[int, int]:
 
 def specs_of(definition: ProcessDefinition):
     return store.cached_specs((db.engine, definition.id), lambda: definition.spec)
+
+
+def generated_forms() -> list[tuple[ProcessDefinition, str, str]]:
+    """(latest version, element id or '' for the start form, element name) of every camunda:formData form
+    still generated from field lists (the form builder converts them). A version whose stored spec cannot
+    be read offers none (logged)."""
+    out = []
+    for definition in latest_definitions():
+        if definition.start_form and not definition.start_form_id:
+            out.append((definition, "", ""))
+        try:
+            spec, _subs = specs_of(definition)
+        except Exception:
+            log.exception("specs of %s v%s could not be read", definition.key, definition.version)
+            continue
+        for ts in spec.task_specs.values():
+            meta = human_task_meta(ts)
+            if meta and meta.form and not meta.form_ref:
+                out.append((definition, ts.bpmn_id, ts.bpmn_name or ts.bpmn_id))
+    return out
+
+
+def generated_form_fields(process_key: str, element: str) -> tuple[ProcessDefinition, list]:
+    """The latest version of a process and the fields of its start form (``element`` '') or task form."""
+    definition = latest_definition(process_key[:100])
+    if not element:
+        return definition, [FormField.from_dict(f) for f in definition.start_form or []]
+    spec, _subs = specs_of(definition)
+    metas = [human_task_meta(ts) for ts in spec.task_specs.values() if ts.bpmn_id == element]
+    if not metas or metas[0] is None:
+        raise NotFound(f"Process '{process_key}' has no task '{element}'.", element=element)
+    return definition, metas[0].form
 
 
 def refuse_plain_start(definition: ProcessDefinition) -> None:

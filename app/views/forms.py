@@ -3,55 +3,28 @@ assets/form-builder.js) with validate, deploy and "convert a task's generated fo
 and admins (``can_write`` on ProcessDefinition) build and deploy; readers of process design list."""
 from __future__ import annotations
 
-import logging
-
 from flask import abort, jsonify, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import get_locale, gettext
 
 from app.engine import definitions, form_defs, formjs
-from app.engine.bpmn.meta import human_task_meta
-from app.engine.errors import Invalid, NotFound
-from app.engine.forms import FormField
+from app.engine.errors import Invalid
 from app.records.timefmt import fmt_local
 from app.views.definitions import current_actor, user_label
 from app.views.editor import json_errors
 from app.views.presentation import process_name
 
-log = logging.getLogger(__name__)
-
 
 def convertible_forms() -> list[dict]:
     """The generated (camunda:formData) forms of the deployed processes, which the builder converts."""
-    out = []
-    for definition in definitions.latest_definitions():
-        if definition.start_form and not definition.start_form_id:
-            out.append({"process": definition.key, "element": "", "label": f"{process_name(definition)} · "
-                        + gettext("Start form")})
-        try:
-            spec, _subs = definitions.specs_of(definition)
-        except Exception:  # a version whose stored spec cannot be read: its forms are not offered, the page stays
-            log.exception("specs of %s v%s could not be read", definition.key, definition.version)
-            continue
-        for ts in spec.task_specs.values():
-            meta = human_task_meta(ts)
-            if meta and meta.form and not meta.form_ref:
-                out.append({"process": definition.key, "element": ts.bpmn_id,
-                            "label": f"{process_name(definition)} · {ts.bpmn_name or ts.bpmn_id}"})
-    return out
+    return [{"process": d.key, "element": element,
+             "label": f"{process_name(d)} · " + (name if element else gettext("Start form"))}
+            for d, element, name in definitions.generated_forms()]
 
 
 def _converted(process: str, element: str) -> dict:
-    definition = definitions.latest_definition(process[:100])
-    if not element:
-        fields = [FormField.from_dict(f) for f in definition.start_form or []]
-    else:
-        spec, _subs = definitions.specs_of(definition)
-        metas = [human_task_meta(ts) for ts in spec.task_specs.values() if ts.bpmn_id == element]
-        if not metas or metas[0] is None:
-            raise NotFound(f"Process '{process}' has no task '{element}'.", element=element)
-        fields = metas[0].form
+    definition, fields = definitions.generated_form_fields(process, element)
     return formjs.from_fields(fields, f"{process}_{element or 'start'}"[:100], process_name(definition))
 
 
