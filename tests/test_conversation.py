@@ -1,7 +1,8 @@
 """One conversation per record: messages in every channel, internal notes, files checked by content.
 
-售后服务: customers submit requests "通过电话、邮件或在线服务平台" (by phone, e-mail or the online platform);
-the consultation's response time runs "从客户首次联系到首次回复" (from the customer's first contact to the first reply)."""
+《機器人集成公司客戶服務優化管理制度》第十一條(一) "客戶通過電話、郵件、線上服務平臺等渠道提交售後需求後,
+客戶服務專員需在30分鐘內完成需求受理"; 《空調部門客户服务管理制度》 consultation response time runs from the
+customer's first contact to the first reply."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

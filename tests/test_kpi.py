@@ -351,7 +351,9 @@ def test_service_standard_rate_counts_the_services_judged_in_the_spot_checks(app
 
 @pytest.mark.parametrize("user", ["supervisor", "viewer"])
 def test_the_kpi_page_carries_the_pre_sales_and_delivery_figures_its_reader_may_open(app, login_as, user):
-    """One KPI page for the whole service lifecycle: the pre-sales figures (first contact in 1 working day,
+    """第九條(一) "需在1個工作日內完成初步需求對接"; (二) "需在2個工作日內給予清晰、專業的解答"; 第十條(一)
+    "項目合同簽訂後…在3個工作日內與客戶開展合同交底工作"; (二) "每月至少2次向客戶反饋項目進展情況".
+    One KPI page for the whole service lifecycle: the pre-sales figures (first contact in 1 working day,
     answers in 2, win rate) and the in-sales ones (handover on time, progress reports), counted by their
     own modules, each linking to the records it counted — shown only to a reader who may open those pages."""
     import re

@@ -1,8 +1,8 @@
 """Text messages through an SMS gateway: a real HTTP peer on loopback receives them.
 
-《机器人集成公司客户服务优化管理制度》: the field-service record is confirmed by the customer, and the
-confirmation link goes "to the customer's phone/e-mail" (issue 15, item 6) — with a gateway configured the
-text is sent, not only recorded."""
+《機器人集成公司客戶服務優化管理制度》第十一條(三) "填寫現場服務記錄表,由客戶簽字確認" and 第十三條(二)
+"通過線上問卷、電話回訪、現場簽字確認等方式,收集客戶對服務質量的評價意見": the customer's confirmation link
+reaches their phone as a text message; with a gateway configured it is sent, not only recorded."""
 from __future__ import annotations
 
 import json
