@@ -89,6 +89,9 @@ def _file(found) -> dict:
 
 
 def _files(name: str) -> list[Upload]:
+    """The files sent in the multipart field ``name``; a plain value there (not a file) is refused, naming it."""
+    if name in request.form:
+        raise Invalid(f"'{name}' must hold files, not text.", fields={name: "must be a file upload"})
     return [Upload(f.filename or "file", f.read()) for f in request.files.getlist(name) if f.filename]
 
 

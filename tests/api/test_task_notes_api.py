@@ -83,3 +83,14 @@ def test_follow_up_hides_the_task_from_view_mine_unless_asked(api, engine, compl
     assert task not in mine and task in both
     assert agent.post(f"/api/v1/tasks/{task}/follow-up", json={"follow_up_at": "soon"}).status_code == 422
     assert agent.post(f"/api/v1/tasks/{task}/follow-up", json={"follow_up_at": None}).get_json()["follow_up_at"] is None
+
+
+def test_a_text_value_where_files_go_is_refused_naming_the_field(api, engine, complaint):
+    """schemathesis found `attachments=3` (text, not a file) accepted and ignored: it is refused, located."""
+    task = engine.open_task(engine.start(complaint, business_key="TN-TEXT"))
+    resp = api("CustomerService").post(f"/api/v1/tasks/{task}/notes", data={"body": "note", "attachments": "3"},
+                                       content_type="multipart/form-data")
+    assert resp.status_code == 422 and "attachments" in resp.get_json()["fields"]
+    resp = api("CustomerService").post(f"/api/v1/tasks/{task}/files", data={"field": "photo", "file": "x"},
+                                       content_type="multipart/form-data")
+    assert resp.status_code == 422 and "file" in resp.get_json()["fields"]
