@@ -60,6 +60,7 @@ def app(tmp_path_factory):
         # one process: a security change marks the Public-role cache at once, so the 1 s re-read of the
         # epoch (for other workers) would only add a statement at random to the statement-count tests
         "SECURITY_CACHE_SECONDS": 3600.0,
+        **FAST_PASSWORD_HASH,
     })
     with app.app_context():
         upgrade()
@@ -68,15 +69,23 @@ def app(tmp_path_factory):
     yield app
 
 
-def fresh_sqlite_app(folder):
-    """An app on its own new SQLite file in ``folder``: migrated, roles and permissions set, no data."""
+# Every login checks a password: with the product's scrypt (tests/security/test_password_hash.py) that is
+# about 0.1 s of CPU each, minutes over the suite. The test databases hash their passwords with a cheap
+# method instead; what the product stores is asserted on its own.
+FAST_PASSWORD_HASH = {"FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+def fresh_sqlite_app(folder, *, product_hash: bool = False):
+    """An app on its own new SQLite file in ``folder``: migrated, roles and permissions set, no data.
+    ``product_hash``: passwords hashed as the product hashes them (scrypt), not with the tests' cheap method."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.setup import init_security
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(folder / "app.db"),
-                      "SECRET_KEY": "x" * 40})
+                      "SECRET_KEY": "x" * 40,
+                      **({} if product_hash else FAST_PASSWORD_HASH)})
     with app.app_context():
         upgrade()
         init_security()

@@ -20,7 +20,7 @@ DEMO = Path(__file__).resolve().parents[1] / "app" / "demo"
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    return fresh_sqlite_app(tmp_path_factory.mktemp("demo_seed"))
+    return fresh_sqlite_app(tmp_path_factory.mktemp("demo_seed"), product_hash=True)
 
 
 def _counts() -> dict[str, int]:
@@ -40,6 +40,9 @@ def test_seed_demo_once_dated_quiet_and_idempotent(demo_app):
     with demo_app.app_context(), clock.use(lambda: NOW):
         first = seed_demo(Size(**SIZE))
         assert {role for _, role in first.users} >= {"ProcessOwner", "CustomerService", "Supervisor"}
+        # the product stores scrypt hashes (the other tests' databases use a cheap method: tests/conftest.py)
+        hashes = [u.password for u in demo_app.appbuilder.sm.get_all_users()]
+        assert hashes and all(h.startswith("scrypt:") for h in hashes)
         shipped = len(list((Path(__file__).resolve().parents[1] / "workflows").glob("*.bpmn")))
         assert len(first.deployed) == shipped and all(created for *_, created in first.deployed)
         assert first.records["customers"] == 20 and first.records["service_requests"] == 40
