@@ -148,3 +148,18 @@ def login_as(app):
 
 
 ROLE_USERS = {role: username for username, role, *_ in DEMO_USERS}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "own_sqlite: builds and uses its own SQLite database whatever TEST_DATABASE_URL says, "
+                   "so CI's PostgreSQL pass would only repeat the SQLite pass: skipped there")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="own SQLite database: already run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("own_sqlite"):
+            item.add_marker(skip)

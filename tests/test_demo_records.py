@@ -5,6 +5,8 @@ import pytest
 
 from tests.conftest import fresh_sqlite_app
 
+pytestmark = pytest.mark.own_sqlite  # tests/conftest.py: not repeated in CI's PostgreSQL pass
+
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):

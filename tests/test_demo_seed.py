@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import fresh_sqlite_app
 
+pytestmark = pytest.mark.own_sqlite  # tests/conftest.py: not repeated in CI's PostgreSQL pass
+
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday afternoon
 SIZE = dict(customers=20, requests=40, complaints=8, incidents=2, live_requests=8, live_complaints=4,
             live_incidents=1, at_risk=1)

@@ -28,6 +28,8 @@ from app.records.quality import process as quality_process
 from app.records.quality import service
 from tests.conftest import fresh_sqlite_app
 
+pytestmark = pytest.mark.own_sqlite  # tests/conftest.py: not repeated in CI's PostgreSQL pass
+
 SH = ZoneInfo("Asia/Shanghai")
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 
