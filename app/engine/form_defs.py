@@ -72,17 +72,22 @@ def check(schema: str | bytes | dict) -> tuple[dict | None, list[FormField], lis
     return data, fields, problems
 
 
+def _name_text(value) -> bool:
+    """Text a name column holds: at most 200 characters, no NUL (PostgreSQL refuses it)."""
+    return isinstance(value, str) and len(value) <= 200 and '\x00' not in value
+
+
 def _name_problems(key: str, data: dict) -> list[dict]:
     name, props = data.get('name'), data.get('properties')
     problems = []
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        problems.append(_problem(key, '', 'The form name must be text of at most 200 characters.'))
+    if name is not None and not _name_text(name):
+        problems.append(_problem(key, '', 'The form name must be text of at most 200 characters, without NUL characters.'))
     if props is not None and not isinstance(props, dict):
         problems.append(_problem(key, '', 'The form\'s "properties" must be an object of texts.',
                                  'Save the form from the form builder.'))
     for prop, value in (props.items() if isinstance(props, dict) else ()):
-        if str(prop).startswith(i18n.key('name', '')) and (not isinstance(value, str) or len(value) > 200):
-            problems.append(_problem(key, '', f'The form name {prop!r} must be text of at most 200 characters.'))
+        if str(prop).startswith(i18n.key('name', '')) and not _name_text(value):
+            problems.append(_problem(key, '', f'The form name {prop!r} must be text of at most 200 characters, without NUL characters.'))
     return problems
 
 

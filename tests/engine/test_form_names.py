@@ -57,6 +57,8 @@ def test_a_new_english_name_is_a_new_version(app_ctx, actors):
     ({"properties": {"i18n:name:en": "x" * 201}}, "'i18n:name:en' must be text of at most 200"),
     ({"properties": {"i18n:name:en": ["Form"]}}, "'i18n:name:en' must be text"),
     ({"name": {"zh": "表单"}}, "The form name must be text"),
+    ({"name": "表\x00单"}, "The form name must be text"),
+    ({"properties": {"i18n:name:en": "Fo\x00rm"}}, "'i18n:name:en' must be text"),
 ])
 def test_bad_names_are_located_problems(app_ctx, actors, extra, message):
     schema = dict(json.loads(json.dumps(SCHEMA)), id="fj_bad_name", **extra)
