@@ -68,7 +68,8 @@ class FormDeploymentSchema(Schema):
 
 
 def form_dict(form, detail: bool = False) -> dict:
-    out = {"id": form.id, "key": form.key, "name": form_defs.name_in(form, reader_lang()), "version": form.version, "checksum": form.checksum,
+    out = {"id": form.id, "key": form.key, "name": form_defs.name_in(form, reader_lang()), "version": form.version,
+           "checksum": form.checksum,
            "source": form.source, "deployed_at": form.deployed_at,
            "deployed_by": form.deployed_by.username if form.deployed_by else None,
            "fields_schema": form_schema(form_defs.fields_of(form))}

@@ -31,6 +31,7 @@ from app.models import FormDefinition
 
 MAX_BYTES = 512 * 1024
 BINDINGS = ('latest', 'deployment', 'version')
+TEXT_RULE = 'must be text of at most 200 characters, without NUL characters'  # a name, in any language
 
 
 @dataclass
@@ -81,13 +82,13 @@ def _name_problems(key: str, data: dict) -> list[dict]:
     name, props = data.get('name'), data.get('properties')
     problems = []
     if name is not None and not _name_text(name):
-        problems.append(_problem(key, '', 'The form name must be text of at most 200 characters, without NUL characters.'))
+        problems.append(_problem(key, '', f'The form name {TEXT_RULE}.'))
     if props is not None and not isinstance(props, dict):
         problems.append(_problem(key, '', 'The form\'s "properties" must be an object of texts.',
                                  'Save the form from the form builder.'))
     for prop, value in (props.items() if isinstance(props, dict) else ()):
         if str(prop).startswith(i18n.key('name', '')) and not _name_text(value):
-            problems.append(_problem(key, '', f'The form name {prop!r} must be text of at most 200 characters, without NUL characters.'))
+            problems.append(_problem(key, '', f'The form name {prop!r} {TEXT_RULE}.'))
     return problems
 
 

@@ -81,7 +81,8 @@ class FormsView(BaseView):
             counts[key] = counts.get(key, 0) + 1
         rows = [{"form": f, "versions": counts.get(f.key, 1)} for f in form_defs.list_forms()]
         return self.render_template("forms/list.html", rows=rows, fmt_local=fmt_local, user_label=user_label,
-                                    form_name=form_name, can_write=bool(self.appbuilder.sm.has_access("can_write", "ProcessDefinition")))
+                                    form_name=form_name,
+                                    can_write=bool(self.appbuilder.sm.has_access("can_write", "ProcessDefinition")))
 
     @expose("/build/")
     @expose("/build/<key>")

@@ -20,7 +20,8 @@ def form(key: str, zh: str, en: str | None = None) -> dict:
 
 
 def test_api_names_follow_the_reader(api):
-    owner, key, plain = api("ProcessOwner"), unique("fj_api_named").replace("-", "_"), unique("fj_api_zh").replace("-", "_")
+    owner = api("ProcessOwner")
+    key, plain = unique("fj_api_named").replace("-", "_"), unique("fj_api_zh").replace("-", "_")
     deployed = owner.post("/api/v1/forms/", json=form(key, "回访记录", "Follow-up call"), headers=EN)
     assert deployed.status_code == 201 and deployed.get_json()["form"]["name"] == "Follow-up call"
     assert deployed.get_json()["form"]["schema"]["properties"] == {"i18n:name:en": "Follow-up call"}  # as sent

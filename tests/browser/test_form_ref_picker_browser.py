@@ -21,7 +21,8 @@ SCHEMA = json.loads((ROOT / "tests" / "data" / "fj_review.form").read_text(encod
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 PICKER = "#bio-properties-panel-formRef"
 
-pytestmark = pytest.mark.skipif(not MODELER.exists(), reason="app/static/dist/modeler.js is missing (run `make assets`)")
+pytestmark = pytest.mark.skipif(not MODELER.exists(),
+                                reason="app/static/dist/modeler.js is missing (run `make assets`)")
 
 
 def task_attrs(page, element_id: str) -> dict:
@@ -102,9 +103,9 @@ def test_owner_picks_a_deployed_form_for_a_user_task(app, live_server, browser, 
     page.wait_for_selector(".djs-element[data-element-id='Task_1']")
     select(page, "Task_1")
     open_group(page, "group-CamundaPlatform__Form")
-    page.wait_for_function("k => (document.querySelector('#bio-properties-panel-formRef option:checked') || {}).value === k"
-                           " && document.querySelector('#bio-properties-panel-formRef').textContent.includes('Follow-up')",
-                           arg=form_key)
+    page.wait_for_function("k => (document.querySelector('#bio-properties-panel-formRef option:checked') || {})"
+                           ".value === k && document.querySelector('#bio-properties-panel-formRef')"
+                           ".textContent.includes('Follow-up')", arg=form_key)
     assert options(page, PICKER)[form_key] == f"Follow-up call (v2) ({form_key})"
     assert page.locator("#bio-properties-panel-formRefBinding").input_value() == "version"
     assert page.locator("#bio-properties-panel-formRefVersion").input_value() == "1"
