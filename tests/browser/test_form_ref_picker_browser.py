@@ -110,9 +110,18 @@ def test_owner_picks_a_deployed_form_for_a_user_task(app, live_server, browser, 
     assert page.locator("#bio-properties-panel-formRefBinding").input_value() == "version"
     assert page.locator("#bio-properties-panel-formRefVersion").input_value() == "1"
     panel_shot(page, screenshots, "form_ref_picker_en")
+    page.select_option("#bio-properties-panel-formRefBinding", "latest")  # no version left behind
+    assert task_attrs(page, "Task_1") == {"ref": form_key, "binding": "latest", "version": None}
+    page.wait_for_selector("#bio-properties-panel-formRefVersion", state="detached")
     page.select_option(PICKER, "")
     assert task_attrs(page, "Task_1") == {"ref": None, "binding": None, "version": None}
     xml = page.evaluate("async () => (await window.csModeler.saveXML()).xml")
     assert "formRef" not in xml
     assert page.locator(PICKER).input_value() == ""  # still offered: pick another at once
+    select(page, "StartEvent_1")  # a start event takes a Camunda Form the same way
+    open_group(page, "group-CamundaPlatform__Form")
+    page.select_option(PICKER, form_key)
+    assert task_attrs(page, "StartEvent_1") == {"ref": form_key, "binding": "latest", "version": None}
+    page.select_option("#bio-properties-panel-formRefBinding", "deployment")
+    assert task_attrs(page, "StartEvent_1") == {"ref": form_key, "binding": "deployment", "version": None}
     assert not page.errors, page.errors
