@@ -20,6 +20,7 @@ export async function startEditorPage(root, createModeler) {
 
   const modeler = createModeler($('#cs-canvas'), $('#cs-properties'), {
     translate: makeTranslate(cfg.locale),
+    formChoicesUrl: cfg.urls.forms,
   });
   window.csModeler = modeler; // for the browser tests and the console
   root.classList.add(`cs-locale-${cfg.locale}`);

@@ -1,6 +1,7 @@
 // The form builder page (app/views/forms.py): form-js's editor, the form id and name, validate and deploy
 // (the server locates every problem by component), "convert a generated form" and the English texts,
-// kept as the diagrams keep them: i18n:label:en, i18n:help:en, i18n:option:<value>:en custom properties.
+// kept as the diagrams keep them: i18n:label:en, i18n:help:en, i18n:option:<value>:en custom properties;
+// the form's English name likewise in the root's custom properties (i18n:name:en).
 import { FormEditor } from '@bpmn-io/form-js-editor';
 import '@bpmn-io/form-js/dist/assets/form-js.css';
 import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
@@ -12,6 +13,7 @@ const root = document.getElementById('cs-form-builder');
 const config = JSON.parse(document.getElementById('cs-form-config').textContent);
 const t = config.i18n;
 const $ = (id) => document.getElementById(id);
+const NAME_EN = 'i18n:name:en';
 const KEYED = new Set(['textfield', 'textarea', 'number', 'checkbox', 'select', 'radio', 'datetime']);
 
 function blank(key) {
@@ -54,6 +56,12 @@ function current() {
   const schema = editor.saveSchema();
   schema.id = $('cs-form-key').value.trim();
   schema.name = $('cs-form-name').value.trim() || schema.id;
+  const props = { ...(schema.properties || {}) };
+  const english = $('cs-form-name-en').value.trim();
+  if (english) props[NAME_EN] = english;
+  else delete props[NAME_EN];
+  if (Object.keys(props).length) schema.properties = props;
+  else delete schema.properties;
   return schema;
 }
 
@@ -61,6 +69,7 @@ async function load(schema) {
   await editor.importSchema(schema);
   $('cs-form-key').value = config.key || schema.id || '';
   $('cs-form-name').value = schema.name || '';
+  $('cs-form-name-en').value = (schema.properties || {})[NAME_EN] || '';
   renderTranslations();
 }
 

@@ -19,6 +19,7 @@ import './editor.css';
 
 import { startEditorPage } from './editor-page.js';
 import { TranslationsModule } from './translations-provider.js';
+import { FormRefPickerModule } from './form-ref-picker.js';
 import { addMissingDiagrams } from './layout.js';
 import { onReady } from './common.js';
 
@@ -26,7 +27,8 @@ import { onReady } from './common.js';
  * A modeler with the Camunda 7 properties panel.
  * @param {HTMLElement} canvas  container of the diagram
  * @param {HTMLElement} properties  container of the properties panel
- * @param {{translate?: Function}} [options]
+ * @param {{translate?: Function, formChoicesUrl?: string}} [options]  formChoicesUrl: the deployed forms
+ *   for the formRef picker (without it the picker lists none and shows the current value)
  */
 export function createModeler(canvas, properties, options = {}) {
   const additionalModules = [
@@ -35,6 +37,7 @@ export function createModeler(canvas, properties, options = {}) {
     CamundaPlatformPropertiesProviderModule,
     CamundaBehaviorsModule,
     TranslationsModule, // the "Translations" group: names, documentation and form labels in English
+    FormRefPickerModule, // "Forms": a select of the deployed Camunda Forms for camunda:formRef
   ];
   if (options.translate) {
     additionalModules.push({ translate: ['value', options.translate] });
@@ -44,6 +47,7 @@ export function createModeler(canvas, properties, options = {}) {
     propertiesPanel: { parent: properties },
     additionalModules,
     moddleExtensions: { camunda: camundaModdle },
+    csFormChoices: { url: options.formChoicesUrl || null },
   });
 }
 

@@ -30,6 +30,16 @@ const ZH = {
   'Field “{field}” value “{value}” ({lang})': '字段“{field}”选项“{value}”（{lang}）',
   'As written: {text}': '原文：{text}',
   'No default-language text yet': '尚无默认语言（中文）原文',
+  // the formRef picker (assets/form-ref-picker.js)
+  'Deployed form': '已部署的表单',
+  '(no form)': '（无表单）',
+  '{key} (not deployed)': '{key}（未部署）',
+  'The list of forms could not be loaded.': '无法加载表单列表。',
+  'No form is deployed yet: build one in the form builder.': '尚未部署任何表单：请先在表单设计器中创建并部署。',
+  'Latest version: v{version}': '最新版本：v{version}',
+  'The newest version when the task is created.': '任务创建时的最新版本。',
+  'The newest version when the diagram is deployed.': '流程图部署时的最新版本。',
+  'Exactly the version chosen below.': '固定使用下方选择的版本。',
   // our badge and notices live in the page's catalogue; these are the modeler's own strings
   'Activate hand tool': '启用抓手工具',
   'Activate lasso tool': '启用套索工具',

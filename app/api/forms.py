@@ -12,11 +12,14 @@ from app.engine import form_defs
 from app.engine.errors import Invalid
 from app.engine.forms import form_schema
 from app.extensions import limiter
+from app.lang import reader_lang
 
 FORM_BODY = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["id", "components"], "description": "a form-js (Camunda Forms) schema",
     "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 100},
-                   "name": {"type": "string", "maxLength": 200},
+                   "name": {"type": "string", "maxLength": 200, "description": "in the site's default language"},
+                   "properties": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": 'custom properties; "i18n:name:en": the name in English'},
                    "components": {"type": "array", "items": {"type": "object"}}}}}}}
 _doc = with_snippets(key="""
           - in: path
@@ -39,7 +42,8 @@ class FormJsBodySchema(Schema):
 class FormDefinitionSchema(Schema):
     id = fields.Integer(required=True)
     key = fields.String(required=True)
-    name = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "in the reader's language (the default "
+                                                                  "language's name where untranslated)"})
     version = fields.Integer(required=True)
     checksum = fields.String(required=True)
     source = fields.String(required=True)
@@ -64,7 +68,8 @@ class FormDeploymentSchema(Schema):
 
 
 def form_dict(form, detail: bool = False) -> dict:
-    out = {"id": form.id, "key": form.key, "name": form.name, "version": form.version, "checksum": form.checksum,
+    out = {"id": form.id, "key": form.key, "name": form_defs.name_in(form, reader_lang()), "version": form.version,
+           "checksum": form.checksum,
            "source": form.source, "deployed_at": form.deployed_at,
            "deployed_by": form.deployed_by.username if form.deployed_by else None,
            "fields_schema": form_schema(form_defs.fields_of(form))}

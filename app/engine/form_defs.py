@@ -1,6 +1,11 @@
 """Repository service of Camunda Forms: validate and deploy form-js JSON, list versions, and resolve
 a diagram's ``camunda:formRef`` to the version a task or start event shows.
 
+A form's name is in the site's default language (zh) in the schema's ``name``; other languages sit in
+the schema's root custom ``properties`` as ``i18n:name:en`` (the convention of the fields' labels,
+app.engine.formjs), which form-js and Camunda Modeler keep. The deployed row copies them to
+``name_i18n`` so lists need not read the schemas.
+
 Bindings (as Camunda 7): ``latest`` is the newest version when the task is created; ``deployment``
 the newest version when the diagram was deployed; ``version`` exactly ``formRefVersion``. A start
 form is resolved once, when the diagram is deployed (it is the process's input contract).
@@ -17,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
 from app.engine import formjs
+from app.engine.bpmn import i18n
 from app.engine.actor import Actor
 from app.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from app.engine.forms import FormField
@@ -25,6 +31,7 @@ from app.models import FormDefinition
 
 MAX_BYTES = 512 * 1024
 BINDINGS = ('latest', 'deployment', 'version')
+TEXT_RULE = 'must be text of at most 200 characters, without NUL characters'  # a name, in any language
 
 
 @dataclass
@@ -60,9 +67,41 @@ def check(schema: str | bytes | dict) -> tuple[dict | None, list[FormField], lis
         problems.append(_problem('', '', 'The form has no id (its key, which camunda:formRef names).',
                                  'Set the form id in the builder, e.g. complaint_review.'))
         key = ''
+    problems += _name_problems(key, data)
     fields, issues = formjs.to_fields(data)
     problems += [_problem(key, where, message, hint) for where, message, hint in issues]
     return data, fields, problems
+
+
+def _name_text(value) -> bool:
+    """Text a name column holds: at most 200 characters, no NUL (PostgreSQL refuses it)."""
+    return isinstance(value, str) and len(value) <= 200 and '\x00' not in value
+
+
+def _name_problems(key: str, data: dict) -> list[dict]:
+    name, props = data.get('name'), data.get('properties')
+    problems = []
+    if name is not None and not _name_text(name):
+        problems.append(_problem(key, '', f'The form name {TEXT_RULE}.'))
+    if props is not None and not isinstance(props, dict):
+        problems.append(_problem(key, '', 'The form\'s "properties" must be an object of texts.',
+                                 'Save the form from the form builder.'))
+    for prop, value in (props.items() if isinstance(props, dict) else ()):
+        if str(prop).startswith(i18n.key('name', '')) and not _name_text(value):
+            problems.append(_problem(key, '', f'The form name {prop!r} {TEXT_RULE}.'))
+    return problems
+
+
+def names_of(data: dict) -> dict[str, str]:
+    """The translated names of a schema: {"i18n:name:en": ...} from its root ``properties``."""
+    props = data.get('properties') if isinstance(data.get('properties'), dict) else {}
+    return {k: v.strip() for k, v in props.items()
+            if str(k).startswith(i18n.key('name', '')) and isinstance(v, str) and v.strip()}
+
+
+def name_in(form: FormDefinition, lang: str | None) -> str:
+    """The form's name in ``lang``, else its default-language name (a form without a translation)."""
+    return i18n.pick(form.name_i18n or {}, 'name', form.name, lang)
 
 
 def validate(schema: str | bytes | dict) -> list[dict]:
@@ -81,7 +120,7 @@ def deploy(schema: str | bytes | dict, *, actor: Actor, source: str = 'file') ->
     latest = latest_form(data['id'], required=False)
     if latest is not None and latest.checksum == checksum:
         return FormDeployment(latest, False)
-    form = FormDefinition(key=data['id'], name=str(data.get('name') or data['id'])[:200],
+    form = FormDefinition(key=data['id'], name=str(data.get('name') or data['id'])[:200], name_i18n=names_of(data),
                           version=(latest.version + 1) if latest else 1, checksum=checksum, schema=text,
                           fields=[f.to_dict() for f in fields], deployed_by_id=actor.user_id, source=source)
     db.session.add(form)
@@ -126,6 +165,12 @@ def list_forms() -> list[FormDefinition]:
 def list_versions(key: str) -> list[FormDefinition]:
     return db.session.scalars(select(FormDefinition).filter_by(key=key)
                               .order_by(FormDefinition.version.desc())).all()
+
+
+def key_versions() -> list[tuple[str, int]]:
+    """(key, version) of every deployed form, newest version first per key (no schema read)."""
+    return db.session.execute(select(FormDefinition.key, FormDefinition.version)
+                              .order_by(FormDefinition.key, FormDefinition.version.desc())).all()
 
 
 def resolve(ref: dict, *, deployed_at: datetime | None = None) -> FormDefinition:

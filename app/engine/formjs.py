@@ -8,7 +8,7 @@ id and key: the form is refused at deploy rather than half-validated at run time
 Bilingual labels follow the diagrams' convention: a component's ``label``/``description`` and its
 values' labels are in the site's default language; other languages sit in the component's custom
 ``properties`` as ``i18n:label:en``, ``i18n:help:en`` and ``i18n:option:<value>:en`` (a text view's
-text: ``i18n:text:en``).
+text: ``i18n:text:en``). The form's own name: ``name`` and, in the root's ``properties``, ``i18n:name:en``.
 """
 from __future__ import annotations
 
@@ -177,6 +177,10 @@ def localized(schema: dict, fields: Iterable[FormField], lang: str | None) -> di
     ``i18n:`` properties left."""
     by_key = {f.id: i18n.localize_field(f, lang) for f in fields}
     out = copy.deepcopy(schema)
+    if isinstance(out.get('properties'), dict):
+        if out.get('name') is not None:
+            out['name'] = i18n.pick(out['properties'], 'name', out['name'], lang)
+        out['properties'] = {k: v for k, v in out['properties'].items() if not str(k).startswith(i18n.PREFIX)}
     for comp in _components(out):
         ff = by_key.get(comp['key']) if isinstance(comp.get('key'), str) else None
         props = comp.get('properties') if isinstance(comp.get('properties'), dict) else {}
@@ -195,9 +199,11 @@ def localized(schema: dict, fields: Iterable[FormField], lang: str | None) -> di
     return out
 
 
-def from_fields(fields: Iterable[FormField], form_id: str, name: str = '') -> dict:
+def from_fields(fields: Iterable[FormField], form_id: str, name: str = '',
+                names: dict[str, str] | None = None) -> dict:
     """A form-js schema for a ``camunda:formData`` form (the builder's "convert"): same keys, rules and
-    translations, so the converted form validates the same data."""
+    translations, so the converted form validates the same data. ``names``: the name in other
+    languages ({"i18n:name:en": ...})."""
     components = []
     for n, ff in enumerate(fields, 1):
         ctype = COMPONENT_OF.get(ff.type, 'textfield')
@@ -222,5 +228,8 @@ def from_fields(fields: Iterable[FormField], form_id: str, name: str = '') -> di
         if ff.default is not None and not str(ff.default).startswith(('${', '#{')):
             comp['defaultValue'] = ff.default
         components.append(comp)
-    return {'type': 'default', 'id': form_id, 'name': name or form_id, 'components': components,
-            'schemaVersion': 16}
+    out = {'type': 'default', 'id': form_id, 'name': name or form_id, 'components': components,
+           'schemaVersion': 16}
+    if names:
+        out['properties'] = dict(names)
+    return out

@@ -11,7 +11,9 @@ class FormDefinition(Model):
     __table_args__ = (UniqueConstraint("key", "version", name="uq_form_key_version"),)
     id = Column(Integer, primary_key=True)
     key = Column(String(100), nullable=False, index=True)  # the schema's "id", as camunda:formRef names it
-    name = Column(String(200), nullable=False)
+    name = Column(String(200), nullable=False)  # in the site's default language (zh)
+    # the name in other languages, as the schema's root "properties" hold it: {"i18n:name:en": "..."}
+    name_i18n = Column(JSONType, nullable=False, default=dict)
     version = Column(Integer, nullable=False)
     checksum = Column(String(64), nullable=False)
     schema = deferred(Column(Text, nullable=False))  # the form-js JSON as saved by the builder

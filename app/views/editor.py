@@ -161,6 +161,7 @@ class EditorView(BaseView):
                 "validate": url_for("EditorView.api_validate"),
                 "deploy": url_for("EditorView.api_deploy", key=key),
                 "versions": url_for("ProcessesView.versions", key=key),
+                "forms": url_for("FormsView.api_choices"),  # the formRef picker's deployed forms
             },
             "i18n": editor_i18n(),
         }

@@ -8,12 +8,13 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import get_locale, gettext
 
-from app.engine import definitions, form_defs, formjs
+from app.engine import content, definitions, form_defs, formjs
+from app.engine.bpmn import i18n
 from app.engine.errors import Invalid
 from app.records.timefmt import fmt_local
 from app.views.definitions import current_actor, user_label
 from app.views.editor import json_errors
-from app.views.presentation import process_name
+from app.views.presentation import process_name, reader_lang
 
 
 def convertible_forms() -> list[dict]:
@@ -24,8 +25,11 @@ def convertible_forms() -> list[dict]:
 
 
 def _converted(process: str, element: str) -> dict:
+    """Named as its process, in the default language and (where the diagram translates it) in English."""
     definition, fields = definitions.generated_form_fields(process, element)
-    return formjs.from_fields(fields, f"{process}_{element or 'start'}"[:100], process_name(definition))
+    english = content.process_name(definition.key, "en", definition.name)
+    return formjs.from_fields(fields, f"{process}_{element or 'start'}"[:100], definition.name,
+                              {i18n.key("name", "en"): english} if english != definition.name else None)
 
 
 def _body_schema() -> dict:
@@ -33,6 +37,20 @@ def _body_schema() -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("schema"), dict):
         raise Invalid("Send the form as a JSON object {\"schema\": ...}.")
     return data["schema"]
+
+
+def form_name(form) -> str:
+    return form_defs.name_in(form, reader_lang())
+
+
+def form_choices() -> list[dict]:
+    """The deployed forms for the BPMN editor's formRef picker: key, name in the reader's language and
+    the versions (newest first), which the binding "version" names."""
+    versions: dict[str, list[int]] = {}
+    for key, version in form_defs.key_versions():
+        versions.setdefault(key, []).append(version)
+    return [{"key": f.key, "name": form_name(f), "version": f.version, "versions": versions.get(f.key, [])}
+            for f in form_defs.list_forms()]
 
 
 def builder_i18n() -> dict:
@@ -53,13 +71,17 @@ class FormsView(BaseView):
     default_view = "list"
     class_permission_name = "ProcessDefinition"
     method_permission_name = {"list": "read", "edit": "write", "api_validate": "write", "api_deploy": "write",
-                              "api_convert": "write"}
+                              "api_convert": "write", "api_choices": "read"}
 
     @expose("/")
     @has_access
     def list(self):
-        rows = [{"form": f, "versions": len(form_defs.list_versions(f.key))} for f in form_defs.list_forms()]
+        counts: dict[str, int] = {}
+        for key, _version in form_defs.key_versions():
+            counts[key] = counts.get(key, 0) + 1
+        rows = [{"form": f, "versions": counts.get(f.key, 1)} for f in form_defs.list_forms()]
         return self.render_template("forms/list.html", rows=rows, fmt_local=fmt_local, user_label=user_label,
+                                    form_name=form_name,
                                     can_write=bool(self.appbuilder.sm.has_access("can_write", "ProcessDefinition")))
 
     @expose("/build/")
@@ -79,7 +101,7 @@ class FormsView(BaseView):
         }
         versions = form_defs.list_versions(form.key) if form else []
         return self.render_template("forms/edit.html", form=form, versions=versions, config=config,
-                                    fmt_local=fmt_local, user_label=user_label)
+                                    fmt_local=fmt_local, user_label=user_label, form_name=form_name)
 
     @expose("/api/validate", methods=["POST"])
     @has_access_api
@@ -102,3 +124,10 @@ class FormsView(BaseView):
     def api_convert(self):
         """A form-js schema made from a deployed process's generated form (task, or start form)."""
         return jsonify({"schema": _converted(request.args.get("process", ""), request.args.get("element", ""))})
+
+    @expose("/api/choices")
+    @has_access_api
+    @json_errors
+    def api_choices(self):
+        """The deployed forms a diagram's camunda:formRef can name (the BPMN editor's picker)."""
+        return jsonify({"forms": form_choices()})

@@ -97,6 +97,7 @@ def test_owner_builds_a_form_agent_submits_it(app, live_server, browser, pages):
     page.wait_for_selector(".fjs-palette-field[data-field-type='textfield']")
     page.fill("#cs-form-key", form_key)
     page.fill("#cs-form-name", "回访记录")
+    page.fill("#cs-form-name-en", "Follow-up visit")
     drop(page, "textfield")
     open_panel_group(page, "general")
     set_text(page, "label", "回访摘要")
@@ -154,7 +155,7 @@ def test_owner_builds_a_form_agent_submits_it(app, live_server, browser, pages):
     page.wait_for_selector(".fjs-form-container .fjs-form-field-number")
     shot(page, "builder_en")
     page.goto(f"{base}/forms/")
-    assert page.locator(f"tr[data-key='{form_key}']").count() == 1
+    assert page.locator(f"tr[data-key='{form_key}'] .cs-form-name").inner_text() == "Follow-up visit"
     shot(page, "forms_list_en")
     page.goto(f"{base}/lang/zh")
 
@@ -164,6 +165,7 @@ def test_owner_builds_a_form_agent_submits_it(app, live_server, browser, pages):
         assert fields["summary"]["required"] and fields["channel"]["options"] == [["phone", "电话"], ["visit", "上门"]]
         assert (fields["minutes"]["min"], fields["minutes"]["max"]) == (1, 120)
         assert fields["summary"]["properties"]["i18n:label:en"] == "Call summary"
+        assert (form.name, form.name_i18n) == ("回访记录", {"i18n:name:en": "Follow-up visit"})
 
     # --- a diagram whose user task names the form (camunda:formRef), through the BPMN editor
     page.goto(f"{base}/processes/")
@@ -174,7 +176,8 @@ def test_owner_builds_a_form_agent_submits_it(app, live_server, browser, pages):
     select(page, "Task_1")  # the new diagram's user task, offered to CustomerService
     open_group(page, "group-CamundaPlatform__Form")
     page.select_option("#bio-properties-panel-formType", "formRef")
-    page.fill("#bio-properties-panel-formRef", form_key)
+    page.wait_for_selector(f"#bio-properties-panel-formRef option[value='{form_key}']", state="attached")
+    page.select_option("#bio-properties-panel-formRef", form_key)  # the picker of deployed forms
     page.click("#cs-canvas", position={"x": 700, "y": 60})
     page.click("#cs-deploy")
     page.wait_for_selector("#cs-versions tbody tr:has-text('v1')")
