@@ -145,7 +145,9 @@ def check_table(table) -> list[dmn_model.DmnProblem]:
             problems.append(dmn_model.DmnProblem(
                 cell.id if cell else rule.id, table.name, "outputEntry" if column else "rule", message, hint,
                 cell.line if cell else None, decision_id=table.id, rule_id=rule.id, rule_index=rule.index,
-                column_id=column.id if column else None, column_label=column.label if column else None))
+                column_id=column.id if column else None, column_label=column.label if column else None,
+                translations={"element_name": table.translations, **({"column_label": column.translations}
+                                                                       if column else {})}))
         try:
             keys = [compile_expression(cell.text)({}) for cell in rule.inputs[:2]]
         except FeelError:
@@ -169,7 +171,8 @@ def check_table(table) -> list[dmn_model.DmnProblem]:
             problems.append(dmn_model.DmnProblem(
                 table.id, table.name, "decisionTable", _l("The SLA table needs an output named %(name)s.",
                                                           name=repr(name)),
-                _l("Keep the shipped columns."), table.line, decision_id=table.id))
+                _l("Keep the shipped columns."), table.line, decision_id=table.id,
+                translations={"element_name": table.translations}))
     return problems
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..bpmn.problems import BpmnError, Problem
@@ -38,10 +39,17 @@ class DmnProblem(Problem):
     rule_index: int | None = None
     column_id: str | None = None
     column_label: str | None = None
+    # the decision's name and the column's label in other languages (i18n:name:<lang>, i18n:label:<lang>)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Message and hint are lazy (``_l``): rendered here, in the reader's language."""
-        return {**super().to_dict(), "message": str(self.message), "hint": str(self.hint)}
+        """In the reader's language: message and hint are lazy (``_l``) and rendered here; the decision's
+        name and the column's label are its translation where the table has one."""
+        data = {**super().to_dict(), "message": str(self.message), "hint": str(self.hint)}
+        locale = get_locale()
+        for name, texts in data.pop("translations").items():
+            data[name] = (texts.get(locale.language) if locale else None) or data[name]
+        return data
 
 
 @dataclass
@@ -142,6 +150,8 @@ class _Reader:
     def add(self, message: str, hint: str, el: Any = None, *, decision: Any = None, rule: Rule | None = None,
             rule_el: Any = None, column: Column | None = None, severity: str = "error") -> None:
         name = decision.get("name") if decision is not None else None
+        texts = {"element_name": translations(decision, "name") if decision is not None else {},
+                 "column_label": column.translations if column is not None else {}}
         self.problems.append(DmnProblem(
             el.get("id") if el is not None else None, name, local_name(el) if el is not None else None,
             message, hint, el.sourceline if el is not None else None, severity,
@@ -149,7 +159,8 @@ class _Reader:
             rule_id=rule_el.get("id") if rule_el is not None else None,
             rule_index=rule.index if rule is not None else None,
             column_id=column.id if column is not None else None,
-            column_label=(column.label or column.name) if column is not None else None))
+            column_label=(column.label or column.name) if column is not None else None,
+            translations={k: v for k, v in texts.items() if v}))
 
     def errors(self) -> list[DmnProblem]:
         return [p for p in self.problems if p.is_error]
