@@ -188,10 +188,9 @@ class _Reader:
         try:
             run = compile_unary_tests(text) if kind == "test" else compile_expression(text)
         except FeelError as err:
-            self.add(_feel_problem(kind, text.strip(), err),
-                     _l('Write e.g. "a", "a","b", not("x"), < 3, [1..5], - (any), date("2026-01-01").')
-                     if kind == "test" else _l('Write a literal ("text", 3, true), a variable name or simple arithmetic.'),
-                     el, **where)
+            hint = (_l('Write e.g. "a", "a","b", not("x"), < 3, [1..5], - (any), date("2026-01-01").') if kind == "test"
+                    else _l('Write a literal ("text", 3, true), a variable name or simple arithmetic.'))
+            self.add(_feel_problem(kind, text.strip(), err), hint, el, **where)
             run = (lambda v, c: False) if kind == "test" else (lambda c: None)
         return Cell(cell_id, text, "feel", run, line)
 
