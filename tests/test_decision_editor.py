@@ -130,7 +130,7 @@ def test_bad_xml_gets_a_located_error_not_a_500(owner):
     resp = owner.post("/decisions/editor/api/validate", {"xml": broken})
     assert resp.status_code in (200, 422) and resp.get_json()["problems"][0]["line"]
     not_dmn = owner.post("/decisions/editor/api/validate", {"xml": "<bpmn/>"}).get_json()["problems"]
-    assert "not a DMN file" in not_dmn[0]["message"] and not_dmn[0]["line"] == 1
+    assert "这不是 DMN 文件" in not_dmn[0]["message"] and not_dmn[0]["line"] == 1  # the page's language
     assert owner.post("/decisions/editor/api/bad_xml/draft", {"xml": "<bpmn/>", "base_rev": 1}).status_code == 422
     for body in ({"xml": ""}, {}, []):
         assert owner.post("/decisions/editor/api/validate", body).status_code == 422

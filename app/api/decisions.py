@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask_appbuilder.api import expose, protect
+from flask_babel import gettext
 
 from app.api.base import (
     KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, versions_page,
@@ -209,7 +210,7 @@ class DecisionsApi(EngineApi):
         """
         problems = decisions.validate(_upload())
         if any(p.is_error for p in problems):
-            raise Invalid(f"{sum(p.is_error for p in problems)} problem(s) prevent deployment.",
+            raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=sum(p.is_error for p in problems)),
                           problems=[p.to_dict() for p in problems])
         return self.response(200, **DecisionValidationSchema().dump({"valid": True,
                                                                      "problems": [p.to_dict() for p in problems]}))

@@ -6,6 +6,8 @@ file; deploying it deploys every decision of the file (app/engine/decisions.py d
 """
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from app.engine import decisions, drafts
 from app.engine.bpmn import BpmnError
 from app.engine.bpmn.i18n import PREFIX, pick
@@ -56,9 +58,10 @@ def decisions_in(xml: bytes | str) -> dict[str, str]:
     try:
         root = load_xml(data).getroot()
     except BpmnError as err:
-        raise Invalid("The decision file cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
+        raise Invalid(gettext("The decision file cannot be read."),
+                      problems=[p.to_dict() for p in err.problems]) from err
     if local_name(root) != "definitions" or "dmn" not in (root.tag or "").lower():
-        raise Invalid("This is not a DMN file.")
+        raise Invalid(gettext("This is not a DMN file."))
     return {el.get("id"): (el.get("name") or el.get("id")) for el in root
             if isinstance(el.tag, str) and local_name(el) == "decision" and el.get("id")}
 
@@ -91,11 +94,13 @@ def column_labels(xml: str | None, lang: str | None) -> dict[str, str]:
 def _name_of(key: str, text: str) -> str:
     found = decisions_in(text)
     if key not in found:
-        raise Invalid(f"The file has no decision '{key}' (it has: {', '.join(found) or 'none'}). Keep the "
-                      f"decision id '{key}': processes name it in camunda:decisionRef.",
+        raise Invalid(gettext("The file has no decision '%(key)s' (it has: %(found)s). Keep the decision id "
+                              "'%(key)s': processes name it in camunda:decisionRef.",
+                              key=key, found=", ".join(found) or "-"),
                       problems=[{"element_id": key, "element_name": key, "element_type": "decision",
-                                 "message": f"The decision id must stay '{key}'.", "hint": "Change the id back.",
-                                 "line": None, "severity": "error"}])
+                                 "message": gettext("The decision id must stay '%(key)s'.", key=key),
+                                 "hint": gettext("Change the id back."), "line": None, "severity": "error",
+                                 "decision_id": key}])
     return found[key]
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -68,7 +69,8 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file") -> DecisionD
     parsed = parse_dmn(xml, max_bytes=MAX_BYTES)
     errors = parsed.errors + _checks(parsed)
     if errors:
-        raise Invalid(f"{len(errors)} problem(s) prevent deployment.", problems=[p.to_dict() for p in errors])
+        raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=len(errors)),
+                      problems=[p.to_dict() for p in errors])
     checksum = hashlib.sha256(xml).hexdigest()
     rows, created = [], False
     for decision in parsed.decisions:
@@ -193,7 +195,7 @@ def evaluate_draft(xml: bytes | str, inputs: dict, key: str | None = None) -> De
     file has errors, or for a bad input, as ``evaluate``; NotFound if the file has no such decision."""
     parsed = parse_dmn(_as_bytes(xml), max_bytes=MAX_BYTES)
     if parsed.errors:
-        raise Invalid(f"{len(parsed.errors)} problem(s) prevent evaluation.",
+        raise Invalid(gettext("%(n)s problem(s) prevent evaluation.", n=len(parsed.errors)),
                       problems=[p.to_dict() for p in parsed.errors])
     decision = next((d for d in parsed.decisions if key in (None, d.id)), None)
     if decision is None:

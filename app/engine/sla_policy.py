@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 
 from app.engine import work_calendar
 from app.engine.dmn.evaluate import DecisionError, evaluate
 from app.engine.dmn.feel import FeelError, compile_expression
-from app.engine.dmn.model import DmnProblem
+from app.engine.dmn import model as dmn_model  # the module, not the name: dmn.model -> bpmn -> scripting -> here
 from app.engine.dmn.task import DecisionSource
 from app.extensions import db
 
@@ -134,25 +135,26 @@ def _row(table, kind: str, milestone: str) -> Deadline | None:
                     str(out.get("counted_from") or ""), str(out.get("clause") or ""))
 
 
-def check_table(table) -> list[DmnProblem]:
+def check_table(table) -> list[dmn_model.DmnProblem]:
     """What would make a deployed SLA table fail where a deadline is computed (a task, a KPI, a page):
     each row names one kind and one milestone and gives a clock duration (P3D, PT30M) or AT_ONCE."""
     problems = []
     columns = {c.name: n for n, c in enumerate(table.outputs)}
     for rule in table.rules:
         def add(message: str, hint: str, cell=None, column=None) -> None:
-            problems.append(DmnProblem(cell.id if cell else rule.id, table.name, "outputEntry" if column else "rule",
-                                       message, hint, cell.line if cell else None, decision_id=table.id,
-                                       rule_id=rule.id, rule_index=rule.index,
-                                       column_id=column.id if column else None,
-                                       column_label=column.label if column else None))
+            problems.append(dmn_model.DmnProblem(
+                cell.id if cell else rule.id, table.name, "outputEntry" if column else "rule", message, hint,
+                cell.line if cell else None, decision_id=table.id, rule_id=rule.id, rule_index=rule.index,
+                column_id=column.id if column else None, column_label=column.label if column else None,
+                translations={"element_name": table.translations, **({"column_label": column.translations}
+                                                                       if column else {})}))
         try:
             keys = [compile_expression(cell.text)({}) for cell in rule.inputs[:2]]
         except FeelError:
             keys = []
         if len(keys) != 2 or not all(isinstance(k, str) for k in keys):
-            add(f"Row {rule.index} must name one kind and one milestone, each a text in quotes.",
-                'Write e.g. "complaint" and "forward".')
+            add(_l("Row %(n)s must name one kind and one milestone, each a text in quotes.", n=rule.index),
+                _l('Write e.g. "complaint" and "forward".'))
         if "duration" not in columns:
             continue
         cell, column = rule.outputs[columns["duration"]], table.outputs[columns["duration"]]
@@ -161,14 +163,16 @@ def check_table(table) -> list[DmnProblem]:
             if value != AT_ONCE:
                 parts(str(value))
         except (FeelError, PolicyError):
-            add(f"Row {rule.index}: {cell.text.strip()!r} is not a deadline.",
-                'Write a duration in quotes: "P3D" (3 days), "PT30M" (30 minutes), "PT4H", or "AT_ONCE".',
+            add(_l("Row %(n)s: %(value)s is not a deadline.", n=rule.index, value=repr(cell.text.strip())),
+                _l('Write a duration in quotes: "P3D" (3 days), "PT30M" (30 minutes), "PT4H", or "AT_ONCE".'),
                 cell, column)
     for name in ("clock", "duration"):
         if name not in columns:
-            problems.append(DmnProblem(table.id, table.name, "decisionTable", f"The SLA table needs an output "
-                                       f"named {name!r}.", "Keep the shipped columns.", table.line,
-                                       decision_id=table.id))
+            problems.append(dmn_model.DmnProblem(
+                table.id, table.name, "decisionTable", _l("The SLA table needs an output named %(name)s.",
+                                                          name=repr(name)),
+                _l("Keep the shipped columns."), table.line, decision_id=table.id,
+                translations={"element_name": table.translations}))
     return problems
 
 

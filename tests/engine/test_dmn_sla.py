@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 
 from app.engine import decisions, sla_policy
 from app.engine.dmn.evaluate import evaluate
@@ -59,7 +60,9 @@ def test_a_table_whose_deadline_cannot_be_computed_is_refused_located(app_ctx, a
     [problem] = [p for p in decisions.validate(broken) if p.is_error]
     assert (problem.rule_id, problem.column_id, problem.decision_id) == (
         "Rule_sla_complaint_forward", "Output_duration", "sla_policy")
-    assert "is not a deadline" in problem.message and '"one day"' in problem.message
+    with force_locale("en"):  # outside a request the site's language (zh) renders it
+        assert "is not a deadline" in problem.message and '"one day"' in problem.message
+    assert "不是有效的时限" in problem.message and "第 10 行" in problem.message
     assert problem.element_id.startswith("LiteralExpression")
     with pytest.raises(Invalid) as info:
         decisions.deploy(broken, actor=actors["owner"])

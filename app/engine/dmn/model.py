@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
 from ..bpmn.problems import BpmnError, Problem
 from ..bpmn.xml import load_xml, local_name
 from ..sandbox import check as sandbox_check
@@ -36,6 +39,17 @@ class DmnProblem(Problem):
     rule_index: int | None = None
     column_id: str | None = None
     column_label: str | None = None
+    # the decision's name and the column's label in other languages (i18n:name:<lang>, i18n:label:<lang>)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """In the reader's language: message and hint are lazy (``_l``) and rendered here; the decision's
+        name and the column's label are its translation where the table has one."""
+        data = {**super().to_dict(), "message": str(self.message), "hint": str(self.hint)}
+        locale = get_locale()
+        for name, texts in data.pop("translations").items():
+            data[name] = (texts.get(locale.language) if locale else None) or data[name]
+        return data
 
 
 @dataclass
@@ -136,6 +150,8 @@ class _Reader:
     def add(self, message: str, hint: str, el: Any = None, *, decision: Any = None, rule: Rule | None = None,
             rule_el: Any = None, column: Column | None = None, severity: str = "error") -> None:
         name = decision.get("name") if decision is not None else None
+        texts = {"element_name": translations(decision, "name") if decision is not None else {},
+                 "column_label": column.translations if column is not None else {}}
         self.problems.append(DmnProblem(
             el.get("id") if el is not None else None, name, local_name(el) if el is not None else None,
             message, hint, el.sourceline if el is not None else None, severity,
@@ -143,7 +159,8 @@ class _Reader:
             rule_id=rule_el.get("id") if rule_el is not None else None,
             rule_index=rule.index if rule is not None else None,
             column_id=column.id if column is not None else None,
-            column_label=(column.label or column.name) if column is not None else None))
+            column_label=(column.label or column.name) if column is not None else None,
+            translations={k: v for k, v in texts.items() if v}))
 
     def errors(self) -> list[DmnProblem]:
         return [p for p in self.problems if p.is_error]
@@ -157,25 +174,23 @@ class _Reader:
             source = text.strip()
             if kind == "test" and source in ("", "-"):
                 return Cell(cell_id, text, "feel", lambda v, c: True, line)
-            errors = self.python_check(source, "eval") if source else ["the cell is empty"]
+            errors = self.python_check(source, "eval") if source else [_l("the cell is empty")]
             if errors:
-                self.add(f"Python cell {text.strip()!r} is refused: {'; '.join(errors)}.",
-                         "Write one Python expression (the sandbox's rules apply), or switch the cell to FEEL.",
+                self.add(_l("Python cell %(text)s is refused: %(errors)s.", text=repr(text.strip()),
+                            errors="; ".join(map(str, errors))),
+                         _l("Write one Python expression (the sandbox's rules apply), or switch the cell to FEEL."),
                          el, **where)
             return Cell(cell_id, text, "python", None, line)
         if language not in FEEL:
-            self.add(f"Expression language {language!r} is not supported.",
-                     "Use FEEL (the modeler's default) or python.", el, **where)
+            self.add(_l("Expression language %(language)s is not supported.", language=repr(language)),
+                     _l("Use FEEL (the modeler's default) or python."), el, **where)
             return Cell(cell_id, text, "feel", (lambda v, c: False) if kind == "test" else (lambda c: None), line)
         try:
             run = compile_unary_tests(text) if kind == "test" else compile_expression(text)
         except FeelError as err:
-            at = f" at position {err.column}" if err.column else ""
-            what = "input entry" if kind == "test" else ("input expression" if kind == "input" else "output entry")
-            self.add(f"The {what} {text.strip()!r} is not valid FEEL{at}: {err}.",
-                     'Write e.g. "a", "a","b", not("x"), < 3, [1..5], - (any), date("2026-01-01").'
-                     if kind == "test" else 'Write a literal ("text", 3, true), a variable name or simple arithmetic.',
-                     el, **where)
+            hint = (_l('Write e.g. "a", "a","b", not("x"), < 3, [1..5], - (any), date("2026-01-01").') if kind == "test"
+                    else _l('Write a literal ("text", 3, true), a variable name or simple arithmetic.'))
+            self.add(_feel_problem(kind, text.strip(), err), hint, el, **where)
             run = (lambda v, c: False) if kind == "test" else (lambda c: None)
         return Cell(cell_id, text, "feel", run, line)
 
@@ -185,33 +200,37 @@ class _Reader:
             kinds = [local_name(c) for c in el if isinstance(c.tag, str) and local_name(c) not in (
                 "description", "extensionElements", "informationRequirement", "authorityRequirement",
                 "knowledgeRequirement", "variable", "question", "allowedAnswers")]
-            self.add(f"Decision {el.get('id')!r} is a {kinds[0] if kinds else 'decision without logic'}; only "
-                     "decision tables can be evaluated.", "Model the decision as a decision table.", el, decision=el)
+            self.add(_l("Decision %(id)s is a %(kind)s; only decision tables can be evaluated.",
+                        id=repr(el.get("id")), kind=kinds[0] if kinds else _l("decision without logic")),
+                     _l("Model the decision as a decision table."), el, decision=el)
             return None
         if _children(el, "informationRequirement"):
-            self.add("Required decisions (DRD links) are not evaluated: this decision reads process variables only.",
-                     "Remove the requirement or evaluate the other decision in its own business rule task.",
+            self.add(_l("Required decisions (DRD links) are not evaluated: this decision reads process variables "
+                        "only."),
+                     _l("Remove the requirement or evaluate the other decision in its own business rule task."),
                      el, decision=el, severity="warning")
         policy = (table.get("hitPolicy") or "UNIQUE").strip().upper()
         aggregation = (table.get("aggregation") or "").strip().upper() or None
         if policy not in HIT_POLICIES:
-            self.add(f"Hit policy {policy!r} is not known.", f"Use one of {', '.join(HIT_POLICIES)}.",
-                     table, decision=el)
+            self.add(_l("Hit policy %(policy)s is not known.", policy=repr(policy)),
+                     _l("Use one of %(choices)s.", choices=", ".join(HIT_POLICIES)), table, decision=el)
         if aggregation and (policy != "COLLECT" or aggregation not in AGGREGATIONS):
-            self.add(f"Aggregation {aggregation!r} is only possible with hit policy COLLECT "
-                     f"({', '.join(AGGREGATIONS)}).", "Choose COLLECT with SUM, MIN, MAX or COUNT.",
-                     table, decision=el)
+            self.add(_l("Aggregation %(aggregation)s is only possible with hit policy COLLECT (%(choices)s).",
+                        aggregation=repr(aggregation), choices=", ".join(AGGREGATIONS)),
+                     _l("Choose COLLECT with SUM, MIN, MAX or COUNT."), table, decision=el)
         inputs = [self.input(i, n, el, default_language) for n, i in enumerate(_children(table, "input"), 1)]
         outputs = [self.output(o, n, el, policy) for n, o in enumerate(_children(table, "output"), 1)]
         if not outputs:
-            self.add("The table has no output column.", "Add an output column.", table, decision=el)
+            self.add(_l("The table has no output column."), _l("Add an output column."), table, decision=el)
         if aggregation and aggregation != "COUNT" and len(outputs) > 1:
-            self.add(f"{aggregation} aggregates one output; this table has {len(outputs)}.",
-                     "Keep one output column or use COLLECT without aggregation.", table, decision=el)
+            self.add(_l("%(aggregation)s aggregates one output; this table has %(n)s.", aggregation=aggregation,
+                        n=len(outputs)),
+                     _l("Keep one output column or use COLLECT without aggregation."), table, decision=el)
         rules = [self.rule(r, n, el, inputs, outputs, default_language)
                  for n, r in enumerate(_children(table, "rule"), 1)]
         if not rules:
-            self.add("The table has no rules.", "Add at least one rule (row).", table, decision=el, severity="warning")
+            self.add(_l("The table has no rules."), _l("Add at least one rule (row)."), table, decision=el,
+                     severity="warning")
         return Decision(el.get("id") or "", " ".join((el.get("name") or el.get("id") or "").split()),
                         table.get("id") or "", policy, aggregation, inputs, outputs, rules, el.sourceline,
                         translations(el, "name"))
@@ -224,7 +243,7 @@ class _Reader:
                         ((expr_el.get("typeRef") if expr_el is not None else "") or "").strip().lower(),
                         translations(el, "label"))
         if not text:
-            self.add(f"Input {n} has no expression.", "Name the variable this column reads.", el,
+            self.add(_l("Input %(n)s has no expression.", n=n), _l("Name the variable this column reads."), el,
                      decision=decision, column=column)
         column.cell = self.cell(expr_el, default_language, "input", decision=decision, column=column)
         self._type(column, el, decision)
@@ -234,8 +253,9 @@ class _Reader:
         column = Column(el.get("id") or f"output{n}", (el.get("label") or "").strip(), (el.get("name") or "").strip(),
                         (el.get("typeRef") or "").strip().lower(), translations(el, "label"))
         if not column.name:
-            self.add(f"Output {n} ({column.label or column.id}) has no name, so its result cannot be read.",
-                     "Give the output column an output name (the variable it sets).", el,
+            self.add(_l("Output %(n)s (%(column)s) has no name, so its result cannot be read.", n=n,
+                        column=column.label or column.id),
+                     _l("Give the output column an output name (the variable it sets)."), el,
                      decision=decision, column=column)
         self._type(column, el, decision)
         values_el = next(iter(_children(el, "outputValues")), None)
@@ -245,17 +265,20 @@ class _Reader:
                 parts = [p.strip() for p in _split_top(text) if p.strip()]
                 column.values = [compile_expression(p)({}) for p in parts]
             except FeelError as err:
-                self.add(f"The output values {text!r} are not a FEEL list: {err}.",
-                         'Write them as "high","medium","low".', values_el, decision=decision, column=column)
+                self.add(_l("The output values %(text)s are not a FEEL list: %(detail)s.", text=repr(text),
+                            detail=str(err)),
+                         _l('Write them as "high","medium","low".'), values_el, decision=decision, column=column)
         if policy in ("PRIORITY", "OUTPUT ORDER") and not column.values:
-            self.add(f"Hit policy {policy} needs the output values of {column.label or column.name} in priority "
-                     "order.", 'Set the output values, e.g. "high","medium","low" (highest first).',
+            self.add(_l("Hit policy %(policy)s needs the output values of %(column)s in priority order.",
+                        policy=policy, column=column.label or column.name),
+                     _l('Set the output values, e.g. "high","medium","low" (highest first).'),
                      el, decision=decision, column=column)
         return column
 
     def _type(self, column: Column, el: Any, decision: Any) -> None:
         if column.type_ref not in TYPES:
-            self.add(f"Type {column.type_ref!r} is not supported.", f"Use one of {', '.join(t for t in TYPES if t)}.",
+            self.add(_l("Type %(type)s is not supported.", type=repr(column.type_ref)),
+                     _l("Use one of %(choices)s.", choices=", ".join(t for t in TYPES if t)),
                      el, decision=decision, column=column)
 
     def rule(self, el: Any, n: int, decision: Any, inputs: list[Column], outputs: list[Column],
@@ -263,9 +286,10 @@ class _Reader:
         rule = Rule(el.get("id") or f"rule{n}", n, [], [], _text(el, "description")[0].strip())
         entries, results = _children(el, "inputEntry"), _children(el, "outputEntry")
         if len(entries) != len(inputs) or len(results) != len(outputs):
-            self.add(f"Rule {n} has {len(entries)} input and {len(results)} output cells; the table has "
-                     f"{len(inputs)} inputs and {len(outputs)} outputs.", "Save the table again in the modeler.",
-                     el, decision=decision, rule=rule, rule_el=el)
+            self.add(_l("Rule %(n)s has %(entries)s input and %(results)s output cells; the table has %(inputs)s "
+                        "inputs and %(outputs)s outputs.", n=n, entries=len(entries), results=len(results),
+                        inputs=len(inputs), outputs=len(outputs)),
+                     _l("Save the table again in the modeler."), el, decision=decision, rule=rule, rule_el=el)
         for i, column in enumerate(inputs):
             entry = entries[i] if i < len(entries) else None
             rule.inputs.append(self.cell(entry, default_language, "test", decision=decision, rule=rule,
@@ -278,10 +302,20 @@ class _Reader:
             if cell.language == "feel" and column.values:
                 value = _constant(cell)  # a cell naming variables is None here: checked when evaluated
                 if value is not None and value not in column.values:
-                    self.add(f"Rule {n} gives {column.label or column.name} {cell.text.strip()}, which is not one "
-                             f"of its output values.", "Use one of the listed output values.", entry,
+                    self.add(_l("Rule %(n)s gives %(column)s %(value)s, which is not one of its output values.",
+                                n=n, column=column.label or column.name, value=cell.text.strip()),
+                             _l("Use one of the listed output values."), entry,
                              decision=decision, rule=rule, rule_el=el, column=column)
         return rule
+
+
+def _feel_problem(kind: str, text: str, err: FeelError) -> Any:
+    """A FEEL cell that does not parse; the parser's own detail (``err``) follows as it is."""
+    what = {"test": _l("input entry"), "input": _l("input expression")}.get(kind, _l("output entry"))
+    if err.column:
+        return _l("The %(what)s %(text)s is not valid FEEL at position %(position)s: %(detail)s.", what=what,
+                  text=repr(text), position=err.column, detail=str(err))
+    return _l("The %(what)s %(text)s is not valid FEEL: %(detail)s.", what=what, text=repr(text), detail=str(err))
 
 
 def _constant(cell: Cell) -> Any:
@@ -311,36 +345,41 @@ def parse_dmn(xml: bytes | str, *, python_check: Callable[[str, str], list[str]]
     try:
         root = load_xml(xml, max_bytes=max_bytes).getroot()
     except BpmnError as err:
-        return ParsedDmn([], [DmnProblem(p.element_id, p.element_name, p.element_type, p.message, p.hint, p.line)
+        return ParsedDmn([], [DmnProblem(p.element_id, p.element_name, p.element_type,
+                                         _l("The file cannot be read as XML: %(detail)s", detail=p.message),
+                                         _l("Fix the file, or save the table again in Camunda Modeler or the "
+                                            "decision editor."), p.line)
                               for p in err.problems])
     reader = _Reader(python_check)
     ns = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
     if local_name(root) != "definitions" or ns not in DMN_NAMESPACES:
-        reader.add(f"This is not a DMN file (root element {local_name(root)!r} in namespace {ns!r}).",
-                   "Upload a .dmn file saved by Camunda Modeler or the decision editor (DMN 1.3).", root)
+        reader.add(_l("This is not a DMN file (root element %(root)s in namespace %(ns)s).",
+                      root=repr(local_name(root)), ns=repr(ns)),
+                   _l("Upload a .dmn file saved by Camunda Modeler or the decision editor (DMN 1.3)."), root)
         return ParsedDmn([], reader.problems)
     default_language = (root.get("expressionLanguage") or "feel").strip().lower()
     decisions, seen = [], set()
     for el in _children(root, "decision"):
         if not el.get("id"):
-            reader.add("A decision has no id.", "Save the file again in the modeler.", el, decision=el)
+            reader.add(_l("A decision has no id."), _l("Save the file again in the modeler."), el, decision=el)
             continue
         if el.get("id") in seen:
-            reader.add(f"Two decisions have the id {el.get('id')!r}.", "Give each decision its own id.", el,
-                       decision=el)
+            reader.add(_l("Two decisions have the id %(id)s.", id=repr(el.get("id"))),
+                       _l("Give each decision its own id."), el, decision=el)
         seen.add(el.get("id"))
         if len(el.get("id")) > 100:
-            reader.add("The decision id is longer than 100 characters.", "Use a shorter id.", el, decision=el)
+            reader.add(_l("The decision id is longer than 100 characters."), _l("Use a shorter id."), el,
+                       decision=el)
         try:
             decision = reader.decision(el, default_language)
         except Exception as exc:  # a malformed table is a located problem, never a crash of the upload
-            reader.add(f"This decision could not be read: {type(exc).__name__}: {exc}.",
-                       "Open and save the file again in the modeler.", el, decision=el)
+            reader.add(_l("This decision could not be read: %(error)s.", error=f"{type(exc).__name__}: {exc}"),
+                       _l("Open and save the file again in the modeler."), el, decision=el)
             continue
         if decision is not None:
             decisions.append(decision)
     if not decisions and not reader.errors():
-        reader.add("The file has no decision table.", "Add a decision with a decision table.", root)
+        reader.add(_l("The file has no decision table."), _l("Add a decision with a decision table."), root)
     has_di = any(isinstance(c.tag, str) and local_name(c) == "DMNDI" for c in root)
     return ParsedDmn(decisions, reader.problems, root.get("id"), root.get("name"), has_di)
 
