@@ -38,7 +38,7 @@ def department(app):
         db.session.flush()
         db.session.add_all([UserProfile(user_id=u.id, department_id=dept.id) for u in (head, a, b)])
         db.session.commit()
-        ids = {"dept": dept.id, "head": head.id, "a": a.id, "b": b.id}
+        ids = {"dept": dept.id, "head": head.id, "a": a.id, "b": b.id, "head_login": head.username}
         actor = Actor.from_user(head)
     yield ids, actor
     with app.app_context():
@@ -62,7 +62,7 @@ def _done(task, data, actor):
     return tasks.complete(task.id, data, actor=actor)
 
 
-def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(app, department):
+def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(app, department, login_as):
     """《机器人集成公司客户服务优化管理制度》 第十六条(二) 对考核不合格的服务人员，由部门负责人进行约谈，制定绩效改进计划，
     限期整改；整改仍不合格的，调整岗位或解除劳动合同: each person failing is interviewed and gets their own plan
     and deadline; each is checked at their own deadline (reminded before it); only whoever has not improved
@@ -102,6 +102,8 @@ def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(ap
         assert (lines[ids["b"]].improvement_plan, lines[ids["b"]].plan_deadline) == ("乙：跟岗学习", date(2022, 12, 23))
         assert assessment.status == "improving"
 
+        page_of = f"/assessment/{assessment.id}/"
+        db.session.commit()
         checks = {t.name: t for t in _open(inst_id, "verify")}  # each due at their own deadline
         a_check, b_check = checks["复核整改结果：甲 考核"], checks["复核整改结果：乙 考核"]
         assert a_check.due_at == datetime(2022, 12, 16, 18, 0, tzinfo=SH)
@@ -113,6 +115,12 @@ def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(ap
             assert len(mine) == 1 and FROZEN < mine[0].due_at < check.due_at
             assert db.session.scalars(select(Job.id).where(Job.kind == "sla_breach", Job.instance_id == inst_id)
                                       ).all()
+
+        boss = login_as(ids["head_login"])  # the assessment page: each person's own task on their line
+        page = boss.get(page_of).get_data(as_text=True)
+        assert page.count("assessment-person-task") == 2 and "打开任务：复核整改结果：乙 考核" in page
+        boss.get("/lang/en")
+        assert "Open the task: Check the improvement: 甲 考核" in boss.get(page_of).get_data(as_text=True)
 
         _done(a_check, {"improved": True, "verify_note": "已达标"}, head)
         _done(b_check, {"improved": False}, head)
@@ -126,3 +134,5 @@ def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(ap
         assert (lines[ids["b"]].improved, lines[ids["b"]].outcome) == (False, "调至备件管理岗位")
         assert lines[ids["head"]].improved is None
         assert db.session.get(ProcessInstance, inst_id).status == "completed" and assessment.status == "closed"
+        page = boss.get(page_of).get_data(as_text=True)
+        assert "Outcome: Improved" in page and "Outcome: Post changed" in page and "assessment-person-task" not in page
