@@ -136,3 +136,46 @@ def test_each_failed_person_gets_their_own_interview_check_and_change_of_post(ap
         assert db.session.get(ProcessInstance, inst_id).status == "completed" and assessment.status == "closed"
         page = boss.get(page_of).get_data(as_text=True)
         assert "Outcome: Improved" in page and "Outcome: Post changed" in page and "assessment-person-task" not in page
+
+
+OLD_VERSION = Path(__file__).resolve().parent / "data" / "bpmn" / "staff_assessment_v1.bpmn"  # as shipped before
+
+
+def test_an_instance_of_the_version_before_the_loop_runs_on_with_one_task_for_everyone(app, department):
+    """第十六条(二) 对考核不合格的服务人员，由部门负责人进行约谈，制定绩效改进计划，限期整改；整改仍不合格的，调整岗位:
+    an assessment already running on the version with one task for everyone failing keeps it to its end (its
+    tasks have no person: each answer is every failing person's); waiting in that interview, it cannot be
+    moved to the per-person version (the element now lives in the loop), and is not."""
+    from app.engine import clock, definitions, migration
+    from app.engine.actor import Actor
+    from app.extensions import db
+    from app.models import Department, ProcessInstance, StaffAssessment
+    from app.records.assessment import process
+
+    ids, head = department
+    with app.app_context(), clock.use(lambda: FROZEN):
+        try:
+            definitions.deploy(OLD_VERSION.read_bytes(), actor=Actor.system(), filename=WORKFLOW.name)
+            assessment = process.open_assessment(db.session.get(Department, ids["dept"]), date(2022, 10, 1),
+                                                 Actor.system())
+        finally:  # the shipped version is the newest again for every other test
+            current = definitions.deploy(WORKFLOW.read_bytes(), actor=Actor.system(), filename=WORKFLOW.name).definition
+        lines = {line.user_id: line for line in assessment.lines}
+        for who in ("a", "b"):
+            process.set_grade(lines[ids[who]], "fail", "多次超时", head)
+        db.session.commit()
+        inst_id = assessment.process_instance_id
+        _done(_open(inst_id, "review")[0], {"has_unsatisfactory": True}, head)
+        interview = _open(inst_id, "interview")
+        assert [t.name for t in interview] == ["约谈并制定改进计划"]  # one, for both
+        plan = migration.plan_instance(db.session.get(ProcessInstance, inst_id), current)
+        assert not plan.migratable and plan.reasons
+        _done(interview[0], {"interview_notes": "集体约谈", "improvement_plan": "每周复盘", "plan_deadline": "2022-12-20"},
+              head)
+        _done(_open(inst_id, "verify")[0], {"improved": False}, head)
+        _done(_open(inst_id, "change_post")[0], {"post_change": "调岗"}, head)
+        assessment = db.session.get(StaffAssessment, assessment.id)
+        failed = [line for line in assessment.lines if line.grade == "fail"]
+        assert len(failed) == 2 and all((x.plan_deadline, x.improved, x.outcome) == (date(2022, 12, 20), False, "调岗")
+                                        for x in failed)
+        assert assessment.status == "closed"
