@@ -198,9 +198,10 @@ def test_unsatisfactory_starts_the_interview_and_the_improvement_plan(app, opene
             tasks.complete(review.id, {"has_unsatisfactory": False}, actor=actors["supervisor"])
         tasks.claim(review.id, actor=actors["supervisor"])
         tasks.complete(review.id, {"has_unsatisfactory": True}, actor=actors["supervisor"])
-        interview = open_task(delivery.process_instance_id, "interview")
+        interview = open_task(delivery.process_instance_id, "interview")  # one per 不合格 person: field's
         expected = process.plan_deadline()
-        assert interview.draft == {"plan_deadline": expected.isoformat()}
+        assert interview.draft == {"interview_notes": "", "improvement_plan": "", "plan_deadline": expected.isoformat()}
+        assert interview.name == "约谈并制定改进计划：赵 维修员"
         assert expected == date(2023, 6, 30)  # 20 working days after 1 June (the Dragon Boat holiday, 22-23 June)
         # each person is interviewed on their own (对考核不合格的服务人员 ... 约谈): the head records this one's plan
         _delivery, lines = lines_of("DELIVERY", opened)
@@ -213,16 +214,18 @@ def test_unsatisfactory_starts_the_interview_and_the_improvement_plan(app, opene
         process.record_interview(field, actors["supervisor"], "单独约谈：两单维修超期", "个人改进：每周复盘超期工单",
                                  date(2023, 6, 20))
         db.session.commit()
+        interview = open_task(delivery.process_instance_id, "interview")  # their task shows what the page recorded
+        assert interview.draft == {"interview_notes": "单独约谈：两单维修超期", "improvement_plan": "个人改进：每周复盘超期工单",
+                                   "plan_deadline": "2023-06-20"}
         tasks.claim(interview.id, actor=actors["supervisor"])
-        tasks.complete(interview.id, {"interview_notes": "约谈：两单维修超期", "improvement_plan": "每周复盘超期工单",
-                                      "plan_deadline": expected.isoformat()}, actor=actors["supervisor"])
+        tasks.complete(interview.id, interview.draft, actor=actors["supervisor"])
         delivery, lines = lines_of("DELIVERY", opened)
         field = lines[may_records["field"]]
         assert delivery.status == "improving" and field.grade == "fail"
         assert (field.interview_notes, field.improvement_plan, field.plan_deadline) == (
-            "单独约谈：两单维修超期", "个人改进：每周复盘超期工单", date(2023, 6, 20))  # the task fills only the others
+            "单独约谈：两单维修超期", "个人改进：每周复盘超期工单", date(2023, 6, 20))
         verify = open_task(delivery.process_instance_id, "verify")
-        assert verify.due_at == datetime(2023, 6, 30, 18, 0, tzinfo=SH)  # checked at the plan's deadline
+        assert verify.due_at == datetime(2023, 6, 20, 18, 0, tzinfo=SH)  # checked at their plan's deadline
         tasks.claim(verify.id, actor=actors["supervisor"])
         tasks.complete(verify.id, {"improved": False}, actor=actors["supervisor"])
         change = open_task(delivery.process_instance_id, "change_post")

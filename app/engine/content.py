@@ -19,6 +19,7 @@ from lxml import etree
 
 from app.engine.bpmn.i18n import PREFIX, diagram_texts, localize_fields, pick, show_in, text_of
 from app.engine.bpmn.xml import load_xml
+from app.engine.task_names import fill, values_in
 from app.extensions import db
 from app.models import ProcessDefinition
 
@@ -123,7 +124,8 @@ def _element(process_key: str, element_id: str, recorded: str | None) -> dict[st
     if recorded is None:
         return found[0] if found else {}
     wanted = recorded.strip()
-    return next((texts for texts in found if texts.get("name", "") == wanted), {})
+    return next((texts for texts in found if texts.get("name", "") == wanted
+                 or values_in(texts.get("name"), wanted) is not None), {})
 
 
 def element_text(process_key: str, element_id: str, lang: str | None, recorded: str | None = None,
@@ -131,8 +133,10 @@ def element_text(process_key: str, element_id: str, lang: str | None, recorded: 
     """An element's name (or documentation) in ``lang``; ``recorded`` is what a row holds (the fallback)."""
     if not process_key or not element_id:
         return recorded or ""
-    return text_of(_element(process_key, element_id, recorded if text == "name" else None), text, lang,
-                   default=recorded)
+    texts = _element(process_key, element_id, recorded if text == "name" else None)
+    shown = text_of(texts, text, lang, default=recorded)
+    values = values_in(texts.get("name"), recorded) if text == "name" else None
+    return fill(shown, values) if values is not None else shown  # a name with expressions: its values
 
 
 def process_name(process_key: str, lang: str | None, recorded: str | None = None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any, Callable, Mapping, TypeVar
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -364,3 +365,21 @@ def variables_of(inst: ProcessInstance) -> dict[str, Any]:
     for t in tasks:
         data.update(t.data)
     return data
+
+
+def task_variables(inst: ProcessInstance, guids: list[str]) -> dict[str, dict[str, Any]]:
+    """{task guid: the data that task sees} for tasks of the instance's stored state: a task of a
+    multi-instance loop sees its own item (``camunda:elementVariable``), which is how a record tells
+    whose task it is. A guid the state no longer holds is left out."""
+    if not guids:
+        return {}
+    wf = load_workflow(inst)
+    out = {}
+    for guid in guids:
+        try:
+            task = wf.get_task_from_id(UUID(guid))
+        except Exception:  # noqa: BLE001 - gone (TaskNotFoundException) or not a guid: not ours to read
+            task = None
+        if task is not None:
+            out[guid] = dict(task.data)
+    return out

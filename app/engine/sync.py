@@ -29,7 +29,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, or_, select
 
-from app.engine import clock, definitions, form_defs, history, hooks, jobs, mail, timer_bounds, work_calendar
+from app.engine import clock, definitions, form_defs, history, hooks, jobs, mail, task_names, timer_bounds, work_calendar
 from app.engine.bpmn import compensation
 from app.engine.bpmn.compensation import GENERATED_PREFIX
 from app.engine.bpmn.parser import human_task_meta
@@ -405,9 +405,12 @@ def _resolve_groups(values: list[str], task) -> list[str]:
 def new_task_row(inst: ProcessInstance, task) -> HumanTask:
     meta = human_task_meta(task.task_spec)
     spec = task.task_spec
+    name = spec.bpmn_name or spec.bpmn_id or spec.name
+    if task_names.has_expressions(name):  # "复核整改结果：${person.name}": one name per person, as Camunda does
+        name = _attribute("name", task_names.render, name, lambda source: _evaluate(task, source))
     row = HumanTask(
         instance_id=inst.id, task_guid=str(task.id), element_id=spec.bpmn_id or spec.name,
-        name=(spec.bpmn_name or spec.bpmn_id or spec.name)[:200], process_key=inst.process_key,
+        name=name[:200], process_key=inst.process_key,
         process_name=definitions.name_of(inst.definition_id) or inst.process_key,
         business_key=inst.business_key, customer=inst.customer, state="open",
         created_at=clock.now(),

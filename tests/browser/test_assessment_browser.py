@@ -1,6 +1,7 @@
 """The monthly staff assessment in the browser: the supervisor opens September 2023's assessments,
 reads the proposed grades, overrides one with a reason (refused without one), confirms the review
-from its task, in zh and en; the assessed engineer sees their own result (and only theirs)."""
+from its task, in zh and en; the engineer graded 不合格 gets their own interview task, linked on their line;
+the assessed engineer sees their own result (and only theirs)."""
 import pytest
 
 from tests.browser.test_complaint_walk import shot, sign_in
@@ -80,6 +81,28 @@ def test_supervisor_assesses_and_the_person_sees_their_result(live_server, brows
     assert "Unsatisfactory (不合格)" in boss.inner_text("#assessment-lines")
     assert "Staff assessment" in boss.inner_text("h2")
     shot(boss, screenshots, "assessment_delivery_en")
+
+    # (二) 不合格: confirming starts one loop per person failing; the engineer's interview task, named for them,
+    # is on their line
+    boss.click("#assessment-task")
+    boss.wait_for_selector("#task-form")
+    if boss.locator("#btn-claim").count():
+        boss.click("#btn-claim")
+        boss.wait_for_selector("#btn-complete")
+    assert boss.is_checked("#f-has_unsatisfactory")
+    boss.click("#btn-complete")
+    boss.wait_for_selector("#inbox")
+    boss.goto(f"{base}/assessment/")
+    boss.click("a:has-text('KH-202309-DELIVERY')")
+    boss.wait_for_selector("#assessment-lines")
+    link = boss.locator(f"tr.assessment-line[data-user='{september['field']}'] a.assessment-person-task")
+    assert "Open the task: Interview and improvement plan: 赵 维修员" in link.inner_text()
+    shot(boss, screenshots, "assessment_person_task_en")
+    link.click()
+    boss.wait_for_selector("#task-form")
+    assert "Interview and improvement plan: 赵 维修员" in boss.inner_text("body")
+    assert boss.input_value("#f-plan_deadline")  # prefilled: 20 working days from now
+    shot(boss, screenshots, "assessment_interview_task_en")
 
     # the assessed engineer sees their own result, not the others'
     field = sign_in(browser, base, "field")

@@ -362,6 +362,25 @@ def test_a_bad_task_attribute_is_an_incident_then_a_retry_creates_the_task(clean
             assert row.due_at == datetime(2026, 3, 4, 18, tzinfo=SH)  # P2D: two working days, close of business
 
 
+def test_a_task_name_with_an_expression_names_the_row_or_is_an_incident(clean_jobs, smtp, actors):
+    """Camunda 7 evaluates ``${...}`` in a user task's name: the row holds the result; a name that cannot be
+    evaluated is an incident on the task, like any other attribute, and a retry creates the row."""
+    follow = '<bpmn:userTask id="follow" name="跟进：${who}" camunda:candidateGroups="CustomerService"/>'
+    xml = diagram("tb_name", '<bpmn:startEvent id="s"/>' + user("register") + follow + '<bpmn:endEvent id="e"/>'
+                  + flows(("s", "register"), ("register", "follow"), ("follow", "e")))
+    definitions.deploy(xml, actor=actors["owner"])
+    inst = runtime.start_process("tb_name", actor=actors["agent"])
+    [row] = open_rows(inst)
+    tasks.complete(row.id, {}, actor=actors["agent"])
+    db.session.refresh(inst)
+    assert (inst.status, inst.incident_element) == ("incident", "follow")
+    assert "name: name 'who' is not defined" in inst.incident_message, inst.incident_message
+    runtime.set_variables(inst.id, {"who": "甲 客户"}, actor=actors["supervisor"])
+    runtime.retry_incident(inst.id, actor=actors["supervisor"])
+    [row] = open_rows(inst)
+    assert (row.element_id, row.name) == ("follow", "跟进：甲 客户")
+
+
 def test_an_error_in_a_called_process_is_located_there(clean_jobs, smtp, actors):
     callee = diagram("tb_callee", '<bpmn:startEvent id="cs"/>' + user("inner", 'camunda:dueDate="${inner_due}"')
                      + '<bpmn:endEvent id="ce"/>' + flows(("cs", "inner"), ("inner", "ce")))

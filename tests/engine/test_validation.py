@@ -432,3 +432,11 @@ def test_spiffworkflow_refusals_become_located_problems(monkeypatch):
         problem = only(parsed.problems, element)
         assert problem.line == 2 and problem.element_type and problem.message
         assert not parsed.deployable
+
+
+def test_a_task_name_with_an_expression_is_checked_at_deploy():
+    """Camunda 7 evaluates ``${...}`` in a task name: each expression in it must translate, like any other."""
+    good = validate(diagram(SE + owned('t', name='Check: ${person.name}') + flows('s>t', 't>e')))
+    assert [p for p in good if p.is_error] == []
+    bad = only(validate(diagram(SE + owned('t', name='Check: ${person.name(}') + flows('s>t', 't>e'))), 't')
+    assert "The name's expression '${person.name(}'" in bad.message

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..task_names import PART
 from .checks_expressions import ExpressionChecks
 from .meta import PYTHON_LANGUAGES
 from .xml import BPMN_NS, camunda_attr, local_name
@@ -27,6 +28,8 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
             value = camunda_attr(el, attr)
             if value:
                 self.timer_text(el, value, f'camunda:{attr}', '', date_like=True)
+        for part in PART.findall(el.get('name') or ''):  # a name with expressions, as Camunda 7 evaluates it
+            self.expr(el, part, 'The name\'s expression', 'Write it as ${person.name} inside the name text.')
         priority = camunda_attr(el, 'priority')
         if priority and not priority.lstrip('+-').isdigit():
             self.expr(el, priority, 'Priority', 'Use a whole number or an expression such as ${vip ? 80 : 50}.')

@@ -17,9 +17,11 @@
 * **The head** (the department's head; without one, a supervisor; admins always) confirms or
   overrides with a reason (``set_grade``) while the review task is open; completing the review
   confirms every grade (awards proposed: 优秀 -> 优秀服务专员; no 不合格 and at least half 优秀 ->
-  服务先锋团队). Anyone 不合格: the interview task records the interview and the improvement plan
-  with its deadline; the check at the deadline records whether they improved; not improved: the
-  change of post.
+  服务先锋团队). Anyone 不合格: one parallel loop per person (the diagram's multi-instance subprocess
+  ``improve`` over ``failed_people``): their own interview task records their interview and plan
+  with its deadline; their own check, due at that deadline (the SLA reminder before it, the
+  escalation after), records whether they improved; not improved: their own change-of-post task.
+  Each task finds its person by its loop item (``person.line_id``).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from app.engine import clock, departments, hooks, jobs, people, work_calendar
+from app.engine import clock, departments, hooks, jobs, people, runtime, work_calendar
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid
 from app.extensions import db
@@ -221,7 +223,15 @@ def record_interview(line: AssessmentLine, actor: Actor, notes: str | None, plan
     if errors:
         raise Invalid("Some fields are not valid.", fields=errors)
     line.interview_notes, line.improvement_plan, line.plan_deadline = notes[:2000], plan[:2000], day
+    for task in person_tasks(assessment).get(line.id, ()):  # their interview task shows what was recorded
+        if task.element_id == "interview":
+            task.draft = {**(task.draft or {}), **_interview_of(line)}
     return line
+
+
+def _interview_of(line: AssessmentLine) -> dict[str, Any]:
+    return {"interview_notes": line.interview_notes, "improvement_plan": line.improvement_plan,
+            "plan_deadline": line.plan_deadline.isoformat() if line.plan_deadline else None}
 
 
 def plan_deadline(start: datetime | None = None) -> date:
@@ -262,6 +272,36 @@ def failed_lines(assessment: StaffAssessment) -> list[AssessmentLine]:
     return [line for line in assessment.lines if line.grade == "fail"]
 
 
+def failed_people(assessment: StaffAssessment) -> list[dict[str, Any]]:
+    """The multi-instance collection (``record_field('failed_people')``): one item per 不合格 person,
+    what their tasks show (name) and prefill (an interview already recorded on the page, else the
+    default deadline)."""
+    lines = failed_lines(assessment)
+    names = people.display_names(line.user_id for line in lines)
+    default = plan_deadline().isoformat()
+    return [{"line_id": line.id, "user": people.username(line.user_id), "name": names.get(line.user_id, ""),
+             **{k: v or "" for k, v in _interview_of(line).items()},
+             "plan_deadline": line.plan_deadline.isoformat() if line.plan_deadline else default}
+            for line in lines]
+
+
+def person_tasks(assessment: StaffAssessment, tasks: list[HumanTask] | None = None) -> dict[int, list[HumanTask]]:
+    """{line id: the open tasks (or ``tasks``) of that person's loop}, by each task's loop item."""
+    inst = instance_of(assessment)
+    if inst is None:
+        return {}
+    if tasks is None:
+        tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                           HumanTask.state == "open")).all()
+    data = runtime.task_variables(inst, [t.task_guid for t in tasks if t.element_id in PERSON_ELEMENTS])
+    out: dict[int, list[HumanTask]] = {}
+    for task in tasks:
+        person = (data.get(task.task_guid) or {}).get("person")
+        if isinstance(person, dict) and isinstance(person.get("line_id"), int):
+            out.setdefault(person["line_id"], []).append(task)
+    return out
+
+
 # --------------------------------------------------------------------------- the process link
 
 def _variables(assessment: StaffAssessment) -> dict[str, Any]:
@@ -271,8 +311,8 @@ def _variables(assessment: StaffAssessment) -> dict[str, Any]:
 
 
 def _drafts(assessment: StaffAssessment) -> dict[str, dict]:
-    return {"review": {"has_unsatisfactory": any(line.grade == "fail" for line in assessment.lines)},
-            "interview": {"plan_deadline": plan_deadline().isoformat()}}
+    # The per-person tasks' drafts come from their loop item (the diagram's defaultValue expressions).
+    return {"review": {"has_unsatisfactory": any(line.grade == "fail" for line in assessment.lines)}}
 
 
 def _actor_of(task: HumanTask) -> Actor:
@@ -286,27 +326,37 @@ def _task_completed(assessment: StaffAssessment, task: HumanTask, data: dict) ->
     element = task.element_id
     if element == "review":
         confirm(assessment, _actor_of(task), data.get("has_unsatisfactory"), data.get("review_note"))
-    elif element == "interview":
+    elif element in PERSON_ELEMENTS:
+        mine = person_tasks(assessment, [task])
+        owner = [line for line in failed_lines(assessment) if line.id in mine]
+        # A task without a loop item is one of a version before the per-person loop (one task for
+        # everyone failing): it still speaks for all of them.
+        for line in owner or failed_lines(assessment):
+            _person_step(line, element, data, shared=not owner)
+        if element == "interview":
+            assessment.status = "improving"
+
+
+def _person_step(line: AssessmentLine, element: str, data: dict, *, shared: bool) -> None:
+    if element == "interview":
+        if shared and line.interview_notes:
+            return  # the old shared task: whoever was interviewed on their own keeps their plan
         deadline = data.get("plan_deadline")
-        for line in failed_lines(assessment):
-            if line.interview_notes:
-                continue  # interviewed on their own (record_interview): their plan and deadline stay
-            line.interview_notes = data.get("interview_notes") or line.interview_notes
-            line.improvement_plan = data.get("improvement_plan") or line.improvement_plan
-            line.plan_deadline = date.fromisoformat(str(deadline)[:10]) if deadline else line.plan_deadline
-        assessment.status = "improving"
+        line.interview_notes = data.get("interview_notes") or line.interview_notes
+        line.improvement_plan = data.get("improvement_plan") or line.improvement_plan
+        line.plan_deadline = date.fromisoformat(str(deadline)[:10]) if deadline else line.plan_deadline
     elif element == "verify":
-        for line in failed_lines(assessment):
-            line.improved = bool(data.get("improved"))
+        line.improved = bool(data.get("improved"))
     elif element == "change_post":
-        for line in failed_lines(assessment):
-            line.outcome = data.get("post_change") or line.outcome
+        line.outcome = data.get("post_change") or line.outcome
 
 
+PERSON_ELEMENTS = ("interview", "verify", "change_post")
 STATUS = {"review": "open", "interview": "confirmed", "verify": "improving", "change_post": "improving"}
 
 LINK = Link(StaffAssessment, PROCESS_KEY, lambda a: a.number, lambda _a: None, _variables, _drafts, STATUS,
-            on_task_completed=_task_completed)
+            on_task_completed=_task_completed,
+            fields={"number": lambda a: a.number, "status": lambda a: a.status, "failed_people": failed_people})
 
 
 # --------------------------------------------------------------------------- monthly, by the worker

@@ -90,10 +90,12 @@ class AssessmentView(WorkView):
             abort(404)
         actor = self.actor()
         names = people.display_names(line.user_id for line in assessment.lines)
-        task = None
-        if assessment.process_instance_id:
-            task = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == assessment.process_instance_id,
-                                                              HumanTask.state == "open")).first()
+        task, mine = None, {}
+        if assessment.process_instance_id and process.may_see(assessment, actor):
+            open_tasks = db.session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == assessment.process_instance_id, HumanTask.state == "open")).all()
+            mine = process.person_tasks(assessment, open_tasks)  # each 不合格 person's own task, on their line
+            task = next((t for t in open_tasks if t.element_id not in process.PERSON_ELEMENTS), None)
         first, last = process.month_period(assessment.month)
         return self.render("assessment/show.html", a=assessment, lines=lines, names=names,
                            dept=department_name(assessment.department), grades=GRADE_LABELS,
@@ -101,7 +103,7 @@ class AssessmentView(WorkView):
                            ratio=ratio_text, may_grade=process.may_grade(assessment, actor) and assessment.status == "open",
                            may_interview=process.may_grade(assessment, actor)
                            and assessment.status in ("confirmed", "improving"),
-                           limits=process.thresholds(), task=task if process.may_see(assessment, actor) else None,
+                           limits=process.thresholds(), task=task, person_tasks=mine,
                            first=first, last=last, title=gettext("Staff assessment"))
 
     @expose("/<int:pk>/line/<int:line_id>/grade", methods=["POST"])
