@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask_appbuilder.api import expose, protect
+from flask_babel import gettext
 
 from app.api.base import (
     KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, versions_page,
@@ -153,7 +154,8 @@ class DefinitionsApi(EngineApi):
         problems = definitions.validate(xml, filename=filename)
         errors = errors_only(problems)
         if errors:
-            raise Invalid(f"{len(errors)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
+            raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=len(errors)),
+                          problems=[p.to_dict() for p in problems])
         body = {"valid": True, "problems": [p.to_dict() for p in problems]}
         return self.response(200, **ValidationResultSchema().dump(body))
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import func, select
@@ -43,13 +45,14 @@ def _as_bytes(xml: bytes | str) -> bytes:
 
 def _parse(xml: bytes, filename: str):
     if len(xml) > MAX_BYTES:
-        raise Invalid(f"The file is {len(xml) // 1024} KB; the limit is {MAX_BYTES // 1024} KB.",
-                      problems=[Problem("", "", "definitions", "file too large",
-                                        f"keep diagrams under {MAX_BYTES // 1024 // 1024} MB").to_dict()])
+        raise Invalid(gettext("The file is %(size)s KB; the limit is %(limit)s KB.", size=len(xml) // 1024,
+                              limit=MAX_BYTES // 1024),
+                      problems=[Problem("", "", "definitions", _l("file too large"),
+                                        _l("keep diagrams under %(n)s MB", n=MAX_BYTES // 1024 // 1024)).to_dict()])
     try:
         return parse_definition(xml, filename=filename, known_roles=DEFAULT_ROLES)
     except BpmnError as err:
-        raise Invalid("The diagram cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
+        raise Invalid(gettext("The diagram cannot be read."), problems=[p.to_dict() for p in err.problems]) from err
 
 
 def validate(xml: bytes | str, *, filename: str = "diagram.bpmn") -> list[Problem]:
@@ -71,10 +74,11 @@ def _unresolved_decisions(parsed) -> list[Problem]:
                 continue
             version = int(config["version"]) if config.get("binding") == "version" else None
             if not any(version in (None, row.version) for row in decisions.versions(config["ref"])):
-                which = f"version {version} of " if version else ""
-                problems.append(Problem(ts.bpmn_id, ts.bpmn_name, "businessRuleTask",
-                                        f"{which}decision '{config['ref']}' is not deployed",
-                                        f"deploy the DMN file with decision id '{config['ref']}' first"))
+                message = (_l("version %(version)s of decision '%(key)s' is not deployed", version=version,
+                              key=config["ref"]) if version
+                           else _l("decision '%(key)s' is not deployed", key=config["ref"]))
+                problems.append(Problem(ts.bpmn_id, ts.bpmn_name, "businessRuleTask", message,
+                                        _l("deploy the DMN file with decision id '%(key)s' first", key=config["ref"])))
     return problems
 
 
@@ -83,8 +87,8 @@ def _unresolved_calls(parsed) -> list[Problem]:
     for key in sorted(parsed.called_elements):
         if latest_definition(key, required=False) is None:
             sites = parsed.call_sites.get(key) or [Problem(None, None, "callActivity", "")]
-            problems += [replace(site, message=f"called process '{key}' is not deployed",
-                                 hint=f"deploy the process with id '{key}' first") for site in sites]
+            problems += [replace(site, message=_l("called process '%(key)s' is not deployed", key=key),
+                                 hint=_l("deploy the process with id '%(key)s' first", key=key)) for site in sites]
     return problems
 
 
@@ -98,8 +102,17 @@ def _unresolved_forms(parsed) -> list[Problem]:
             form_defs.resolve(ref)
         except NotFound as err:
             problems.append(replace(site, message=err.message,
-                                    hint=f"deploy the form with id '{ref['key']}' first (Forms page)"))
+                                    hint=_l("deploy the form with id '%(key)s' first (Forms page)", key=ref['key'])))
     return problems
+
+
+def _calls_undeployed(xml: bytes, filename: str) -> bool:
+    """Whether a refused diagram calls a process no deployed definition has (asked of the diagram,
+    not of the refusal's text, which is in the reader's language)."""
+    try:
+        return bool(_unresolved_calls(_parse(xml, filename)))
+    except Invalid:
+        return False
 
 
 def _called_specs(parsed) -> dict:
@@ -122,7 +135,8 @@ def deploy(xml: bytes | str, *, actor: Actor, source: str = "file", filename: st
     problems = errors_only(list(parsed.problems) + _unresolved_calls(parsed) + _unresolved_forms(parsed)
                            + _unresolved_decisions(parsed))
     if problems:
-        raise Invalid(f"{len(problems)} problem(s) prevent deployment.", problems=[p.to_dict() for p in problems])
+        raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=len(problems)),
+                      problems=[p.to_dict() for p in problems])
     checksum = hashlib.sha256(xml).hexdigest()
     latest = latest_definition(parsed.process_id, required=False)
     if latest is not None and latest.checksum == checksum:
@@ -172,7 +186,7 @@ def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
             try:
                 done.append(deploy(f.read_bytes(), actor=actor, filename=f.name))
             except Invalid as err:
-                if any("is not deployed" in p.get("message", "") for p in err.details.get("problems", [])):
+                if _calls_undeployed(f.read_bytes(), f.name):  # its callees may be later in the directory
                     retry.append(f)
                 else:
                     raise Invalid(f"{f.name}: {err.message}", **err.details) from err

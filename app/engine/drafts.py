@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -65,7 +66,7 @@ def process_of(xml: bytes | str) -> tuple[str, str]:
         return main.get("id"), (main.get("name") or main.get("id"))
     if root.get("id"):
         return root.get("id"), (root.get("name") or root.get("id"))
-    raise Invalid("The file has no process and no definitions id to keep it under.")
+    raise Invalid(gettext("The file has no process and no definitions id to keep it under."))
 
 
 _NOT_NODES = {"documentation", "extensionElements", "laneSet", "property", "ioSpecification"}
@@ -74,13 +75,14 @@ _NOT_NODES = {"documentation", "extensionElements", "laneSet", "property", "ioSp
 def _root(xml: bytes | str):
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     if len(data) > MAX_BYTES:
-        raise Invalid(f"The diagram is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024} KB.")
+        raise Invalid(gettext("The diagram is %(size)s KB; the limit is %(limit)s KB.", size=len(data) // 1024,
+                              limit=MAX_BYTES // 1024))
     try:
         root = load_xml(data).getroot()
     except BpmnError as err:
-        raise Invalid("The diagram cannot be read.", problems=[p.to_dict() for p in err.problems]) from err
+        raise Invalid(gettext("The diagram cannot be read."), problems=[p.to_dict() for p in err.problems]) from err
     if local_name(root) != "definitions":
-        raise Invalid("This is not a BPMN 2.0 file.")
+        raise Invalid(gettext("This is not a BPMN 2.0 file."))
     return root
 
 
@@ -131,11 +133,11 @@ class DraftKind:
 def _process_name(key: str, text: str) -> str:
     process_id, name = process_of(text)
     if process_id != key:
-        raise Invalid(f"The process id is '{process_id}' but this editor edits '{key}'. "
-                      f"Keep the id '{key}' (a new id is a new process: upload it instead).",
+        raise Invalid(gettext("The process id is '%(id)s' but this editor edits '%(key)s'. Keep the id "
+                              "'%(key)s' (a new id is a new process: upload it instead).", id=process_id, key=key),
                       problems=[{"element_id": process_id, "element_name": name, "element_type": "process",
-                                 "message": f"The process id must stay '{key}'.", "hint": "Change the id back.",
-                                 "line": None, "severity": "error"}])
+                                 "message": gettext("The process id must stay '%(key)s'.", key=key),
+                                 "hint": gettext("Change the id back."), "line": None, "severity": "error"}])
     return name
 
 

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
 
+from flask_babel import lazy_gettext as _l
+
 from app.engine.errors import Invalid
 from app.records.conversation.service import FILE_TYPES, Upload, check_file
 
@@ -101,17 +103,17 @@ def parse_camunda_form(element: Any) -> tuple[list[FormField], list[tuple[str, s
         ftype = (xml_field.get('type') or 'string').strip()
         ff = FormField(id=fid, type=ftype, label=xml_field.get('label') or fid)
         if not fid:
-            issues.append(('', 'A form field has no ID.', 'Give every form field an ID.'))
+            issues.append(('', _l('A form field has no ID.'), _l('Give every form field an ID.')))
         elif not fid.isidentifier():
-            issues.append((fid, f'Form field ID {fid!r} is not a valid variable name.',
-                           'Use letters, digits and underscores, starting with a letter.'))
+            issues.append((fid, _l("Form field ID '%(field)s' is not a valid variable name.", field=fid),
+                           _l('Use letters, digits and underscores, starting with a letter.')))
         if ftype not in FIELD_TYPES:
-            issues.append((fid, f'Form field {fid!r} has unknown type {ftype!r}.',
-                           f'Use one of: {", ".join(FIELD_TYPES)}.'))
+            issues.append((fid, _l("Form field '%(field)s' has unknown type '%(type)s'.", field=fid, type=ftype),
+                           _l('Use one of: %(types)s.', types=', '.join(FIELD_TYPES))))
         for value in xml_field.iterfind(_ctag('value')):
             ff.options.append((value.get('id') or '', value.get('name') or value.get('id') or ''))
         if ftype == 'enum' and not ff.options:
-            issues.append((fid, f'Enum field {fid!r} has no values.', 'Add at least one value.'))
+            issues.append((fid, _l("Enum field '%(field)s' has no values.", field=fid), _l('Add at least one value.')))
         for prop in xml_field.iterfind(f'{_ctag("properties")}/{_ctag("property")}'):
             ff.properties[prop.get('id') or ''] = prop.get('value') or ''
         for constraint in xml_field.iterfind(f'{_ctag("validation")}/{_ctag("constraint")}'):
@@ -133,20 +135,22 @@ def _apply_constraint(ff: FormField, name: str, config: str | None,
     elif name in ('minlength', 'maxlength'):
         value = _number(config, integral=True)
         if value is None or value < 0:
-            issues.append((ff.id, f'Constraint {name} of field {ff.id!r} needs a whole number, got {config!r}.',
-                           f'Set the {name} config to a number such as 10.'))
+            issues.append((ff.id, _l("Constraint %(name)s of field '%(field)s' needs a whole number, got %(value)s.",
+                                     name=name, field=ff.id, value=repr(config)),
+                           _l('Set the %(name)s config to a number such as 10.', name=name)))
         else:
             setattr(ff, name, value)
     elif name in ('min', 'max'):
         value = _number(config, integral=False)
         if value is None:
-            issues.append((ff.id, f'Constraint {name} of field {ff.id!r} needs a number, got {config!r}.',
-                           f'Set the {name} config to a number such as 0.'))
+            issues.append((ff.id, _l("Constraint %(name)s of field '%(field)s' needs a number, got %(value)s.",
+                                     name=name, field=ff.id, value=repr(config)),
+                           _l('Set the %(name)s config to a number such as 0.', name=name)))
         else:
             setattr(ff, name, value)
     else:
-        issues.append((ff.id, f'Unknown constraint {name!r} on field {ff.id!r}.',
-                       'Use required, minlength, maxlength, min, max or readonly.'))
+        issues.append((ff.id, _l("Unknown constraint '%(name)s' on field '%(field)s'.", name=name, field=ff.id),
+                       _l('Use required, minlength, maxlength, min, max or readonly.')))
 
 
 def _coerce_default(ff: FormField, raw: str) -> Any:
@@ -185,11 +189,11 @@ def _file_rule_issues(ff: FormField) -> list[tuple[str, str]]:
     issues = []
     size = ff.properties.get('maxSize')
     if size is not None and max_size(ff) is None:
-        issues.append((f'maxSize of file field {ff.id!r} is not a size: {size!r}.',
-                       'Write bytes, or a number with KB or MB, such as 2MB.'))
+        issues.append((_l("maxSize of file field '%(field)s' is not a size: %(value)s.", field=ff.id, value=repr(size)),
+                       _l('Write bytes, or a number with KB or MB, such as 2MB.')))
     if ff.properties.get('accept') and not accepted(ff):
-        issues.append((f'accept of file field {ff.id!r} names no kind the platform stores.',
-                       'Use image/png, image/jpeg, image/gif, image/webp, image/* or application/pdf.'))
+        issues.append((_l("accept of file field '%(field)s' names no kind the platform stores.", field=ff.id),
+                       _l('Use image/png, image/jpeg, image/gif, image/webp, image/* or application/pdf.')))
     return issues
 
 

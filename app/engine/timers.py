@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import select
@@ -125,10 +127,10 @@ def schedule_timer_start(definition: ProcessDefinition) -> None:
         due = next_timer_start(definition.timer_start, after=t)
     except Exception as err:  # the expression or its value: the diagram's problem, not a 500
         element, name = _timer_start_element(definition)
-        problem = Problem(element, name, "startEvent", f"Timer: {err}",
-                          "Use a date, a positive duration or a cycle within the limits (see the message).")
+        problem = Problem(element, name, "startEvent", _l("Timer: %(error)s", error=str(err)),
+                          _l("Use a date, a positive duration or a cycle within the limits (see the message)."))
         db.session.rollback()  # nothing of this deployment stays
-        raise Invalid("1 problem(s) prevent deployment.", problems=[problem.to_dict()]) from err
+        raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=1), problems=[problem.to_dict()]) from err
     if due is not None:
         payload = {"key": definition.key, "fired": 0}
         if due < t:  # a date already past: fires once, now, and the instance's history says so

@@ -2,6 +2,7 @@
 (tests/data/bpmn/camunda/), deployed and walked to its end through the engine's services, on
 SQLite and PostgreSQL. After every walk: nothing "running" with nothing waiting."""
 import pytest
+from flask_babel import force_locale
 
 from app.engine import definitions
 from app.engine.errors import Invalid
@@ -309,7 +310,7 @@ def test_compensation_that_cannot_run_is_refused_located(actors):
     bad_ref = booking.replace(b'activityRef="book_hotel"', b'activityRef="confirm"')
     for xml, element, words in ((no_handler, "undo_flight", "needs exactly one handler"),
                                 (bad_ref, "hotel_undone", "activityRef 'confirm'")):
-        with pytest.raises(Invalid) as err:
+        with pytest.raises(Invalid) as err, force_locale("en"):  # outside a request the site's language (zh) renders it
             definitions.deploy(xml, actor=actors["owner"])
         located = {p["element_id"]: p["message"] for p in err.value.details["problems"]}
         assert words in located.get(element, ""), located

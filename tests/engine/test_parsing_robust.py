@@ -3,6 +3,7 @@ formKey forms, DMN files, and JUEL attributes evaluated or refused at deploy (te
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.engine import clock, definitions, runtime, tasks
@@ -42,7 +43,9 @@ def test_a_flow_without_id_gets_one_and_a_warning(app_ctx, actors):
     parsed = parse_definition(diagram("parse_flow_without_id.bpmn"))
     [warning] = parsed.problems
     assert (warning.severity, warning.element_type, warning.element_name) == ("warning", "sequenceFlow", "checked")
-    assert warning.element_id == "sequenceFlow_generated_1" and "has no id" in warning.message
+    with force_locale("en"):  # outside a request the site's language (zh) renders it
+        assert warning.element_id == "sequenceFlow_generated_1" and "has no id" in warning.message
+    assert "该顺序流没有 ID" in warning.message
     assert warning.line == 12
     definitions.deploy(diagram("parse_flow_without_id.bpmn"), actor=actors["owner"])
     inst = runtime.start_process("parse_flow_without_id", actor=actors["agent"])
@@ -91,8 +94,9 @@ def test_form_key_tasks_warn_and_get_a_generic_form(app_ctx, actors):
 def test_a_dmn_file_gets_its_own_message(app_ctx, actors):
     [problem] = parse_definition(diagram("parse_decision.dmn")).problems
     assert problem.element_id == "approve_refund" and problem.element_type == "decision" and problem.line == 3
-    assert "DMN decision table" in problem.message and "root element" not in problem.message
-    with pytest.raises(Invalid) as info:
+    with force_locale("en"):  # outside a request the site's language (zh) renders it
+        assert "DMN decision table" in problem.message and "root element" not in problem.message
+    with pytest.raises(Invalid) as info, force_locale("en"):
         definitions.deploy(diagram("parse_decision.dmn"), actor=actors["owner"])
     assert "DMN decision table" in info.value.details["problems"][0]["message"]
 
@@ -140,14 +144,16 @@ BAD = """<?xml version="1.0" encoding="UTF-8"?>
 def test_untranslatable_attributes_are_refused_at_deploy_located(app_ctx, actors):
     problems = definitions.validate(BAD)
     by_id = {p.element_id: p for p in problems if p.is_error}
-    assert "camunda:assignee '${owner.getClass()}'" in by_id["t1"].message
-    assert "method 'getClass' is not supported" in by_id["t1"].message and by_id["t1"].line == 6
-    assert "calledElement '${subKey.getClass()}' is not a valid expression" in by_id["call"].message
-    # one that depends on data is evaluated when reached: a warning that the process must be deployed then
     warned = {p.element_id: p for p in problems if not p.is_error}
-    assert "call3" not in by_id and "chooses the called process at run time" in warned["call3"].message
-    # a constant ${'key'} is the key itself, and an undeployed one is located on its call activity
-    assert by_id["call2"].message == "called process 'expr_missing_sub' is not deployed"
+    with force_locale("en"):  # outside a request the site's language (zh) renders them
+        assert "camunda:assignee '${owner.getClass()}'" in by_id["t1"].message
+        assert "method 'getClass' is not supported" in by_id["t1"].message and by_id["t1"].line == 6
+        assert "calledElement '${subKey.getClass()}' is not a valid expression" in by_id["call"].message
+        # one that depends on data is evaluated when reached: a warning that the process must be deployed then
+        assert "call3" not in by_id and "chooses the called process at run time" in warned["call3"].message
+        # a constant ${'key'} is the key itself, and an undeployed one is located on its call activity
+        assert by_id["call2"].message == "called process 'expr_missing_sub' is not deployed"
+    assert str(by_id["call2"].message) == "被调用的流程“expr_missing_sub”尚未发布"
     assert by_id["call2"].element_type == "callActivity" and by_id["call2"].line == 9
 
 

@@ -64,9 +64,12 @@ def test_hundred_megabyte_upload_is_refused_before_reading(api, url):
 
 def test_problems_are_located(api):
     body = HOSTILE["ten_thousand_elements"]
-    problems = api("ProcessOwner").post(ENDPOINTS[1], data=body, content_type="application/xml").get_json()["problems"]
+    en = {"Accept-Language": "en"}  # without it: the site's language, zh
+    problems = api("ProcessOwner").post(ENDPOINTS[1], data=body, content_type="application/xml",
+                                        headers=en).get_json()["problems"]
     assert "5000 XML elements" in problems[0]["message"] and problems[0]["hint"]
-    xxe = api("ProcessOwner").post(ENDPOINTS[1], data=HOSTILE["xxe_file"], content_type="application/xml").get_json()
+    xxe = api("ProcessOwner").post(ENDPOINTS[1], data=HOSTILE["xxe_file"], content_type="application/xml",
+                                   headers=en).get_json()
     assert "entities" in xxe["problems"][0]["message"]
 
 

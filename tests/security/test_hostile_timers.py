@@ -34,7 +34,8 @@ def timer_process(key: str, kind: str = "timeDuration", value: str = "${delay}")
 
 
 def deploy(api, xml: bytes):
-    return api(OWNER).post("/api/v1/definitions/", data=xml, content_type="application/xml")
+    return api(OWNER).post("/api/v1/definitions/", data=xml, content_type="application/xml",
+                           headers={"Accept-Language": "en"})  # without it: the site's language, zh
 
 
 def start(api, key: str, **variables):

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from ..expressions import ExpressionError
 from .checks_base import BaseChecks
 from .meta import canonical_role, meta_from_element, split_list
 from .xml import camunda_attr, local_name
 
 HUMAN_TASKS = frozenset({'userTask', 'task', 'manualTask'})
-ROLE_HINT = 'Set Assignee, Candidate users or Candidate groups, or put the task in a lane named after a role'
-QUEUE = 'its tasks wait in the Unassigned queue until a supervisor or an admin assigns them'
+QUEUE_NOTE = _l('its tasks wait in the Unassigned queue until a supervisor or an admin assigns them')
 
 
 def _literal(value: str | None) -> bool:
@@ -34,31 +35,39 @@ class AssignmentChecks(BaseChecks):
             return  # the expressions themselves are reported by the other checks
         if not meta.has_owner:
             if local_name(el) == 'userTask':
-                self.add(el, f'Nobody is named to work on this user task: {QUEUE}.',
-                         f'{ROLE_HINT} ({", ".join(self.known_roles)}).', 'warning')
+                self.add(el, _l('Nobody is named to work on this user task: %(queue)s.', queue=QUEUE_NOTE),
+                         _l('Set Assignee, Candidate users or Candidate groups, or put the task in a lane named '
+                            'after a role (%(roles)s).', roles=', '.join(self.known_roles)), 'warning')
             else:
-                self.add(el, 'Nobody is assigned to this confirm-only task.',
-                         f'{ROLE_HINT}, or make it a user task.', 'warning')
+                self.add(el, _l('Nobody is assigned to this confirm-only task.'),
+                         _l('Set Assignee, Candidate users or Candidate groups, or put the task in a lane named '
+                            'after a role, or make it a user task.'), 'warning')
         explicit = split_list(camunda_attr(el, 'candidateGroups'))
         if not explicit:
             explicit = [g for g in meta.candidate_groups if g not in self.known_roles]
         for group in explicit:
             if _literal(group) and group not in self.known_roles:
                 known = canonical_role(group, self.known_roles)
-                hint = f'Did you mean {known!r}?' if known else f'Known roles: {", ".join(self.known_roles)}.'
-                self.add(el, f'Candidate group {group!r} is not a known role.', hint, 'warning')
-        people = [('Assignee', meta.assignee)] if _literal(meta.assignee) else []
-        people += [('Candidate user', u) for u in meta.candidate_users if _literal(u)]
-        for label, name in people:
-            self._check_user(el, label, name)
+                hint = (_l("Did you mean '%(role)s'?", role=known) if known
+                        else _l('Known roles: %(roles)s.', roles=', '.join(self.known_roles)))
+                self.add(el, _l("Candidate group '%(group)s' is not a known role.", group=group), hint, 'warning')
+        people = [('assignee', meta.assignee)] if _literal(meta.assignee) else []
+        people += [('candidate', u) for u in meta.candidate_users if _literal(u)]
+        for role, name in people:
+            self._check_user(el, role, name)
 
-    def _check_user(self, el: Any, label: str, name: str) -> None:
+    def _check_user(self, el: Any, role: str, name: str) -> None:
         users = self._known_users()
         if users is None or users.get(name) is True:
             return
-        state = 'is inactive' if name in users else 'does not exist'
-        self.add(el, f'{label} {name!r} {state}.', f'Name an active user (login name). Until then {QUEUE}.',
-                 'warning')
+        if role == 'assignee':
+            message = (_l("Assignee '%(user)s' is inactive.", user=name) if name in users
+                       else _l("Assignee '%(user)s' does not exist.", user=name))
+        else:
+            message = (_l("Candidate user '%(user)s' is inactive.", user=name) if name in users
+                       else _l("Candidate user '%(user)s' does not exist.", user=name))
+        self.add(el, message,
+                 _l('Name an active user (login name). Until then %(queue)s.', queue=QUEUE_NOTE), 'warning')
 
     def _known_users(self) -> dict[str, bool] | None:
         if self._users is False:

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from ..task_names import PART
 from .checks_expressions import ExpressionChecks
+from .checks_unsupported import DEFINITION_NAMES
 from .meta import PYTHON_LANGUAGES
+from .problems import element_label
 from .xml import BPMN_NS, camunda_attr, local_name
 
 ACTIVITIES = {'task', 'userTask', 'manualTask', 'scriptTask', 'serviceTask', 'sendTask', 'receiveTask',
@@ -16,7 +20,7 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
 
     def check_process(self, process: Any) -> None:
         if process.find('{%s}startEvent' % BPMN_NS) is None:
-            self.add(process, 'The process has no start event.', 'Add a start event.')
+            self.add(process, _l('The process has no start event.'), _l('Add a start event.'))
 
     def flows_from(self, el: Any) -> list[Any]:
         scope = el.getparent()
@@ -29,10 +33,10 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
             if value:
                 self.timer_text(el, value, f'camunda:{attr}', '', date_like=True)
         for part in PART.findall(el.get('name') or ''):  # a name with expressions, as Camunda 7 evaluates it
-            self.expr(el, part, 'The name\'s expression', 'Write it as ${person.name} inside the name text.')
+            self.expr(el, part, _l("The name's expression"), _l('Write it as ${person.name} inside the name text.'))
         priority = camunda_attr(el, 'priority')
         if priority and not priority.lstrip('+-').isdigit():
-            self.expr(el, priority, 'Priority', 'Use a whole number or an expression such as ${vip ? 80 : 50}.')
+            self.expr(el, priority, _l('Priority'), _l('Use a whole number or an expression such as ${vip ? 80 : 50}.'))
         self._form(el)
 
     el_userTask = el_task = el_manualTask = _human
@@ -42,8 +46,9 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
         ref = el.get(f'{kind}Ref')
         target = self.ids.get(ref) if ref else None
         if ref and (target is None or local_name(target) != kind):
-            self.add(el.getparent(), f'The event refers to {kind} {ref!r}, which is not defined.',
-                     f'Pick an existing {kind} in the properties panel.')
+            self.add(el.getparent(), _l("The event refers to %(kind)s '%(ref)s', which is not defined.",
+                                        kind=DEFINITION_NAMES.get(kind, kind), ref=ref),
+                     _l('Pick an existing %(kind)s in the properties panel.', kind=DEFINITION_NAMES.get(kind, kind)))
 
     el_messageEventDefinition = el_signalEventDefinition = _ref
     el_errorEventDefinition = el_escalationEventDefinition = _ref
@@ -55,15 +60,15 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
                 and f.get('id') != el.get('default')]
         if len(flows) > 1 and bare and not el.get('default'):
             names = ', '.join(repr(f.get('name') or f.get('id')) for f in bare)
-            self.add(el, f'Outgoing flows without a condition ({names}) and no default flow: a flow without '
-                     'condition is always taken.', 'Add a condition to every flow, or mark one as default.',
-                     'warning')
+            self.add(el, _l('Outgoing flows without a condition (%(flows)s) and no default flow: a flow without '
+                            'condition is always taken.', flows=names),
+                     _l('Add a condition to every flow, or mark one as default.'), 'warning')
 
     def _gateway_default(self, el: Any) -> None:
         default = el.get('default')
         if default and default not in {f.get('id') for f in self.flows_from(el)}:
-            self.add(el, f'The default flow {default!r} is not an outgoing flow of this gateway.',
-                     'Choose the default flow again in the modeler.')
+            self.add(el, _l("The default flow '%(flow)s' is not an outgoing flow of this gateway.", flow=default),
+                     _l('Choose the default flow again in the modeler.'))
 
     el_inclusiveGateway = _gateway_default
 
@@ -72,11 +77,12 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
         for attr in ('sourceRef', 'targetRef'):
             ref = el.get(attr)
             if not ref or ref not in self.ids:
-                self.add(el, f'The sequence flow points to a missing element ({attr}={ref!r}).',
-                         'Delete the flow and draw it again.')
+                self.add(el, _l('The sequence flow points to a missing element (%(ref)s).', ref=f'{attr}={ref!r}'),
+                         _l('Delete the flow and draw it again.'))
             elif ref not in scope_ids:
-                self.add(el, f'The sequence flow crosses a subprocess or pool boundary ({attr}={ref!r}).',
-                         'Use message flows between pools; keep sequence flows inside one (sub)process.')
+                self.add(el, _l('The sequence flow crosses a subprocess or pool boundary (%(ref)s).',
+                                ref=f'{attr}={ref!r}'),
+                         _l('Use message flows between pools; keep sequence flows inside one (sub)process.'))
         cond = el.find('{%s}conditionExpression' % BPMN_NS)
         if cond is None:
             return
@@ -84,40 +90,41 @@ class StructureChecks(ExpressionChecks):  # due dates, priorities and conditions
         source_kind = local_name(source) if source is not None else ''
         language = (cond.get('language') or '').strip()
         if language.lower() not in PYTHON_LANGUAGES:
-            self.add(el, f'Condition language {language!r} is not supported.', 'Write the condition in Python '
-                     'or as ${...} and clear the script format.')
+            self.add(el, _l("Condition language '%(language)s' is not supported.", language=language),
+                     _l('Write the condition in Python or as ${...} and clear the script format.'))
         elif source_kind in ('exclusiveGateway', 'inclusiveGateway'):
-            self.expr(el, cond.text, 'Condition', 'Write a Python expression or ${...} such as ${amount > 100}.')
+            self.expr(el, cond.text, _l('Condition'),
+                      _l('Write a Python expression or ${...} such as ${amount > 100}.'))
         elif source_kind in ACTIVITIES or source_kind.endswith('Event'):
-            self.add(el, 'Conditional flows directly out of a task or event are not supported.',
-                     'Put an exclusive or inclusive gateway after the element and move the condition there.')
+            self.add(el, _l('Conditional flows directly out of a task or event are not supported.'),
+                     _l('Put an exclusive or inclusive gateway after the element and move the condition there.'))
         else:
-            self.add(el, f'The condition is ignored on a flow leaving a {source_kind}.',
-                     'Remove it, or use an exclusive/inclusive gateway.', 'warning')
+            self.add(el, _l('The condition is ignored on a flow leaving a %(kind)s.', kind=element_label(source_kind)),
+                     _l('Remove it, or use an exclusive/inclusive gateway.'), 'warning')
 
     def el_callActivity(self, el: Any) -> None:
         called = (el.get('calledElement') or '').strip()
         if not called:
-            self.add(el, 'The call activity does not say which process to call.',
-                     'Set "Called element" to the id of the process to call.')
+            self.add(el, _l('The call activity does not say which process to call.'),
+                     _l('Set "Called element" to the id of the process to call.'))
             return
         target = self.ids.get(called)
         if target is not None and local_name(target) == 'process' and target.get('isExecutable') == 'false':
-            self.add(el, f'The called process {called!r} is not executable.',
-                     f'Mark process {called!r} as executable.')
+            self.add(el, _l("The called process '%(key)s' is not executable.", key=called),
+                     _l("Mark process '%(key)s' as executable.", key=called))
 
     def el_subProcess(self, el: Any) -> None:
         starts = el.findall('{%s}startEvent' % BPMN_NS)
         if el.get('triggeredByEvent') == 'true':
             if len(starts) != 1:
-                self.add(el, f'An event subprocess needs exactly one start event (found {len(starts)}).',
-                         'Give the event subprocess one start event with the event that triggers it.')
+                self.add(el, _l('An event subprocess needs exactly one start event (found %(n)s).', n=len(starts)),
+                         _l('Give the event subprocess one start event with the event that triggers it.'))
         elif len(starts) > 1:
             # Without one, every element without incoming flow starts (BPMN 2.0, 10.5.2): nodes.py.
-            self.add(el, f'An embedded subprocess has at most one start event (found {len(starts)}).',
-                     'Keep one start event inside the subprocess and connect it to the first tasks.')
+            self.add(el, _l('An embedded subprocess has at most one start event (found %(n)s).', n=len(starts)),
+                     _l('Keep one start event inside the subprocess and connect it to the first tasks.'))
         elif starts and starts[0].find('{%s}messageEventDefinition' % BPMN_NS) is not None:
-            self.add(starts[0], 'The start event of an embedded subprocess cannot wait for a message.',
-                     'Use a none start event followed by a message catch event.')
+            self.add(starts[0], _l('The start event of an embedded subprocess cannot wait for a message.'),
+                     _l('Use a none start event followed by a message catch event.'))
 
     el_transaction = el_subProcess

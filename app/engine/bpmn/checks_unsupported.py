@@ -1,10 +1,12 @@
 """Checks for what this engine cannot run: unsupported events, elements, extensions and Java code."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from .checks_base import BaseChecks
+from .problems import element_label
 from ..dmn.task import decision_config
 from .specs import java_implementation
 from .xml import BPMN_NS, CAMUNDA_NS, local_name
@@ -19,8 +21,19 @@ EVENT_SUPPORT = {
 }
 ESP_START_SUPPORT = {'message', 'timer', 'signal', 'conditional', 'error', 'escalation'}  # start events of event subprocesses
 UNSUPPORTED = {
-    'complexGateway': ('Complex gateways are not supported.',
-                       'Use an inclusive gateway (or exclusive/parallel gateways) instead.'),
+    'complexGateway': (_l('Complex gateways are not supported.'),
+                       _l('Use an inclusive gateway (or exclusive/parallel gateways) instead.')),
+}
+# How a refusal names an event: its definition ('timer') and its kind, plural ('end events')
+DEFINITION_NAMES = {
+    'message': _l('message'), 'timer': _l('timer'), 'signal': _l('signal'), 'conditional': _l('conditional'),
+    'error': _l('error'), 'escalation': _l('escalation'), 'cancel': _l('cancel'), 'terminate': _l('terminate'),
+    'multiple': _l('multiple'), 'parallelMultiple': _l('parallel multiple'),
+}
+EVENT_PLURALS = {
+    'startEvent': _l('start events'), 'endEvent': _l('end events'),
+    'intermediateCatchEvent': _l('intermediate catch events'),
+    'intermediateThrowEvent': _l('intermediate throw events'), 'boundaryEvent': _l('boundary events'),
 }
 JAVA_DELEGATE_SEVERITY = 'warning'  # 'error' to refuse such diagrams outright
 
@@ -37,8 +50,8 @@ class UnsupportedChecks(BaseChecks):
                 continue  # call activities share all variables anyway
             if name in ('executionListener', 'taskListener', 'inputOutput', 'in', 'out', 'connector',
                         'failedJobRetryTimeCycle'):
-                self.add(el, f'camunda:{name} is ignored by this engine.',
-                         'Use a script task for logic; call activities share all variables.', 'warning')
+                self.add(el, _l('camunda:%(name)s is ignored by this engine.', name=name),
+                         _l('Use a script task for logic; call activities share all variables.'), 'warning')
         for tag in ('dataInputAssociation', 'dataOutputAssociation', 'ioSpecification'):
             if el.find('{%s}%s' % (BPMN_NS, tag)) is not None:
                 self.modelling_only.append(el)
@@ -51,15 +64,19 @@ class UnsupportedChecks(BaseChecks):
             supported = ESP_START_SUPPORT
         for d in defs:
             if d not in supported:
-                label = re.sub(r'([A-Z])', r' \1', kind).lower()
                 if d == 'compensate':
                     continue  # what of compensation cannot run: compensation.problems, checked per document
-                what = {'link': 'Link events'}.get(d, f'{d.title()} {label}s')
-                self.add(el, f'{what} are not supported here.',
-                         'Connect the elements with sequence flows, or use a message/signal/timer event.')
+                if d == 'link':
+                    message = _l('Link events are not supported here.')
+                else:
+                    message = _l('This engine does not support %(definition)s %(events)s.',
+                                 definition=DEFINITION_NAMES.get(d, d), events=EVENT_PLURALS[kind])
+                self.add(el, message,
+                         _l('Connect the elements with sequence flows, or use a message/signal/timer event.'))
         if not defs and kind in ('intermediateCatchEvent', 'boundaryEvent'):
-            self.add(el, f'This {kind} has no event type, so nothing could ever trigger it.',
-                     'Make it a timer, message, signal or conditional event.')
+            self.add(el, _l('This %(kind)s has no event type, so nothing could ever trigger it.',
+                            kind=element_label(kind)),
+                     _l('Make it a timer, message, signal or conditional event.'))
 
     el_endEvent = el_intermediateCatchEvent = el_intermediateThrowEvent = _event
 
@@ -70,19 +87,21 @@ class UnsupportedChecks(BaseChecks):
     def el_boundaryEvent(self, el: Any) -> None:
         self._event(el)
         if el.get('attachedToRef') not in self.ids:
-            self.add(el, f'The boundary event is attached to a missing element {el.get("attachedToRef")!r}.',
-                     'Attach the event to a task or subprocess.')
+            self.add(el, _l("The boundary event is attached to a missing element '%(ref)s'.",
+                            ref=el.get('attachedToRef')),
+                     _l('Attach the event to a task or subprocess.'))
 
     def _implementation(self, el: Any) -> None:
         impl = java_implementation(el)
         if impl:
             # Like Camunda with an unresolvable delegate: deployable, but it fails when reached.
-            self.add(el, f'Java delegates, connectors and external tasks ({impl}) are not available: an '
-                     'instance that reaches this task stops with an error.',
-                     'Use a script task (Python) instead.', JAVA_DELEGATE_SEVERITY)
+            self.add(el, _l('Java delegates, connectors and external tasks (%(implementation)s) are not '
+                            'available: an instance that reaches this task stops with an error.',
+                            implementation=impl),
+                     _l('Use a script task (Python) instead.'), JAVA_DELEGATE_SEVERITY)
         elif local_name(el) == 'serviceTask':
-            self.add(el, 'This service task has no implementation and does nothing.',
-                     'Use a script task for automatic work.', 'warning')
+            self.add(el, _l('This service task has no implementation and does nothing.'),
+                     _l('Use a script task for automatic work.'), 'warning')
 
     el_serviceTask = el_sendTask = _implementation
 
@@ -96,9 +115,9 @@ class UnsupportedChecks(BaseChecks):
             self._implementation(el)
             return
         for message in decision_config(el, CAMUNDA_NS)[1]:
-            self.add(el, message, 'Set the decision (its id in the DMN file) and the result variable in the '
-                     'properties panel.')
+            self.add(el, message, _l('Set the decision (its id in the DMN file) and the result variable in the '
+                                     'properties panel.'))
 
     def el_adHocSubProcess(self, el: Any) -> None:
         if el.get('ordering') == 'Sequential':
-            self.add(el, 'Sequential ad-hoc subprocesses are not supported.', 'Use parallel ordering.')
+            self.add(el, _l('Sequential ad-hoc subprocesses are not supported.'), _l('Use parallel ordering.'))

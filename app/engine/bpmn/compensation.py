@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from flask_babel import lazy_gettext as _l
+
 from .xml import NSMAP, local_name
 
 BPMN = '{%s}' % NSMAP['bpmn']
@@ -74,37 +76,41 @@ def problems(root: Any) -> Iterator[tuple[Any, str, str, str]]:
     """(element, message, hint, severity) for each compensation the rewrite cannot run, or that does nothing."""
     for el in root.iter(BPMN + 'startEvent'):
         if is_compensation(el):
-            yield (el, 'Compensation event subprocesses are not supported.',
-                   'Put the undo steps on the activities: a compensation boundary event with a handler task.',
+            yield (el, _l('Compensation event subprocesses are not supported.'),
+                   _l('Put the undo steps on the activities: a compensation boundary event with a handler task.'),
                    'error')
     for scope in (s for s in root.iter() if local_name(s) in SCOPES):
         table = handlers(scope)
         for activity, (boundary, handler) in table.items():
             if handler is None:
-                yield (boundary, f'This compensation boundary event of {activity!r} needs exactly one '
-                       'handler: an activity marked "for compensation" joined to it by an association.',
-                       'Draw the handler task and connect the boundary event to it (Camunda Modeler does '
-                       'this when you append a task to a compensation boundary event).', 'error')
+                yield (boundary, _l("This compensation boundary event of '%(activity)s' needs exactly one "
+                                    'handler: an activity marked "for compensation" joined to it by an '
+                                    'association.', activity=activity),
+                       _l('Draw the handler task and connect the boundary event to it (Camunda Modeler does '
+                          'this when you append a task to a compensation boundary event).'), 'error')
             elif any(f.get('sourceRef') == handler.get('id') or f.get('targetRef') == handler.get('id')
                      for f in _children(scope, 'sequenceFlow')):
-                yield (handler, 'A compensation handler has no sequence flows: it runs only when its '
-                       'activity is compensated.', 'Remove the sequence flows of this handler.', 'error')
+                yield (handler, _l('A compensation handler has no sequence flows: it runs only when its '
+                                   'activity is compensated.'),
+                       _l('Remove the sequence flows of this handler.'), 'error')
         for throw in _children(scope, 'intermediateThrowEvent', 'endEvent'):
             if not is_compensation(throw):
                 continue
             if scope.get('triggeredByEvent') == 'true':
-                yield (throw, 'Compensation thrown inside an event subprocess is not supported.',
-                       'Throw the compensation in the flow of the process or subprocess itself.', 'error')
+                yield (throw, _l('Compensation thrown inside an event subprocess is not supported.'),
+                       _l('Throw the compensation in the flow of the process or subprocess itself.'), 'error')
                 continue
             ref = (_definition(throw).get('activityRef') or '').strip()
             if ref and ref not in table:
-                yield (throw, f'activityRef {ref!r} is not an activity of this scope with a compensation '
-                       'boundary event.', 'Name an activity beside this event that has a compensation '
-                       'boundary event, or leave activityRef empty to compensate them all.', 'error')
+                yield (throw, _l("activityRef '%(ref)s' is not an activity of this scope with a compensation "
+                                 'boundary event.', ref=ref),
+                       _l('Name an activity beside this event that has a compensation boundary event, or '
+                          'leave activityRef empty to compensate them all.'), 'error')
             elif not table:
-                yield (throw, 'Nothing beside this compensation event has a compensation boundary event, '
-                       'so it undoes nothing.', 'Attach a compensation boundary event with a handler to '
-                       'the activities to undo.', 'warning')
+                yield (throw, _l('Nothing beside this compensation event has a compensation boundary event, '
+                                 'so it undoes nothing.'),
+                       _l('Attach a compensation boundary event with a handler to the activities to undo.'),
+                       'warning')
 
 
 def rewrite(root: Any) -> None:

@@ -171,7 +171,7 @@ class EngineBusinessRuleTaskParser(_ImplementationCheck, _EngineNode, CamundaTas
             return super().create_task()
         config, errors = decision_config(self.node, NSMAP['camunda'])
         if errors:
-            self.raise_validation_exception(errors[0])
+            self.raise_validation_exception(str(errors[0]))  # SpiffWorkflow wants text
         return DecisionTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
 
     def parse_extensions(self, node=None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -34,7 +35,7 @@ from .nodes import (
     EngineScriptTaskParser, EngineSendTaskParser, EngineStartEventParser, EngineSubWorkflowParser,
     EngineTaskParser, EngineUserTaskParser, HumanTaskParser,
 )
-from .problems import BpmnError, Problem
+from .problems import BpmnError, Problem, element_label
 from .specs import SERIALIZER_CONFIG, CallActivity, create_serializer, message_event, start_form_of
 from .xml import (
     DEFAULT_MAX_BYTES, DEFAULT_MAX_ELEMENTS, NSMAP, assign_missing_ids, camunda_attr, has_diagram_interchange,
@@ -153,14 +154,15 @@ def _problem_from_exception(exc: Exception, root: Any, renamed: dict[str, str] |
     node = matches[0] if matches else None
     node_id = (renamed or {}).get(node_id, node_id)
     message = str(exc).split('. Error Details')[0].strip()
-    if isinstance(exc, ValidationException):
-        message = exc.args[0] if exc.args else message
+    if isinstance(exc, ValidationException):  # the parser's own words (SpiffWorkflow's, nodes.py's): as said
+        message = str(exc.args[0] if exc.args else message).rstrip('.') + '.'
     else:
-        message = f'SpiffWorkflow could not read this element: {type(exc).__name__}: {exc}'
+        message = _l('SpiffWorkflow could not read this element: %(error)s.',
+                     error=f'{type(exc).__name__}: {exc}'.rstrip('.'))
     return Problem(
         node_id, ' '.join(node.get('name').split()) if node is not None and node.get('name') else None,
         local_name(node) if node is not None else (getattr(exc, 'tag', '') or '').replace('bpmn:', '') or None,
-        message.rstrip('.') + '.', 'Fix this element so the engine can run it.',
+        message, _l('Fix this element so the engine can run it.'),
         node.sourceline if node is not None else None)
 
 
@@ -234,16 +236,17 @@ def _dmn_problem(root: Any) -> Problem:
     return Problem(
         decision.get('id') if decision is not None else None,
         decision.get('name') if decision is not None else None, 'decision',
-        'This is a DMN decision table file, not a BPMN diagram.',
-        'Deploy it as a decision (Decisions page, or POST /api/v1/decisions); a business rule task '
-        'with camunda:decisionRef evaluates it.', decision.sourceline if decision is not None else root.sourceline)
+        _l('This is a DMN decision table file, not a BPMN diagram.'),
+        _l('Deploy it as a decision (Decisions page, or POST /api/v1/decisions); a business rule task '
+           'with camunda:decisionRef evaluates it.'), decision.sourceline if decision is not None else root.sourceline)
 
 
 def _generated_id_warning(el: Any) -> Problem:
     name = ' '.join(el.get('name').split()) if el.get('name') else None
     return Problem(el.get('id'), name, local_name(el),
-                   f'This {local_name(el)} has no id; the engine named it {el.get("id")!r}.',
-                   'Open and save the diagram in Camunda Modeler, which gives every element an id.',
+                   _l("This %(kind)s has no id; the engine named it '%(id)s'.", kind=element_label(local_name(el)),
+                      id=el.get('id')),
+                   _l('Open and save the diagram in Camunda Modeler, which gives every element an id.'),
                    el.sourceline, 'warning')
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from ..sandbox import check as sandbox_check
 from . import compensation
 from .checks_assignment import HUMAN_TASKS, AssignmentChecks
@@ -27,15 +29,16 @@ class _Checker(StructureChecks, UnsupportedChecks, AssignmentChecks):
 
     def run(self) -> list[Problem]:
         if self.root.tag != '{%s}definitions' % BPMN_NS:
-            self.add(None, f'This is not a BPMN 2.0 file (root element is {local_name(self.root)!r}).',
-                     'Upload a .bpmn file saved by Camunda Modeler or another BPMN 2.0 tool.')
+            self.add(None, _l("This is not a BPMN 2.0 file (root element is '%(root)s').",
+                              root=local_name(self.root)),
+                     _l('Upload a .bpmn file saved by Camunda Modeler or another BPMN 2.0 tool.'))
             return self.problems
         main, why = select_main_process(self.root)
         if main is None:
             first_process = next(self.root.iterfind('{%s}process' % BPMN_NS), None)
-            self.add(first_process, f'The diagram is not executable: {why}',
-                     'In Camunda Modeler select the process (or pool) to run and tick "Executable" '
-                     '(isExecutable="true") on exactly one process.')
+            self.add(first_process, _l('The diagram is not executable: %(why)s', why=why),
+                     _l('In Camunda Modeler select the process (or pool) to run and tick "Executable" '
+                        '(isExecutable="true") on exactly one process.'))
         for process in runnable_processes(self.root):
             self._guarded(process, self.check_process)
             for el in process.iter():
@@ -51,17 +54,17 @@ class _Checker(StructureChecks, UnsupportedChecks, AssignmentChecks):
                 self.add(el, message, hint, severity)
         if self.modelling_only:
             el = self.modelling_only[0]
-            self.add(el, 'Data objects, data stores and data inputs/outputs are documentation only and are '
-                     'ignored at runtime.', 'Process data lives in process variables (form fields, scripts).',
-                     'warning')
+            self.add(el, _l('Data objects, data stores and data inputs/outputs are documentation only and are '
+                            'ignored at runtime.'),
+                     _l('Process data lives in process variables (form fields, scripts).'), 'warning')
         return self.problems
 
     def _guarded(self, el: Any, fn: Callable[[Any], None]) -> None:
         try:
             fn(el)
         except Exception as exc:  # a check must never take validation down
-            self.add(el, f'This element could not be checked: {type(exc).__name__}: {exc}',
-                     'Check the element in the modeler.')
+            self.add(el, _l('This element could not be checked: %(error)s', error=f'{type(exc).__name__}: {exc}'),
+                     _l('Check the element in the modeler.'))
 
 
 def check_document(root: Any, *, known_roles: Iterable[str] = DEFAULT_ROLES,
@@ -72,6 +75,6 @@ def check_document(root: Any, *, known_roles: Iterable[str] = DEFAULT_ROLES,
     try:
         return checker.run()
     except Exception as exc:  # belt and braces: never crash the upload
-        checker.add(None, f'The diagram could not be fully checked: {type(exc).__name__}: {exc}',
-                    'Open and save the diagram again in the modeler.')
+        checker.add(None, _l('The diagram could not be fully checked: %(error)s', error=f'{type(exc).__name__}: {exc}'),
+                    _l('Open and save the diagram again in the modeler.'))
         return checker.problems

@@ -10,6 +10,7 @@ import codecs
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 
 from .problems import BpmnError, Problem
@@ -21,6 +22,9 @@ _ENTITY_RE = re.compile(rb'<!ENTITY', re.IGNORECASE)
 _DOCTYPE_RE = re.compile(rb'<!DOCTYPE', re.IGNORECASE)
 _EXTERNAL_DTD_RE = re.compile(rb'\s+[^\s\[>]+\s+(SYSTEM|PUBLIC)\b', re.IGNORECASE)
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+_DOCTYPE_HINT = _l('Export the diagram again from the modeler; BPMN files never need a DOCTYPE.')
 
 
 def _fail(message: str, hint: str = '', line: int | None = None) -> BpmnError:
@@ -53,52 +57,57 @@ def load_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES,
         # rewrite any declared encoding to the one we actually used.
         data = re.sub(rb'^(\s*<\?xml[^>]*?)encoding=["\'][^"\']*["\']', rb'\1encoding="UTF-8"', data, count=1)
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise _fail(f'Expected XML bytes, got {type(data).__name__}.')
+        raise _fail(_l('Expected XML bytes, got %(type)s.', type=type(data).__name__))
     data = bytes(data)
     if len(data) > max_bytes:
         raise _too_big(len(data), max_bytes)
     if not data.strip():
-        raise _fail('The file is empty.', 'Upload a .bpmn file exported from the modeler.')
+        raise _fail(_l('The file is empty.'), _l('Upload a .bpmn file exported from the modeler.'))
 
     view = _ascii_view(data)
     doctype = _DOCTYPE_RE.search(view)
     if doctype and _ENTITY_RE.search(view):
-        raise _fail('The file declares XML entities in a DOCTYPE, which is refused for security '
-                    '(XXE / entity expansion).',
-                    'Export the diagram again from the modeler; BPMN files never need a DOCTYPE.')
+        raise _fail(_l('The file declares XML entities in a DOCTYPE, which is refused for security '
+                       '(XXE / entity expansion).'), _DOCTYPE_HINT)
     if doctype and _EXTERNAL_DTD_RE.match(view, doctype.end()):
-        raise _fail('The file refers to an external DTD, which is refused for security.',
-                    'Remove the DOCTYPE line; BPMN files never need one.')
+        raise _fail(_l('The file refers to an external DTD, which is refused for security.'),
+                    _l('Remove the DOCTYPE line; BPMN files never need one.'))
     try:
         root = etree.fromstring(data, parser=_make_parser())
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if exc.position else (getattr(exc, 'lineno', None), None))
         msg = re.sub(r', line \d+, column \d+$', '', (exc.msg or str(exc)).strip())
-        where = f' at line {line}, column {col}' if line and col else (f' at line {line}' if line else '')
-        raise _fail(f'The file is not well-formed XML{where}: {msg}',
-                    'Fix the XML or export the diagram again from the modeler.', line) from None
+        if line and col:
+            text = _l('The file is not well-formed XML at line %(line)s, column %(column)s: %(error)s',
+                      line=line, column=col, error=msg)
+        elif line:
+            text = _l('The file is not well-formed XML at line %(line)s: %(error)s', line=line, error=msg)
+        else:
+            text = _l('The file is not well-formed XML: %(error)s', error=msg)
+        raise _fail(text, _l('Fix the XML or export the diagram again from the modeler.'), line) from None
     except Exception as exc:  # lxml may raise ValueError etc. for odd encodings
-        raise _fail(f'The file could not be read as XML: {exc}',
-                    'Save the diagram as UTF-8 XML.') from None
+        raise _fail(_l('The file could not be read as XML: %(error)s', error=str(exc)),
+                    _l('Save the diagram as UTF-8 XML.')) from None
 
     tree = root.getroottree()
     dtd = tree.docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise _fail('The file declares XML entities in a DOCTYPE, which is refused for security.',
-                    'Export the diagram again from the modeler; BPMN files never need a DOCTYPE.')
+        raise _fail(_l('The file declares XML entities in a DOCTYPE, which is refused for security.'),
+                    _DOCTYPE_HINT)
 
     count = 0
     for _ in root.iter():
         count += 1
         if count > max_elements:
-            raise _fail(f'The diagram has more than {max_elements} XML elements.',
-                        'Split it into smaller processes linked by call activities.')
+            raise _fail(_l('The diagram has more than %(n)s XML elements.', n=max_elements),
+                        _l('Split it into smaller processes linked by call activities.'))
     return tree
 
 
 def _too_big(size: int, max_bytes: int) -> BpmnError:
-    return _fail(f'The file is {size:,} bytes; the limit is {max_bytes:,} bytes.',
-                 'Split the diagram into smaller processes linked by call activities.')
+    return _fail(_l('The file is %(size)s bytes; the limit is %(limit)s bytes.', size=f'{size:,}',
+                    limit=f'{max_bytes:,}'),
+                 _l('Split the diagram into smaller processes linked by call activities.'))
 
 
 def local_name(node: etree._Element) -> str:
@@ -198,15 +207,16 @@ def select_main_process(root: Any) -> tuple[Any | None, str]:
         if len(entry) == 1:
             return entry[0], ''
         ids = ', '.join(p.get('id') or '?' for p in marked)
-        return None, f'Several processes are marked executable ({ids}) and none is clearly the one to start.'
+        return None, _l('Several processes are marked executable (%(ids)s) and none is clearly the one to start.',
+                        ids=ids)
     unmarked = [p for p in processes if p.get('isExecutable') is None]
     if len(processes) == 1 and unmarked:
         return processes[0], ''
     if not processes:
-        return None, 'The file contains no process.'
+        return None, _l('The file contains no process.')
     if not unmarked:
-        return None, 'No process is executable (isExecutable="false").'
-    return None, f'The file has {len(processes)} processes and none is marked executable.'
+        return None, _l('No process is executable (isExecutable="false").')
+    return None, _l('The file has %(n)s processes and none is marked executable.', n=len(processes))
 
 
 # ---------------------------------------------------------------- ids the runtime can rely on

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 
@@ -100,17 +101,19 @@ def decision_config(node: Any, camunda_ns: str) -> tuple[dict, list[str]]:
               "mapping": attr("mapDecisionResult")}
     errors = []
     if not config["ref"]:
-        errors.append("The business rule task names no decision (camunda:decisionRef).")
+        errors.append(_l("The business rule task names no decision (camunda:decisionRef)."))
     elif config["ref"].startswith(("${", "#{")):
-        errors.append("camunda:decisionRef must name a decision id; expressions are not supported.")
+        errors.append(_l("camunda:decisionRef must name a decision id; expressions are not supported."))
     if config["binding"] not in BINDINGS:
-        errors.append(f"camunda:decisionRefBinding {config['binding']!r} is not one of {', '.join(BINDINGS)}.")
+        errors.append(_l("camunda:decisionRefBinding '%(value)s' is not one of %(allowed)s.",
+                         value=config["binding"], allowed=", ".join(BINDINGS)))
     if config["binding"] == "version" and not config["version"].isdigit():
-        errors.append("Binding 'version' needs camunda:decisionRefVersion, a version number.")
+        errors.append(_l("Binding 'version' needs camunda:decisionRefVersion, a version number."))
     if config["mapping"] and config["mapping"] not in MAPPINGS:
-        errors.append(f"camunda:mapDecisionResult {config['mapping']!r} is not one of {', '.join(MAPPINGS)}.")
+        errors.append(_l("camunda:mapDecisionResult '%(value)s' is not one of %(allowed)s.",
+                         value=config["mapping"], allowed=", ".join(MAPPINGS)))
     if config["mapping"] and not config["result_variable"]:
-        errors.append("camunda:mapDecisionResult needs camunda:resultVariable, the variable the result goes to.")
+        errors.append(_l("camunda:mapDecisionResult needs camunda:resultVariable, the variable the result goes to."))
     if config["result_variable"] and not config["result_variable"].isidentifier():
-        errors.append(f"camunda:resultVariable {config['result_variable']!r} is not a variable name.")
+        errors.append(_l("camunda:resultVariable '%(value)s' is not a variable name.", value=config["result_variable"]))
     return config, errors
