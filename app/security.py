@@ -360,9 +360,14 @@ def audit_security_changes(session, flush_context, instances) -> None:
                                          or state.attrs.users.history.has_changes()):
             rows.append(("group_change", obj.name, (_changes(state.attrs.roles) + " "
                                                     + _changes(state.attrs.users)).strip()[:2000]))
-        elif isinstance(obj, NewHire) and (state.attrs.user_id.history.has_changes()
-                                           or state.attrs.cleared_at.history.has_changes() and obj.cleared_at is None):
-            rows.append(("new_hire_reopened", str(obj.user_id), None))  # cleared: audited by the training rules
+        elif isinstance(obj, NewHire) and state.attrs.user_id.history.has_changes():
+            rows.append(("new_hire_reopened", str(obj.user_id), None))
+        elif isinstance(obj, NewHire) and state.attrs.cleared_at.history.has_changes():
+            if obj.cleared_at is None:
+                rows.append(("new_hire_reopened", str(obj.user_id), None))
+            elif not any(isinstance(o, AuditLog) and o.event in ("new_hire_cleared", "new_hire_override")
+                         for o in session.new):  # the training rules write their own, with the reason
+                rows.append(("new_hire_cleared", str(obj.user_id), None))
     for obj in session.deleted:
         if isinstance(obj, User):
             rows.append(("user_deleted", obj.username, None))
