@@ -243,14 +243,8 @@ class SecurityManager(FabSecurityManager):
         return (view_name, permission_name) in self._public_permissions()
 
     def _public_permissions(self) -> frozenset[tuple[str, str]]:
-        cache = self.__dict__.setdefault("_public_cache", {"epoch": None, "checked": -1e9, "pairs": None})
-        now = time.monotonic()
-        interval = float(current_app.config.get("SECURITY_CACHE_SECONDS", 1.0))
-        if cache["pairs"] is not None and not _changed_here.get(id(self)) and now - cache["checked"] < interval:
-            return cache["pairs"]
-        _changed_here[id(self)] = False
-        epoch = security_epoch(self.session)
-        cache["checked"] = now
+        cache = self.__dict__.setdefault("_public_cache", {"epoch": None, "pairs": None})
+        epoch = self.epoch()
         if cache["pairs"] is None or epoch != cache["epoch"]:
             role = self.get_public_role()
             cache["pairs"] = frozenset((pv.view_menu.name, pv.permission.name)
@@ -258,15 +252,33 @@ class SecurityManager(FabSecurityManager):
             cache["epoch"] = epoch
         return cache["pairs"]
 
+    def epoch(self) -> int:
+        """The security epoch as this worker knows it: re-read at most every ``SECURITY_CACHE_SECONDS``
+        (so another worker's change is seen within that time), at once after a change flushed here."""
+        cache = self.__dict__.setdefault("_epoch_cache", {"epoch": None, "checked": -1e9})
+        now = time.monotonic()
+        interval = float(current_app.config.get("SECURITY_CACHE_SECONDS", 1.0))
+        if cache["epoch"] is not None and not _changed_here.get(id(self)) and now - cache["checked"] < interval:
+            return cache["epoch"]
+        _changed_here[id(self)] = False
+        cache["epoch"], cache["checked"] = security_epoch(self.session), now
+        return cache["epoch"]
+
     def load_user(self, pk):
-        """The logged-in user with roles and groups in ONE query: every page reads them (menu,
-        permission checks, the actor), and lazily they cost two more round trips per request."""
+        """The logged-in user with roles and groups: every request reads them (JWT identity, menu,
+        permission checks, the actor). Read in ONE query, then kept per worker until the security epoch
+        moves (a role, group, password, name or activation change: ``SECURITY_EVENTS``); each request gets
+        its own copy in its session (``user_cache``), no statement."""
+        from app.user_cache import cached_user
+
+        return cached_user(self, int(pk), self._load_user_row)
+
+    def _load_user_row(self, pk: int):
         from flask_appbuilder.security.sqla.models import Group
         from sqlalchemy.orm import joinedload
 
-        user = self.session.get(self.user_model, int(pk), options=[
+        return self.session.get(self.user_model, pk, options=[
             joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)])
-        return user if user is not None and user.is_active else None
 
     def sync_roles(self) -> None:
         """Create the role rows the built-in roles need (users link to rows)."""
@@ -285,7 +297,11 @@ class SecurityManager(FabSecurityManager):
 
 # The audit events that change who may do what: their newest id is the security epoch.
 SECURITY_EVENTS = ("user_created", "role_created", "role_change", "user_activated", "user_deactivated",
-                   "role_permissions_changed", "user_deleted", "role_deleted")
+                   "role_permissions_changed", "user_deleted", "role_deleted",
+                   # the per-worker user cache (app/user_cache) and the new hires held back (onboarding)
+                   "password_changed", "user_changed", "group_change", "group_created", "group_deleted",
+                   "new_hire_added", "new_hire_removed", "new_hire_reopened", "new_hire_cleared", "new_hire_override")
+USER_FIELDS = ("first_name", "last_name", "username", "email")  # shown from the cached user: a change is audited
 _changed_here: dict[int, bool] = {}  # id(security manager) of this process -> a change was flushed here since
 
 
@@ -309,8 +325,9 @@ def audit_security_changes(session, flush_context, instances) -> None:
     """Users and roles created or deleted, role assignments, role permissions and
     (de)activations, whichever screen, API or command made them: one audit row each,
     in the same transaction. FAB's own screens and APIs bypass SecurityManager.update_user."""
-    from flask_appbuilder.security.sqla.models import Role, User
+    from flask_appbuilder.security.sqla.models import Group, Role, User
 
+    from app.models import NewHire
     from app.models.audit import AuditLog
 
     rows = []
@@ -319,24 +336,54 @@ def audit_security_changes(session, flush_context, instances) -> None:
             rows.append(("user_created", obj.username, ",".join(_names(obj.roles))))
         elif isinstance(obj, Role):
             rows.append(("role_created", obj.name, None))
+        elif isinstance(obj, Group):
+            rows.append(("group_created", obj.name, ",".join(_names(obj.roles))))
+        elif isinstance(obj, NewHire):
+            rows.append(("new_hire_added", str(obj.user_id), None))
     for obj in session.dirty:
         state = sa_inspect(obj)
         if isinstance(obj, User):
             if state.attrs.roles.history.has_changes():
                 rows.append(("role_change", obj.username, _changes(state.attrs.roles)))
+            if state.attrs.groups.history.has_changes():
+                rows.append(("group_change", obj.username, _changes(state.attrs.groups)))
             if state.attrs.active.history.has_changes():
                 rows.append(("user_activated" if obj.active else "user_deactivated", obj.username, None))
+            if state.attrs.password.history.has_changes():
+                rows.append(("password_changed", obj.username, None))
+            changed = [f for f in USER_FIELDS if getattr(state.attrs, f).history.has_changes()]
+            if changed:
+                rows.append(("user_changed", obj.username, ",".join(changed)))
         elif isinstance(obj, Role) and state.attrs.permissions.history.has_changes():
             rows.append(("role_permissions_changed", obj.name, _changes(state.attrs.permissions)[:2000]))
+        elif isinstance(obj, Group) and (state.attrs.roles.history.has_changes()
+                                         or state.attrs.users.history.has_changes()):
+            rows.append(("group_change", obj.name, (_changes(state.attrs.roles) + " "
+                                                    + _changes(state.attrs.users)).strip()[:2000]))
+        elif isinstance(obj, NewHire) and state.attrs.user_id.history.has_changes():
+            rows.append(("new_hire_reopened", str(obj.user_id), None))
+        elif isinstance(obj, NewHire) and state.attrs.cleared_at.history.has_changes():
+            if obj.cleared_at is None:
+                rows.append(("new_hire_reopened", str(obj.user_id), None))
+            elif not any(isinstance(o, AuditLog) and o.event in ("new_hire_cleared", "new_hire_override")
+                         for o in session.new):  # the training rules write their own, with the reason
+                rows.append(("new_hire_cleared", str(obj.user_id), None))
     for obj in session.deleted:
         if isinstance(obj, User):
             rows.append(("user_deleted", obj.username, None))
         elif isinstance(obj, Role):
             rows.append(("role_deleted", obj.name, None))
-    if not rows:
+        elif isinstance(obj, Group):
+            rows.append(("group_deleted", obj.name, None))
+        elif isinstance(obj, NewHire):
+            rows.append(("new_hire_removed", str(obj.user_id), None))
+    audited = any(isinstance(o, AuditLog) and o.event in SECURITY_EVENTS for o in session.new)  # e.g. the training rules
+    if not rows and not audited:
         return
     for manager in _changed_here:  # every app of this process (tests build several) re-reads the epoch
         _changed_here[manager] = True
+    if not rows:
+        return
     actor = _current_user()
     ip = request.remote_addr if has_request_context() else None
     session.add_all(AuditLog(event=event_name, target=(target or "")[:200] or None, detail=detail, ip=ip,

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.engine import runtime
+from app.engine import clock, jobs, runtime
 from app.extensions import db
 from app.models import (
-    Department, HumanTask, MailOutbox, OnCallShift, ServiceRequest, UserProfile,
+    Department, HumanTask, Job, MailOutbox, OnCallShift, ServiceRequest, UserProfile,
 )
 from app.records.process_link import start_for_record
 from tests.engine.ops_support import clean_jobs  # noqa: F401  (fixture)
@@ -58,6 +58,12 @@ def test_a_stoppage_at_night_on_a_holiday_goes_to_the_on_call_engineer_at_once(a
         (dispatch,) = _open(inst.id)
         assert dispatch.element_id == "dispatch_on_call" and dispatch.assignee_id == actors["wf_field"].user_id
         assert local(dispatch.due_at) == datetime(2026, 10, 2, 2, 15) and dispatch.priority == 100
+        [notify] = [j for j in db.session.scalars(select(Job).filter_by(kind="task_mail", state="pending"))
+                    if j.payload["task_id"] == dispatch.id]
+        assert notify.due_at <= clock.now()  # the task's mail job is due at once; a worker runs it:
+        notify.lease_owner, notify.lease_expires_at = "test", clock.now() + timedelta(minutes=5)
+        db.session.commit()
+        assert jobs.run_job(notify.id, "test")
         to_engineer = db.session.scalars(select(MailOutbox).filter_by(instance_id=inst.id, kind="task_created")).all()
         assert to_engineer, "the on-call engineer is mailed at once"
         ack = db.session.scalars(select(MailOutbox).filter_by(instance_id=inst.id,

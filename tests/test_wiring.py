@@ -46,8 +46,8 @@ def test_an_app_without_views_has_every_listener_and_job_handler():
     assert listeners["task_recommitted"] == ["app.records.process_link.task_recommitted"]
     assert listeners["customer_wrote"] == ["app.records.conversation.customer_wrote.customer_wrote"]
     # signals thrown by one instance reach the others through a job (runtime.register)
-    assert seen["jobs"] == ["assessment_month", "digest", "mail", "signal", "sla_breach", "sla_warning", "sms", "timer",
-                            "timer_start"]
+    assert seen["jobs"] == ["assessment_month", "digest", "mail", "signal", "sla_breach", "sla_warning", "sms", "task_mail",
+                            "timer", "timer_start"]
 
 
 def test_importing_a_module_registers_nothing():

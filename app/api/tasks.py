@@ -248,7 +248,7 @@ class TasksApi(EngineApi):
 
         def build(done) -> dict:
             result = task_dict(done, who, detail=True)
-            result["next"] = next_dict(done.instance, queries.open_tasks(done.instance_id), who)
+            result["next"] = next_dict(done.instance, queries.next_open(done), who)
             return CompletedTaskSchema().dump(result)
 
         answer = Answer(200, build)

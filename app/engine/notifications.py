@@ -1,15 +1,17 @@
 """Who hears about what: task notifications go to the mail outbox.
 
 * A new task mails its assignee, or else every candidate user and every member
-  of its candidate groups; each user gets it at once or in the next daily
+  of its candidate groups, as they are when its ``task_mail`` job runs (the step that
+  created the task only queues that one job); each user gets it at once or in the next daily
   digest (``UserProfile.notify_mode``), in their language (``UserProfile.locale``).
   The "at once" readers of a group task share one mail per language (Bcc).
 * A reassigned task mails the new assignee (same preference).
-* A task with a due date gets two jobs: ``sla_warning`` when it becomes at risk
-  (by the one rule of ``sla``) and ``sla_breach`` when it is
-  overdue. Each mails the assignee (or the candidates) and their department
-  head, always at once, and does nothing if the task is no longer open or its
-  due date changed meanwhile.
+* A task with a due date has one reminder job at a time (the first queued by its
+  ``task_mail`` job): ``sla_warning`` when it becomes at risk (by the one rule of ``sla``),
+  which queues ``sla_breach`` for when it is overdue. Each mails the assignee (or the
+  candidates) and their department head, always at once, and does nothing if the task
+  is no longer open or its due date changed meanwhile (the warning still queues the breach
+  of an unchanged due date).
 
 These are listeners on the engine's events (``hooks.TASK_CREATED``,
 ``hooks.TASK_ASSIGNED``) and job handlers, registered by ``register()`` in
@@ -70,11 +72,27 @@ def register() -> None:
     """The listeners and the SLA reminder job handlers (``create_app``)."""
     hooks.register(hooks.TASK_CREATED, task_created)
     hooks.register(hooks.TASK_ASSIGNED, task_assigned)
+    jobs.register(TASK_MAIL, _task_mail)
     jobs.register("sla_warning", _sla_warning)
     jobs.register("sla_breach", _sla_breach)
 
 
+TASK_MAIL = "task_mail"  # a new task: mail its people (read when the job runs), schedule its SLA job
+
+
 def _task_created(task: HumanTask) -> None:
+    """One job: who is told (and in which language, at once or by digest) is read when it runs."""
+    jobs.enqueue(TASK_MAIL, {"task_id": task.id})  # like the mail jobs: not one of the instance's (timer) jobs
+
+
+def _task_mail(job: Job) -> None:
+    task = db.session.get(HumanTask, job.payload.get("task_id"))
+    if task is not None:
+        mail_new_task(task)
+
+
+def mail_new_task(task: HumanTask) -> None:
+    """Mail a new task to its assignee or candidates and schedule its SLA reminders."""
     people = people_with_prefs(task)
     if task.priority >= URGENT_PRIORITY:  # an emergency never waits for tomorrow's digest
         people = [(u, "instant", loc) for u, _mode, loc in people]
@@ -177,15 +195,20 @@ def task_context(task: HumanTask) -> dict[str, Any]:
 # --- SLA reminders ------------------------------------------------------------------
 
 def schedule_sla(task: HumanTask) -> None:
-    """Jobs that mail when the task becomes at risk and when it is overdue."""
+    """The task's one reminder job: ``sla_warning`` when it becomes at risk, which queues
+    ``sla_breach`` for when it is overdue (at once ``sla_breach`` if the due time is past)."""
     if task.due_at is None:
         return
     now = clock.now()
-    payload = {"task_id": task.id, "due_at": task.due_at.isoformat()}
-    warn_at = sla.rule().at_risk_from(task.created_at or now, task.due_at)
     if task.due_at > now:
-        jobs.enqueue("sla_warning", payload, due_at=max(warn_at, now), instance_id=task.instance_id)
-    jobs.enqueue("sla_breach", payload, due_at=max(task.due_at + BREACH_GRACE, now), instance_id=task.instance_id)
+        _remind(task, "sla_warning", sla.rule().at_risk_from(task.created_at or now, task.due_at), now)
+    else:
+        _remind(task, "sla_breach", task.due_at + BREACH_GRACE, now)
+
+
+def _remind(task: HumanTask, kind: str, at: datetime, now: datetime) -> None:
+    jobs.enqueue(kind, {"task_id": task.id, "due_at": task.due_at.isoformat()}, due_at=max(at, now),
+                 instance_id=task.instance_id)
 
 
 def _sla_task(job: Job) -> HumanTask | None:
@@ -213,8 +236,12 @@ def _sla_mail(task: HumanTask, template: str) -> int:
 
 def _sla_warning(job: Job) -> None:
     task = _sla_task(job)
-    if task is not None and sla.task_state(task, clock.now()) == sla.AT_RISK:
+    if task is None:
+        return
+    now = clock.now()
+    if sla.task_state(task, now) == sla.AT_RISK:
         _sla_mail(task, "sla_warning")
+    _remind(task, "sla_breach", task.due_at + BREACH_GRACE, now)
 
 
 def _sla_breach(job: Job) -> None:

@@ -1,14 +1,14 @@
 """Users by name, many in one query. Two ideas, two names: ``usernames`` are login names (the API,
 history details, engine messages); ``display_names`` are "First Last" (what the screens show).
-And who may be given work at all: ``staff`` (active users holding an inbox role), read once per
-transaction; ``task_actions`` decides from it who may work a given task."""
+And who may be given work at all: ``staff`` (active users holding an inbox role), kept per worker
+until a security change; ``task_actions`` decides from it who may work a given task."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import and_, select, union_all
 
 from app.engine.actor import STAFF_ROLES
@@ -104,8 +104,16 @@ def _load_staff() -> Staff:
 
 
 def staff() -> Staff:
-    """The staff snapshot, read once per transaction: an inbox page asks it for every row, and a
-    role or user changed by another transaction is seen from the next one on."""
+    """The staff snapshot: an inbox page asks it for every row. Kept per worker until the security epoch
+    moves (users, roles, groups, names and new hires are audited security events: app.security); without
+    the app's security manager, read once per transaction."""
+    sm = getattr(getattr(current_app, "appbuilder", None), "sm", None) if has_app_context() else None
+    if sm is not None and hasattr(sm, "epoch"):
+        epoch = sm.epoch()
+        cached = sm.__dict__.get("_staff")
+        if cached is None or cached[0] != epoch:
+            cached = sm.__dict__["_staff"] = (epoch, _load_staff())
+        return cached[1]
     info = db.session.info
     cached = info.get("staff")
     tx = db.session().get_transaction()

@@ -95,6 +95,13 @@ def open_tasks(instance_id: int) -> list[HumanTask]:
                                    .options(joinedload(HumanTask.candidates))).unique())
 
 
+def next_open(done: HumanTask) -> list[HumanTask]:
+    """The open tasks of a completed task's instance, oldest first: those ``tasks.complete`` had in hand
+    (``open_after``: no query), else read."""
+    known = getattr(done, "open_after", None)
+    return known if known is not None else open_tasks(done.instance_id)
+
+
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:
     """The first open task of an instance that this user may complete now."""
     return next((t for t in instance_tasks(instance_id) if "complete" in allowed_actions(t, actor)), None)

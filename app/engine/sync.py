@@ -71,11 +71,13 @@ def _finished_ids(wf) -> set[UUID]:
     return {t.id for t in wf.get_tasks(state=TaskState.FINISHED_MASK)}
 
 
-def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None:
+def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP,
+            open_rows: dict[str, HumanTask] | None = None) -> None:
     """Run engine steps, then mirror the new state. Script errors become an incident.
 
     ``timer_job``: the instance's pending timer job (None: it has none) when the caller
-    knows it; by default the timers look it up, if the workflow has timer events at all."""
+    knows it; by default the timers look it up, if the workflow has timer events at all.
+    ``open_rows``: see ``sync_tasks``."""
     before = _finished_ids(wf)
     try:
         with mail.bind_instance(inst.id):  # customer mails record their instance
@@ -94,7 +96,7 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP) -> None
         _raise_incident(inst, wf, failed, actor)
     _record_finished(inst, wf, before, actor)
     _broadcast_signals(inst, wf, before)
-    sync_tasks(inst, wf, actor=actor)
+    sync_tasks(inst, wf, actor=actor, open_rows=open_rows)
     stalled = stall_reason(inst, wf)
     if stalled is not None:
         _raise_incident(inst, wf, stalled, actor)
@@ -300,20 +302,29 @@ _ROWS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"
     HumanTask.state == "open", HumanTask.task_guid.in_(bindparam("guids", expanding=True))))
 
 
-def sync_tasks(inst: ProcessInstance, wf, *, actor=None) -> list[HumanTask]:
+def sync_tasks(inst: ProcessInstance, wf, *, actor=None, open_rows: dict[str, HumanTask] | None = None
+               ) -> list[HumanTask]:
     """One open row per READY human task; rows whose task vanished are cancelled.
 
-    A task whose attributes cannot be evaluated gets no row: an incident on its element instead."""
+    A task whose attributes cannot be evaluated gets no row: an incident on its element instead.
+    ``open_rows`` ({task guid: row}): every row the instance had for its READY tasks when its state was
+    loaded, when the caller has them in hand (``open_rows_in_hand``); then they are not read again, and
+    the dict is kept up to date (cancelled rows out, created rows in): the answer's next tasks."""
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
     if not ready and not any_task_spec(wf, lambda ts: ts.manual):
         return []  # no human tasks, no rows (migration moves no instance waiting in one to such a version)
-    with db.session.no_autoflush:  # the step's history rows wait for the flush below: one INSERT
-        every = db.session.scalars(_ROWS, {"instance_id": inst.id, "guids": list(ready)}).all()
+    if open_rows is not None:  # a new READY task has a new guid: no row can exist for it
+        every = list(open_rows.values())
+    else:
+        with db.session.no_autoflush:  # the step's history rows wait for the flush below: one INSERT
+            every = db.session.scalars(_ROWS, {"instance_id": inst.id, "guids": list(ready)}).all()
     rows = [r for r in every if r.state == "open"]
     known = {r.task_guid for r in every}
     for row in rows:
         if row.task_guid not in ready:
             row.state = "cancelled"
+            if open_rows is not None:
+                open_rows.pop(row.task_guid, None)
             history.record(inst.id, "task_cancelled", task_id=row.id, element_id=row.element_id,
                            element_name=row.name)
     created = []
@@ -328,12 +339,24 @@ def sync_tasks(inst: ProcessInstance, wf, *, actor=None) -> list[HumanTask]:
             continue
         db.session.add(row)
         created.append(row)
+        if open_rows is not None:
+            open_rows[guid] = row
     if created:
         db.session.flush()
         for row in created:
             history.record(inst.id, "task_created", task_id=row.id, element_id=row.element_id, element_name=row.name)
             hooks.emit(hooks.TASK_CREATED, inst, row)
     return created
+
+
+def open_rows_in_hand(inst: ProcessInstance, wf, row: HumanTask) -> dict[str, HumanTask] | None:
+    """{guid: row} of the instance's open task rows when ``row`` is all of them: a running instance
+    whose one READY human task is ``row``'s (each READY task of a running instance has its row, made by
+    ``sync_tasks``). None otherwise: read them."""
+    if inst.status != "running" or wf.task_tree.internal_data.get(STALLED):
+        return None
+    ready = ready_human_tasks(wf)
+    return {row.task_guid: row} if len(ready) == 1 and str(ready[0].id) == row.task_guid else None
 
 
 def _evaluate(task, source):

@@ -425,6 +425,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
 
     def operation() -> HumanTask:
         task = first.pop() if first else get_task(task_id)  # a retry reads it afresh
+        offered = task.state == "open" and task.assignee_id is None  # its candidate rows say claimable
         require(task, actor, "complete")  # an unclaimed task is claimed on the way
         cleaned, errors = _validate(task, data)  # the one rule for the web page and the API
         if errors:
@@ -438,6 +439,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         spiff_task = wf.get_task_from_id(UUID(task.task_guid))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer waiting.")
+        open_rows = sync.open_rows_in_hand(inst, wf, task)
         values = dict(state="completed", completed_at=clock.now(), completed_by_id=actor.user_id,
                       assignee_id=actor.user_id, submitted=cleaned, draft=None)
         done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
@@ -448,7 +450,8 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open.")
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
-        mirror_offer(task)
+        if offered:  # a claimed task's candidate rows already say "not claimable" (same due date)
+            mirror_offer(task)
         spiff_task.data.update(cleaned)
         for key in left_out:
             spiff_task.data.setdefault(key, None)
@@ -456,9 +459,13 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         history.record(inst.id, "task_completed", actor=actor, task_id=task.id, element_id=task.element_id,
                        element_name=task.name, data=cleaned or None)
         hooks.emit(hooks.TASK_COMPLETED, inst, task)
-        sync.advance(inst, wf, actor=actor)
+        sync.advance(inst, wf, actor=actor, open_rows=open_rows)
         runtime.save_workflow(inst, wf)
         db.session.flush()
+        # the instance's open tasks now, when known without a query (``next_open``)
+        task.open_after = None if open_rows is None else sorted(
+            (r for r in open_rows.values() if r.state == "open" and r.instance_id == inst.id), key=lambda r: r.id)
         return task
 
     return runtime.with_retry(operation, before_commit=before_commit)
+

@@ -72,7 +72,7 @@ def _local(value: datetime | None) -> str:
 
 JOB_KINDS = {"timer": _("Timer"), "timer_start": _("Timed process start"), "mail": _("Mail"),
              "digest": _("Daily digest"), "sla_warning": _("SLA warning"), "sla_breach": _("SLA breach"),
-             "signal": _("Signal")}
+             "signal": _("Signal"), "task_mail": _("New task mail")}
 MAIL_KINDS = {"task_created": _("New task"), "task_assigned": _("Task assigned"), "digest": _("Daily digest"),
               "sla_warning": _("SLA warning"), "sla_breach": _("SLA breach"),
               "customer_acknowledgement": _("Customer: acknowledgement"), "customer_result": _("Customer: result"),

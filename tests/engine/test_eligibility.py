@@ -154,7 +154,8 @@ def test_a_page_of_pickers_reads_the_staff_once(setup):
         offered = [_names(t) for t in rows] + [_names(t) for t in rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(statements) == 1 and all(o == WORKERS for o in offered)
+    # at most once: the snapshot is kept per worker until a security change (already read here: none)
+    assert len(statements) <= 1 and all(o == WORKERS for o in offered)
     assert people.staff() is people.staff()
 
 

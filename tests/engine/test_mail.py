@@ -162,6 +162,7 @@ def test_instant_and_digest_notifications(clean_jobs, smtp, actors, notify_modes
         assert "Check the unit · N-1" in body and "Check the unit · N-2" in body
         # The next task starts a new digest; the items already sent are not repeated.
         runtime.start_process("notify_test", actor=actors["owner"], business_key="N-3")
+        run_all_due()  # its task_mail job, within seconds as a worker runs it: the item joins the next digest
         clock.move_to(datetime(2026, 3, 4, 9, 0, tzinfo=SH))
         run_all_due()
         second = smtp.to("tech@example.com")[1]
@@ -179,6 +180,7 @@ def second_agent(app_ctx):
 def test_a_group_task_is_one_bcc_mail_to_the_members_who_read_mail_at_once(clean_jobs, smtp, actors, complaint_def,
                                                                            second_agent):
     inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-1")
+    run_all_due()  # the new task's task_mail job: its people are read when it runs
     rows = [r for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
             if r.kind == "task_created"]
     assert len(rows) == 1 and sorted(rows[0].recipients) == ["agent2@example.com", "agent@example.com"]
@@ -196,6 +198,7 @@ def test_a_large_group_is_split_into_messages_of_mail_max_recipients(app, clean_
                                                                       second_agent, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_MAX_RECIPIENTS", 1)
     inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-2")
+    run_all_due()  # the new task's task_mail job: its people are read when it runs
     rows = [r.recipients for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
             if r.kind == "task_created"]
     assert sorted(rows) == [["agent2@example.com"], ["agent@example.com"]]
@@ -380,6 +383,7 @@ def test_each_user_gets_task_mails_in_their_language(clean_jobs, smtp, actors, n
 
 def test_a_group_task_goes_out_once_per_language(clean_jobs, smtp, actors, complaint_def, second_agent, english_agent):
     inst = runtime.start_process("engine_complaint", actor=actors["owner"], business_key="BCC-LANG")
+    run_all_due()  # the new task's task_mail job: its people are read when it runs
     rows = {r.subject: r.recipients for r in db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == inst.id))
             if r.kind == "task_created"}
     assert sorted(rows.values()) == [["agent2@example.com"], ["agent@example.com"]]

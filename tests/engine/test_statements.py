@@ -1,6 +1,8 @@
 """What completing a task asks of the database: the task with its instance and candidates
 in one query, no lazy loads (definition, candidates), no timer-job lookup for a process
-without timers, one query for the people to notify, and the step's history rows batched."""
+without timers, the instance's open rows not read again when the completed task was its one
+ready task, the people to notify read by the mail job (not by the step), and the step's history rows
+batched."""
 from contextlib import contextmanager
 
 from sqlalchemy import event, select
@@ -39,9 +41,11 @@ def test_completing_a_task_reads_the_task_once_and_batches_history(app_ctx, acto
         # history: task_completed, gateway_taken, task_created (register, again)
         tasks.complete(feedback, {"satisfied": False}, actor=actors["agent"])
     selects = [s for s in seen if s.startswith("SELECT") and "calendar_override" not in s]  # a cached calendar
-    assert len(selects) == 3, selects  # the task (+ instance, candidates), its open rows, the people to notify
+    assert len(selects) == 1, selects  # the task (+ instance, candidates): its one open row, in hand
     assert "JOIN process_instance" in selects[0] and "JOIN task_candidate" in selects[0]
     assert not [s for s in selects if "FROM process_definition" in s or "FROM job" in s or "FROM user_profile" in s]
+    assert sum(s.startswith("INSERT INTO job") for s in seen) == 1  # one job: the new task's mail
+    assert not [s for s in seen if s.startswith("INSERT INTO mail_outbox")]  # written by that job
     # two flushes write history (SQLite sends a batch row by row, PostgreSQL as one INSERT)
     is_history = [s.startswith("INSERT INTO history_event") for s in seen]
     assert sum(1 for i, h in enumerate(is_history) if h and (i == 0 or not is_history[i - 1])) == 2
