@@ -73,6 +73,12 @@ def with_snippets(**snippets: str):
     return fill
 
 
+def links_to(expression: str, *operation_ids: str, param: str = "pk") -> dict[str, Any]:
+    """OpenAPI links: ``param`` of each operation taken from this response (``$response.body#/...``);
+    clients and the stateful fuzzing (schemathesis) follow them."""
+    return {op: {"operationId": op, "parameters": {param: expression}} for op in operation_ids}
+
+
 def error_responses(*codes: str) -> dict[str, Any]:
     return {code: {"description": ERROR_TEXT[code]} if code == "414" else {"description": ERROR_TEXT[code], "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for code in codes}
@@ -140,6 +146,7 @@ class EngineApi(JsonErrorsMixin, BaseApi):
     allow_browser_login = True  # the web UI may call the API with its session cookie (CSRF-checked)
     openapi_spec_component_schemas = (ErrorSchema,)
     error_codes: dict[str, list[str]] = {}  # method name -> extra error statuses it documents
+    response_links: dict[str, dict[str, dict]] = {}  # method name -> {status: links_to(...)}
 
     def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs) -> None:
         super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
@@ -150,6 +157,8 @@ class EngineApi(JsonErrorsMixin, BaseApi):
             codes = ["401", "403", "404", "414", "422"] + (["413", "415"] if "requestBody" in operation else [])
             codes += ["400"] if method.lower() != "get" else []  # a body that is not JSON, a missing CSRF token
             codes += self.error_codes.get(func.__name__, [])
+            for status, links in self.response_links.get(func.__name__, {}).items():
+                responses[status].setdefault("links", {}).update(links)
             for code, spec in error_responses(*codes).items():
                 responses.setdefault(code, spec)
 

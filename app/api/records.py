@@ -12,7 +12,7 @@ from flask import g, request
 from flask_appbuilder.api import ModelRestApi
 from werkzeug.exceptions import BadRequest
 
-from app.api.base import JsonErrorsMixin, error_responses
+from app.api.base import JsonErrorsMixin, error_responses, links_to
 from app.api.errors import engine_error
 from app.api.record_query import query_schema, read_query
 
@@ -49,10 +49,18 @@ class RecordApi(JsonErrorsMixin, ModelRestApi):
             return self.response_400(err.description)
         return engine_error(err) if err else None
 
+    def operation_id(self, endpoint: str) -> str:
+        return f"{'list' if endpoint == 'get_list' else 'get'}_{self.resource_name}"
+
     def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs) -> None:
-        """``q`` as exactly as the server checks it; FAB documents ``id``/``ids`` as strings, ours are integers."""
+        """``q`` as exactly as the server checks it; FAB documents ``id``/``ids`` as strings, ours are integers;
+        a list links to its first record."""
         super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
         for operation in operations.values():
+            operation["operationId"] = self.operation_id(func.__name__)
+            if func.__name__ == "get_list":
+                ok = operation["responses"].get(200) or operation["responses"]["200"]
+                ok["links"] = links_to("$response.body#/ids/0", self.operation_id("get"))
             for param in operation.get("parameters", []):
                 if param.get("name") == "q" and func.__name__ in READ_ONLY:
                     param["content"]["application/json"]["schema"] = query_schema(self, func.__name__)
