@@ -5,7 +5,7 @@ that schema and every request is checked against that same schema, so a request 
 never refused with 400, and one it does not allow always is.
 
 ``q`` is rison or JSON (FAB_API_ALLOW_JSON_QS). FAB decodes a JSON ``q`` a second time as a query string
-(``+`` becomes a space, ``&`` cuts it), so FAB is handed the checked ``q`` as the same value in rison.
+(``+`` becomes a space, ``&`` cuts it), so FAB is handed the checked ``q`` as read here.
 """
 from __future__ import annotations
 
@@ -154,10 +154,10 @@ def _explain(api, error: ValidationError) -> str:
         return f"{_where(error.absolute_path)}: {error.message[:300]}"
     where, searchable = _where(error.absolute_path), api._filters.get_search_filters()
     col, opr = item.get("col"), item.get("opr")
-    if col not in searchable:
+    if not isinstance(col, str) or col not in searchable:
         return f"{where}.col: {str(col)[:50]!r} is not a search column ({', '.join(searchable)})"
     oprs = [f.arg_name for f in searchable[col]]
-    if opr not in oprs:
+    if not isinstance(opr, str) or opr not in oprs:
         return f"{where}.opr: {str(opr)[:50]!r} is not an operator for {col} ({', '.join(oprs)})"
     for sub in error.context:  # the alternative of that column and operator says what is wrong
         branch = error.validator_value[sub.relative_schema_path[0]]["properties"]
@@ -184,17 +184,17 @@ def check_query(api, endpoint: str) -> Any:
     return parsed
 
 
-def read_query(api, endpoint: str) -> Exception | None:
-    """Before FAB reads ``q``: FAB gets a checked ``q`` as rison (which it reads as it is), or none at all
-    when it is refused — the refusal is answered after FAB's @protect, so a caller who is not let in learns
-    nothing more."""
+def read_query(api, endpoint: str) -> tuple[Any, Exception | None]:
+    """Before FAB reads ``q``: the checked ``q`` (or why it is refused), taken away from FAB, which would
+    decode a JSON ``q`` a second time. The refusal is answered after FAB's @protect, so a caller who is not
+    let in learns nothing more."""
     if not request.args.get("q"):
-        return None
-    args, refusal = request.args.copy(), None
+        return {}, None
+    args = request.args.copy()
+    args.pop("q")
     try:
-        args["q"] = prison.dumps(check_query(api, endpoint))
+        return check_query(api, endpoint), None
     except (BadRequest, Invalid) as err:
-        args.pop("q")
-        refusal = err
-    request.args = ImmutableMultiDict(args)
-    return refusal
+        return {}, err
+    finally:
+        request.args = ImmutableMultiDict(args)

@@ -33,13 +33,19 @@ class RecordApi(JsonErrorsMixin, ModelRestApi):
 
     def _read_query(self) -> None:
         name = (request.endpoint or "").rpartition(".")[2]
-        g.q_refusal = read_query(self, name) if name in READ_ONLY else None
+        g.q_value, g.q_refusal = read_query(self, name) if name in READ_ONLY else ({}, None)
 
     def get_list_headless(self, **kwargs):
-        return self._refusal() or super().get_list_headless(**kwargs)
+        return self._refusal() or super().get_list_headless(**{**kwargs, "rison": g.q_value})
 
     def get_headless(self, pk, **kwargs):
-        return self._refusal() or super().get_headless(pk, **kwargs)
+        return self._refusal() or super().get_headless(pk, **{**kwargs, "rison": g.q_value})
+
+    def add_apispec_components(self, api_spec) -> None:
+        """``columns`` picks the result's fields: none of them is always there."""
+        super().add_apispec_components(api_spec)
+        for name in (self.list_model_schema_name, self.show_model_schema_name):
+            api_spec.components.schemas[name].pop("required", None)
 
     def _refusal(self):
         """A refused ``q``, answered once @protect let the caller in (as a response: FAB's @safe would

@@ -47,7 +47,7 @@ def test_the_document_lists_columns_operators_and_bounds(spec):
     assert {"400", "401", "403", "414", "422"} <= set(map(str, responses))
 
 
-@pytest.mark.parametrize("value", ["a&b", "50% off", "a+b", "x'y!", "中文 (1)"])
+@pytest.mark.parametrize("value", ["a&b", "50% off", "a+b", "x'y!", "中文 (1)", "\U0001f600\x98\n"])
 def test_json_q_reaches_fab_unchanged(app, api, value):
     """FAB decodes a JSON ``q`` twice: '+' became a space and '&' cut it (400). Now the value is as sent."""
     from app.extensions import db
@@ -70,6 +70,8 @@ def test_json_q_reaches_fab_unchanged(app, api, value):
     ("(filters:!((col:customer,opr:rel_o_m,value:0)))", "filters.0.value: 0 is less than the minimum of 1"),
     ("(filters:!((col:name,opr:ct,value:!(1,2))))", "filters.0.value"),
     ("(filters:!((col:name,opr:ct)))", "'value' is a required property"),
+    ("(filters:!((col:(a:1),opr:eq,value:x)))", "filters.0.col: \"{'a': 1}\" is not a search column"),
+    ("(filters:!((col:name,opr:!(eq),value:x)))", "filters.0.opr: \"['eq']\" is not an operator for name"),
     ("(order_column:email)", "order_column:"), ("(page:1.5)", "page:"), ("(select_columns:!(phone))", "q:"),
     ("(columns:!(phone))", "columns.0:"), ("(page_size:0)", "page_size:"), ("'x'!", "neither rison nor JSON"),
 ])
