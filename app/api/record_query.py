@@ -84,16 +84,21 @@ def filter_value(datamodel, column: str, opr: str) -> dict[str, Any]:
 
 
 def filters_schema(api) -> dict[str, Any]:
-    """Per search column, one alternative per kind of value, listing the operators FAB offers for it."""
-    branches = []
+    """One alternative per kind of value: the search columns and the operators FAB offers that take it
+    (columns of the same type share one, which keeps the schema, and its fuzzing, small)."""
+    kinds: dict[str, list[str]] = {}  # (operators, value) -> columns
     for column, filters in api._filters.get_search_filters().items():
         by_value: dict[str, list[str]] = {}
         for opr in [f.arg_name for f in filters]:
             by_value.setdefault(json.dumps(filter_value(api.datamodel, column, opr), sort_keys=True), []).append(opr)
         for value, oprs in by_value.items():
-            branches.append({"type": "object", "required": ["col", "opr", "value"], "additionalProperties": False,
-                             "properties": {"col": {"type": "string", "enum": [column]},
-                                            "opr": {"type": "string", "enum": oprs}, "value": json.loads(value)}})
+            kinds.setdefault(json.dumps([oprs, value]), []).append(column)
+    branches = []
+    for kind, columns in kinds.items():
+        oprs, value = json.loads(kind)
+        branches.append({"type": "object", "required": ["col", "opr", "value"], "additionalProperties": False,
+                         "properties": {"col": {"type": "string", "enum": columns},
+                                        "opr": {"type": "string", "enum": oprs}, "value": json.loads(value)}})
     return {"type": "array", "maxItems": FILTERS_MAX, "items": {"anyOf": branches},
             "description": "all must hold; `sw`/`ew`/`ct` and their negations `nsw`/`new`/`nct` match text "
                            "case-insensitively, `rel_o_m`/`nrel_o_m` compare the related record's id"}

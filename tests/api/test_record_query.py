@@ -24,8 +24,10 @@ def branches(schema: dict) -> dict[tuple[str, str], dict]:
     """(column, operator) -> the value's schema."""
     out = {}
     for branch in schema["properties"]["filters"]["items"]["anyOf"]:
-        for opr in branch["properties"]["opr"]["enum"]:
-            out[(branch["properties"]["col"]["enum"][0], opr)] = branch["properties"]["value"]
+        for col in branch["properties"]["col"]["enum"]:
+            for opr in branch["properties"]["opr"]["enum"]:
+                assert (col, opr) not in out
+                out[(col, opr)] = branch["properties"]["value"]
     return out
 
 
