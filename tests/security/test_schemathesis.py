@@ -1,6 +1,6 @@
 """schemathesis against the live OpenAPI document: a real server on 127.0.0.1
 (werkzeug, in a thread, serving the session app), the admin's JWT, every check
-on, at most 20 generated examples per operation.
+on, at most 15 generated examples per operation (fuzzing) and 40 stateful scenarios.
 
 Scope: the engine API (definitions, instances, tasks, messages, KPIs, forms, decisions, assessments) and
 the record APIs. FAB's own endpoints are left out — see EXCLUDED. Every phase runs, the stateful one
@@ -43,7 +43,8 @@ EXCLUDED = {
 }
 CONFIG = """
 [generation]
-max-examples = 20
+# 15 (was 20): the exact `q` schemas made the coverage phase longer; the run stays near its former length
+max-examples = 15
 # NUL characters cannot be stored by PostgreSQL, so the API refuses them (422 naming the field, 404 in a
 # path); tests/security/test_hostile_input.py covers that. Generating them here would only test that refusal.
 allow-x00 = false
@@ -66,7 +67,7 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "414", "41
 enabled = true
 max-steps = 8
 inference.algorithms = []
-generation.max-examples = 60
+generation.max-examples = 40
 """
 
 
