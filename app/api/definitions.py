@@ -6,7 +6,7 @@ from flask_appbuilder.api import expose, protect
 from flask_babel import gettext
 
 from app.api.base import (
-    KEY_PARAM, EngineApi, actor, check_key, expensive_limit, load_query, page, slice_page, versions_page,
+    KEY_PARAM, EngineApi, actor, links_to, check_key, expensive_limit, load_query, page, slice_page, versions_page,
     with_snippets, xml_body,
     xml_upload,
 )
@@ -48,6 +48,8 @@ class DefinitionsApi(EngineApi):
     openapi_spec_methods = {"validate": {"post": {"requestBody": XML_BODY}},
                             "deploy": {"post": {"requestBody": XML_BODY}}}
     error_codes = {"validate": ["429"], "deploy": ["409", "429"]}
+    response_links = {"get_list": {"200": links_to("$response.body#/items/0/key", "getDefinition",
+                                                   "listDefinitionVersions", "downloadDefinitionXml", param="key")}}
 
     @expose("/", methods=["GET"])
     @protect()

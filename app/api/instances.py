@@ -10,7 +10,10 @@ from flask_appbuilder.api import expose, protect
 
 from app import pii
 from app.api.answer import Answer, idempotent
-from app.api.base import ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, slice_page, with_snippets
+from app.api.base import (
+    ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, load_query, ok_200, page, slice_page,
+    with_snippets,
+)
 from app.api.schemas import (
     HistoryPageSchema,
     InstancePageSchema,
@@ -101,6 +104,7 @@ class InstancesApi(EngineApi):
                               "suspend": "write", "resume": "write", "terminate": "write"}
     openapi_spec_tag = "Process instances"
     error_codes = {"suspend": ["409"], "resume": ["409"], "terminate": ["409"]}
+    response_links = {"get_list": {"200": links_to("$response.body#/items/0/id", "getInstance", "getInstanceHistory")}}
 
     @expose("/", methods=["GET"])
     @protect()

@@ -7,7 +7,7 @@ from flask_appbuilder.api import expose, protect
 from marshmallow import fields
 
 from app.api.answer import Answer, idempotent
-from app.api.base import IDEMPOTENCY_PARAM, EngineApi, actor, load_body, with_snippets
+from app.api.base import IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, with_snippets
 from app.api.schemas import (
     KEY, NAME, DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema, Strict, Variables,
 )
@@ -31,6 +31,7 @@ class MessagesApi(EngineApi):
     method_permission_name = {"deliver": "write", "start": "write", "signal": "write"}
     openapi_spec_tag = "Messages"
     error_codes = {"deliver": ["409"]}
+    response_links = {"start": {"201": links_to("$response.body#/instances/0/id", "getInstance")}}
 
     @expose("/deliver", methods=["POST"])
     @protect()

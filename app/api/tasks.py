@@ -10,7 +10,7 @@ from flask_appbuilder.api import expose, protect
 
 from app.api.answer import Answer, idempotent
 from app.api.base import (
-    ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, load_body, load_query, ok_200, page, with_snippets,
+    ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, load_query, ok_200, page, with_snippets,
 )
 from app.api.schemas import (
     AssignSchema,
@@ -42,6 +42,13 @@ class TasksApi(EngineApi):
     openapi_spec_tag = "Tasks"
     error_codes = {name: ["409"] for name in ("claim", "release", "unclaim", "assign", "draft", "complete",
                                               "recommit")}
+    response_links = {
+        "get_list": {"200": links_to("$response.body#/items/0/id", "getTask", "getTaskForm", "claimTask",
+                                     "listTaskNotes")},
+        "claim": {"200": links_to("$response.body#/id", "saveTaskDraft", "completeTask", "releaseTask")},
+        "complete": {"200": {**links_to("$response.body#/next/instance_id", "getInstance"),
+                             **links_to("$response.body#/next/tasks/0/id", "claimTask", "completeTask")}},
+    }
 
     def _visible(self, pk: int):
         who = actor()
