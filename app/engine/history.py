@@ -35,8 +35,10 @@ CODES = {
 }
 EVENTS = {code: name for name, code in CODES.items()}
 # One event: {"e": code, "i": element id, "t": task id, "n": element name (only when the process version
-# does not give it), "d": data, "u": user id (only when not the row's user)}; absent keys are None.
+# does not give it), "d": data, "u": user id (only when not the default)}; absent keys are None. The
+# default user is the row's, but nobody for what the engine does by itself (UNATTRIBUTED).
 ENCODING = ("e", "i", "t", "n", "d", "u")
+UNATTRIBUTED = frozenset({"tn", "tx"})  # a task created or cancelled by the engine: no actor
 ROW_EVENTS = 1000  # events per row at most: an event's id is row id * ROW_EVENTS + position
 _UNKNOWN = object()  # the version is not at hand when recording: the name is kept in the row
 _PENDING = "history_pending"  # session.info: {instance id: [(user id, event, at)]}, this transaction's
@@ -110,9 +112,13 @@ def rows_of(pending: dict[int, list]) -> list[HistoryEvent]:
         for start in range(0, len(items), ROW_EVENTS):
             chunk = items[start:start + ROW_EVENTS]
             user_id = next((u for u, _, _ in chunk if u is not None), None)
-            events = [item if u == user_id else {**item, "u": u} for u, item, _ in chunk]
+            events = [item if u == _default_user(item, user_id) else {**item, "u": u} for u, item, _ in chunk]
             rows.append(HistoryEvent(instance_id=instance_id, user_id=user_id, at=chunk[0][2], ev=events))
     return rows
+
+
+def _default_user(item: dict, row_user: int | None) -> int | None:
+    return None if item.get("e") in UNATTRIBUTED else row_user
 
 
 def write_pending(session: Session) -> None:
@@ -169,7 +175,8 @@ def decode(row: HistoryEvent, definition_ids: list[int | None] | None = None) ->
             name = version_names(version).get(element) if version else None
         code = item.get("e")
         out.append(Event(id=row.id * ROW_EVENTS + pos, instance_id=row.instance_id, event=EVENTS.get(code, code),
-                         at=row.at, user_id=item["u"] if "u" in item else row.user_id, task_id=item.get("t"),
+                         at=row.at, user_id=item["u"] if "u" in item else _default_user(item, row.user_id),
+                         task_id=item.get("t"),
                          element_id=element, element_name=name, data=item.get("d")))
     return out
 

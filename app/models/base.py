@@ -1,4 +1,5 @@
 """Shared column types, and the time source of column defaults."""
+import json
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Callable
@@ -9,6 +10,25 @@ from sqlalchemy.types import TypeDecorator
 
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class CompactJSON(TypeDecorator):
+    """``JSONType`` written without blanks and with text as UTF-8, not \\u escapes: for rows written
+    often (history). PostgreSQL's JSONB keeps no text, so only the other databases need it."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def bind_processor(self, dialect):
+        if dialect.name == "postgresql":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return process
 
 
 # The engine's clock (app.engine.clock.use) sets this; it lives here because column defaults

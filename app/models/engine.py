@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, deferred, relationship
 
-from app.models.base import JSONType, UtcDateTime, utcnow
+from app.models.base import CompactJSON, JSONType, UtcDateTime, utcnow
 
 
 class ProcessDefinition(Model):
@@ -176,12 +176,11 @@ class HistoryEvent(Model):
     completion, a claim, a timer...): its events in ``ev``, encoded by app.engine.history."""
 
     __tablename__ = "history_event"
-    __table_args__ = (Index("ix_history_user_at", "user_id", "at"),)
     id = Column(Integer, primary_key=True)
     instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id = Column(Integer)  # who took the step (an event by someone else names them)
     at = Column(UtcDateTime(), nullable=False, default=utcnow)
-    ev = Column(JSONType, nullable=False)
+    ev = Column(CompactJSON, nullable=False)
 
 
 class Job(Model):

@@ -33,6 +33,7 @@ CODES = {
     "variables_changed": "vc",
 }
 EVENTS = {v: k for k, v in CODES.items()}
+UNATTRIBUTED = ("tn", "tx")  # an event's user defaults to the row's, but to nobody for these
 ROW_EVENTS = 1000
 
 old_t = sa.table('history_event', sa.column('id', sa.Integer), sa.column('instance_id', sa.Integer),
@@ -53,9 +54,10 @@ def upgrade():
     )
     with op.batch_alter_table('history_event') as batch_op:
         batch_op.add_column(sa.Column('ev', JSON, nullable=True))
+        batch_op.drop_index('ix_history_user_at')  # no screen asks "what did a user do" across instances
     conn = op.get_bind()
     rows = conn.execute(sa.select(old_t.c.id, old_t.c.task_id, old_t.c.event, old_t.c.element_id,
-                                  old_t.c.element_name, old_t.c.data)).all()
+                                  old_t.c.element_name, old_t.c.user_id, old_t.c.data)).all()
     updates = []
     for r in rows:
         item = {"e": CODES.get(r.event, r.event)}
@@ -67,6 +69,8 @@ def upgrade():
             item["n"] = r.element_name  # kept as recorded: no version look-up needed to read it
         if r.data is not None:
             item["d"] = r.data
+        if item["e"] in UNATTRIBUTED and r.user_id is not None:
+            item["u"] = r.user_id
         updates.append({"rid": r.id, "ev": [item]})
     for start in range(0, len(updates), 1000):
         conn.execute(old_t.update().where(old_t.c.id == sa.bindparam('rid')).values(ev=sa.bindparam('ev')),
@@ -112,7 +116,8 @@ def _old_rows(conn):
                 _version_names(conn, cache, current).get(element) if current else None)
             out.append({"key": (r.id, pos), "instance_id": r.instance_id, "task_id": item.get("t"),
                         "event": EVENTS.get(item.get("e"), item.get("e")), "element_id": element,
-                        "element_name": name, "user_id": item["u"] if "u" in item else r.user_id,
+                        "element_name": name, "user_id": item["u"] if "u" in item else (
+                            None if item.get("e") in UNATTRIBUTED else r.user_id),
                         "at": r.at, "data": item.get("d")})
             if item.get("e") == "im" and isinstance(item.get("d"), dict):
                 key = insts.get(r.instance_id, (None, None))[1]
@@ -141,6 +146,7 @@ def downgrade():
         conn.execute(table.insert(), old[start:start + 1000])
     with op.batch_alter_table('history_event') as batch_op:
         batch_op.alter_column('event', existing_type=sa.String(length=32), nullable=False)
+        batch_op.create_index('ix_history_user_at', ['user_id', 'at'], unique=False)
     if conn.dialect.name == 'postgresql':
         conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('history_event', 'id'), "
                              "coalesce(max(id), 0) + 1, false) FROM history_event"))
