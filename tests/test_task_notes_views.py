@@ -6,8 +6,6 @@ import io
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from app.engine import clock, history
 from app.extensions import db
 from app.models import HumanTask

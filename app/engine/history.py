@@ -3,7 +3,7 @@
 Storage is compact (issue 22): the events one transaction records for an instance become ONE
 ``history_event`` row (a task completion's row carries the completion with its form data, the
 gateways passed, the next tasks created, the end), written when the transaction commits. Each
-event is a small JSON object (``ENCODING``); an element's name is left out when the instance's
+event is a small JSON object (the comment at ``CODES``); an element's name is left out when the instance's
 process version gives it, and put back when read. Readers get ``Event`` objects with the same
 fields as before (id, event, at, user_id, task_id, element_id, element_name, data); an event's id
 is ``row id * ROW_EVENTS + position``. History is never purged (app.engine.retention leaves it)."""
@@ -37,7 +37,6 @@ EVENTS = {code: name for name, code in CODES.items()}
 # One event: {"e": code, "i": element id, "t": task id, "n": element name (only when the process version
 # does not give it), "d": data, "u": user id (only when not the default)}; absent keys are None. The
 # default user is the row's, but nobody for what the engine does by itself (UNATTRIBUTED).
-ENCODING = ("e", "i", "t", "n", "d", "u")
 UNATTRIBUTED = frozenset({"tn", "tx"})  # a task created or cancelled by the engine: no actor
 ROW_EVENTS = 1000  # events per row at most: an event's id is row id * ROW_EVENTS + position
 _UNKNOWN = object()  # the version is not at hand when recording: the name is kept in the row

@@ -1,7 +1,7 @@
 """Admin -> Retention: how long done jobs and sent mails stay (app.engine.retention); history stays for good."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -32,8 +32,6 @@ class RetentionView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     def save(self):
-        from flask import abort, g
-
         typed = request.form.get("days", "")
         try:
             retention.set_days(retention.parse_days(typed), actor=Actor.from_user(g.user))
