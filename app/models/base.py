@@ -13,19 +13,14 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 class CompactJSON(TypeDecorator):
-    """``JSONType`` written without blanks and with text as UTF-8, not \\u escapes: for rows written
-    often (history). PostgreSQL's JSONB keeps no text, so only the other databases need it."""
+    """JSON text written without blanks and with text as UTF-8, not \\u escapes, on every database
+    (PostgreSQL's ``json``, not JSONB: JSONB's per-key headers cost more than they save where the
+    values are never queried inside). For rows written often and read whole (history)."""
 
     impl = JSON
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
-        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
-
     def bind_processor(self, dialect):
-        if dialect.name == "postgresql":
-            return super().bind_processor(dialect)
-
         def process(value):
             return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         return process

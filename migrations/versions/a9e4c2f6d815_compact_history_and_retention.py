@@ -39,7 +39,7 @@ ROW_EVENTS = 1000
 old_t = sa.table('history_event', sa.column('id', sa.Integer), sa.column('instance_id', sa.Integer),
                  sa.column('task_id', sa.Integer), sa.column('event', sa.String), sa.column('element_id', sa.String),
                  sa.column('element_name', sa.String), sa.column('user_id', sa.Integer),
-                 sa.column('at', sa.DateTime(timezone=True)), sa.column('data', JSON), sa.column('ev', JSON))
+                 sa.column('at', sa.DateTime(timezone=True)), sa.column('data', JSON), sa.column('ev', sa.JSON()))
 
 
 def upgrade():
@@ -53,7 +53,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('key'),
     )
     with op.batch_alter_table('history_event') as batch_op:
-        batch_op.add_column(sa.Column('ev', JSON, nullable=True))
+        batch_op.add_column(sa.Column('ev', sa.JSON(), nullable=True))  # text JSON everywhere (CompactJSON)
         batch_op.drop_index('ix_history_user_at')  # no screen asks "what did a user do" across instances
     conn = op.get_bind()
     rows = conn.execute(sa.select(old_t.c.id, old_t.c.task_id, old_t.c.event, old_t.c.element_id,
@@ -76,7 +76,7 @@ def upgrade():
         conn.execute(old_t.update().where(old_t.c.id == sa.bindparam('rid')).values(ev=sa.bindparam('ev')),
                      updates[start:start + 1000])
     with op.batch_alter_table('history_event') as batch_op:
-        batch_op.alter_column('ev', existing_type=JSON, nullable=False)
+        batch_op.alter_column('ev', existing_type=sa.JSON(), nullable=False)
         for column in ('task_id', 'event', 'element_id', 'element_name', 'data'):
             batch_op.drop_column(column)
 
