@@ -129,6 +129,8 @@ class Config:
     # "At once" (立即) in the SLA policy (app/engine/sla_policy.py): minutes on the rule's clock.
     SLA_AT_ONCE_MINUTES = float(env("SLA_AT_ONCE_MINUTES", "15"))
     IDEMPOTENCY_TTL_HOURS = float(env("IDEMPOTENCY_TTL_HOURS", "24"))  # how long an Idempotency-Key answers
+    # done jobs and sent mails are deleted after this many days unless an admin set it (Admin -> Retention)
+    JOB_MAIL_RETENTION_DAYS = int(env("JOB_MAIL_RETENTION_DAYS", "30"))
     JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "300"))
     # Staff assessment (app/records/assessment): a person's measured figures (shares 0-1) propose the grade:
     # all at least ASSESSMENT_EXCELLENT: 优秀; any below ASSESSMENT_PASS (satisfaction: below

@@ -169,7 +169,7 @@ TASK_COLS = ["id", "instance_id", "task_guid", "element_id", "name", "documentat
              "state", "assignee_id", "priority", "due_at", "created_at", "claimed_at", "completed_at",
              "completed_by_id", "process_key", "process_name", "business_key", "customer", "submitted"]
 CAND_COLS = ["id", "task_id", "role_name", "user_id", "claimable", "due_at"]
-HIST_COLS = ["id", "instance_id", "task_id", "event", "element_id", "element_name", "user_id", "at"]
+HIST_COLS = ["id", "instance_id", "user_id", "at", "ev"]  # one row per step, events in ev (app.engine.history)
 STEP_NAMES = [("register", "Register complaint"), ("rectify", "Rectify"), ("feedback", "Feedback to customer")]
 
 
@@ -215,8 +215,9 @@ def add_tasks(n: int, tpl: dict, users: list[dict], *, seed: int = 1) -> dict:
         if rng.random() < 0.05:
             cands.append((cid, tid, None, rng.choice(ids), not claimed, due))
             cid += 1
-        hist.append((hid, iid, None, "instance_started", None, None, None, started))
-        hist.append((hid + 1, iid, tid, "task_created", tpl["element_id"], tpl["name"], None, created))
+        hist.append((hid, iid, None, started, json.dumps([{"e": "is"}])))
+        hist.append((hid + 1, iid, None, created, json.dumps([{"e": "tn", "i": tpl["element_id"], "t": tid,
+                                                                "n": tpl["name"]}])))
         hid, tid, iid = hid + 2, tid + 1, iid + 1
         # a completed instance: 5 completed tasks
         started = now - timedelta(days=rng.uniform(0, 90))

@@ -115,7 +115,7 @@ def verify(batch: dict) -> dict:
         .where(Job.kind == "timer", Job.instance_id.between(batch["first"], batch["last"]))).one()
     fired = dict(db.session.execute(text(
         "SELECT c, count(*) FROM (SELECT p.id, (SELECT count(*) FROM history_event h WHERE h.instance_id = p.id "
-        "AND h.event = 'timer_fired') AS c FROM process_instance p WHERE p.id BETWEEN :a AND :b) x GROUP BY c"),
+        "AND CAST(h.ev AS TEXT) LIKE '%\"e\":%\"tf\"%') AS c FROM process_instance p WHERE p.id BETWEEN :a AND :b) x GROUP BY c"),
         params).all())
     completed = db.session.scalar(text("SELECT count(*) FROM process_instance WHERE id BETWEEN :a AND :b "
                                        "AND status = 'completed'"), params)

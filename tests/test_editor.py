@@ -364,7 +364,8 @@ def test_migration_preview_and_migrate(app, owner, login_as):
     from app.engine import tasks
     from app.engine.actor import Actor
     from app.extensions import db
-    from app.models import HistoryEvent, HumanTask, ProcessInstance
+    from app.engine import history
+    from app.models import HumanTask, ProcessInstance
 
     key = "mig_simple"
     v1 = linear_process(key, [("a", "CustomerService")])
@@ -402,7 +403,7 @@ def test_migration_preview_and_migrate(app, owner, login_as):
     with app.app_context():
         inst = db.session.get(ProcessInstance, inst_id)
         assert inst.definition.version == 2
-        events = [e for e in db.session.query(HistoryEvent).filter_by(instance_id=inst_id)]
+        events = history.for_instance(inst_id)
         migrated = [e for e in events if e.event == "instance_migrated"]
         assert migrated and migrated[0].data["from_version"] == 1 and migrated[0].data["to_version"] == 2
         open_a = db.session.query(HumanTask).filter_by(instance_id=inst_id, state="open").one()

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.engine import clock, forms, queries, task_schedule, tasks
+from app.engine import clock, forms, history, queries, task_schedule, tasks
 from app.engine.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.models import Department, HistoryEvent, HumanTask, TaskCandidate
+from app.models import Department, HumanTask, TaskCandidate
 from app.records.conversation import service, task_notes
 from app.records.conversation.service import Upload
 from tests.task_notes_helpers import (  # noqa: F401 (fixtures)
@@ -119,9 +119,9 @@ def test_a_file_field_stores_the_upload_and_the_variable_holds_its_id(app, eng, 
         assert done.submitted == {"photo": stored_id, "remark": "ok"}  # the id, never the bytes
 
 
-def _history(task_id: int, event: str) -> list[HistoryEvent]:
-    return list(db.session.scalars(select(HistoryEvent).where(HistoryEvent.task_id == task_id,
-                                                              HistoryEvent.event == event)))
+def _history(task_id: int, event: str) -> list[history.Event]:
+    return [e for e in history.for_instance(db.session.get(HumanTask, task_id).instance_id)
+            if e.task_id == task_id and e.event == event]
 
 
 def test_a_supervisor_changes_due_date_and_priority_with_a_reason_and_the_sla_follows(app, eng, complaint):

@@ -6,11 +6,9 @@ import io
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from app.engine import clock
+from app.engine import clock, history
 from app.extensions import db
-from app.models import HistoryEvent, HumanTask
+from app.models import HumanTask
 from tests.conftest import csrf_token
 from tests.task_notes_helpers import GIF, PNG, complaint, eng, file_process, new_task  # noqa: F401 (fixtures)
 
@@ -82,11 +80,11 @@ def test_the_due_date_dialog_is_for_supervisors_and_the_change_shows_in_the_hist
     with app.app_context():
         task = db.session.get(HumanTask, task_id)
         assert task.priority == 85 and task.due_at.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M") == "2031-03-04 10:30"
-        assert db.session.scalar(select(HistoryEvent.data["reason"].as_string()).where(
-            HistoryEvent.task_id == task_id, HistoryEvent.event == "task_rescheduled")) == "客户升级"
+        assert [e.data["reason"] for e in history.for_instance(task.instance_id)
+                if e.task_id == task_id and e.event == "task_rescheduled"] == ["客户升级"]
         instance_id = task.instance_id
-    history = boss.get(f"/instances/{instance_id}/").get_data(as_text=True)
-    assert "2031-03-04 10:30" in history and "客户升级" in history and "60 → 85" in history
+    page = boss.get(f"/instances/{instance_id}/").get_data(as_text=True)
+    assert "2031-03-04 10:30" in page and "客户升级" in page and "60 → 85" in page
 
 
 def test_my_tasks_hides_follow_ups_behind_a_toggle_with_their_count(eng, complaint, login_as, app):

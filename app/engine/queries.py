@@ -11,10 +11,11 @@ from sqlalchemy.orm import joinedload
 
 from app.engine import clock, sla, tasks
 from app.engine.actor import Actor
+from app.engine.history import Event
 from app.engine.task_actions import allowed_actions
 from app.engine.tasks import Page, department_ids, offer_conditions
 from app.extensions import db
-from app.models import Department, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate
+from app.models import Department, HumanTask, ProcessInstance, TaskCandidate
 
 INSTANCE_STATUSES = ("running", "incident", "suspended", "completed", "terminated")
 # history events that mean "this element ran to its end"
@@ -107,7 +108,7 @@ def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:
     return next((t for t in instance_tasks(instance_id) if "complete" in allowed_actions(t, actor)), None)
 
 
-def diagram_marks(inst: ProcessInstance, events: list[HistoryEvent], tasks: list[HumanTask]) -> dict:
+def diagram_marks(inst: ProcessInstance, events: list[Event], tasks: list[HumanTask]) -> dict:
     """Element ids for the diagram: completed (with counts), active, incidents."""
     counts = Counter(e.element_id for e in events if e.element_id and e.event in DONE_EVENTS)  # in order of history
     active = list(dict.fromkeys(t.element_id for t in tasks if t.state == "open"))
@@ -115,7 +116,7 @@ def diagram_marks(inst: ProcessInstance, events: list[HistoryEvent], tasks: list
     return {"completed": list(counts), "active": active, "incidents": incidents, "counts": dict(counts)}
 
 
-def element_names(events: list[HistoryEvent], tasks: list[HumanTask]) -> dict[str, str]:
+def element_names(events: list[Event], tasks: list[HumanTask]) -> dict[str, str]:
     """{element id: its name} from what the instance already recorded."""
     names = {e.element_id: e.element_name for e in events if e.element_id and e.element_name}
     names.update({t.element_id: t.name for t in tasks})

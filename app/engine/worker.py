@@ -21,7 +21,7 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine import idempotency, jobs, script_runner
+from app.engine import idempotency, jobs, retention, script_runner
 from app.extensions import db
 
 log = logging.getLogger("app.worker")
@@ -82,13 +82,18 @@ class Worker:
                 db.session.remove()
 
     def _housekeeping(self) -> None:
-        """Every HOUSEKEEPING_SECONDS: delete the idempotency records past their retention (24 h)."""
+        """Every HOUSEKEEPING_SECONDS: delete the idempotency records past their retention (24 h), and
+        the done jobs and sent mails past the admin's retention (app.engine.retention; never history)."""
         if time.monotonic() < self._housekeeping_at:
             return
         self._housekeeping_at = time.monotonic() + HOUSEKEEPING_SECONDS
         purged = idempotency.purge()
         if purged:
             log.info("worker %s: %d expired idempotency record(s) deleted", self.owner, purged)
+        gone = retention.purge()
+        if any(gone.values()):
+            log.info("worker %s: %d done job(s) and %d sent mail(s) past retention deleted", self.owner,
+                     gone["jobs"], gone["mails"])
 
     def run(self, *, once: bool = False, on_pass: Callable[[int], None] | None = None) -> int:
         """Loop until stopped; with ``once``, until nothing is due. Returns the jobs done.

@@ -20,6 +20,7 @@ from app.models.engine import (  # noqa: F401
 )
 from app.models.numbering import RecordCounter  # noqa: F401
 from app.models.org import Department, OnCallShift, UserProfile  # noqa: F401
+from app.models.settings import SiteSetting  # noqa: F401
 from app.records.assessment.models import AssessmentLine, StaffAssessment  # noqa: F401
 from app.records.complaints.models import Complaint, ComplaintRound  # noqa: F401
 from app.records.conversation.models import ConversationAttachment, ConversationMessage  # noqa: F401

@@ -1,4 +1,5 @@
 """Shared column types, and the time source of column defaults."""
+import json
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Callable
@@ -9,6 +10,20 @@ from sqlalchemy.types import TypeDecorator
 
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class CompactJSON(TypeDecorator):
+    """JSON text written without blanks and with text as UTF-8, not \\u escapes, on every database
+    (PostgreSQL's ``json``, not JSONB: JSONB's per-key headers cost more than they save where the
+    values are never queried inside). For rows written often and read whole (history)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        def process(value):
+            return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return process
 
 
 # The engine's clock (app.engine.clock.use) sets this; it lives here because column defaults

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, deferred, relationship
 
-from app.models.base import JSONType, UtcDateTime, utcnow
+from app.models.base import CompactJSON, JSONType, UtcDateTime, utcnow
 
 
 class ProcessDefinition(Model):
@@ -172,19 +172,15 @@ def _mirror_task_offer(session, _context, _instances) -> None:
 
 
 class HistoryEvent(Model):
-    """Append-only: what happened to an instance, who did it, when."""
+    """Append-only: what happened to an instance, who did it, when. One row per step (a task
+    completion, a claim, a timer...): its events in ``ev``, encoded by app.engine.history."""
 
     __tablename__ = "history_event"
-    __table_args__ = (Index("ix_history_user_at", "user_id", "at"),)
     id = Column(Integer, primary_key=True)
     instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
-    task_id = Column(Integer)
-    event = Column(String(32), nullable=False)
-    element_id = Column(String(100))
-    element_name = Column(String(200))
-    user_id = Column(Integer)
+    user_id = Column(Integer)  # who took the step (an event by someone else names them)
     at = Column(UtcDateTime(), nullable=False, default=utcnow)
-    data = Column(JSONType)
+    ev = Column(CompactJSON, nullable=False)
 
 
 class Job(Model):

@@ -26,6 +26,7 @@ AUDIT_EVENTS = {
     "user_deleted": _("User deleted"), "user_activated": _("User activated"),
     "user_deactivated": _("User deactivated"),
     "deploy_decision": _("Decision deployed"),
+    "retention_changed": _("Retention of jobs and mails changed"),
 }
 AUDIT_EVENTS.update({  # the customer portal (app/portal/signin.py)
     "portal_link_sent": _("Portal: sign-in link sent"),

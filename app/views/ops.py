@@ -331,3 +331,7 @@ def register_ops_views(appbuilder) -> None:
                         category_label=_("Admin"))
     appbuilder.add_view(MailOutboxView, "Mail outbox", label=_("Mail outbox"), icon="fa-envelope",
                         category="Admin", category_label=_("Admin"))
+    from app.views.retention import RetentionView
+
+    appbuilder.add_view(RetentionView, "Retention", label=_("Retention"), icon="fa-archive", category="Admin",
+                        category_label=_("Admin"))

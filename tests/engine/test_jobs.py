@@ -14,9 +14,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, insert, select, update
 
-from app.engine import definitions, jobs, runtime
+from app.engine import definitions, history, jobs, runtime
 from app.extensions import db
-from app.models import HistoryEvent, Job, ProcessInstance
+from app.models import Job, ProcessInstance
 from app.models.audit import AuditLog
 from tests.engine.ops_support import (  # noqa: F401  (fixtures)
     clean_jobs, diagram, flows, start_worker, stop_worker, stop_workers, wait_for,
@@ -230,12 +230,13 @@ def test_a_timer_whose_instance_changed_meanwhile_fails_alone_and_fires_later(cl
     db.session.expire_all()
     job = db.session.get(Job, timer_id)
     assert job.state == "pending" and "StaleDataError" in job.last_error
-    fired = select(func.count()).select_from(HistoryEvent).where(HistoryEvent.instance_id == inst_id,
-                                                                 HistoryEvent.event == "timer_fired")
-    assert db.session.scalar(fired) == 0 and db.session.get(ProcessInstance, inst_id).status == "running"
+    def fired() -> int:
+        return sum(e.event == "timer_fired" for e in history.for_instance(inst_id))
+
+    assert fired() == 0 and db.session.get(ProcessInstance, inst_id).status == "running"
     with time_machine.travel(job.due_at + timedelta(seconds=1), tick=False):
         assert jobs.run_due_jobs("w") == 1
-    assert db.session.scalar(fired) == 1 and db.session.get(ProcessInstance, inst_id).status == "completed"
+    assert fired() == 1 and db.session.get(ProcessInstance, inst_id).status == "completed"
 
 
 def test_unknown_kind_becomes_an_error_not_a_crash(clean_jobs):
@@ -340,8 +341,7 @@ def test_three_worker_processes_fire_2000_timers_exactly_once(app, clean_jobs, a
     done_jobs = db.session.scalars(select(Job).where(Job.instance_id.in_(ids), Job.kind == "timer")).all()
     assert len(done_jobs) == N_TIMERS and {j.state for j in done_jobs} == {"done"}
     assert max(j.attempts for j in done_jobs) == 1  # no job ran twice (nor failed)
-    fired = dict(db.session.execute(select(HistoryEvent.instance_id, func.count()).where(
-        HistoryEvent.instance_id.in_(ids), HistoryEvent.event == "timer_fired").group_by(HistoryEvent.instance_id)).all())
+    fired = {i: n for i in ids if (n := sum(e.event == "timer_fired" for e in history.for_instance(i)))}
     duplicates = {i: n for i, n in fired.items() if n != 1}
     assert len(fired) == N_TIMERS and duplicates == {}
     statuses = set(db.session.scalars(select(ProcessInstance.status).where(ProcessInstance.id.in_(ids))))

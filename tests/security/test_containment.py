@@ -81,12 +81,12 @@ class Http:
 
 def instance_state(app, inst_id: int) -> dict:
     from app.extensions import db
-    from app.models import HistoryEvent, HumanTask, Job, ProcessInstance
+    from app.engine import history
+    from app.models import HumanTask, Job, ProcessInstance
 
     with app.app_context():
         inst = db.session.get(ProcessInstance, inst_id)
-        events = db.session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id == inst_id)
-                                    .order_by(HistoryEvent.id)).all()
+        events = history.for_instance(inst_id)
         tasks = db.session.scalars(select(HumanTask.element_id).where(HumanTask.instance_id == inst_id,
                                                                      HumanTask.state == "open")).all()
         jobs = db.session.scalars(select(Job.id).where(Job.instance_id == inst_id, Job.state == "pending")).all()

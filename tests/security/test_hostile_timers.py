@@ -146,7 +146,8 @@ def _park_pending_jobs(app) -> None:
 def test_other_instances_timers_fire_on_time_beside_hostile_ones(app, api, engine, tmp_path):
     """A normal 3 s timer, started among hostile instances, is fired by the real worker on time."""
     from app.extensions import db
-    from app.models import HistoryEvent, Job
+    from app.engine import history
+    from app.models import Job
 
     normal, hostile = unique("hn"), unique("hh")
     assert deploy(api, timer_process(normal, value="PT3S")).status_code == 201
@@ -165,8 +166,8 @@ def test_other_instances_timers_fire_on_time_beside_hostile_ones(app, api, engin
             Job.instance_id == instance_id, Job.kind == "timer")).one())
 
         def fired():
-            return engine.call(lambda: db.session.scalars(select(HistoryEvent.at).where(
-                HistoryEvent.instance_id == instance_id, HistoryEvent.event == "timer_fired")).first())
+            return engine.call(lambda: next((e.at for e in history.for_instance(instance_id)
+                                             if e.event == "timer_fired"), None))
 
         fired_at = wait_for(fired, 30, "the normal timer to fire")
         print(f"\nnormal timer fired {(fired_at - due).total_seconds():.3f} s after its due time")
