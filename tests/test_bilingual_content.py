@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tests.api.helpers import api, tokens  # noqa: F401  (fixtures)
 from tests.conftest import csrf_token
+from tests.engine.ops_support import run_task_mail_jobs
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 GLUED = re.compile(r"登记投诉\s*Register complaint|投诉处理流程\s*Complaint handling")
@@ -124,6 +125,7 @@ def test_task_mails_in_each_recipients_language(shipped, login_as, app):
             "csrf_token": csrf_token(agent, "/start/"), "business_key": key}).status_code == 302
         with app.app_context():
             task = db.session.scalars(select(HumanTask).filter_by(business_key=key, element_id="register")).one()
+            run_task_mail_jobs(task.id)  # a new task's mails are written by its task_mail job, as a worker runs it
             rows = db.session.scalars(select(MailOutbox).where(MailOutbox.instance_id == task.instance_id,
                                                                MailOutbox.kind == "task_created")).all()
             mine = [r for r in rows if agent_email in r.recipients]

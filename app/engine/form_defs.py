@@ -83,7 +83,7 @@ def _name_problems(key: str, data: dict) -> list[dict]:
     problems = []
     if name is not None and not _name_text(name):
         problems.append(_problem(key, '', f'The form name {TEXT_RULE}.'))
-    if props is not None and not isinstance(props, dict):
+    if 'properties' in data and not isinstance(props, dict):  # null too: the document says object
         problems.append(_problem(key, '', 'The form\'s "properties" must be an object of texts.',
                                  'Save the form from the form builder.'))
     for prop, value in (props.items() if isinstance(props, dict) else ()):

@@ -92,7 +92,7 @@ def version_names(definition_id: int) -> dict[str, str | None]:
 
 @lru_cache(maxsize=256)
 def _version_names(_engine, definition_id: int) -> dict[str, str | None]:
-    from app.engine import definitions
+    from app.engine import definitions  # definitions -> decisions/store -> ... -> history: read at call time
 
     spec, subs = definitions.specs_by_id(definition_id)
     names: dict[str, str | None] = {}

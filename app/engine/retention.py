@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, exists, func, select
 
+from app.audit import audit
 from app.engine import clock
 from app.engine.actor import Actor
 from app.engine.errors import Forbidden, Invalid
@@ -39,19 +41,18 @@ def parse_days(text: str | None) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not MIN_DAYS <= int(text) <= MAX_DAYS:
-        raise Invalid(f"Retention must be a whole number of days from {MIN_DAYS} to {MAX_DAYS}, or blank "
-                      "to keep forever.", fields={"days": f"{MIN_DAYS}-{MAX_DAYS} or blank"})
+        raise Invalid(gettext("Retention must be a whole number of days from %(low)s to %(high)s, or blank to keep "
+                         "forever.", low=MIN_DAYS, high=MAX_DAYS), fields={"days": f"{MIN_DAYS}-{MAX_DAYS} or blank"})
     return int(text)
 
 
 def set_days(value: int | None, *, actor: Actor) -> None:
     """Admins only; audited with the old and the new value."""
-    from app.audit import audit
-
     if not actor.is_admin:
-        raise Forbidden("Only an admin sets the retention of jobs and mails.")
+        raise Forbidden(gettext("Only an admin sets the retention of jobs and mails."))
     if value is not None and not (isinstance(value, int) and MIN_DAYS <= value <= MAX_DAYS):
-        raise Invalid(f"Retention must be {MIN_DAYS} to {MAX_DAYS} days, or none.", fields={"days": "out of range"})
+        raise Invalid(gettext("Retention must be %(low)s to %(high)s days, or none.", low=MIN_DAYS, high=MAX_DAYS),
+                      fields={"days": "out of range"})
     old = days()
     row = db.session.get(SiteSetting, SETTING) or SiteSetting(key=SETTING)
     row.value, row.updated_by_id, row.updated_at = {"days": value}, actor.user_id, clock.now()

@@ -28,6 +28,7 @@ import time_machine
 from sqlalchemy import select
 
 from tests.browser.test_complaint_walk import shot, sign_in
+from tests.engine.ops_support import run_task_mail_jobs
 from tests.records_helpers import make_customer
 from tests.test_workflows import TZ, local
 
@@ -167,6 +168,7 @@ def test_the_rules_walked_in_the_browser(app, live_server, browser, screenshots,
             assert dispatch.element_id == "dispatch_on_call" and dispatch.assignee_id == engineer.id
             assert local(dispatch.due_at) == datetime(2026, 9, 26, 2, 15)  # at once: 15 minutes, 24-hour clock
             dispatch_due = dispatch.due_at
+            run_task_mail_jobs(dispatch.id)  # the task's task_mail job, due at once: a worker runs it within seconds
         notices = [m for m in _mails(app, stop_inst, "task_created") if engineer_email in m[0]]
         assert notices and all(m[2] - stop_created <= timedelta(minutes=1) for m in notices)
         for lang in ("zh", "en"):
@@ -226,6 +228,8 @@ def test_the_rules_walked_in_the_browser(app, live_server, browser, screenshots,
         (plan_row, _u), = _rows(field)
         assert cp_number in plan_row
         shot(field, screenshots, "rules_walk_complaint_field_zh")
+        with app.app_context():
+            run_task_mail_jobs(*db.session.scalars(select(HumanTask.id).filter_by(instance_id=cp_inst, state="open")))
         assert any(engineer_email in m[0] for m in _mails(app, cp_inst, "task_created")), "its members are mailed"
 
     # 4. The KPI page for September 2026, each figure checked against its drill-down.

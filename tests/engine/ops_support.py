@@ -178,3 +178,23 @@ def stop_workers(procs: list[subprocess.Popen], timeout: float = 15) -> list[int
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     return [stop_worker(proc, timeout, signalled=True) for proc in procs]
+
+
+def run_task_mail_jobs(*task_ids: int, owner: str = "test-task-mail") -> None:
+    """Run the ``task_mail`` jobs of these tasks only, leased as a worker leases them: a new task's mails
+    and its SLA job are written when that job runs (app/engine/notifications.py)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.engine import clock, jobs, notifications
+    from app.extensions import db
+    from app.models import Job
+
+    pending = db.session.scalars(select(Job).filter_by(kind=notifications.TASK_MAIL, state="pending")).all()
+    mine = [j for j in pending if j.payload.get("task_id") in task_ids]
+    assert sorted(j.payload["task_id"] for j in mine) == sorted(task_ids), "a task without its task_mail job"
+    for job in mine:
+        job.lease_owner, job.lease_expires_at = owner, clock.now() + timedelta(minutes=5)
+    db.session.commit()
+    assert jobs.run_jobs([j.id for j in mine], owner).done == [j.id for j in mine]

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from lxml import etree
 
 from app.engine.forms import MAX_CHARS, FormField, form_schema, parse_camunda_form, validate_form
@@ -49,7 +50,8 @@ def test_parse_reports_bad_types_and_constraints_without_raising():
         '<camunda:formField id="c" type="enum"/>'
         '<camunda:formField id="not valid" type="string"/>')
     fields, issues = parse_camunda_form(el)
-    messages = ' | '.join(m for _, m, _ in issues)
+    with force_locale('en'):  # the messages are translatable; outside a request they render in the default zh
+        messages = ' | '.join(str(m) for _, m, _ in issues)
     assert "unknown type 'color'" in messages
     assert "min of field 'b' needs a number, got 'ten'" in messages
     assert 'maxlength' in messages and "Unknown constraint 'pattern'" in messages
