@@ -119,6 +119,12 @@ def test_web_login_rate_limited(app):
 
 
 def test_api_login_rate_limited(app):
+    from app.extensions import limiter
+
+    # In the full suite both API-login tests were once answered 429 from their first request, each from an
+    # address no other test uses; alone, or right after the schemathesis test, they pass. Cause not found: the
+    # counters start empty here, so these tests measure the limit itself.
+    limiter.reset()
     c = new_client(app, ip="192.0.2.78")
     codes = [c.post("/api/v1/security/login", json={"username": "agent", "password": "bad", "provider": "db"}).status_code
              for _ in range(7)]
@@ -127,6 +133,9 @@ def test_api_login_rate_limited(app):
 
 
 def test_api_login_gives_jwt(app):
+    from app.extensions import limiter
+
+    limiter.reset()  # see test_api_login_rate_limited
     c = new_client(app)
     resp = c.post("/api/v1/security/login", json={"username": "agent", "password": "Demo#2026Pass", "provider": "db"})
     assert resp.status_code == 200

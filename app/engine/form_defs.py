@@ -87,6 +87,10 @@ def _name_problems(key: str, data: dict) -> list[dict]:
         problems.append(_problem(key, '', 'The form\'s "properties" must be an object of texts.',
                                  'Save the form from the form builder.'))
     for prop, value in (props.items() if isinstance(props, dict) else ()):
+        if not isinstance(value, str):  # form-js keeps custom properties as texts, as the document says
+            problems.append(_problem(key, '', f'The form\'s property {str(prop)!r} must be text.',
+                                     'Save the form from the form builder.'))
+            continue
         if str(prop).startswith(i18n.key('name', '')) and not _name_text(value):
             problems.append(_problem(key, '', f'The form name {prop!r} {TEXT_RULE}.'))
     return problems

@@ -55,6 +55,7 @@ def test_a_new_english_name_is_a_new_version(app_ctx, actors):
 @pytest.mark.parametrize("extra, message", [
     ({"properties": "English"}, '"properties" must be an object'),
     ({"properties": None}, '"properties" must be an object'),  # as schemathesis sent it: null is no object
+    ({"properties": {"owner": {}}}, "property 'owner' must be text"),  # schemathesis too
     ({"properties": {"i18n:name:en": "x" * 201}}, "'i18n:name:en' must be text of at most 200"),
     ({"properties": {"i18n:name:en": ["Form"]}}, "'i18n:name:en' must be text"),
     ({"name": {"zh": "表单"}}, "The form name must be text"),
