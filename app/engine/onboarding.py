@@ -5,9 +5,9 @@ admin's audited override). Staff without a row (everyone hired before the ledger
 are on post. ``Actor.from_user`` reads it from the worker's cache; the staff snapshot (``people``) joins it."""
 from __future__ import annotations
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from app.engine import epoch_cache
 from app.extensions import db
 from app.models import NewHire
 
@@ -16,24 +16,9 @@ PRE_POST_MESSAGE = ("You may not take tasks yet: your pre-post training (at leas
 
 
 def in_training() -> frozenset[int]:
-    """Ids of the new hires not yet cleared for their post. Kept per worker until the security epoch moves
-    (adding, clearing or removing a new hire is an audited security event: app.security); without the
-    app's security manager (a bare session), read once per transaction."""
-    sm = getattr(getattr(current_app, "appbuilder", None), "sm", None) if has_app_context() else None
-    if sm is not None and hasattr(sm, "epoch"):
-        epoch = sm.epoch()
-        cached = sm.__dict__.get("_in_training")
-        if cached is None or cached[0] != epoch:
-            cached = sm.__dict__["_in_training"] = (epoch, _read())
-        return cached[1]
-    info = db.session.info
-    tx = db.session().get_transaction()
-    cached = info.get("in_training")
-    if cached is not None and tx is not None and cached[0] is tx:
-        return cached[1]
-    ids = _read()
-    info["in_training"] = (db.session().get_transaction(), ids)
-    return ids
+    """Ids of the new hires not yet cleared for their post. Kept per worker until the security epoch
+    moves, or read once per transaction (app.engine.epoch_cache)."""
+    return epoch_cache.cached("in_training", _read)
 
 
 def _read() -> frozenset[int]:

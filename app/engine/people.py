@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import and_, select, union_all
 
+from app.engine import epoch_cache
 from app.engine.actor import STAFF_ROLES
 from app.extensions import db
 from app.models import NewHire
@@ -105,23 +106,8 @@ def _load_staff() -> Staff:
 
 def staff() -> Staff:
     """The staff snapshot: an inbox page asks it for every row. Kept per worker until the security epoch
-    moves (users, roles, groups, names and new hires are audited security events: app.security); without
-    the app's security manager, read once per transaction."""
-    sm = getattr(getattr(current_app, "appbuilder", None), "sm", None) if has_app_context() else None
-    if sm is not None and hasattr(sm, "epoch"):
-        epoch = sm.epoch()
-        cached = sm.__dict__.get("_staff")
-        if cached is None or cached[0] != epoch:
-            cached = sm.__dict__["_staff"] = (epoch, _load_staff())
-        return cached[1]
-    info = db.session.info
-    cached = info.get("staff")
-    tx = db.session().get_transaction()
-    if cached is not None and tx is not None and cached[0] is tx:
-        return cached[1]
-    snapshot = _load_staff()
-    info["staff"] = (db.session().get_transaction(), snapshot)
-    return snapshot
+    moves, or read once per transaction (app.engine.epoch_cache)."""
+    return epoch_cache.cached("staff", _load_staff)
 
 
 def known_usernames() -> dict[str, bool] | None:
