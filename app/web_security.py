@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -13,6 +13,10 @@ def _csp_nonce() -> str:
     if not hasattr(g, "csp_nonce"):
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def _auth_rate_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
 
 
 def init_web_security(app: Flask) -> None:
@@ -40,9 +44,12 @@ def init_web_security(app: Flask) -> None:
 
     login_ep = "SecurityApi.login"
     if login_ep in app.view_functions:
-        app.view_functions[login_ep] = limiter.limit(
-            lambda: app.config["AUTH_RATE_LIMIT"], methods=["POST"]
-        )(app.view_functions[login_ep])
+        # One module-level callable, not a closure per app: Flask-Limiter keeps a limiter's route limits
+        # in a set keyed by the view's name, so a new closure for each app added one more limit, and every
+        # login counted once per app created in the process (the full test suite's 429 on the first try).
+        app.view_functions[login_ep] = limiter.limit(_auth_rate_limit, methods=["POST"])(
+            app.view_functions[login_ep]
+        )
 
     @app.after_request
     def _headers(response):

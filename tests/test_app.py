@@ -119,13 +119,6 @@ def test_web_login_rate_limited(app):
 
 
 def test_api_login_rate_limited(app):
-    from app.extensions import limiter
-
-    # In the full suite both API-login tests were once answered 429 from their first request, each from an
-    # address no other test uses; alone, or right after the schemathesis test, they pass. Cause not found.
-    # Both limiters on the login (ours and FAB's own) start empty here, so these tests measure the limit itself.
-    limiter.reset()
-    app.appbuilder.sm.limiter.reset()
     c = new_client(app, ip="192.0.2.78")
     codes = [c.post("/api/v1/security/login", json={"username": "agent", "password": "bad", "provider": "db"}).status_code
              for _ in range(7)]
@@ -133,11 +126,24 @@ def test_api_login_rate_limited(app):
     assert 429 in codes
 
 
-def test_api_login_gives_jwt(app):
+def test_api_login_counts_once_however_many_apps_the_process_made(app, tmp_path):
+    """AUTH_RATE_LIMIT is "5 per minute": a login is one attempt. Each app built in the process (workers, CLI,
+    tests) used to add its own copy of the login limit to the shared limiter, so one attempt counted once
+    per app and, after six apps, the first attempt was already refused."""
+    from app import create_app
     from app.extensions import limiter
 
-    limiter.reset()  # see test_api_login_rate_limited
-    app.appbuilder.sm.limiter.reset()
+    for i in range(6):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a{i}.db", "SECRET_KEY": "x" * 40})
+    with app.test_request_context():
+        assert len(limiter.limit_manager.decorated_limits("flask_appbuilder.security.api.login.SecurityApi.login")) <= 1
+    c = new_client(app, ip="192.0.2.79")
+    codes = [c.post("/api/v1/security/login", json={"username": "agent", "password": "bad", "provider": "db"}).status_code
+             for _ in range(6)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+
+
+def test_api_login_gives_jwt(app):
     c = new_client(app)
     resp = c.post("/api/v1/security/login", json={"username": "agent", "password": "Demo#2026Pass", "provider": "db"})
     assert resp.status_code == 200

@@ -369,16 +369,22 @@ def test_inbox_query_count_does_not_grow_with_rows(deployed, login_as, app):
         # measurements on a slow machine: the same page just before fills them, so both count the same loads.
         inbox._unassigned.clear()
         assert boss.get(path).status_code == 200
-        seen = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert boss.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(seen)
+
+        def count():
+            seen = []
+            listener = lambda *args: seen.append(args[2])  # noqa: E731
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                assert boss.get(path).status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
+            return len(seen)
+
+        # A cache that expires during one measurement adds a statement to it (seen once on PostgreSQL: 14 vs 15);
+        # a per-row query is in every measurement, so the fewer of two still shows one.
+        return min(count(), count())
 
     agent = login_as("agent")
     for n in range(2):
