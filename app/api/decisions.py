@@ -19,7 +19,7 @@ from app.api.decision_schemas import (
     DiffSchema,
     EvaluateBodySchema,
 )
-from app.api.schemas import PageQuerySchema, VersionQuerySchema
+from app.api.schemas import shared, PageQuerySchema, VersionQuerySchema
 from app.engine import decisions
 from app.engine.errors import Invalid
 from app.extensions import limiter
@@ -76,7 +76,7 @@ class DecisionsApi(EngineApi):
         """
         args = load_query(PageQuerySchema())
         rows, total = slice_page(decisions.list_decisions(), args)
-        return self.response(200, **DecisionPageSchema().dump(page(map(decision_dict, rows), total, args)))
+        return self.response(200, **shared(DecisionPageSchema).dump(page(map(decision_dict, rows), total, args)))
 
     @expose("/<process_key:key>", methods=["GET"])
     @protect()
@@ -98,7 +98,7 @@ class DecisionsApi(EngineApi):
         """
         version = load_query(VersionQuerySchema()).get("version")
         row = decisions.get(check_key(key, "Decision"), version)
-        return self.response(200, **DecisionSchema().dump(decision_dict(row, detail=True)))
+        return self.response(200, **shared(DecisionSchema).dump(decision_dict(row, detail=True)))
 
     @expose("/<process_key:key>/versions", methods=["GET"])
     @protect()
@@ -164,7 +164,7 @@ class DecisionsApi(EngineApi):
         """
         args = load_query(DiffQuerySchema())
         body = decisions.diff_versions(check_key(key, "Decision"), args["old"], args["new"])
-        return self.response(200, **DiffSchema().dump(body))
+        return self.response(200, **shared(DiffSchema).dump(body))
 
     @expose("/<process_key:key>/evaluate", methods=["POST"])
     @protect()
@@ -188,10 +188,10 @@ class DecisionsApi(EngineApi):
                 application/json:
                   schema: DecisionResultSchema
         """
-        body = load_body(EvaluateBodySchema())
+        body = load_body(shared(EvaluateBodySchema))
         key = check_key(key, "Decision")
         result = decisions.evaluate(key, body["inputs"], body.get("version"))
-        return self.response(200, **DecisionResultSchema().dump(result.to_dict()))
+        return self.response(200, **shared(DecisionResultSchema).dump(result.to_dict()))
 
     @expose("/validate", methods=["POST"])
     @protect()
@@ -212,7 +212,7 @@ class DecisionsApi(EngineApi):
         if any(p.is_error for p in problems):
             raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=sum(p.is_error for p in problems)),
                           problems=[p.to_dict() for p in problems])
-        return self.response(200, **DecisionValidationSchema().dump({"valid": True,
+        return self.response(200, **shared(DecisionValidationSchema).dump({"valid": True,
                                                                      "problems": [p.to_dict() for p in problems]}))
 
     @expose("/", methods=["POST"])
@@ -238,4 +238,4 @@ class DecisionsApi(EngineApi):
         result = decisions.deploy(_upload(), actor=actor(), source="api")
         body = {"created": result.created, "decisions": [decision_dict(r) for r in result.decisions],
                 "warnings": [p.to_dict() for p in result.warnings]}
-        return self.response(201 if result.created else 200, **DecisionDeploymentSchema().dump(body))
+        return self.response(201 if result.created else 200, **shared(DecisionDeploymentSchema).dump(body))

@@ -11,6 +11,7 @@ from app.api.base import (
     xml_upload,
 )
 from app.api.schemas import (
+    shared,
     DefinitionPageSchema,
     DefinitionSchema,
     DeploymentSchema,
@@ -71,7 +72,7 @@ class DefinitionsApi(EngineApi):
         args = load_query(PageQuerySchema())
         rows, total = slice_page(definitions.list_definitions(), args)
         items = [definition_dict(r["definition"], r["running"]) for r in rows]
-        return self.response(200, **DefinitionPageSchema().dump(page(items, total, args)))
+        return self.response(200, **shared(DefinitionPageSchema).dump(page(items, total, args)))
 
     @expose("/<process_key:key>", methods=["GET"])
     @protect()
@@ -92,7 +93,7 @@ class DefinitionsApi(EngineApi):
                   schema: DefinitionSchema
         """
         definition = _requested_version(key)
-        return self.response(200, **DefinitionSchema().dump(definition_dict(definition, detail=True)))
+        return self.response(200, **shared(DefinitionSchema).dump(definition_dict(definition, detail=True)))
 
     @expose("/<process_key:key>/versions", methods=["GET"])
     @protect()
@@ -159,7 +160,7 @@ class DefinitionsApi(EngineApi):
             raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=len(errors)),
                           problems=[p.to_dict() for p in problems])
         body = {"valid": True, "problems": [p.to_dict() for p in problems]}
-        return self.response(200, **ValidationResultSchema().dump(body))
+        return self.response(200, **shared(ValidationResultSchema).dump(body))
 
     @expose("/", methods=["POST"])
     @protect()
@@ -184,4 +185,4 @@ class DefinitionsApi(EngineApi):
         xml, filename = _upload()
         result = definitions.deploy(xml, actor=actor(), source="api", filename=filename)
         body = {"created": result.created, "definition": definition_dict(result.definition, detail=True)}
-        return self.response(201 if result.created else 200, **DeploymentSchema().dump(body))
+        return self.response(201 if result.created else 200, **shared(DeploymentSchema).dump(body))

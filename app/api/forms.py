@@ -7,7 +7,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.base import EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, \
     versions_page, with_snippets
-from app.api.schemas import PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema
+from app.api.schemas import shared, PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema
 from app.engine import form_defs
 from app.engine.errors import Invalid
 from app.engine.forms import form_schema
@@ -107,7 +107,7 @@ class FormsApi(EngineApi):
         """
         args = load_query(PageQuerySchema())
         rows, total = slice_page(form_defs.list_forms(), args)
-        return self.response(200, **FormPageSchema().dump(page(map(form_dict, rows), total, args)))
+        return self.response(200, **shared(FormPageSchema).dump(page(map(form_dict, rows), total, args)))
 
     @expose("/<process_key:key>", methods=["GET"])
     @protect()
@@ -129,7 +129,7 @@ class FormsApi(EngineApi):
         """
         version = load_query(VersionQuerySchema()).get("version")
         form = form_defs.get_form(check_key(key, "Form"), version)
-        return self.response(200, **FormDefinitionSchema().dump(form_dict(form, detail=True)))
+        return self.response(200, **shared(FormDefinitionSchema).dump(form_dict(form, detail=True)))
 
     @expose("/<process_key:key>/versions", methods=["GET"])
     @protect()
@@ -166,10 +166,10 @@ class FormsApi(EngineApi):
                 application/json:
                   schema: FormValidationSchema
         """
-        problems = form_defs.validate(load_body(FormJsBodySchema()))
+        problems = form_defs.validate(load_body(shared(FormJsBodySchema)))
         if problems:
             raise Invalid(f"{len(problems)} problem(s) prevent deployment of the form.", problems=problems)
-        return self.response(200, **FormValidationSchema().dump({"valid": True, "problems": []}))
+        return self.response(200, **shared(FormValidationSchema).dump({"valid": True, "problems": []}))
 
     @expose("/", methods=["POST"])
     @protect()
@@ -191,6 +191,6 @@ class FormsApi(EngineApi):
                 application/json:
                   schema: FormDeploymentSchema
         """
-        result = form_defs.deploy(load_body(FormJsBodySchema()), actor=actor(), source="api")
+        result = form_defs.deploy(load_body(shared(FormJsBodySchema)), actor=actor(), source="api")
         body = {"created": result.created, "form": form_dict(result.form, detail=True)}
-        return self.response(201 if result.created else 200, **FormDeploymentSchema().dump(body))
+        return self.response(201 if result.created else 200, **shared(FormDeploymentSchema).dump(body))

@@ -15,6 +15,7 @@ from app.api.base import (
     with_snippets,
 )
 from app.api.schemas import (
+    shared,
     HistoryPageSchema,
     InstancePageSchema,
     InstanceQuerySchema,
@@ -31,7 +32,7 @@ from app.models import ProcessInstance
 
 def detail(inst: ProcessInstance, who, *, workable_forms: bool = False) -> dict:
     variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
-    return InstanceSchema().dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id),
+    return shared(InstanceSchema).dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id),
                                                viewer=who, workable_forms=workable_forms))
 
 
@@ -88,7 +89,7 @@ class InstanceStartApi(EngineApi):
                   schema: InstanceSchema
               links:{start_links}
         """
-        body = load_body(StartInstanceSchema())
+        body = load_body(shared(StartInstanceSchema))
         who = actor()
         answer = Answer(201, lambda inst: detail(inst, who, workable_forms=True))
         runtime.start_process(body["process_key"], actor=who, business_key=body.get("business_key"),
@@ -128,7 +129,7 @@ class InstancesApi(EngineApi):
                                          process_key=args.get("process_key"), business_key=args.get("business_key"),
                                          exact_key=True)
         items = map(instance_dict, result.items)
-        return self.response(200, **InstancePageSchema().dump(page(items, result.total, args)))
+        return self.response(200, **shared(InstancePageSchema).dump(page(items, result.total, args)))
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -167,7 +168,7 @@ class InstancesApi(EngineApi):
         names, full = people.usernames(e.user_id for e in events), actor().sees_process_data
         items = (pii.masked_variables(event_dict(e, names, full_data=full, process_key=inst.process_key))
                  for e in events)
-        return self.response(200, **HistoryPageSchema().dump(page(items, total, args)))
+        return self.response(200, **shared(HistoryPageSchema).dump(page(items, total, args)))
 
     @expose("/<int:pk>/suspend", methods=["POST"])
     @protect()
@@ -185,7 +186,7 @@ class InstancesApi(EngineApi):
                 schema: SuspendSchema
           {instance_200}
         """
-        body, who = load_body(SuspendSchema(), optional=True), actor()
+        body, who = load_body(shared(SuspendSchema), optional=True), actor()
         inst = runtime.suspend(pk, actor=who, reason=body.get("reason"))
         return self.response(200, **detail(inst, who))
 
@@ -219,6 +220,6 @@ class InstancesApi(EngineApi):
                 schema: TerminateSchema
           {instance_200}
         """
-        body, who = load_body(TerminateSchema()), actor()
+        body, who = load_body(shared(TerminateSchema)), actor()
         inst = runtime.terminate(pk, actor=who, reason=body["reason"])
         return self.response(200, **detail(inst, who))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
-from app.api.schemas import (KpiBreakdownQuerySchema, KpiBreakdownSchema, KpiDetailQuerySchema, KpiDetailSchema,
+from app.api.schemas import (
+    shared,KpiBreakdownQuerySchema, KpiBreakdownSchema, KpiDetailQuerySchema, KpiDetailSchema,
                              KpiQuerySchema, KpiSchema)
 from app.engine import clock, people
 from app.engine.errors import Invalid, NotFound
@@ -41,7 +42,7 @@ class KpisApi(EngineApi):
         """
         first, last = self._period()
         k = kpi.period_kpis(first, last)
-        return self.response(200, **KpiSchema().dump({
+        return self.response(200, **shared(KpiSchema).dump({
             "from_": first, "to": last, "satisfaction": _ratio(k.satisfaction),
             "satisfaction_target": kpi.SATISFACTION_TARGET, "satisfaction_met": k.satisfaction_met,
             "average_score": k.average_score, "complaint_rate": _ratio(k.complaint_rate),
@@ -80,7 +81,7 @@ class KpisApi(EngineApi):
             raise Invalid("person is a user id or `none`.", fields={"person": "not a user id"})
         rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
                 for row in kpi.detail(name, first, last, person=person, department=department)]
-        return self.response(200, **KpiDetailSchema().dump({"name": name, "from_": first, "to": last,
+        return self.response(200, **shared(KpiDetailSchema).dump({"name": name, "from_": first, "to": last,
                                                             "rows": rows}))
 
     @expose("/breakdown", methods=["GET"])
@@ -105,7 +106,7 @@ class KpisApi(EngineApi):
         first, last = self._period(args)
         groups = kpi.breakdown(first, last, args["by"])
         logins = people.usernames(int(g.key) for g in groups if g.key.isdigit()) if args["by"] == "person" else {}
-        return self.response(200, **KpiBreakdownSchema().dump({
+        return self.response(200, **shared(KpiBreakdownSchema).dump({
             "by": args["by"], "from_": first, "to": last, "groups": [
                 {"key": g.key, "label": g.label, "username": logins.get(int(g.key)) if g.key.isdigit() else None,
                  "department": g.department, "satisfaction": _ratio(g.satisfaction),

@@ -9,6 +9,7 @@ from marshmallow import fields
 from app.api.answer import Answer, idempotent
 from app.api.base import IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, with_snippets
 from app.api.schemas import (
+    shared,
     KEY, NAME, DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema, Strict, Variables,
 )
 from app.api.serialize import instance_dict
@@ -56,8 +57,8 @@ class MessagesApi(EngineApi):
                 application/json:
                   schema: DeliveredSchema
         """
-        body = load_body(DeliverMessageSchema())
-        answer = Answer(200, lambda ids: DeliveredSchema().dump({"instance_ids": ids}))
+        body = load_body(shared(DeliverMessageSchema))
+        answer = Answer(200, lambda ids: shared(DeliveredSchema).dump({"instance_ids": ids}))
         runtime.deliver_message(body["name"], business_key=body["business_key"], actor=actor(),
                                 payload=body.get("payload"), process_key=body.get("process_key"),
                                 before_commit=answer)
@@ -85,8 +86,8 @@ class MessagesApi(EngineApi):
                 application/json:
                   schema: InstanceListSchema
         """
-        body = load_body(StartByMessageSchema())
-        answer = Answer(201, lambda started: InstanceListSchema().dump(
+        body = load_body(shared(StartByMessageSchema))
+        answer = Answer(201, lambda started: shared(InstanceListSchema).dump(
             {"instances": [instance_dict(i) for i in started]}))
         runtime.start_by_message(body["name"], actor=actor(), business_key=body.get("business_key"),
                                  variables=body.get("variables"), before_commit=answer)
@@ -111,7 +112,7 @@ class MessagesApi(EngineApi):
                 application/json:
                   schema: DeliveredSchema
         """
-        body = load_body(SignalSchema())
+        body = load_body(shared(SignalSchema))
         ids = runtime.deliver_signal(body["name"], actor=actor(), payload=body.get("payload"),
                                      business_key=body.get("business_key"), process_key=body.get("process_key"))
-        return self.response(200, **DeliveredSchema().dump({"instance_ids": ids}))
+        return self.response(200, **shared(DeliveredSchema).dump({"instance_ids": ids}))

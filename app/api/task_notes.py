@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app.api.base import ID_PARAM, EngineApi, actor, load_body, ok_200, with_snippets
-from app.api.schemas import Strict, TaskSchema
+from app.api.schemas import shared, Strict, TaskSchema
 from app.api.serialize import task_dict
 from app.engine import people, task_schedule
 from app.engine.errors import Invalid
@@ -124,7 +124,7 @@ class TaskNotesApi(EngineApi):
         """
         found = task_notes.notes(pk, actor=actor())
         authors = people.display_names({m.author_id for m in found if m.author_id})
-        return self.response(200, **NoteListSchema().dump({"items": [_note(m, authors) for m in found]}))
+        return self.response(200, **shared(NoteListSchema).dump({"items": [_note(m, authors) for m in found]}))
 
     @expose("/<int:pk>/notes", methods=["POST"])
     @protect()
@@ -149,7 +149,7 @@ class TaskNotesApi(EngineApi):
         else:
             body, uploads = load_body(NoteInput())["body"], []
         message = task_notes.add_note(pk, body, uploads, actor=who)
-        return self.response(201, **NoteSchema().dump(_note(message, people.display_names([who.user_id]))))
+        return self.response(201, **shared(NoteSchema).dump(_note(message, people.display_names([who.user_id]))))
 
     @expose("/<int:pk>/files/<int:file_id>", methods=["GET"])
     @protect()
@@ -188,7 +188,7 @@ class TaskNotesApi(EngineApi):
             raise Invalid("Send the form field's id in `field` and the file in `file`.",
                           fields={k: "required" for k, v in (("field", field), ("file", files)) if not v})
         stored = task_notes.upload_field_file(pk, field, files[0], actor=actor())
-        return self.response(201, **UploadedSchema().dump({**_file(stored), "field": field}))
+        return self.response(201, **shared(UploadedSchema).dump({**_file(stored), "field": field}))
 
     @expose("/<int:pk>/reschedule", methods=["POST"])
     @protect()
@@ -207,10 +207,10 @@ class TaskNotesApi(EngineApi):
                 schema: RescheduleSchema
           {task_200}
         """
-        who, body = actor(), load_body(RescheduleSchema())
+        who, body = actor(), load_body(shared(RescheduleSchema))
         task = task_schedule.reschedule(pk, due=body.get("due_at"), priority=body.get("priority"),
                                         reason=body["reason"], actor=who)
-        return self.response(200, **TaskSchema().dump(task_dict(task, who, detail=True)))
+        return self.response(200, **shared(TaskSchema).dump(task_dict(task, who, detail=True)))
 
     @expose("/<int:pk>/follow-up", methods=["POST"])
     @protect()
@@ -229,6 +229,6 @@ class TaskNotesApi(EngineApi):
                 schema: FollowUpSchema
           {task_200}
         """
-        who, body = actor(), load_body(FollowUpSchema())
+        who, body = actor(), load_body(shared(FollowUpSchema))
         task = task_schedule.set_follow_up(pk, body["follow_up_at"], actor=who)
-        return self.response(200, **TaskSchema().dump(task_dict(task, who, detail=True)))
+        return self.response(200, **shared(TaskSchema).dump(task_dict(task, who, detail=True)))

@@ -13,6 +13,7 @@ from app.api.base import (
     ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, load_query, ok_200, page, with_snippets,
 )
 from app.api.schemas import (
+    shared,
     AssignSchema,
     CompletedTaskSchema,
     CompleteSchema,
@@ -55,7 +56,7 @@ class TasksApi(EngineApi):
         return tasks.visible_task(pk, who), who
 
     def _detail(self, task, who) -> dict:
-        return TaskSchema().dump(task_dict(task, who, detail=True))
+        return shared(TaskSchema).dump(task_dict(task, who, detail=True))
 
     def _release(self, pk: int):
         task, who = self._visible(pk)
@@ -88,7 +89,7 @@ class TasksApi(EngineApi):
                                sla=args.get("sla"), search=args.get("search"), follow_ups=args["follow_ups"],
                                due=args.get("due"))
         items = [task_dict(t, who) for t in result.items]  # candidates and instance status come with the page
-        return self.response(200, **TaskPageSchema().dump(page(items, result.total, args)))
+        return self.response(200, **shared(TaskPageSchema).dump(page(items, result.total, args)))
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -122,7 +123,7 @@ class TasksApi(EngineApi):
         """
         task, _ = self._visible(pk)
         body = {"task_id": task.id, "schema": form_schema(content.fields_in(tasks.form_fields(task), reader_lang()))}
-        return self.response(200, **FormSchemaSchema().dump(body))
+        return self.response(200, **shared(FormSchemaSchema).dump(body))
 
     @expose("/<int:pk>/claim", methods=["POST"])
     @protect()
@@ -183,7 +184,7 @@ class TasksApi(EngineApi):
           {task_200}
         """
         task, who = self._visible(pk)
-        body = load_body(DraftSchema())
+        body = load_body(shared(DraftSchema))
         return self.response(200, **self._detail(tasks.save_draft(task.id, body["data"], actor=who), who))
 
     @expose("/<int:pk>/assign", methods=["POST"])
@@ -206,7 +207,7 @@ class TasksApi(EngineApi):
           {task_200}
         """
         task, who = self._visible(pk)
-        body = load_body(AssignSchema())
+        body = load_body(shared(AssignSchema))
         return self.response(200, **self._detail(tasks.assign(task.id, body["user_id"], actor=who), who))
 
     @expose("/<int:pk>/recommit", methods=["POST"])
@@ -227,7 +228,7 @@ class TasksApi(EngineApi):
           {task_200}
         """
         task, who = self._visible(pk)
-        body = load_body(RecommitSchema())
+        body = load_body(shared(RecommitSchema))
         done = commitments.recommit(task.id, body["new_due"], reason=body["reason"],
                                     customer_informed=body["customer_informed"], actor=who)
         return self.response(200, **self._detail(done, who))
@@ -251,12 +252,12 @@ class TasksApi(EngineApi):
           {completed_200}
         """
         task, who = self._visible(pk)
-        body = load_body(CompleteSchema())
+        body = load_body(shared(CompleteSchema))
 
         def build(done) -> dict:
             result = task_dict(done, who, detail=True)
             result["next"] = next_dict(done.instance, queries.next_open(done), who)
-            return CompletedTaskSchema().dump(result)
+            return shared(CompletedTaskSchema).dump(result)
 
         answer = Answer(200, build)
         tasks.complete(task.id, body["data"], actor=who, before_commit=answer, loaded=task)
