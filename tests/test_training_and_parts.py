@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.engine import clock, definitions, onboarding, runtime, task_actions, tasks
@@ -34,6 +35,11 @@ def frozen(app):
     with app.app_context(), clock.use(lambda: NOW):
         yield app
         db.session.rollback()
+        # the new hires made here leave the staff: later tests (tests/engine/test_eligibility.py) count
+        # the demo working users as everyone who may work a task
+        for user in db.session.scalars(select(User).where(User.username.like("new\\_%", escape="\\"), User.active)):
+            user.active = False
+        db.session.commit()
         db.session.remove()
 
 
