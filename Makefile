@@ -63,10 +63,6 @@ chromium:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-# One pytest worker per core (pytest-xdist), a test module stays on one worker; each worker has its own
-# database (tests/conftest.py). `make test PYTEST_ARGS=...` replaces these options (e.g. `-n 0 -x`).
-PYTEST_ARGS ?= -n auto --dist loadfile
-
 test: install-test assets translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
