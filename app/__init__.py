@@ -17,6 +17,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # one writer at a time on SQLite: wait for the lock instead of failing
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        from app import sqlite_wal
+
+        sqlite_wal.install()
     _ensure_instance_folder(app)
     _ensure_secret_key(app)
     _init_extensions(app)

@@ -9,7 +9,10 @@ import os
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
 
+from app import sqlite_wal
 from config import database_url
+
+sqlite_wal.install()  # the product's SQLite settings: the floor writes as the product does
 
 STATE = bytes(range(256)) * 8  # 2 KB, about a compressed engine state
 engine = create_engine(database_url(os.environ["DATABASE_URL"]),

@@ -16,28 +16,10 @@ _ip = itertools.count(1)
 
 
 def test_database_url(tmp_path_factory) -> str:
-    """SQLite: a file in the session's temp folder (one per xdist worker). PostgreSQL: TEST_DATABASE_URL,
-    or with xdist (`-n 2`) a database per worker beside it (``test_gw0``...), created when missing."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
+    if url:
         return url
-    from sqlalchemy import create_engine, text
-
-    from config import database_url
-
-    base, name = url.rsplit("/", 1)
-    own = f"{name}_{worker}"
-    admin = create_engine(database_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
-                conn.execute(text(f'CREATE DATABASE "{own}"'))
-    finally:
-        admin.dispose()
-    return f"{base}/{own}"
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
 def reset_database(url: str) -> None:

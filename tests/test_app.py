@@ -192,3 +192,17 @@ def test_seed_demo_is_idempotent(app_ctx):
     assert (db.session.query(User).count(), db.session.query(Department).count()) == before
     assert {role for _, role in users} == {"Admin", "ProcessOwner", "Supervisor", "CustomerService", "TechSupport",
                                            "FieldService", "Sales", "ReadOnly"}
+
+
+def test_sqlite_runs_with_a_synced_write_ahead_log(app, is_postgres):
+    """A commit is one synced append to the log (app/sqlite_wal.py): readers don't wait for the writer,
+    and synchronous=FULL keeps a committed step through a power cut."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if is_postgres:
+        pytest.skip("SQLite only")
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert conn.scalar(text("PRAGMA synchronous")) == 2  # FULL
