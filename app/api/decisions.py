@@ -19,7 +19,7 @@ from app.api.decision_schemas import (
     DiffSchema,
     EvaluateBodySchema,
 )
-from app.api.schemas import shared, PageQuerySchema, VersionQuerySchema
+from app.api.schemas import PageQuerySchema, VersionQuerySchema, shared
 from app.engine import decisions
 from app.engine.errors import Invalid
 from app.extensions import limiter
@@ -213,7 +213,7 @@ class DecisionsApi(EngineApi):
             raise Invalid(gettext("%(n)s problem(s) prevent deployment.", n=sum(p.is_error for p in problems)),
                           problems=[p.to_dict() for p in problems])
         return self.response(200, **shared(DecisionValidationSchema).dump({"valid": True,
-                                                                     "problems": [p.to_dict() for p in problems]}))
+                                                                           "problems": [p.to_dict() for p in problems]}))
 
     @expose("/", methods=["POST"])
     @protect()

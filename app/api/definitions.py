@@ -11,13 +11,13 @@ from app.api.base import (
     xml_upload,
 )
 from app.api.schemas import (
-    shared,
     DefinitionPageSchema,
     DefinitionSchema,
     DeploymentSchema,
     PageQuerySchema,
     ValidationResultSchema,
     VersionQuerySchema,
+    shared,
 )
 from app.api.serialize import definition_dict
 from app.engine import definitions

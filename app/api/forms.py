@@ -7,7 +7,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.base import EngineApi, actor, check_key, expensive_limit, load_body, load_query, page, slice_page, \
     versions_page, with_snippets
-from app.api.schemas import shared, PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema
+from app.api.schemas import PageQuerySchema, PageSchema, ProblemSchema, VersionQuerySchema, shared
 from app.engine import form_defs
 from app.engine.errors import Invalid
 from app.engine.forms import form_schema

@@ -15,7 +15,6 @@ from app.api.base import (
     with_snippets,
 )
 from app.api.schemas import (
-    shared,
     HistoryPageSchema,
     InstancePageSchema,
     InstanceQuerySchema,
@@ -24,6 +23,7 @@ from app.api.schemas import (
     StartInstanceSchema,
     SuspendSchema,
     TerminateSchema,
+    shared,
 )
 from app.api.serialize import event_dict, instance_dict
 from app.engine import history, people, queries, runtime
@@ -33,7 +33,7 @@ from app.models import ProcessInstance
 def detail(inst: ProcessInstance, who, *, workable_forms: bool = False) -> dict:
     variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
     return shared(InstanceSchema).dump(instance_dict(inst, variables=variables, open_tasks=queries.open_tasks(inst.id),
-                                               viewer=who, workable_forms=workable_forms))
+                                                     viewer=who, workable_forms=workable_forms))
 
 
 def _links() -> str:

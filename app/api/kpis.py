@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect
 
 from app.api.base import EngineApi, load_query
-from app.api.schemas import (
-    shared,KpiBreakdownQuerySchema, KpiBreakdownSchema, KpiDetailQuerySchema, KpiDetailSchema,
-                             KpiQuerySchema, KpiSchema)
+from app.api.schemas import (KpiBreakdownQuerySchema, KpiBreakdownSchema, KpiDetailQuerySchema, KpiDetailSchema,
+                             KpiQuerySchema, KpiSchema, shared)
 from app.engine import clock, people
 from app.engine.errors import Invalid, NotFound
 from app.records import kpi
@@ -82,7 +81,7 @@ class KpisApi(EngineApi):
         rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
                 for row in kpi.detail(name, first, last, person=person, department=department)]
         return self.response(200, **shared(KpiDetailSchema).dump({"name": name, "from_": first, "to": last,
-                                                            "rows": rows}))
+                                                                  "rows": rows}))
 
     @expose("/breakdown", methods=["GET"])
     @protect()

@@ -9,8 +9,8 @@ from marshmallow import fields
 from app.api.answer import Answer, idempotent
 from app.api.base import IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, with_snippets
 from app.api.schemas import (
-    shared,
     KEY, NAME, DeliveredSchema, DeliverMessageSchema, InstanceListSchema, StartByMessageSchema, Strict, Variables,
+    shared,
 )
 from app.api.serialize import instance_dict
 from app.engine import runtime

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app.api.base import ID_PARAM, EngineApi, actor, load_body, ok_200, with_snippets
-from app.api.schemas import shared, Strict, TaskSchema
+from app.api.schemas import Strict, TaskSchema, shared
 from app.api.serialize import task_dict
 from app.engine import people, task_schedule
 from app.engine.errors import Invalid

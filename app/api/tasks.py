@@ -13,7 +13,6 @@ from app.api.base import (
     ID_PARAM, IDEMPOTENCY_PARAM, EngineApi, actor, links_to, load_body, load_query, ok_200, page, with_snippets,
 )
 from app.api.schemas import (
-    shared,
     AssignSchema,
     CompletedTaskSchema,
     CompleteSchema,
@@ -23,6 +22,7 @@ from app.api.schemas import (
     TaskPageSchema,
     TaskQuerySchema,
     TaskSchema,
+    shared,
 )
 from app.api.serialize import next_dict, task_dict
 from app.engine import commitments, content, queries, tasks
