@@ -2,7 +2,9 @@
 Debian chromium driven by Playwright (skipped when either is missing)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import shutil
 import socket
 import threading
@@ -74,10 +76,26 @@ def browser():
     executable = shutil.which("chromium")
     if not executable:
         pytest.skip("chromium is not installed (run `make chromium`)")
-    with sync_api.sync_playwright() as pw:
+    with sync_api.sync_playwright() as pw, _screenshots_unless_skipped(sync_api.Page):
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield _Browser(browser)
         browser.close()
+
+
+@contextlib.contextmanager
+def _screenshots_unless_skipped(page_class):
+    """The tests save screenshots of what they walk through, to be looked at (tests/screenshots/ and
+    /tmp/shots_*). A full-page one costs up to ~0.7 s of chromium: CI, which looks at none, sets
+    SCREENSHOTS=0 (.ci/run) and every ``page.screenshot(path=...)`` writes nothing. No test reads them."""
+    if os.environ.get("SCREENSHOTS", "1") != "0":
+        yield
+        return
+    original = page_class.screenshot
+    page_class.screenshot = lambda self, **kwargs: b""
+    try:
+        yield
+    finally:
+        page_class.screenshot = original
 
 
 @pytest.fixture(scope="session")
