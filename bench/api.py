@@ -12,7 +12,9 @@ first feedback and true at the second: 6 completions per instance.
 Measured: completions/s, requests per instance, the worker's CPU (utime+stime from /proc, every
 gunicorn worker), DB bytes and rows per instance (table deltas), TCP connections (distinct client
 ports in the access log), the SQL of one completion (a second server run with BENCH_SQL_LOG, see
-bench/api_server.py), and the floor: the same requests against bench/api_floor.py."""
+bench/api_server.py), and the floor: the same requests against bench/api_floor.py. Beside the floor,
+the ceiling of the ratio for any product on SpiffWorkflow (``ceiling``); on PostgreSQL, the bytes per
+instance once vacuum has freed dead row versions (``steady``)."""
 from __future__ import annotations
 
 import json
@@ -295,6 +297,82 @@ def floor(url: str, requests: int, n: int, tmp: Path) -> dict:
             "completions_per_s": 6 * n / seconds, "cpu_ms_per_instance": 1000 * cpu / n, "connections": conns}
 
 
+def steady(url: str, key: str, n: int, tmp: Path) -> dict | None:
+    """PostgreSQL only: the bytes a completed instance adds once (auto)vacuum keeps up. An UPDATE
+    writes a new row version and leaves the old one, whose space VACUUM frees for later rows (it never
+    gives it back to the file system). The measured batch ran with no vacuum, so its figure holds every
+    dead version; here the tables are vacuumed, as autovacuum does on its own, then ``n`` more
+    instances run: their new versions fill the freed space first, so the tables grow by what this
+    workload keeps in steady state. SQLite writes in place: None."""
+    from config import database_url
+
+    eng = create_engine(database_url(url))
+    try:
+        if eng.dialect.name != "postgresql":
+            return None
+        with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM"))
+    finally:
+        eng.dispose()
+    before = db_snapshot(url)
+    proc, base = serve(url, "app:create_app()", tmp / "access-steady.log")
+    try:
+        client = Client(base)
+        client.login()
+        for _ in range(n):
+            client.instance(key)
+    finally:
+        stop_server(proc)
+    size = delta(before["bytes"], db_snapshot(url)["bytes"], n)
+    kept = {t: b for t, b in size.items() if t not in TRANSIENT}
+    return {"n": n, "bytes_per_instance": kept, "db_bytes_per_instance": sum(kept.values())}
+
+
+def spiff_step_ms(n: int = 100) -> float:
+    """CPU ms per completion of what no product on SpiffWorkflow can skip: restore the instance's
+    state (app.engine.store, the spec cached), run the task and the engine steps, serialise the state
+    again. In process, no database, no HTTP: the complaint loop's 6 steps, its start amortised."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    from app.engine import store
+    from app.engine.bpmn import parse_definition
+    from app.engine.scripting import script_engine
+    from bench.engine import STEPS
+
+    parsed = parse_definition(DIAGRAM.read_bytes(), filename=DIAGRAM.name)
+    specs = dict(parsed.specs)
+    spec, engine = specs.pop(parsed.process_id), script_engine()
+
+    def one() -> None:
+        wf = BpmnWorkflow(spec, specs, script_engine=engine)
+        wf.do_engine_steps()
+        blob = store.dump_state(wf)
+        for element, data in STEPS:
+            wf = store.load_state(blob, spec, specs, engine)
+            task = next(t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == element)
+            task.data.update(data)
+            task.run()
+            wf.do_engine_steps()
+            blob = store.dump_state(wf)
+        assert wf.completed
+
+    for _ in range(5):
+        one()
+    t0 = time.process_time()
+    for _ in range(n):
+        one()
+    return 1000 * (time.process_time() - t0) / (len(STEPS) * n)
+
+
+def ceiling(floor_result: dict, step_ms: float) -> float:
+    """The best product / floor ratio of completions/s a product on SpiffWorkflow could reach: the
+    floor's whole round trip per completion (client, HTTP, one durable write) plus only the step's
+    SpiffWorkflow work, no authentication, no task rows, no history."""
+    per_completion = 1000 / floor_result["completions_per_s"]
+    return per_completion / (per_completion + step_ms)
+
+
 def run(app, url: str, n: int, warm: int = 2) -> dict:
     key = prepare(app)
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
@@ -343,4 +421,7 @@ def run(app, url: str, n: int, warm: int = 2) -> dict:
     out["floor"] = floor(url, round(per_instance), n, tmp)
     out["ratio_engine_to_floor"] = out["completions_per_s"] / out["floor"]["completions_per_s"]
     out["ratio_engine_to_floor_by_cpu"] = out["floor"]["cpu_ms_per_instance"] / out["cpu_ms_per_instance"]
+    out["spiff_step_ms"] = spiff_step_ms()
+    out["ratio_ceiling_spiff"] = ceiling(out["floor"], out["spiff_step_ms"])
+    out["steady"] = steady(url, key, n, tmp)
     return out

@@ -51,6 +51,18 @@ def test_bench_api_quick_on_sqlite(tmp_path):
     assert floor["requests"] == api["requests_per_instance"] * api["n"] and floor["connections"] == 1
     assert api["cpu_ms_per_instance"] >= 0 and floor["completions_per_s"] > 0
 
+    # the ceiling: the floor plus only SpiffWorkflow's work per step; SQLite writes in place (no steady run)
+    assert api["spiff_step_ms"] > 0 and 0 < api["ratio_ceiling_spiff"] < 1
+    assert api["steady"] is None
+
     names = {t["target"] for t in result["targets"]}
     assert {"api: task completions/s, 1 gthread worker", "api: SQL statements per completion (max)",
             "api: DB bytes kept per completed instance", "api: TCP connections for the run (keep-alive)"} <= names
+
+
+def test_ceiling_adds_only_spiffworkflows_step_to_the_floor():
+    """At 500 floor completions/s (2 ms each), a step of 2 ms of SpiffWorkflow work halves the rate."""
+    from bench.api import ceiling
+
+    assert ceiling({"completions_per_s": 500.0}, 2.0) == pytest.approx(0.5)
+    assert ceiling({"completions_per_s": 500.0}, 0.0) == pytest.approx(1.0)

@@ -90,7 +90,8 @@ class HumanTask(Model):
         Index("ix_task_state_due", "state", "due_at"),
     )
     id = Column(Integer, primary_key=True)
-    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
+    # no index of its own: uq_task_instance_guid leads with it
+    instance_id = Column(Integer, ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False)
     task_guid = Column(String(36), nullable=False)
     element_id = Column(String(100), nullable=False)
     name = Column(String(200), nullable=False)
