@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import PASSWORD, sign_in_page  # noqa: F401  (PASSWORD: for importers)
 from tests.engine.conftest import DATA
 
-PASSWORD = "Demo#2026Pass"
 VIEWER = Path(__file__).resolve().parents[2] / "app" / "static" / "dist" / "viewer.js"
 
 
@@ -25,16 +25,8 @@ def complaint_deployed(app):
 
 
 def sign_in(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not sign in"
-    return page
+    return sign_in_page(browser, base, username, context={"viewport": {"width": 1366, "height": 900},
+                                                          "locale": "zh-CN"}, timeout=15_000)
 
 
 def shot(page, screenshots, name: str) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import sign_in_page
+
 ROOT = Path(__file__).resolve().parents[2]
 MODELER = ROOT / "app" / "static" / "dist" / "modeler.js"
 TWO_ERRORS = ROOT / "tests" / "data" / "editor" / "two_errors.bpmn"
-PASSWORD = "Demo#2026Pass"
 
 pytestmark = pytest.mark.skipif(not MODELER.exists(), reason="app/static/dist/modeler.js is missing (run `make assets`)")
 
@@ -30,22 +31,17 @@ def no_login_rate_limit(app):
 
 
 def sign_in(browser, base: str, username: str, lang: str = "zh"):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000},
-                                  locale="zh-CN" if lang == "zh" else "en-US")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not sign in"
-    page.goto(f"{base}/lang/{lang}")
+
+    def listen(page) -> None:
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
+        page.on("dialog", lambda dialog: dialog.accept())
+
+    page = sign_in_page(browser, base, username, lang=lang, setup=listen, timeout=20_000,
+                        context={"viewport": {"width": 1440, "height": 1000},
+                                 "locale": "zh-CN" if lang == "zh" else "en-US"})
     page.errors = errors
     return page
 
