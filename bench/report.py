@@ -143,6 +143,7 @@ def print_table(result: dict) -> None:
 
 
 def _print_api(a: dict) -> None:
+    from bench.api import TRANSIENT  # jobs, mails, idempotency answers: not in the steady figure
     f = a["floor"]
     print(f"-- API client (issue 22): {a['n']} complaint instances, gunicorn -w 1 -k gthread, nproc {a['nproc']}")
     _row("", "compl/s", "req/inst", "CPU ms/inst", "compl/CPU s", "conns")
@@ -168,7 +169,7 @@ def _print_api(a: dict) -> None:
     _row("  per table", "rows", "B alloc", "B in rows", *(("B steady",) if steady else ()))
     for table, rows in sorted(a["rows_per_instance"].items(), key=lambda kv: -kv[1]):
         _row(f"  {table}", rows, a["bytes_per_instance"].get(table, 0),
-             a["row_bytes_per_instance"].get(table, 0), *((steady["bytes_per_instance"].get(table, "-"),) if steady else ()))
+             a["row_bytes_per_instance"].get(table, 0), *((steady["bytes_per_instance"].get(table, "-" if table in TRANSIENT else 0),) if steady else ()))
     sql = a["sql"]
     print(f"  SQL statements per completion: max {sql['max_per_completion']}, mean {sql['mean_per_completion']:.1f}; "
           "per request: " + ", ".join(f"{k} {v:.1f}" for k, v in sql["per_request_kind"].items()))
