@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import sign_in_page
 from tests.test_shipped_diagrams import FILES, canonical, di_count, process_key
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELER = ROOT / "app" / "static" / "dist" / "modeler.js"
-PASSWORD = "Demo#2026Pass"
 
 pytestmark = pytest.mark.skipif(not MODELER.exists(),
                                 reason="app/static/dist/modeler.js is missing (run `make assets`)")
@@ -32,21 +32,18 @@ def owner_page(app, live_server, browser):
     from app.extensions import limiter
 
     was, limiter.enabled = limiter.enabled, False
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.messages = []
-    page.on("console", lambda msg: page.messages.append(f"{msg.type}: {msg.text}")
-            if msg.type in ("warning", "error") else None)
-    page.on("pageerror", lambda exc: page.messages.append(f"pageerror: {exc}"))
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", "owner")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url
+    messages: list[str] = []
+
+    def listen(page) -> None:
+        page.on("console", lambda msg: messages.append(f"{msg.type}: {msg.text}")
+                if msg.type in ("warning", "error") else None)
+        page.on("pageerror", lambda exc: messages.append(f"pageerror: {exc}"))
+
+    page = sign_in_page(browser, live_server, "owner", setup=listen, timeout=20_000,
+                        context={"viewport": {"width": 1440, "height": 1000}, "locale": "zh-CN"})
+    page.messages = messages
     yield page
-    context.close()
+    page.context.close()
     limiter.enabled = was
 
 
