@@ -101,6 +101,7 @@ class TaskNotesApi(EngineApi):
     method_permission_name = {"notes": "read", "add_note": "write", "download": "read", "upload": "write",
                               "reschedule": "write", "follow_up": "write"}
     openapi_spec_tag = "Tasks"
+    openapi_spec_component_schemas = (*EngineApi.openapi_spec_component_schemas, NoteInput)  # NOTE_BODY's $ref
     openapi_spec_methods = {"add_note": {"post": {"requestBody": NOTE_BODY}},
                             "upload": {"post": {"requestBody": UPLOAD_BODY}},
                             "download": {"get": {"responses": DOWNLOAD}}}

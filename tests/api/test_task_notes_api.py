@@ -36,6 +36,8 @@ def test_notes_in_json_or_multipart_and_files_as_downloads(api, engine, complain
     assert tech.post(f"/api/v1/tasks/{task}/notes", json={"body": "x"}).status_code == 404
     assert tech.get(f"/api/v1/tasks/{task}/files/{file['id']}").status_code == 404
     assert agent.post(f"/api/v1/tasks/{task}/notes", json={"body": ""}).status_code == 422
+    for wrong in ({"body": False}, {"body": 1}, {"body": None}, {}, {"body": "x", "extra": 1}, ["x"]):  # JSON typed
+        assert agent.post(f"/api/v1/tasks/{task}/notes", json=wrong).status_code == 422, wrong
 
 
 def test_a_file_field_upload_answers_an_id_that_completes_the_task(api, engine):
