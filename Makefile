@@ -25,10 +25,12 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt constraints.tx
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Front-end assets (bpmn-js, charts) come from npm with a lockfile, never a CDN.
+# Front-end assets (bpmn-js, charts) come from npm with a lockfile, never a CDN. form-js pulls in
+# @carbon/grid and @carbon/layout, whose install scripts report the build to IBM: switched off.
 assets:
 	@if [ -f package.json ]; then \
-	  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; \
+	  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || \
+	    IBM_TELEMETRY_DISABLED=true npm ci --no-audit --no-fund; \
 	  npm run --silent build; \
 	fi
 

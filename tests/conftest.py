@@ -156,10 +156,19 @@ def pytest_configure(config):
                    "so CI's PostgreSQL pass would only repeat the SQLite pass: skipped there")
 
 
+# The browser tests check what Chromium shows and does; the server side of their pages also runs on
+# PostgreSQL in the view and API tests. CI's PostgreSQL pass repeats only the end-to-end walks (a process
+# run through its pages by several roles), which keeps the two passes near 20 minutes.
+BROWSER_ON_POSTGRESQL = {"test_complaint_walk.py", "test_rules_walk.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     if not os.environ.get("TEST_DATABASE_URL"):
         return
     skip = pytest.mark.skip(reason="own SQLite database: already run in the SQLite pass")
+    browser = pytest.mark.skip(reason="browser test: run in the SQLite pass; on PostgreSQL only the walks")
     for item in items:
         if item.get_closest_marker("own_sqlite"):
             item.add_marker(skip)
+        elif item.path.parent.name == "browser" and item.path.name not in BROWSER_ON_POSTGRESQL:
+            item.add_marker(browser)

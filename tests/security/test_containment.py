@@ -158,7 +158,11 @@ def test_everything_hostile_at_once_is_contained(app, stack, tokens):
                           "the steady timer to fire")
     [(_, _, fired_at, _)] = [e for e in calm_state["events"] if e[0] == "timer_fired"]
     due = calm_state["started"] + timedelta(seconds=3)
-    assert fired_at - due <= timedelta(seconds=CONTAINED), f"steady timer fired {(fired_at - due).total_seconds():.2f}s late"
+    # The worker runs its due jobs one after another: a timer due while the timed bomb runs waits for the
+    # bomb's end, at most its wall-clock limit (SCRIPT_TIMEOUT_SECONDS) on a busy host (CI: 2.35 s late
+    # once), then fires within CONTAINED. Uncontained, the bomb alone would hold the worker for 28 s.
+    late, bound = fired_at - due, timedelta(seconds=app.config["SCRIPT_TIMEOUT_SECONDS"] + CONTAINED)
+    assert late <= bound, f"steady timer fired {late.total_seconds():.2f}s late"
 
     # Healthy afterwards: the server answers at once, the worker is alive and still works.
     resp, took = agent.timed("GET", "/api/v1/tasks/?view=group")
