@@ -182,6 +182,19 @@ def history_instance(key="kpi_history_test"):
     return runtime.start_process(key, actor=owner, commit=False)
 
 
+def test_history_instances_open_like_any_other(app):
+    """The instances the KPI and assessment tests hang history on stay in the shared database, where
+    the API fuzzing of tests/security opens any instance id: each must read like a real one."""
+    from app.engine import runtime
+    from app.extensions import db
+
+    with app.app_context():
+        inst = history_instance("kpi_history_readable")
+        assert inst.status == "completed"
+        assert runtime.variables_of(inst)["starter"] == "owner"
+        db.session.rollback()
+
+
 def step(inst, element, *, done_by=None, at=None, holder=None):
     from app.models import HumanTask
 
