@@ -23,6 +23,7 @@ import math
 import operator
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -280,6 +281,17 @@ _SAFE_BUILTINS: dict[str, Any] = {
 }
 
 
+_running = threading.local()  # the evaluation this thread runs: ``waited`` stops its clock
+
+
+def waited(seconds: float) -> None:
+    """The running evaluation waited ``seconds`` for the app (a runner's helper that the app runs):
+    that time is not the script's, so its deadline moves by as much."""
+    run = getattr(_running, "run", None)
+    if run is not None:
+        run.deadline += seconds
+
+
 class _Run:
     """Budget of one evaluation; its bound methods are the guards the compiled code calls."""
 
@@ -476,7 +488,11 @@ class SandboxedEnvironment:
         run = _Run(*self.limits)
         # Conditions must not change task data; only a method call could, so only then pay for a copy.
         data = copy.deepcopy(context) if calls_methods else context
-        result = eval(code, self._namespace(run, data, external_context))
+        outer, _running.run = getattr(_running, "run", None), run
+        try:
+            result = eval(code, self._namespace(run, data, external_context))
+        finally:
+            _running.run = outer
         if run.error:
             raise run.error
         return run.check_deep(result)
@@ -488,7 +504,11 @@ class SandboxedEnvironment:
         run = _Run(*self.limits)
         # The script works on a copy: a refused script changes nothing, and in-place growth gets checked.
         namespace = self._namespace(run, copy.deepcopy(context), external)
-        exec(code, namespace)
+        outer, _running.run = getattr(_running, "run", None), run
+        try:
+            exec(code, namespace)
+        finally:
+            _running.run = outer
         if run.error:
             raise run.error
         # Like TaskDataEnvironment: variables persist; functions, helpers and data objects do not.

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, Callable, NoReturn
 from zoneinfo import ZoneInfo
 
-from app.engine.sandbox import SandboxedEnvironment, SandboxError
+from app.engine.sandbox import SandboxedEnvironment, SandboxError, waited
 from app.engine.script_helpers import DEFAULT_ZONE, pure_helpers
 
 HEADER = struct.Struct("!I")
@@ -113,8 +113,10 @@ _clock = _Clock()
 def _host_helper(name: str) -> Callable[..., Any]:
     """A helper that needs the app (calendar, mail): the app runs it and answers on the pipe."""
     def helper(*args: Any, **kwargs: Any) -> Any:
+        began = time.monotonic()
         _send(("call", (name, args, kwargs), False))
         reply = _recv()
+        waited(time.monotonic() - began)  # the app's time, bounded there
         if reply[0] == "ok":
             return reply[1]
         _, type_name, message, index = reply

@@ -11,9 +11,11 @@ the output cap is refused. A lost runner is replaced on the next use.
 :class:`RunnerEnvironment` keeps :class:`~app.engine.sandbox.SandboxedEnvironment`'s
 semantics (the runner runs exactly that code); the sandbox's compile checks still run
 here first. Only the task data a script names is sent (a script can reach nothing else).
-Helpers that need the app (calendar overrides, ``send_mail``) run here, called over the
-pipe within the same deadline; replies are unpickled through an allow-list, since the
-runner runs untrusted code.
+Helpers that need the app (calendar overrides, ``sla_due``, ``send_mail``) run here, called
+over the pipe. Their time is the app's, not the script's: it stops the script's clock and has a
+budget of its own (``HOST_SECONDS_PER_TIMEOUT`` times the deadline), so a cold cache or a busy
+database under a loaded host does not turn a correct expression into an incident. Replies are
+unpickled through an allow-list, since the runner runs untrusted code.
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ _BOOT = ("import sys, types\nroot, site, memory = sys.argv[1:4]\nsys.path[:0] = 
          "from app.engine.script_child import main\nmain(int(memory))\n")
 _ENVIRONMENT = ("TZ", "LANG", "LC_ALL", "LC_CTYPE", "LC_TIME")  # nothing else: no secret reaches a script
 _START_SECONDS = 10.0  # a runner's start is not the script's time
+HOST_SECONDS_PER_TIMEOUT = 5  # the app's helpers may take this many deadlines in all, per evaluation
 _CLOCK_NAMES = frozenset({"now", "today"})
 
 
@@ -202,6 +205,7 @@ class Runner:
             raise _Retry from None
         self.evaluations += 1
         errors: list[Exception] = []
+        host_seconds = 0.0
         answered = False  # else the pipe may still hold part of this evaluation: the runner must go
         try:
             while True:
@@ -215,7 +219,15 @@ class Runner:
                     break
                 if kind != "call":
                     raise pickle.UnpicklingError(f"unexpected {kind!r} from the script runner")
+                began = time.monotonic()
                 self._call(body, host, allowed, errors)
+                spent = time.monotonic() - began
+                deadline += spent  # the script waited for the app: not the script's time
+                host_seconds += spent
+                if host_seconds > settings.timeout_seconds * HOST_SECONDS_PER_TIMEOUT:
+                    self.kill()
+                    raise SandboxError(f"the script's helper calls took longer than "
+                                       f"{settings.timeout_seconds * HOST_SECONDS_PER_TIMEOUT:g} s")
                 if time.monotonic() > deadline:
                     raise _Timeout
         except _Timeout:
