@@ -222,6 +222,15 @@ class SecurityManager(FabSecurityManager):
     def create_builtin_roles():
         return ROLE_PERMISSIONS
 
+    def create_jwt_manager(self, app):
+        """FAB's manager, with verified tokens kept per worker (app/jwt_cache.py)."""
+        from app.jwt_cache import CachingJWTManager
+
+        jwt_manager = CachingJWTManager()
+        jwt_manager.init_app(app)
+        jwt_manager.user_lookup_loader(self.load_user_jwt)
+        return jwt_manager
+
     def create_limiter(self, app):
         from app.extensions import limiter
 

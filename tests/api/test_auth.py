@@ -127,3 +127,29 @@ def test_swagger_ui_is_served(app):
     assert login(c, "admin").status_code == 302
     resp = c.get("/swagger/v1")
     assert resp.status_code == 200 and b"swagger" in resp.data.lower()
+
+
+def test_a_verified_token_is_kept_until_it_expires_and_nothing_else_is(app):
+    """Issue 22: no repeated decoding of the same bearer token. A kept token still expires on time,
+    and a forged or expired one is never kept."""
+    from datetime import datetime, timedelta, timezone
+
+    import jwt
+    import time_machine
+
+    token = jwt_login(app, "agent").get_json()["access_token"]
+    kept = app.extensions["flask-jwt-extended"]._verified
+    kept.clear()
+    assert Api(app, token).get("/api/v1/tasks/?view=mine").status_code == 200
+    assert [key[0] for key in kept] == [token]
+    assert Api(app, token).get("/api/v1/tasks/?view=mine").status_code == 200  # from the kept claims
+
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[:-4]}AAAA"
+    assert Api(app, forged).get("/api/v1/tasks/?view=mine").status_code == 401
+    assert [key[0] for key in kept] == [token]
+
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    with time_machine.travel(datetime.fromtimestamp(exp, timezone.utc) + timedelta(seconds=5), tick=False):
+        resp = Api(app, token).get("/api/v1/tasks/?view=mine")
+    assert resp.status_code == 401
