@@ -104,7 +104,7 @@ def _version_names(_engine, definition_id: int) -> dict[str, str | None]:
     return names
 
 
-def rows_of(pending: dict[int, list]) -> list[HistoryEvent]:
+def rows_of(pending: dict[int, list]) -> list[dict[str, Any]]:
     """One row per instance (its first actor is the row's user; others are named per event)."""
     rows = []
     for instance_id, items in pending.items():
@@ -112,8 +112,11 @@ def rows_of(pending: dict[int, list]) -> list[HistoryEvent]:
             chunk = items[start:start + ROW_EVENTS]
             user_id = next((u for u, _, _ in chunk if u is not None), None)
             events = [item if u == _default_user(item, user_id) else {**item, "u": u} for u, item, _ in chunk]
-            rows.append(HistoryEvent(instance_id=instance_id, user_id=user_id, at=chunk[0][2], ev=events))
+            rows.append({"instance_id": instance_id, "user_id": user_id, "at": chunk[0][2], "ev": events})
     return rows
+
+
+_INSERT = HistoryEvent.__table__.insert()  # append-only rows nobody holds: no unit of work (issue 22)
 
 
 def _default_user(item: dict, row_user: int | None) -> int | None:
@@ -123,7 +126,7 @@ def _default_user(item: dict, row_user: int | None) -> int | None:
 def write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.add_all(rows_of(pending))
+        session.execute(_INSERT, rows_of(pending))
 
 
 @sa_event.listens_for(Session, "before_commit")

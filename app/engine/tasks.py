@@ -415,6 +415,13 @@ def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
     return task
 
 
+_TASKS = HumanTask.__table__
+# Close an open task, compare-and-set (one completion wins); built once, a Core UPDATE (issue 22).
+_CLOSE = _TASKS.update().where(_TASKS.c.id == bindparam("c_id"), _TASKS.c.state == "open").values(
+    {name: bindparam("c_" + name) for name in
+     ("state", "completed_at", "completed_by_id", "assignee_id", "submitted", "draft")})
+
+
 def complete(task_id: int, data: dict | None = None, *, actor: Actor,
              before_commit: Callable[[HumanTask], None] | None = None, loaded: HumanTask | None = None) -> HumanTask:
     """Validate the form, run the task, advance the instance: all or nothing.
@@ -442,8 +449,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         open_rows = sync.open_rows_in_hand(inst, wf, task)
         values = dict(state="completed", completed_at=clock.now(), completed_by_id=actor.user_id,
                       assignee_id=actor.user_id, submitted=cleaned, draft=None)
-        done = db.session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
-                                  .values(**values).execution_options(synchronize_session=False))
+        done = db.session.execute(_CLOSE, {"c_" + key: value for key, value in values.items()} | {"c_id": task.id})
         if done.rowcount != 1:  # someone was faster: say who
             db.session.rollback()
             require(get_task(task_id), actor, "complete")

@@ -15,10 +15,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     false,
     text,
-    update,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, deferred, relationship
@@ -150,11 +150,14 @@ def _claimable(task: HumanTask) -> bool:
     return task.state == "open" and task.assignee_id is None
 
 
+_MIRROR = (TaskCandidate.__table__.update().where(TaskCandidate.__table__.c.task_id == bindparam("m_task"))
+           .values(claimable=bindparam("m_claimable"), due_at=bindparam("m_due")))  # built once: a Core UPDATE
+
+
 def mirror_offer(task: HumanTask) -> None:
     """Copy the task's claimability and due date to its candidate rows (after a Core UPDATE of the task)."""
-    Session.object_session(task).execute(
-        update(TaskCandidate).where(TaskCandidate.task_id == task.id)
-        .values(claimable=_claimable(task), due_at=task.due_at).execution_options(synchronize_session=False))
+    Session.object_session(task).execute(_MIRROR, {"m_task": task.id, "m_claimable": _claimable(task),
+                                                   "m_due": task.due_at})
 
 
 @event.listens_for(Session, "before_flush")
