@@ -92,10 +92,20 @@ def worker_id() -> str:
 # --- queueing (inside the caller's transaction) --------------------------------
 
 def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instance_id: int | None = None,
-            retries: int = 5) -> Job:
-    job = Job(kind=kind, payload=payload, due_at=due_at or clock.now(), instance_id=instance_id, retries_left=retries)
+            retries: int = 5, held: bool = True) -> Job | None:
+    """Queue a job in the caller's transaction. ``held=False``: the caller never touches it again, so
+    no ORM object: one Core INSERT at once instead of the unit of work (issue 22), and None."""
+    values = dict(kind=kind, payload=payload, due_at=due_at or clock.now(), instance_id=instance_id,
+                  retries_left=retries)
+    if not held:
+        db.session.execute(_INSERT, values)
+        return None
+    job = Job(**values)
     db.session.add(job)
     return job
+
+
+_INSERT = Job.__table__.insert()  # the other columns take their defaults
 
 
 # --- execution ---------------------------------------------------------------

@@ -82,7 +82,7 @@ TASK_MAIL = "task_mail"  # a new task: mail its people (read when the job runs),
 
 def _task_created(task: HumanTask) -> None:
     """One job: who is told (and in which language, at once or by digest) is read when it runs."""
-    jobs.enqueue(TASK_MAIL, {"task_id": task.id})  # like the mail jobs: not one of the instance's (timer) jobs
+    jobs.enqueue(TASK_MAIL, {"task_id": task.id}, held=False)  # like the mail jobs: not one of the instance's
 
 
 def _task_mail(job: Job) -> None:

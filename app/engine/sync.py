@@ -39,6 +39,7 @@ from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, element_label, error
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
+from app.models.engine import insert_task
 
 log = logging.getLogger(__name__)
 MAX_CONDITION_ROUNDS = 20
@@ -337,12 +338,11 @@ def sync_tasks(inst: ProcessInstance, wf, *, actor=None, open_rows: dict[str, Hu
             if inst.status != "incident":
                 _raise_incident(inst, wf, ElementError(str(err), task), actor)
             continue
-        db.session.add(row)
+        insert_task(db.session(), row)
         created.append(row)
         if open_rows is not None:
             open_rows[guid] = row
     if created:
-        db.session.flush()
         for row in created:
             history.record(inst.id, "task_created", task_id=row.id, element_id=row.element_id, element_name=row.name)
             hooks.emit(hooks.TASK_CREATED, inst, row)

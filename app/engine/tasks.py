@@ -466,7 +466,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
                        element_name=task.name, data=cleaned or None)
         hooks.emit(hooks.TASK_COMPLETED, inst, task)
         sync.advance(inst, wf, actor=actor, open_rows=open_rows)
-        runtime.save_workflow(inst, wf)  # written by the commit's flush, with the step's history row
+        runtime.save_workflow(inst, wf)  # compare-and-set on the instance's rev: a concurrent step makes this one retry
         # the instance's open tasks now, when known without a query (``next_open``)
         task.open_after = None if open_rows is None else sorted(
             (r for r in open_rows.values() if r.state == "open" and r.instance_id == inst.id), key=lambda r: r.id)

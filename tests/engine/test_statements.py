@@ -48,3 +48,35 @@ def test_completing_a_task_reads_the_task_once_and_batches_history(app_ctx, acto
     assert not [s for s in seen if s.startswith("INSERT INTO mail_outbox")]  # written by that job
     # the completion's events (completed, gateway, next task) are one history row, written at the commit
     assert sum(s.startswith("INSERT INTO history_event") for s in seen) == 1
+
+
+def test_a_new_task_row_reads_back_as_the_step_holds_it(app_ctx, actors, complaint_def):
+    """Issue 22: a step writes its new task and candidate rows with Core INSERTs, not the unit of work.
+    What the session holds before the commit (read without a statement) must be what a fresh read
+    finds after it: every column, the offer mirrored onto the candidates, and a JSON column never set
+    stored as SQL NULL (the ORM leaves it out; 'null' would not match ``IS NULL``)."""
+    from app.models import TaskCandidate
+
+    columns = [c.key for c in HumanTask.__table__.columns]
+    held: dict = {}
+
+    def capture(_done):
+        row = next(o for o in db.session.identity_map.values()
+                   if isinstance(o, HumanTask) and o.element_id == "rectify")
+        with statements() as seen:
+            held.update({key: getattr(row, key) for key in columns})
+            held["offers"] = sorted((c.role_name, c.user_id, c.claimable, c.due_at) for c in row.candidates)
+        assert seen == []  # all in hand: no lazy load
+
+    inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key="STMT-ROW")
+    tasks.complete(open_task_id(inst, "register"), {"matter": "m"}, actor=actors["agent"], before_commit=capture)
+    assert held["id"] and held["state"] == "open" and held["priority"] == 50 and held["form"]
+    assert held["offers"] and all(claimable for _, _, claimable, _ in held["offers"])
+    db.session.expunge_all()
+    fresh = db.session.get(HumanTask, held["id"])
+    assert {key: getattr(fresh, key) for key in columns} == {key: held[key] for key in columns}
+    assert sorted((c.role_name, c.user_id, c.claimable, c.due_at) for c in fresh.candidates) == held["offers"]
+    assert db.session.scalar(select(HumanTask.id).where(HumanTask.id == held["id"],
+                                                        HumanTask.submitted.is_(None))) == held["id"]
+    assert db.session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == held["id"],
+                                                                 TaskCandidate.claimable)) == held["id"]
