@@ -55,9 +55,9 @@ def definition_dict(d, running: int | None = None, *, detail: bool = False) -> d
     return out
 
 
-def task_dict(task, viewer: Actor, *, detail: bool = False) -> dict[str, Any]:
-    """The task as ``viewer`` sees it: ``allowed_actions`` are theirs (the task page's buttons); names,
-    instructions and form labels in the reader's language (app.lang)."""
+def task_dict(task, viewer: Actor, *, detail: bool = False, actions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The task as ``viewer`` sees it: ``allowed_actions`` are theirs (the task page's buttons; ``actions``:
+    already worked out by the caller); names, instructions and form labels in the reader's language (app.lang)."""
     lang = reader_lang()
     out = {
         "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id,
@@ -69,7 +69,7 @@ def task_dict(task, viewer: Actor, *, detail: bool = False) -> dict[str, Any]:
         "created_at": task.created_at, "claimed_at": task.claimed_at, "completed_at": task.completed_at,
         "completed_by": _name(task.completed_by), "process_key": task.process_key,
         "process_name": content.task_process_name(task, lang), "business_key": task.business_key, "customer": task.customer,
-        "confirm_only": bool(task.confirm_only), "allowed_actions": list(allowed_actions(task, viewer)),
+        "confirm_only": bool(task.confirm_only), "allowed_actions": list(allowed_actions(task, viewer) if actions is None else actions),
     }
     if detail:
         out["form_schema"] = form_schema(content.fields_in(task_service.form_fields(task), lang))
@@ -95,19 +95,23 @@ def instance_dict(inst, *, variables: dict | None = None, open_tasks: Iterable |
     if open_tasks is not None:
         if viewer is None:
             raise ValueError("open tasks are shown to a viewer: their allowed actions are the viewer's")
-        out["open_tasks"] = [task_dict(t, viewer, detail=workable_forms and _workable(t, viewer)) for t in open_tasks]
+        shown = [(t, allowed_actions(t, viewer)) for t in open_tasks]
+        out["open_tasks"] = [task_dict(t, viewer, detail=workable_forms and _workable(actions), actions=actions)
+                             for t, actions in shown]
     return out
 
 
-def _workable(task, viewer: Actor) -> bool:
-    return bool({"complete", "claim"} & set(allowed_actions(task, viewer)))
+def _workable(actions: tuple[str, ...]) -> bool:
+    """The viewer may work the task (claim or complete): it comes with its form."""
+    return bool({"complete", "claim"} & set(actions))
 
 
 def next_dict(inst, open_tasks: Iterable, viewer: Actor) -> dict[str, Any]:
     """What a completion leads to: the instance's state and the open tasks the viewer may work now
     (claim or complete), each with its form, so a client needs no second request."""
+    shown = [(t, allowed_actions(t, viewer)) for t in open_tasks]
     return {"instance_id": inst.id, "instance_status": inst.status,
-            "tasks": [task_dict(t, viewer, detail=True) for t in open_tasks if _workable(t, viewer)]}
+            "tasks": [task_dict(t, viewer, detail=True, actions=actions) for t, actions in shown if _workable(actions)]}
 
 
 SHOWN_EVENT_DATA = ("reason", "error", "assignee")  # what the instance screen shows to everyone

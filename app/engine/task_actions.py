@@ -101,6 +101,19 @@ def _not_workable(task: HumanTask) -> Refusal | None:
     return None
 
 
+def _confirm_only(task: HumanTask) -> Refusal:
+    return Refusal(Invalid, f"Task '{task.name}' only needs confirming: complete it.")
+
+
+def _not_candidate(task: HumanTask) -> Refusal:
+    return Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
+
+
+def _claimed(task: HumanTask) -> Refusal:
+    return Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.", task.assignee_id,
+                   "claimed_by")
+
+
 def refusal(task: HumanTask, actor: Actor, action: str) -> Refusal | None:
     """Why ``actor`` may not ``action`` the task now, or None if they may."""
     if action not in ACTIONS:
@@ -116,40 +129,37 @@ def refusal(task: HumanTask, actor: Actor, action: str) -> Refusal | None:
         if not (holds(task, actor) or actor.is_supervisor):
             return Refusal(Forbidden, "Only the assignee or a supervisor may commit to a new date.")
         return None
-    mine, free, candidate = holds(task, actor), task.assignee_id is None, is_candidate(task, actor)
-    confirm_only = Refusal(Invalid, f"Task '{task.name}' only needs confirming: complete it.")
-    not_candidate = Refusal(Forbidden, f"You are not a candidate for task '{task.name}'.")
-    claimed = Refusal(TaskAlreadyClaimed, f"Task '{task.name}' was already claimed by {{user}}.",
-                      task.assignee_id, "claimed_by")
+    mine, free = holds(task, actor), task.assignee_id is None
     if action in ("complete", "claim") and not mine and not actor.on_post:
         return Refusal(Forbidden, onboarding.PRE_POST_MESSAGE)
     if action == "complete":  # completing a task offered to me claims it on the way
         if mine or (free and actor_eligible(task, actor)):
             return None
         if free:
-            return not_candidate
+            return _not_candidate(task)
         return Refusal(Forbidden, f"Task '{task.name}' is assigned to {{user}}.", task.assignee_id)
     if action == "claim":
+        candidate = is_candidate(task, actor)
         if candidate and task.confirm_only:
-            return confirm_only
+            return _confirm_only(task)
         if not free and (candidate or actor.is_supervisor):  # who holds it is the news; no query
-            return claimed
+            return _claimed(task)
         if not actor_eligible(task, actor):
-            return not_candidate
+            return _not_candidate(task)
         if task.confirm_only:
-            return confirm_only
-        return claimed if not free else None
+            return _confirm_only(task)
+        return _claimed(task) if not free else None
     if action == "release":
         if not (mine or actor.is_supervisor):
             return Refusal(Forbidden, "Only the assignee or a supervisor may release a task.")
         if task.confirm_only:
-            return confirm_only
+            return _confirm_only(task)
         if free:
             return Refusal(Conflict, f"Task '{task.name}' is not claimed by anyone.")
         return None
     # draft
     if task.confirm_only:
-        return confirm_only
+        return _confirm_only(task)
     if not mine:
         return Refusal(Forbidden, "Claim the task before saving a draft.")
     if not task.form:
