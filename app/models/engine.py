@@ -162,8 +162,8 @@ def mirror_offer(task: HumanTask) -> None:
 
 
 def _insert(session, obj, **extra) -> None:
-    """INSERT ``obj`` (transient) as one Core statement and make it persistent in ``session``: every
-    column gets its set value or its Python default, as the ORM would have given it."""
+    """INSERT ``obj`` (transient) as one Core statement, and load what was written into it as committed
+    values: every column its set value or its Python default, as the ORM would have written it."""
     table, values, unset = obj.__table__, {}, []
     for column in table.columns:
         if column.primary_key:
