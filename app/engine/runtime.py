@@ -48,9 +48,11 @@ _SAVE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("s_id"), _INSTANC
 
 def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
     """Write the instance's state now. A concurrent step that saved first makes this one fail
-    (``StaleDataError``: ``with_retry`` runs it again). A new instance is written by the flush."""
+    (``StaleDataError``: ``with_retry`` runs it again). A new instance, or one whose status or other
+    columns changed in this step (its end, an incident), is written by the flush: one UPDATE either way."""
     blob = store.dump_state(wf)
-    if not sa_inspect(inst).persistent:
+    held = sa_inspect(inst)
+    if not held.persistent or held.committed_state:
         inst.state = blob
         return
     rev = inst.rev
