@@ -69,7 +69,8 @@ def task_dict(task, viewer: Actor, *, detail: bool = False, actions: tuple[str, 
         "created_at": task.created_at, "claimed_at": task.claimed_at, "completed_at": task.completed_at,
         "completed_by": _name(task.completed_by), "process_key": task.process_key,
         "process_name": content.task_process_name(task, lang), "business_key": task.business_key, "customer": task.customer,
-        "confirm_only": bool(task.confirm_only), "allowed_actions": list(allowed_actions(task, viewer) if actions is None else actions),
+        "confirm_only": bool(task.confirm_only),
+        "allowed_actions": list(allowed_actions(task, viewer) if actions is None else actions),
     }
     if detail:
         out["form_schema"] = form_schema(content.fields_in(task_service.form_fields(task), lang))

@@ -51,8 +51,8 @@ def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
     (``StaleDataError``: ``with_retry`` runs it again). A new instance, or one whose status or other
     columns changed in this step (its end, an incident), is written by the flush: one UPDATE either way."""
     blob = store.dump_state(wf)
-    held = sa_inspect(inst)
-    if not held.persistent or held.committed_state:
+    tracked = sa_inspect(inst)
+    if not tracked.persistent or tracked.committed_state:
         inst.state = blob
         return
     rev = inst.rev

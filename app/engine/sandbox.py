@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from types import CodeType, ModuleType
 from typing import Any, NoReturn
@@ -284,6 +285,16 @@ _SAFE_BUILTINS: dict[str, Any] = {
 _running = threading.local()  # the evaluation this thread runs: ``waited`` stops its clock
 
 
+@contextmanager
+def _running_as(run: _Run) -> Iterator[None]:
+    """``run`` is this thread's running evaluation while the block runs (nested ones restore the outer)."""
+    outer, _running.run = getattr(_running, "run", None), run
+    try:
+        yield
+    finally:
+        _running.run = outer
+
+
 def waited(seconds: float) -> None:
     """The running evaluation waited ``seconds`` for the app (a runner's helper that the app runs):
     that time is not the script's, so its deadline moves by as much."""
@@ -488,11 +499,8 @@ class SandboxedEnvironment:
         run = _Run(*self.limits)
         # Conditions must not change task data; only a method call could, so only then pay for a copy.
         data = copy.deepcopy(context) if calls_methods else context
-        outer, _running.run = getattr(_running, "run", None), run
-        try:
+        with _running_as(run):
             result = eval(code, self._namespace(run, data, external_context))
-        finally:
-            _running.run = outer
         if run.error:
             raise run.error
         return run.check_deep(result)
@@ -504,11 +512,8 @@ class SandboxedEnvironment:
         run = _Run(*self.limits)
         # The script works on a copy: a refused script changes nothing, and in-place growth gets checked.
         namespace = self._namespace(run, copy.deepcopy(context), external)
-        outer, _running.run = getattr(_running, "run", None), run
-        try:
+        with _running_as(run):
             exec(code, namespace)
-        finally:
-            _running.run = outer
         if run.error:
             raise run.error
         # Like TaskDataEnvironment: variables persist; functions, helpers and data objects do not.

@@ -205,7 +205,7 @@ class Runner:
             raise _Retry from None
         self.evaluations += 1
         errors: list[Exception] = []
-        host_seconds = 0.0
+        host_seconds, host_budget = 0.0, settings.timeout_seconds * HOST_SECONDS_PER_TIMEOUT
         answered = False  # else the pipe may still hold part of this evaluation: the runner must go
         try:
             while True:
@@ -224,10 +224,9 @@ class Runner:
                 spent = time.monotonic() - began
                 deadline += spent  # the script waited for the app: not the script's time
                 host_seconds += spent
-                if host_seconds > settings.timeout_seconds * HOST_SECONDS_PER_TIMEOUT:
+                if host_seconds > host_budget:
                     self.kill()
-                    raise SandboxError(f"the script's helper calls took longer than "
-                                       f"{settings.timeout_seconds * HOST_SECONDS_PER_TIMEOUT:g} s")
+                    raise SandboxError(f"the script's helper calls took longer than {host_budget:g} s")
                 if time.monotonic() > deadline:
                     raise _Timeout
         except _Timeout:

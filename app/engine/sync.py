@@ -317,7 +317,7 @@ def sync_tasks(inst: ProcessInstance, wf, *, actor=None, open_rows: dict[str, Hu
     if open_rows is not None:  # a new READY task has a new guid: no row can exist for it
         every = list(open_rows.values())
     else:
-        with db.session.no_autoflush:  # pending changes (the instance's status) wait for the commit: one UPDATE per row
+        with db.session.no_autoflush:  # pending changes (an instance's status) wait: one UPDATE per row
             every = db.session.scalars(_ROWS, {"instance_id": inst.id, "guids": list(ready)}).all()
     rows = [r for r in every if r.state == "open"]
     known = {r.task_guid for r in every}

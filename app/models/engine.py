@@ -4,6 +4,8 @@ Inbox queries read ``human_task``/``task_candidate`` only and never
 deserialize a workflow; the workflow state is one compressed blob per instance
 and the parsed spec is stored once per definition version.
 """
+import functools
+
 from flask_appbuilder import Model
 from sqlalchemy import (
     Boolean,
@@ -161,6 +163,11 @@ def mirror_offer(task: HumanTask) -> None:
                                                    "m_due": task.due_at})
 
 
+@functools.cache
+def _insert_statement(table):
+    return table.insert()  # built once per table, as the step's other statements
+
+
 def _insert(session, obj, **extra) -> None:
     """INSERT ``obj`` (transient) as one Core statement, and load what was written into it as committed
     values: every column its set value or its Python default, as the ORM would have written it."""
@@ -176,7 +183,7 @@ def _insert(session, obj, **extra) -> None:
             values[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
         else:
             unset.append(column.key)  # left out, as the ORM leaves it: SQL NULL (a JSON None would be 'null')
-    pk = session.execute(table.insert(), values).inserted_primary_key[0]
+    pk = session.execute(_insert_statement(table), values).inserted_primary_key[0]
     for key, value in values.items():
         set_committed_value(obj, key, value)
     for key in unset:
