@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from app.api.schemas import ID_MAX, PageSchema, ProblemSchema, Strict
+from app.api.schemas import ID_MAX, JsonInteger, PageSchema, ProblemSchema, Strict
 
 
 class DecisionColumnSchema(Schema):
@@ -52,8 +52,8 @@ class EvaluateBodySchema(Strict):
     inputs = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
                          values=fields.Raw(allow_none=True), required=True,
                          metadata={"description": "variables the decision reads: identifier -> JSON value"})
-    version = fields.Integer(validate=validate.Range(min=1, max=ID_MAX),
-                             metadata={"description": "a deployed version; the latest if left out"})
+    version = JsonInteger(validate=validate.Range(min=1, max=ID_MAX),
+                          metadata={"description": "a deployed version; the latest if left out"})
 
 
 class MatchedRuleSchema(Schema):

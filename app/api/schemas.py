@@ -22,9 +22,40 @@ NAME = validate.Length(min=1, max=200)
 STATUSES = ("running", "suspended", "incident", "completed", "terminated")
 
 
+class JsonInteger(fields.Integer):
+    """A JSON integer (JSON Schema counts 2.0 as one) and nothing else. Marshmallow's own turns 2.5, 1e-9,
+    "3" and true into a number."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false. Marshmallow's own takes 1, "yes" and "on" too."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+_LENIENT = {fields.Integer: JsonInteger, fields.Boolean: JsonBoolean}
+
+
 class Strict(Schema):
+    """A JSON request body: a field the document does not declare, or a value of another JSON type than it
+    declares, is refused (422 naming the field)."""
+
     class Meta:
         unknown = RAISE  # unknown fields are an error (422), not silently dropped
+
+    def on_bind_field(self, field_name, field_obj):
+        if type(field_obj) in _LENIENT:  # caught by every test that loads the schema
+            raise TypeError(f"{type(self).__name__}.{field_name}: use {_LENIENT[type(field_obj)].__name__}, "
+                            "which takes only the JSON type the document declares")
 
 
 class Query(Schema):
@@ -109,7 +140,7 @@ START_INPUT = ("; checked against the process's start form (its `start_form`) ex
 class StartInstanceSchema(Strict):
     process_key = fields.String(required=True, validate=KEY, metadata={"example": "complaint_handling"})
     business_key = fields.String(allow_none=True, validate=KEY, metadata={"example": "C-2026-0001"})
-    version = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
+    version = JsonInteger(allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
     customer = fields.String(allow_none=True, validate=NAME)
     variables = variables_field(START_INPUT)
 
@@ -123,7 +154,7 @@ class TerminateSchema(Strict):
 
 
 class AssignSchema(Strict):
-    user_id = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX),
+    user_id = JsonInteger(required=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX),
                              metadata={"description": "the new assignee, one who may work the task (else 422 "
                                                       "naming user_id); null puts the task back in the group queue"})
 
@@ -135,7 +166,7 @@ class RecommitSchema(Strict):
                                                      "and than the current due date"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
                            metadata={"description": "why it cannot be done in time (told to the customer)"})
-    customer_informed = fields.Boolean(required=True, metadata={"description": "must be true: the customer was "
+    customer_informed = JsonBoolean(required=True, metadata={"description": "must be true: the customer was "
                                                                                "told before the new date is set"})
 
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app.api.base import ID_PARAM, EngineApi, actor, load_body, ok_200, with_snippets
-from app.api.schemas import Strict, TaskSchema, shared
+from app.api.schemas import JsonInteger, Strict, TaskSchema, shared
 from app.api.serialize import task_dict
 from app.engine import people, task_schedule
 from app.engine.errors import Invalid
@@ -69,7 +69,7 @@ class UploadedSchema(AttachmentSchema):
 class RescheduleSchema(Strict):
     due_at = fields.String(allow_none=True, validate=validate.Length(min=10, max=40), metadata={
         "description": "the new due date (YYYY-MM-DD: the end of that day) or date and time (YYYY-MM-DDTHH:MM, local)"})
-    priority = fields.Integer(allow_none=True, validate=validate.Range(*task_schedule.PRIORITY_RANGE))
+    priority = JsonInteger(allow_none=True, validate=validate.Range(*task_schedule.PRIORITY_RANGE))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=task_schedule.MAX_REASON))
 
 

@@ -1,4 +1,9 @@
 """One error shape for the whole API: {code, message, fields?/problems?}, never HTML, never 500."""
+import pytest
+from marshmallow import fields
+
+from app.api.schemas import Strict
+from tests.api.helpers import unique
 
 
 def error(resp, status, code):
@@ -23,6 +28,41 @@ def test_wrong_content_type_is_415(api):
 def test_wrong_types_name_the_field(api):
     resp = api("CustomerService").post("/api/v1/instances/", json={"process_key": ["x"], "variables": "abc"})
     assert set(error(resp, 422, "invalid")["fields"]) == {"process_key", "variables"}
+
+
+def test_a_value_of_another_json_type_is_refused_not_converted(api, engine, complaint):
+    """The document declares `priority`, `user_id` and `version` integers and `customer_informed` a boolean:
+    2.5, 1e-161, "95" or true where an integer goes, and 1 or "true" where a boolean goes, are 422 naming
+    the field and change nothing. Marshmallow alone turned 9.87e-161 into priority 0 (schemathesis, ST201).
+    2.0 is an integer to JSON Schema and is taken as 2."""
+    task = engine.open_task(engine.start(complaint, business_key=unique("JT")))
+    supervisor = api("Supervisor")
+    before = supervisor.get(f"/api/v1/tasks/{task}").get_json()
+    for bad in (2.5, 9.872821546100853e-161, "95", True):
+        resp = supervisor.post(f"/api/v1/tasks/{task}/reschedule", json={"priority": bad, "reason": "VIP"})
+        assert error(resp, 422, "invalid")["fields"] == {"priority": "Not a valid integer."}, bad
+        resp = supervisor.post(f"/api/v1/tasks/{task}/assign", json={"user_id": bad})
+        assert set(error(resp, 422, "invalid")["fields"]) == {"user_id"}, bad
+        resp = supervisor.post("/api/v1/instances/", json={"process_key": complaint, "version": bad})
+        assert set(error(resp, 422, "invalid")["fields"]) == {"version"}, bad
+    for bad in (1, "true"):
+        resp = supervisor.post(f"/api/v1/tasks/{task}/recommit", json={
+            "new_due": "2099-06-01", "reason": "等待备件", "customer_informed": bad})
+        assert error(resp, 422, "invalid")["fields"] == {"customer_informed": "Not a valid boolean."}, bad
+    after = supervisor.get(f"/api/v1/tasks/{task}").get_json()
+    assert (after["priority"], after["assignee"], after["due_at"]) == (before["priority"], None, before["due_at"])
+    whole = supervisor.post(f"/api/v1/tasks/{task}/reschedule", json={"priority": 2.0, "reason": "VIP"})
+    assert whole.status_code == 200 and whole.get_json()["priority"] == 2
+
+
+def test_a_body_schema_cannot_declare_a_converting_field():
+    """Every JSON body schema takes only the declared JSON types: one that used marshmallow's converting
+    Integer or Boolean fails as it is built, so no endpoint can go back to converting."""
+    class Lenient(Strict):
+        count = fields.Integer()
+
+    with pytest.raises(TypeError, match="Lenient.count: use JsonInteger"):
+        Lenient()
 
 
 def test_non_object_body(api):
