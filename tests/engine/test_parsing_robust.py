@@ -82,7 +82,7 @@ def test_form_key_tasks_warn_and_get_a_generic_form(app_ctx, actors):
     definitions.deploy(diagram("parse_form_key.bpmn"), actor=actors["owner"])
     inst = runtime.start_process("parse_form_key", actor=actors["agent"], variables={"customer": "华东", "amount": 5})
     task = open_task(inst, "Approve")
-    assert [(f["id"], f["required"]) for f in task.form] == [("customer", False), ("amount", False)]
+    assert [(f.id, f.required) for f in tasks.form_fields(task)] == [("customer", False), ("amount", False)]
     tasks.complete(task.id, {"amount": 7}, actor=actors["supervisor"])
     variables = runtime.variables_of(inst)
     assert (variables["customer"], variables["amount"]) == ("华东", 7)  # a field left out erases nothing
