@@ -95,10 +95,12 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP,
     failed = _timer_error(wf)
     if failed is not None and inst.status != "incident":  # an earlier incident is fixed first
         _raise_incident(inst, wf, failed, actor)
-    _record_finished(inst, wf, before, actor)
-    _broadcast_signals(inst, wf, before)
-    sync_tasks(inst, wf, actor=actor, open_rows=open_rows)
-    stalled = stall_reason(inst, wf)
+    finished = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.id not in before]  # by this step
+    _record_finished(inst, finished, actor)
+    _broadcast_signals(inst, finished)
+    ready = ready_human_tasks(wf)  # one walk of the task tree for the rows and the stall check
+    sync_tasks(inst, wf, actor=actor, open_rows=open_rows, ready=ready)
+    stalled = stall_reason(inst, wf, ready)
     if stalled is not None:
         _raise_incident(inst, wf, stalled, actor)
     hooks.emit(hooks.WAIT_STATE, inst, wf, timer_job)
@@ -172,11 +174,13 @@ def _idle_event_subprocess(wf, task) -> bool:
                                        for t in sub.tasks.values())
 
 
-def stall_reason(inst: ProcessInstance, wf) -> ElementError | None:
+def stall_reason(inst: ProcessInstance, wf, ready: list | None = None) -> ElementError | None:
     """Why a running instance can never move on by itself or by anyone (None if it can): not
     completed, yet no human task is ready and no event or timer is awaited. Located on the element
-    where it stopped."""
-    if inst.status != "running" or wf.completed or ready_human_tasks(wf) or wf.event_manager.tasks:
+    where it stopped. ``ready``: its READY human tasks, when the caller has them."""
+    if ready is None:
+        ready = ready_human_tasks(wf)
+    if inst.status != "running" or wf.completed or ready or wf.event_manager.tasks:
         return None
     open_tasks = [t for t in wf.get_tasks(state=_ACTIVE) if t.task_spec.bpmn_id]
     where = open_tasks[0] if open_tasks else wf.last_task
@@ -256,10 +260,8 @@ def _raise_incident(inst, wf, err, actor) -> None:
     log.warning("incident on %s at %s: %s", inst, element, message)
 
 
-def _record_finished(inst, wf, before, actor) -> None:
-    for t in wf.get_tasks(state=TaskState.COMPLETED):
-        if t.id in before:
-            continue
+def _record_finished(inst, finished, actor) -> None:
+    for t in finished:
         kind = _HISTORY_TYPES.get(t.task_spec.__class__.__name__)
         if kind is None or t.task_spec.bpmn_id is None or t.task_spec.bpmn_id.startswith(GENERATED_PREFIX):
             continue
@@ -281,11 +283,11 @@ def _record_finished(inst, wf, before, actor) -> None:
 SIGNAL_JOB = "signal"  # a signal thrown by an instance, for the other instances (runtime.signal_job)
 
 
-def _broadcast_signals(inst, wf, before) -> None:
+def _broadcast_signals(inst, finished) -> None:
     """A signal thrown here was caught inside this instance at once; the other running instances get
     it through a job (a signal is a broadcast, BPMN 2.0 10.5.6). No data travels with it."""
-    for t in wf.get_tasks(state=TaskState.COMPLETED):
-        if t.id in before or not isinstance(t.task_spec, ThrowingEvent):
+    for t in finished:
+        if not isinstance(t.task_spec, ThrowingEvent):
             continue
         for event in each_event_definition(t.task_spec.event_definition):
             if isinstance(event, SignalEventDefinition) and event.name:
@@ -303,15 +305,16 @@ _ROWS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"
     HumanTask.state == "open", HumanTask.task_guid.in_(bindparam("guids", expanding=True))))
 
 
-def sync_tasks(inst: ProcessInstance, wf, *, actor=None, open_rows: dict[str, HumanTask] | None = None
-               ) -> list[HumanTask]:
+def sync_tasks(inst: ProcessInstance, wf, *, actor=None, open_rows: dict[str, HumanTask] | None = None,
+               ready: list | None = None) -> list[HumanTask]:
     """One open row per READY human task; rows whose task vanished are cancelled.
 
     A task whose attributes cannot be evaluated gets no row: an incident on its element instead.
     ``open_rows`` ({task guid: row}): every row the instance had for its READY tasks when its state was
     loaded, when the caller has them in hand (``open_rows_in_hand``); then they are not read again, and
-    the dict is kept up to date (cancelled rows out, created rows in): the answer's next tasks."""
-    ready = {str(t.id): t for t in ready_human_tasks(wf)}
+    the dict is kept up to date (cancelled rows out, created rows in): the answer's next tasks.
+    ``ready``: the READY human tasks, when the caller has them."""
+    ready = {str(t.id): t for t in (ready_human_tasks(wf) if ready is None else ready)}
     if not ready and not any_task_spec(wf, lambda ts: ts.manual):
         return []  # no human tasks, no rows (migration moves no instance waiting in one to such a version)
     if open_rows is not None:  # a new READY task has a new guid: no row can exist for it
