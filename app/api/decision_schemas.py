@@ -1,9 +1,9 @@
 """Schemas of /api/v1/decisions (requests loaded, responses dumped, OpenAPI generated from them)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from app.api.schemas import ID_MAX, JsonInteger, PageSchema, ProblemSchema, Strict
+from app.api.schemas import ID_MAX, JsonInteger, PageSchema, ProblemSchema, Query, QueryInteger, Strict
 
 
 class DecisionColumnSchema(Schema):
@@ -72,12 +72,9 @@ class DecisionResultSchema(Schema):
     matched_rules = fields.List(fields.Nested(MatchedRuleSchema), required=True)
 
 
-class DiffQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    old = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
-    new = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+class DiffQuerySchema(Query):
+    old = QueryInteger(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    new = QueryInteger(required=True, validate=validate.Range(min=1, max=ID_MAX))
 
 
 class DiffRowSchema(Schema):

@@ -3,6 +3,7 @@ the field), responses are dumped with them, and FAB's OpenAPI document is
 generated from them, so the three cannot drift apart."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
@@ -42,7 +43,36 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
-_LENIENT = {fields.Integer: JsonInteger, fields.Boolean: JsonBoolean}
+class QueryInteger(fields.Integer):
+    """A query string's integer: ASCII digits, an optional minus. Marshmallow's own reads " 2", "+2",
+    "1_0" and "٣" (an Arabic-Indic three) as numbers."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not (isinstance(value, str) and _QUERY_INTEGER.fullmatch(value)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryBoolean(fields.Boolean):
+    """A query string's boolean: true or false (any case), 1 or 0. Marshmallow's own takes "t", "y",
+    "yes", "on", "off"... too."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = value.lower() if isinstance(value, str) else None
+        if text not in _QUERY_BOOLEANS:
+            raise self.make_error("invalid")
+        return _QUERY_BOOLEANS[text]
+
+
+_QUERY_INTEGER = re.compile(r"-?[0-9]+")
+_QUERY_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _exact_fields_only(schema: Schema, name: str, field: fields.Field, exact: dict) -> None:
+    """Fails as the schema is built (so in every test that loads it) when a field would convert."""
+    if type(field) in exact:
+        raise TypeError(f"{type(schema).__name__}.{name}: use {exact[type(field)].__name__}, which takes "
+                        "only what the document declares")
 
 
 class Strict(Schema):
@@ -53,14 +83,17 @@ class Strict(Schema):
         unknown = RAISE  # unknown fields are an error (422), not silently dropped
 
     def on_bind_field(self, field_name, field_obj):
-        if type(field_obj) in _LENIENT:  # caught by every test that loads the schema
-            raise TypeError(f"{type(self).__name__}.{field_name}: use {_LENIENT[type(field_obj)].__name__}, "
-                            "which takes only the JSON type the document declares")
+        _exact_fields_only(self, field_name, field_obj, {fields.Integer: JsonInteger, fields.Boolean: JsonBoolean})
 
 
 class Query(Schema):
+    """A query string: integers and booleans only as the document spells them (422 naming the parameter)."""
+
     class Meta:
         unknown = EXCLUDE  # query strings may carry cache busters etc.
+
+    def on_bind_field(self, field_name, field_obj):
+        _exact_fields_only(self, field_name, field_obj, {fields.Integer: QueryInteger, fields.Boolean: QueryBoolean})
 
 
 # ---------------------------------------------------------------- errors
@@ -95,8 +128,8 @@ class ErrorSchema(Schema):
 
 # ---------------------------------------------------------------- queries
 class PageQuerySchema(Query):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = QueryInteger(load_default=25, validate=validate.Range(min=1, max=100))
 
 
 class InstanceQuerySchema(PageQuerySchema):
@@ -110,18 +143,18 @@ class TaskQuerySchema(PageQuerySchema):
         ["mine", "group", "completed", "department", "unassigned"]))
     sort = fields.String(load_default="due", validate=validate.OneOf(
         ["due", "created", "priority", "name", "process", "business_key", "customer"]))
-    desc = fields.Boolean(load_default=False)
+    desc = QueryBoolean(load_default=False)
     process_key = fields.String(validate=KEY)
     sla = fields.String(validate=validate.OneOf(["overdue", "at_risk", "on_time"]))
     search = fields.String(validate=validate.Length(min=1, max=100))
-    follow_ups = fields.Boolean(load_default=False, metadata={
+    follow_ups = QueryBoolean(load_default=False, metadata={
         "description": "view=mine: also the tasks whose follow-up date is still ahead (left out by default)"})
     due = fields.String(validate=validate.OneOf(["week"]), metadata={
         "description": "week: due by the end of this working week (China's calendar), overdue ones included"})
 
 
 class VersionQuerySchema(Query):
-    version = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+    version = QueryInteger(validate=validate.Range(min=1, max=ID_MAX))
 
 
 # ---------------------------------------------------------------- request bodies

@@ -2,7 +2,7 @@
 import pytest
 from marshmallow import fields
 
-from app.api.schemas import Strict
+from app.api.schemas import Query, Strict
 from tests.api.helpers import unique
 
 
@@ -55,14 +55,32 @@ def test_a_value_of_another_json_type_is_refused_not_converted(api, engine, comp
     assert whole.status_code == 200 and whole.get_json()["priority"] == 2
 
 
-def test_a_body_schema_cannot_declare_a_converting_field():
-    """Every JSON body schema takes only the declared JSON types: one that used marshmallow's converting
-    Integer or Boolean fails as it is built, so no endpoint can go back to converting."""
-    class Lenient(Strict):
-        count = fields.Integer()
+def test_a_query_parameter_is_read_only_as_the_document_spells_it(api):
+    """`page` is an integer and `desc` a boolean in the document: " 2", "+2", "1_0" or "٣" (which Python
+    reads as 3) for the one, and "yes", "on" or "t" for the other, are 422 naming the parameter.
+    true/false in any case and 1/0 stay booleans."""
+    agent = api("CustomerService")
+    for bad in (" 2", "+2", "1_0", "٣", "2.0"):
+        assert error(agent.get("/api/v1/tasks/", query_string={"page": bad}), 422, "invalid")["fields"] == {
+            "page": "Not a valid integer."}, bad
+    for bad in ("yes", "on", "t", "Y"):
+        assert error(agent.get("/api/v1/tasks/", query_string={"desc": bad}), 422, "invalid")["fields"] == {
+            "desc": "Not a valid boolean."}, bad
+    for good in ("true", "False", "1", "0"):
+        assert agent.get("/api/v1/tasks/", query_string={"desc": good, "page": "1"}).status_code == 200, good
 
-    with pytest.raises(TypeError, match="Lenient.count: use JsonInteger"):
-        Lenient()
+
+@pytest.mark.parametrize("base, field, exact", [(Strict, fields.Integer, "JsonInteger"),
+                                                (Strict, fields.Boolean, "JsonBoolean"),
+                                                (Query, fields.Integer, "QueryInteger"),
+                                                (Query, fields.Boolean, "QueryBoolean")])
+def test_a_request_schema_cannot_declare_a_converting_field(base, field, exact):
+    """Every body and query schema takes only what the document declares: one that used marshmallow's
+    converting Integer or Boolean fails as it is built, so no endpoint can go back to converting."""
+    lenient = type("Lenient", (base,), {"count": field()})
+
+    with pytest.raises(TypeError, match=f"Lenient.count: use {exact}"):
+        lenient()
 
 
 def test_non_object_body(api):

@@ -17,7 +17,7 @@ from app.records.assessment import process
 
 
 class AssessmentQuerySchema(Schema):
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "YYYY-MM"})
+    month = fields.String(validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"), metadata={"description": "YYYY-MM"})
 
 
 class AssessmentLineSchema(Schema):
