@@ -5,11 +5,13 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from app.url_converters import init_converters
 from config import check_production, instance_secret
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    init_converters(app)
     app.config.from_object("config.Config")
     if config:
         app.config.update(config)

@@ -70,6 +70,17 @@ def test_a_query_parameter_is_read_only_as_the_document_spells_it(api):
         assert agent.get("/api/v1/tasks/", query_string={"desc": good, "page": "1"}).status_code == 200, good
 
 
+def test_an_id_in_the_path_is_ascii_digits(api, engine, complaint, client):
+    """The document's `pk` is an integer: the same id in Arabic-Indic or full-width digits (which
+    werkzeug's converter read as that number) is no route, in the API and on the web pages."""
+    task = engine.open_task(engine.start(complaint, business_key=unique("AD")))
+    agent = api("Supervisor")
+    assert agent.get(f"/api/v1/tasks/{task}").status_code == 200
+    for other in (str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"), str.maketrans("0123456789", "０１２３４５６７８９")):
+        error(agent.get(f"/api/v1/tasks/{str(task).translate(other)}"), 404, "not_found")
+        assert client.get(f"/task/{str(task).translate(other)}/").status_code == 404
+
+
 @pytest.mark.parametrize("base, field, exact", [(Strict, fields.Integer, "JsonInteger"),
                                                 (Strict, fields.Boolean, "JsonBoolean"),
                                                 (Query, fields.Integer, "QueryInteger"),
