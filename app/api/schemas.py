@@ -188,8 +188,8 @@ class TerminateSchema(Strict):
 
 class AssignSchema(Strict):
     user_id = JsonInteger(required=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX),
-                             metadata={"description": "the new assignee, one who may work the task (else 422 "
-                                                      "naming user_id); null puts the task back in the group queue"})
+                          metadata={"description": "the new assignee, one who may work the task (else 422 "
+                                                   "naming user_id); null puts the task back in the group queue"})
 
 
 class RecommitSchema(Strict):
@@ -200,7 +200,7 @@ class RecommitSchema(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
                            metadata={"description": "why it cannot be done in time (told to the customer)"})
     customer_informed = JsonBoolean(required=True, metadata={"description": "must be true: the customer was "
-                                                                               "told before the new date is set"})
+                                                                            "told before the new date is set"})
 
 
 class CompleteSchema(Strict):
