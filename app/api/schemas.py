@@ -66,6 +66,9 @@ class QueryBoolean(fields.Boolean):
 
 _QUERY_INTEGER = re.compile(r"-?[0-9]+")
 _QUERY_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+# marshmallow's converting field -> the one a body or a query string must use instead
+_JSON_EXACT = {fields.Integer: JsonInteger, fields.Boolean: JsonBoolean}
+_QUERY_EXACT = {fields.Integer: QueryInteger, fields.Boolean: QueryBoolean}
 
 
 def _exact_fields_only(schema: Schema, name: str, field: fields.Field, exact: dict) -> None:
@@ -83,7 +86,7 @@ class Strict(Schema):
         unknown = RAISE  # unknown fields are an error (422), not silently dropped
 
     def on_bind_field(self, field_name, field_obj):
-        _exact_fields_only(self, field_name, field_obj, {fields.Integer: JsonInteger, fields.Boolean: JsonBoolean})
+        _exact_fields_only(self, field_name, field_obj, _JSON_EXACT)
 
 
 class Query(Schema):
@@ -93,7 +96,7 @@ class Query(Schema):
         unknown = EXCLUDE  # query strings may carry cache busters etc.
 
     def on_bind_field(self, field_name, field_obj):
-        _exact_fields_only(self, field_name, field_obj, {fields.Integer: QueryInteger, fields.Boolean: QueryBoolean})
+        _exact_fields_only(self, field_name, field_obj, _QUERY_EXACT)
 
 
 # ---------------------------------------------------------------- errors

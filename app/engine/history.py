@@ -116,11 +116,11 @@ def rows_of(pending: dict[int, list]) -> list[dict[str, Any]]:
     return rows
 
 
-_INSERT = HistoryEvent.__table__.insert()  # append-only rows nobody holds: no unit of work (issue 22)
-
-
 def _default_user(item: dict, row_user: int | None) -> int | None:
     return None if item.get("e") in UNATTRIBUTED else row_user
+
+
+_INSERT = HistoryEvent.__table__.insert()  # append-only rows nobody holds: no unit of work (issue 22)
 
 
 def write_pending(session: Session) -> None:

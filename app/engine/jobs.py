@@ -91,6 +91,9 @@ def worker_id() -> str:
 
 # --- queueing (inside the caller's transaction) --------------------------------
 
+_INSERT = Job.__table__.insert()  # the other columns take their defaults
+
+
 def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instance_id: int | None = None,
             retries: int = 5, held: bool = True) -> Job | None:
     """Queue a job in the caller's transaction. ``held=False``: the caller never touches it again, so
@@ -103,9 +106,6 @@ def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instanc
     job = Job(**values)
     db.session.add(job)
     return job
-
-
-_INSERT = Job.__table__.insert()  # the other columns take their defaults
 
 
 # --- execution ---------------------------------------------------------------
