@@ -393,7 +393,9 @@ def test_inbox_query_count_does_not_grow_with_rows(deployed, login_as, app):
     for n in range(2, 8):
         start_complaint(agent, f"Q-{n}")
     many = statements("/inbox/department/?q=Q-&size=100")
-    assert many == few and few < 25, (few, many)
+    # Does not grow: six more rows add no statement. One fewer is no per-row query (a full PostgreSQL run
+    # once counted 15 with two rows and 14 with eight, a load the first measurement paid in both counts).
+    assert many <= few < 25, (few, many)
 
 
 def test_department_tab_names_what_it_covers(login_as):
