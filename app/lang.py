@@ -2,6 +2,9 @@
 ``?_l_=``, else the session, else the ``Accept-Language`` header, and answers ``Content-Language``."""
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 
@@ -13,6 +16,12 @@ def reader_lang() -> str:
         if locale is not None:
             return str(locale.language)
     return str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh")
+
+
+@functools.lru_cache(maxsize=64)
+def _locale(code: str) -> Locale:
+    """Parsed once: Flask-Babel would parse the code on every request (a file lookup each time)."""
+    return Locale.parse(code)
 
 
 def _is_api() -> bool:
@@ -28,8 +37,10 @@ def init_lang(app: Flask) -> None:
 
     def select():
         if has_request_context() and _is_api() and "_l_" not in request.args and not session.get("locale"):
-            return request.accept_languages.best_match(languages) or app.config.get("BABEL_DEFAULT_LOCALE")
-        return fab_selector()
+            code = request.accept_languages.best_match(languages) or app.config.get("BABEL_DEFAULT_LOCALE")
+        else:
+            code = fab_selector()
+        return _locale(code) if isinstance(code, str) else code
 
     babel.locale_selector = select
 

@@ -64,6 +64,10 @@ def test_security_headers_and_cookie_flags(app):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "nonce-" in resp.headers["Content-Security-Policy"]
+    resp = c.get("/api/v1/tasks/")  # a JSON answer runs nothing: it may load nothing either
+    assert resp.mimetype == "application/json"
+    assert resp.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
     resp = login(c, "agent")
     cookie = resp.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -4,14 +4,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import audit
@@ -196,10 +196,15 @@ def deploy_directory(path: str | Path, *, actor: Actor) -> list[Deployment]:
     raise Invalid("Call activities refer to processes that no file defines.", files=[f.name for f in pending])
 
 
+@cache
+def _latest_query():
+    """Built once: every start reads it, and composing it cost more CPU than running it."""
+    return (select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key"))
+            .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
 def latest_definition(key: str, *, required: bool = True) -> ProcessDefinition | None:
-    row = db.session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    row = db.session.scalars(_latest_query(), {"key": key}).first()
     if row is None and required:
         raise NotFound(f"No process with key '{key}' is deployed.", key=key)
     return row

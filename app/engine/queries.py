@@ -103,6 +103,13 @@ def next_open(done: HumanTask) -> list[HumanTask]:
     return known if known is not None else open_tasks(done.instance_id)
 
 
+def open_now(inst: ProcessInstance) -> list[HumanTask]:
+    """The open tasks of an instance just started, oldest first: those ``start_process`` made (no
+    query), else read."""
+    known = getattr(inst, "open_after", None)
+    return known if known is not None else open_tasks(inst.id)
+
+
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:
     """The first open task of an instance that this user may complete now."""
     return next((t for t in instance_tasks(instance_id) if "complete" in allowed_actions(t, actor)), None)

@@ -171,8 +171,11 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
         wf.do_engine_steps()  # the start event must be waiting before it can catch
         sync.catch(inst, wf, message_event(message, variables), actor=actor)
         history.record(inst.id, "message_received", actor=actor, element_name=message)
-    sync.advance(inst, wf, actor=actor, timer_job=None)  # a new instance has no jobs yet
+    # A new instance has no jobs yet, and no task rows unless a message's catch just made them.
+    open_rows = {} if message is None else None
+    sync.advance(inst, wf, actor=actor, timer_job=None, open_rows=open_rows)
     save_workflow(inst, wf)
+    inst.open_after = sync.open_after(inst, open_rows)  # the answer's open tasks (``queries.open_now``)
     if commit:
         if before_commit is not None:
             before_commit(inst)

@@ -137,16 +137,20 @@ class _Policy(RestrictingNodeTransformer):
         return self._call("_sized_", [self.node_contents_visit(node)], node)
 
 
+def python_expression(source: str) -> str:
+    """The Python an expression runs as: JUEL ``${…}`` translated, an unquoted timer made a string."""
+    source = to_python(source).strip()
+    return repr(source) if is_timer_literal(source) else source  # Camunda Modeler: PT30M, 0 0 9 * * ?
+
+
 @functools.lru_cache(maxsize=2048)
 def _compile(source: str, mode: str) -> tuple[CodeType | None, tuple[str, ...], bool]:
     """(code, errors, calls_methods); an expression can only mutate task data through a method call."""
     if mode == "eval":
         try:
-            source = to_python(source).strip()
+            source = python_expression(source)
         except ExpressionError as err:
             return None, (str(err),), False
-        if is_timer_literal(source):  # Camunda Modeler writes timers unquoted: PT30M, 0 0 9 * * ?
-            source = repr(source)
         result = compile_restricted_eval(source, "<string>", policy=_Policy)
     elif mode == "exec":
         result = compile_restricted_exec(source, "<string>", policy=_Policy)

@@ -19,6 +19,7 @@ unpickled through an allow-list, since the runner runs untrusted code.
 """
 from __future__ import annotations
 
+import ast
 import atexit
 import functools
 import io
@@ -41,7 +42,7 @@ import RestrictedPython
 from flask import current_app, has_app_context
 
 from . import clock
-from .sandbox import SandboxError, _code, check_for_overwrite
+from .sandbox import SandboxError, _code, check_for_overwrite, python_expression
 from .script_child import EXIT_MEMORY, HEADER, rebuild_exception, write_frame
 from .script_helpers import DEFAULT_ZONE
 
@@ -361,6 +362,25 @@ def _names(source: str, mode: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_LITERAL = (str, int, float, bool, type(None))
+
+
+@functools.lru_cache(maxsize=2048)
+def _plain(source: str) -> tuple[str, tuple, dict] | None:
+    """``(name, None, None)`` for an expression that is one name (``${satisfied}``); ``(name, args,
+    kwargs)`` for one call of a name with literal arguments only (``${add_working_days(1)}``);
+    None for anything else. Call after the sandbox's compile check (``_names``)."""
+    node = ast.parse(python_expression(source), mode="eval").body
+    if isinstance(node, ast.Name):
+        return node.id, None, None
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and all(isinstance(arg, ast.Constant) and type(arg.value) in _LITERAL for arg in node.args)
+            and all(kw.arg is not None and isinstance(kw.value, ast.Constant) and type(kw.value.value) in _LITERAL
+                    for kw in node.keywords)):
+        return node.func.id, tuple(arg.value for arg in node.args), {kw.arg: kw.value.value for kw in node.keywords}
+    return None
+
+
 class RunnerEnvironment:
     """SandboxedEnvironment's interface and semantics; each evaluation runs in a runner process.
 
@@ -383,7 +403,33 @@ class RunnerEnvironment:
         raise NotImplementedError("service tasks are not supported")
 
     def evaluate(self, expression: str, context: Mapping[str, Any], external_context: Mapping | None = None) -> Any:
-        return self._run("eval", expression, context, external_context or {})[1][0]
+        external = external_context or {}
+        _names(expression, "eval")  # the sandbox's compile checks, whichever way it is answered
+        plain = _plain(expression)
+        if plain is not None:
+            answered, value = self._answer_plain(*plain, context, external)
+            if answered:
+                return value
+        return self._run("eval", expression, context, external)[1][0]
+
+    def _answer_plain(self, name: str, args: tuple | None, kwargs: dict | None, context: Mapping[str, Any],
+                      external: Mapping[str, Any]) -> tuple[bool, Any]:
+        """Answer here what a runner would answer the same way and that can run no script code: a task
+        data value that is a number, a boolean, None or a string within the size limit (the runner would
+        send back a copy of it), and a call of a helper that runs in this process anyway, with literal
+        arguments. Half of the engine's expressions are these (conditions on a form's answer, due dates);
+        each saves a round trip to a runner. (False, None) leaves the expression to a runner, errors too."""
+        if args is None:
+            value = context[name] if name in context else self  # task data shadows helpers, as in a runner
+            plain = type(value) in (int, float, bool, type(None)) or (type(value) is str and len(value) <= self.limits[2])
+            return (True, value) if plain else (False, None)
+        if name not in self.globals or name in self.child_helpers or name in context or name in external:
+            return False, None
+        try:
+            return True, self.globals[name](*args, **kwargs)
+        except Exception as err:  # as a runner re-raises a helper's error: the helper's own, on line 1
+            err.script_lineno = 1
+            raise
 
     def execute(self, script: str, context: dict[str, Any], external_context: Mapping | None = None) -> bool:
         external = external_context or {}

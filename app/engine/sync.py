@@ -362,6 +362,13 @@ def open_rows_in_hand(inst: ProcessInstance, wf, row: HumanTask) -> dict[str, Hu
     return {row.task_guid: row} if len(ready) == 1 and str(ready[0].id) == row.task_guid else None
 
 
+def open_after(inst: ProcessInstance, open_rows: dict[str, HumanTask] | None) -> list[HumanTask] | None:
+    """The instance's open task rows, oldest first, from the ``open_rows`` a step kept up to date
+    (``sync_tasks``); None when the step did not have them in hand."""
+    return None if open_rows is None else sorted(
+        (r for r in open_rows.values() if r.state == "open" and r.instance_id == inst.id), key=lambda r: r.id)
+
+
 def _evaluate(task, source):
     return script_engine().evaluate(task, source) if source else None
 

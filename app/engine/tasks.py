@@ -468,8 +468,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         sync.advance(inst, wf, actor=actor, open_rows=open_rows)
         runtime.save_workflow(inst, wf)  # compare-and-set on the instance's rev: a concurrent step makes this one retry
         # the instance's open tasks now, when known without a query (``next_open``)
-        task.open_after = None if open_rows is None else sorted(
-            (r for r in open_rows.values() if r.state == "open" and r.instance_id == inst.id), key=lambda r: r.id)
+        task.open_after = sync.open_after(inst, open_rows)
         return task
 
     return runtime.with_retry(operation, before_commit=before_commit)

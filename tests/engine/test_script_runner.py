@@ -372,3 +372,75 @@ def test_job_worker_records_an_incident_and_goes_on_with_the_next_job(clean_jobs
     assert calmed.status == "running" and db.session.scalars(select(HumanTask.element_id).where(
         HumanTask.instance_id == second, HumanTask.state == "open")).all() == ["after"]
     assert elapsed < 4, f"the batch took {elapsed:.1f}s"
+
+
+# --------------------------------------------------------------------------- answered without a runner
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The requests that reached a runner, in order (the runners still answer them)."""
+    seen, real = [], pool.run
+
+    def run(request, *args):
+        seen.append(request[1])
+        return real(request, *args)
+
+    monkeypatch.setattr(pool, "run", run)
+    return seen
+
+
+def test_a_condition_on_a_form_answer_needs_no_runner(runs):
+    """The complaint loop's gateway ``${satisfied}`` (第十三条(三) 整改完成后 ... 收集客户满意度评价): one name
+    of task data is answered in this process, with the value a runner sends back."""
+    env = RunnerEnvironment({"double": lambda v: v * 2})
+    data = {"satisfied": False, "score": 4.5, "count": 3, "note": "ok", "none": None, "double": 1}
+    for name in ("satisfied", "${satisfied}", "score", "count", "note", "none", "double"):
+        assert env.evaluate(name, data) == data[name.strip("${}")]
+    assert runs == []
+    expected = [env._run("eval", name, data, {})[1][0] for name in ("satisfied", "note", "double")]
+    assert expected == [False, "ok", 1]  # what a runner answers: the same values, data over helpers
+
+
+def test_a_due_date_helper_with_literal_arguments_needs_no_runner(app_ctx, runs):
+    """第十三条(三) 在1个工作日内将投诉信息反馈至相关责任部门: ``${add_working_days(1)}`` on a task's due date
+    calls the calendar helper here, as a runner would have asked this process to."""
+    from app.engine.scripting import script_engine
+
+    env = script_engine().environment
+    with time_machine.travel(datetime(2026, 3, 6, 10, 0, tzinfo=SH), tick=False):  # a Friday
+        assert env.evaluate("${add_working_days(1)}", {}) == datetime(2026, 3, 9, 18, 0, tzinfo=SH)
+        assert env.evaluate("add_working_days(1, start='2026-03-06T10:00:00+08:00')", {}) == \
+            datetime(2026, 3, 9, 18, 0, tzinfo=SH)
+    assert runs == []
+    with pytest.raises(ValueError, match="nonsense") as info:  # the helper's own error, on line 1
+        env.evaluate("add_working('nonsense')", {})
+    assert info.value.script_lineno == 1 and runs == []
+
+
+@pytest.mark.parametrize("expression, data, expected", [
+    ("items", {"items": [1, 2]}, [1, 2]),                 # a container: a runner sends back a copy
+    ("note", {"note": "x" * 11}, SandboxError),           # longer than the size limit (10 here)
+    ("parse_datetime('2026-03-02T10:00:00+08:00')", {},  # a helper the runner provides itself
+     datetime(2026, 3, 2, 10, 0, tzinfo=SH)),
+    ("double(n)", {"n": 2}, 4),                           # an argument that is not a literal
+    ("triple(1)", {"triple": 3}, TypeError),              # task data shadows the helper: not callable
+    ("missing", {}, NameError),
+    ("PT30M", {"PT30M": 1}, "PT30M"),                      # an unquoted timer is a string, not a name
+])
+def test_anything_else_goes_to_a_runner_with_its_usual_answer(runs, expression, data, expected):
+    env = RunnerEnvironment({"double": lambda v: v * 2, "parse_datetime": None}, child_helpers={"parse_datetime"},
+                            max_size=10)
+    if isinstance(expected, type):
+        with pytest.raises(expected):
+            env.evaluate(expression, data)
+    else:
+        assert env.evaluate(expression, data) == expected
+    assert runs == [expression]
+
+
+def test_the_sandbox_compile_checks_come_first(runs):
+    with pytest.raises(SandboxError, match="invalid variable name"):
+        RunnerEnvironment().evaluate("_secret", {"_secret": 1})
+    with pytest.raises(SandboxError):
+        RunnerEnvironment({"f": print}).evaluate("f(__import__)", {})
+    assert runs == []
