@@ -91,7 +91,8 @@ def worker_id() -> str:
 
 # --- queueing (inside the caller's transaction) --------------------------------
 
-_INSERT = Job.__table__.insert()  # the other columns take their defaults
+# The other columns take their defaults; inline: nobody reads the new id (no RETURNING on PostgreSQL).
+_INSERT = Job.__table__.insert().inline()
 
 
 def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instance_id: int | None = None,
