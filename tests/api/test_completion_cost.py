@@ -34,3 +34,27 @@ def test_an_api_completion_stays_within_its_statement_budget(app, engine, compla
     assert len(seen) - history <= 6, "\n".join(seen)
     reads_of_the_task = [s for s in seen if s.startswith("SELECT human_task.id") and "WHERE human_task.id =" in s]
     assert len(reads_of_the_task) == 1, reads_of_the_task  # read once: the API hands it to the engine
+
+
+def test_an_api_start_reads_no_task_row(app, complaint, api):
+    """A new instance has only the task rows its first step makes: the start answers with those rows as
+    written (the first task, with its form and its due date from ``${add_working_days(1)}``), reading
+    none back. 第十三条(三): the complaint is registered at once and passed on within 1 working day."""
+    client = api("CustomerService")
+    with app.app_context():
+        bind = db.engine
+        people.staff()
+    seen: list[str] = []
+    listener = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        resp = client.post("/api/v1/instances/", json={"process_key": complaint, "business_key": "COST-2"})
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert resp.status_code == 201, resp.get_json()
+    tasks = resp.get_json()["open_tasks"]
+    assert [t["element_id"] for t in tasks] == ["register"]
+    assert tasks[0]["due_at"] and tasks[0]["form_schema"]["properties"] and "complete" in tasks[0]["allowed_actions"]
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM human_task" in s], "\n".join(seen)
+    history = sum(s.startswith("INSERT INTO history_event") for s in seen)
+    assert len(seen) - history <= 6, "\n".join(seen)  # definition, instance, task, candidate, mail job, state
