@@ -26,6 +26,7 @@ from app.engine.forms import SYSTEM_VARIABLES, FormField, validate_form
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
+from app.models.engine import insert_instance
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
@@ -163,8 +164,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
                            business_key=business_key, status="running", state=b"", started_by_id=actor.user_id,
                            customer=customer, record_type=record[0] if record else None,
                            record_id=record[1] if record else None)
-    db.session.add(inst)
-    db.session.flush()
+    insert_instance(db.session(), inst)
     history.record(inst.id, "instance_started", actor=actor, data={"version": definition.version,
                                                                   "business_key": business_key})
     if message:
