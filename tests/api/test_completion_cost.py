@@ -39,7 +39,8 @@ def test_an_api_completion_stays_within_its_statement_budget(app, engine, compla
 def test_an_api_start_reads_no_task_row(app, complaint, api):
     """A new instance has only the task rows its first step makes: the start answers with those rows as
     written (the first task, with its form and its due date from ``${add_working_days(1)}``), reading
-    none back. 第十三条(三): the complaint is registered at once and passed on within 1 working day."""
+    none back. 第十三条(三) 客户服务专员接收客户投诉后,需立即登记投诉信息 ... 在1个工作日内将投诉信息反馈至相关
+    责任部门: the register task it answers with."""
     client = api("CustomerService")
     with app.app_context():
         bind = db.engine
