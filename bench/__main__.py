@@ -65,8 +65,8 @@ def run_database(name: str, url: str, only: list[str], cfg: dict, result: dict, 
         save()
     if "engine" in only:
         with ctx():
-            bare, floor = engine.bare_spiff(cfg["n"]), engine.floor_db(cfg["n"])
-            persisted = engine.persistent(cfg["n"])
+            bare = engine.bare_spiff(cfg["n"])
+            floor, persisted = engine.floor_and_engine(cfg["n"])
         parts["engine"] = {"n": cfg["n"], "bare_spiff": bare, "floor_db": floor, "engine": persisted,
                            "ratio_engine_to_bare": persisted["completions_per_s"] / bare["completions_per_s"],
                            "ratio_engine_to_floor_db": persisted["completions_per_s"] / floor["completions_per_s"]}

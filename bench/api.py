@@ -37,6 +37,12 @@ ACCESS_FORMAT = "%(m)s %(U)s %(s)s %({remote_port}e)s"  # gunicorn puts REMOTE_P
 # Why each statement of a completion runs: (pattern on the SQL, reason). First match wins; "?" if none.
 WHY = (
     (r"^COMMIT$", "the step's one transaction"),
+    # PostgreSQL: writes that belong together in one statement (data-modifying CTEs), one round trip each
+    (r"^WITH closed AS", "close the task (compare-and-set: one completion wins) and withdraw its offer"),
+    (r"^WITH new_task AS", "the next user task's row with its candidate groups (group inbox)"),
+    (r"^WITH history_row AS.*job_row AS", "write the engine state (optimistic rev check) with the step's history "
+                                          "row and the new task's task_mail job"),
+    (r"^WITH history_row AS", "write the engine state (optimistic rev check) with the step's history row"),
     (r"FROM ab_user LEFT OUTER JOIN \(ab_user_role", "JWT identity after a security change: the user with roles and groups (then cached per worker)"),
     (r"FROM audit_log", "security cache epoch: newest role/permission change (at most once a second a worker)"),
     (r"FROM ab_user LEFT OUTER JOIN user_profile", "the candidate group's members: mail recipients (the task_mail job)"),

@@ -30,6 +30,9 @@ def test_bench_quick_on_sqlite(tmp_path):
     engine = parts["engine"]
     assert engine["bare_spiff"]["completions_per_s"] > 0 and engine["engine"]["completions_per_s"] > 0
     assert engine["floor_db"]["completions_per_s"] > 0
+    # issue 22's engine / durable floor: the two measured in alternating chunks, the same instances in all
+    assert engine["floor_db"]["chunks"] == engine["engine"]["chunks"] == 4
+    assert engine["floor_db"]["n"] == engine["engine"]["n"] == 5
     assert 0 < engine["engine"]["running_state_bytes"] < 64_000
     assert engine["engine"]["task_rows_per_instance"] == 6
 
@@ -55,3 +58,4 @@ def test_bench_quick_on_sqlite(tmp_path):
 
     names = {t["target"] for t in result["targets"]}
     assert any(n.startswith("engine / bare") for n in names) and any("fired twice" in n for n in names)
+    assert "engine / durable floor (completions/s)" in names

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import bindparam, event as sa_event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -121,6 +121,23 @@ def _default_user(item: dict, row_user: int | None) -> int | None:
 
 
 _INSERT = HistoryEvent.__table__.insert()  # append-only rows nobody holds: no unit of work (issue 22)
+# One row written by the caller's own statement (``take_row``): PostgreSQL runs it as a data-modifying
+# CTE of the step's last write, one round trip fewer per step.
+ROW_CTE = HistoryEvent.__table__.insert().values(
+    {name: bindparam("h_" + name) for name in ("instance_id", "user_id", "at", "ev")}).cte("history_row")
+
+
+def take_row(session: Session) -> dict[str, Any] | None:
+    """This transaction's events, taken out of the pending ones as ``ROW_CTE``'s parameters, when they
+    are one row and no savepoint is open (its rollback must be able to drop them); else None."""
+    pending = session.info.get(_PENDING)
+    if not pending or len(pending) != 1 or session.in_nested_transaction():
+        return None
+    rows = rows_of(pending)
+    if len(rows) != 1:
+        return None
+    del session.info[_PENDING]
+    return {"h_" + key: value for key, value in rows[0].items()}
 
 
 def write_pending(session: Session) -> None:

@@ -36,11 +36,13 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, event as sa_event, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.engine import clock
 from app.extensions import db
 from app.models import Job, ProcessInstance
+from app.models.engine import writes_together
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # default of JOB_LEASE_SECONDS
@@ -93,20 +95,53 @@ def worker_id() -> str:
 
 # The other columns take their defaults; inline: nobody reads the new id (no RETURNING on PostgreSQL).
 _INSERT = Job.__table__.insert().inline()
+# PostgreSQL: a job nobody holds waits for the step's state write, which carries it as a data-modifying CTE
+# (``take_row``, ``runtime.save_workflow``): a round trip fewer. Without such a write the commit writes it.
+_WAITING = "jobs_waiting"  # session.info: [values] of this transaction's jobs not yet written
+_COLUMNS = ("kind", "instance_id", "due_at", "state", "retries_left", "attempts", "payload", "created_at")
+ROW_CTE = Job.__table__.insert().values({key: bindparam("j_" + key) for key in _COLUMNS}).cte("job_row")
 
 
 def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instance_id: int | None = None,
             retries: int = 5, held: bool = True) -> Job | None:
     """Queue a job in the caller's transaction. ``held=False``: the caller never touches it again, so
-    no ORM object: one Core INSERT at once instead of the unit of work (issue 22), and None."""
+    no ORM object: one Core INSERT instead of the unit of work (issue 22), and None. Outside a savepoint on
+    PostgreSQL that INSERT waits for the step's state write (``take_row``) or the commit."""
     values = dict(kind=kind, payload=payload, due_at=due_at or clock.now(), instance_id=instance_id,
                   retries_left=retries)
     if not held:
-        db.session.execute(_INSERT, values)
+        session = db.session()
+        if writes_together(session) and not session.in_nested_transaction():
+            session.info.setdefault(_WAITING, []).append(values)
+        else:
+            session.execute(_INSERT, values)
         return None
     job = Job(**values)
     db.session.add(job)
     return job
+
+
+def take_row(session: Session) -> dict | None:
+    """The one job waiting to be written, taken out as ``ROW_CTE``'s parameters; None if not one."""
+    waiting = session.info.get(_WAITING)
+    if not waiting or len(waiting) != 1:
+        return None
+    values = session.info.pop(_WAITING)[0]
+    defaults = {key: Job.__table__.c[key].default for key in _COLUMNS if key not in values}
+    values |= {key: d.arg(None) if d.is_callable else d.arg for key, d in defaults.items()}
+    return {"j_" + key: value for key, value in values.items()}
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_waiting(session: Session) -> None:
+    if not session.in_nested_transaction() and (waiting := session.info.pop(_WAITING, None)):
+        session.execute(_INSERT, waiting)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _transaction_ends(session: Session, transaction) -> None:
+    if not transaction.nested and transaction.parent is None:  # written at the commit, or rolled back
+        session.info.pop(_WAITING, None)
 
 
 # --- execution ---------------------------------------------------------------

@@ -3,6 +3,7 @@ retry incidents. Each operation loads, changes, saves in one transaction;
 ``rev`` (optimistic locking) makes a concurrent change fail instead of being lost."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from typing import Any, Callable, Mapping, TypeVar
@@ -26,7 +27,7 @@ from app.engine.forms import SYSTEM_VARIABLES, FormField, validate_form
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, Job, ProcessDefinition, ProcessInstance
-from app.models.engine import insert_instance
+from app.models.engine import insert_instance, writes_together
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
@@ -47,6 +48,12 @@ _SAVE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("s_id"), _INSTANC
     .values(state=bindparam("s_state"), rev=bindparam("s_next"))
 
 
+@functools.cache
+def _save_with(*ctes):
+    """PostgreSQL: the state write carrying the step's history row and waiting job (one round trip)."""
+    return _SAVE.add_cte(*ctes)
+
+
 def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
     """Write the instance's state now. A concurrent step that saved first makes this one fail
     (``StaleDataError``: ``with_retry`` runs it again). A new instance, or one whose status or other
@@ -57,7 +64,13 @@ def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
         inst.state = blob
         return
     rev = inst.rev
-    done = db.session.execute(_SAVE, {"s_id": inst.id, "s_rev": rev, "s_state": blob, "s_next": rev + 1})
+    params, ctes, session = {"s_id": inst.id, "s_rev": rev, "s_state": blob, "s_next": rev + 1}, [], db.session()
+    if writes_together(session):
+        for take, cte in ((history.take_row, history.ROW_CTE), (jobs.take_row, jobs.ROW_CTE)):
+            if (row := take(session)) is not None:
+                params |= row
+                ctes.append(cte)
+    done = session.execute(_save_with(*ctes) if ctes else _SAVE, params)
     if done.rowcount != 1:
         raise StaleDataError(f"process instance {inst.id} was saved by someone else meanwhile")
     set_committed_value(inst, "state", blob)

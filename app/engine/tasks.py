@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import (
     ConversationAttachment, ConversationMessage, Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile,
 )
-from app.models.engine import mirror_offer
+from app.models.engine import mirror_offer, writes_together
 
 sla_state = sla_rule.task_state  # on_time / at_risk / overdue / none: the rule is ``sla``'s (views and tests ask here)
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
@@ -420,6 +420,12 @@ _TASKS = HumanTask.__table__
 _CLOSE = _TASKS.update().where(_TASKS.c.id == bindparam("c_id"), _TASKS.c.state == "open").values(
     {name: bindparam("c_" + name) for name in
      ("state", "completed_at", "completed_by_id", "assignee_id", "submitted", "draft")})
+# PostgreSQL, an offered task: its candidate rows told in the same statement (one round trip), as
+# ``mirror_offer`` does after ``_CLOSE`` elsewhere. The count is the closed tasks: 1, or 0 if someone was faster.
+_CLOSED = _CLOSE.returning(_TASKS.c.id).cte("closed")
+_CLOSE_OFFERED = select(func.count()).select_from(_CLOSED).add_cte(
+    TaskCandidate.__table__.update().where(TaskCandidate.__table__.c.task_id.in_(select(_CLOSED.c.id)))
+    .values(claimable=False, due_at=bindparam("m_due")).cte("offer"))
 
 
 def complete(task_id: int, data: dict | None = None, *, actor: Actor,
@@ -449,14 +455,19 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         open_rows = sync.open_rows_in_hand(inst, wf, task)
         values = dict(state="completed", completed_at=clock.now(), completed_by_id=actor.user_id,
                       assignee_id=actor.user_id, submitted=cleaned, draft=None)
-        done = db.session.execute(_CLOSE, {"c_" + key: value for key, value in values.items()} | {"c_id": task.id})
-        if done.rowcount != 1:  # someone was faster: say who
+        params = {"c_" + key: value for key, value in values.items()} | {"c_id": task.id}
+        together = offered and writes_together(db.session())
+        if together:
+            closed = db.session.scalar(_CLOSE_OFFERED, params | {"m_due": task.due_at})
+        else:
+            closed = db.session.execute(_CLOSE, params).rowcount
+        if closed != 1:  # someone was faster: say who
             db.session.rollback()
             require(get_task(task_id), actor, "complete")
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open.")
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
-        if offered:  # a claimed task's candidate rows already say "not claimable" (same due date)
+        if offered and not together:  # a claimed task's candidate rows already say "not claimable" (same due date)
             mirror_offer(task)
         spiff_task.data.update(cleaned)
         for key in left_out:

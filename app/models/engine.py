@@ -20,7 +20,9 @@ from sqlalchemy import (
     bindparam,
     event,
     false,
+    select,
     text,
+    union_all,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, deferred, make_transient_to_detached, relationship
@@ -163,16 +165,22 @@ def mirror_offer(task: HumanTask) -> None:
                                                    "m_due": task.due_at})
 
 
+def writes_together(session) -> bool:
+    """PostgreSQL runs data-modifying CTEs (``WITH x AS (INSERT ...) UPDATE ...``): writes of one step that
+    belong together go in one statement, a round trip fewer each (issue 22). SQLite has none."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 @functools.cache
 def _insert_statement(table):
     return table.insert()  # built once per table, as the step's other statements
 
 
-def _insert(session, obj, **extra) -> None:
-    """INSERT ``obj`` (transient) as one Core statement, and load what was written into it as committed
-    values: every column its set value or its Python default, as the ORM would have written it."""
-    table, values, unset = obj.__table__, {}, []
-    for column in table.columns:
+def _values(obj, extra: dict) -> tuple[dict, list[str]]:
+    """What an INSERT of ``obj`` writes: every column its set value or its Python default, as the ORM
+    would have written it; and the columns left out (SQL NULL: a JSON None would be 'null')."""
+    values, unset = {}, []
+    for column in obj.__table__.columns:
         if column.primary_key:
             continue
         if column.key in extra:
@@ -182,13 +190,23 @@ def _insert(session, obj, **extra) -> None:
         elif column.default is not None:
             values[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
         else:
-            unset.append(column.key)  # left out, as the ORM leaves it: SQL NULL (a JSON None would be 'null')
-    pk = session.execute(_insert_statement(table), values).inserted_primary_key[0]
+            unset.append(column.key)
+    return values, unset
+
+
+def _written(obj, values: dict, unset: list[str], pk) -> None:
+    """Load what was written into ``obj`` as committed values."""
     for key, value in values.items():
         set_committed_value(obj, key, value)
     for key in unset:
         set_committed_value(obj, key, None)
     set_committed_value(obj, "id", pk)
+
+
+def _insert(session, obj, **extra) -> None:
+    """INSERT ``obj`` (transient) as one Core statement, and load what was written into it."""
+    values, unset = _values(obj, extra)
+    _written(obj, values, unset, session.execute(_insert_statement(obj.__table__), values).inserted_primary_key[0])
 
 
 def insert_instance(session, inst: ProcessInstance) -> None:
@@ -208,15 +226,50 @@ def insert_task(session, task: HumanTask) -> None:
     the two cost more CPU than their INSERTs), and make them persistent in ``session``. The offer is
     mirrored onto the candidates here, as ``_mirror_task_offer`` does for rows added to the session."""
     candidates = list(task.candidates)
-    _insert(session, task)
-    for cand in candidates:
-        _insert(session, cand, task_id=task.id, claimable=_claimable(task), due_at=task.due_at)
+    offer = {"claimable": _claimable(task), "due_at": task.due_at}
+    if candidates and writes_together(session):
+        _insert_with_candidates(session, task, candidates, offer)
+    else:
+        _insert(session, task)
+        for cand in candidates:
+            _insert(session, cand, task_id=task.id, **offer)
     for obj in (task, *candidates):  # all detached first: adding the task cascades to its candidates
         make_transient_to_detached(obj)
     set_committed_value(task, "candidates", candidates)
     for cand in candidates:
         set_committed_value(cand, "task", task)
     session.add(task)
+
+
+@functools.cache
+def _task_with_candidates(written: tuple[str, ...], count: int):
+    """PostgreSQL: the task row (its ``written`` columns) and its ``count`` candidate rows in one statement
+    (``WITH new_task AS (INSERT ... RETURNING id) INSERT INTO task_candidate SELECT ...``), answering each
+    candidate's id, role and user."""
+    tasks, cands = HumanTask.__table__, TaskCandidate.__table__
+    new_task = tasks.insert().values({key: bindparam("t_" + key, type_=tasks.c[key].type) for key in written}) \
+        .returning(tasks.c.id).cte("new_task")
+    offer = (bindparam("c_claimable", type_=Boolean), bindparam("c_due_at", type_=cands.c.due_at.type))
+    rows = union_all(*(select(new_task.c.id, bindparam(f"r{i}", type_=String), bindparam(f"u{i}", type_=Integer),
+                              *offer) for i in range(count)))  # a VALUES list would be compiled at every call
+    return cands.insert().from_select(["task_id", "role_name", "user_id", "claimable", "due_at"], rows) \
+        .returning(cands.c.id, cands.c.task_id, cands.c.role_name, cands.c.user_id).add_cte(new_task)
+
+
+def _insert_with_candidates(session, task: HumanTask, candidates: list, offer: dict) -> None:
+    values, unset = _values(task, {})
+    params = {"t_" + key: value for key, value in values.items()}
+    params |= {"c_claimable": offer["claimable"], "c_due_at": offer["due_at"]}
+    for i, cand in enumerate(candidates):
+        params |= {f"r{i}": cand.role_name, f"u{i}": cand.user_id}
+    written = session.execute(_task_with_candidates(tuple(values), len(candidates)), params).all()
+    _written(task, values, unset, written[0].task_id)
+    ids = {}  # a role or user offered twice gets two rows: any of them fits either object
+    for row in written:
+        ids.setdefault((row.role_name, row.user_id), []).append(row.id)
+    for cand in candidates:
+        _written(cand, {"role_name": cand.role_name, "user_id": cand.user_id, "task_id": task.id, **offer}, [],
+                 ids[(cand.role_name, cand.user_id)].pop())
 
 
 @event.listens_for(Session, "before_flush")

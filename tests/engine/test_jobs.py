@@ -390,3 +390,54 @@ def test_worker_killed_mid_job_another_completes_it_exactly_once(app, clean_jobs
                 p.kill()
                 p.wait(5)
     assert os.path.exists(tmp_path / "a.log")
+
+
+def _unheld(marker: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "test_effect",
+                                                                          Job.payload["m"].as_string() == marker))
+
+
+def test_a_job_nobody_holds_is_written_by_the_commit_or_not_at_all(clean_jobs):
+    """Issue 22: on PostgreSQL a ``held=False`` job waits for the step's state write (one round trip fewer).
+    Whatever carries it, the commit has it written, a rollback drops it, and one queued inside a savepoint
+    is written at once, so the savepoint's rollback takes it back and the rest stays."""
+    assert jobs.enqueue("test_effect", {"m": "committed"}, held=False) is None
+    db.session.commit()
+    assert _unheld("committed") == 1
+
+    jobs.enqueue("test_effect", {"m": "rolled back"}, held=False)
+    db.session.rollback()
+    db.session.commit()  # nothing left over for the next transaction to write
+    assert _unheld("rolled back") == 0
+
+    jobs.enqueue("test_effect", {"m": "before the savepoint"}, held=False)
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            jobs.enqueue("test_effect", {"m": "in the savepoint"}, held=False)
+            raise RuntimeError("undo the savepoint")
+    db.session.commit()
+    assert (_unheld("before the savepoint"), _unheld("in the savepoint")) == (1, 0)
+
+
+def test_a_step_writes_its_history_row_and_job_with_its_state(app_ctx, actors):
+    """What the state write carries on PostgreSQL (the step's history row, the new task's task_mail job) is
+    stored as the separate statements store it on SQLite: one history row with the step's events, one
+    pending job for the new task."""
+    from app.engine import tasks
+    from app.engine.notifications import TASK_MAIL
+    from app.models import HistoryEvent, HumanTask
+    from tests.engine.conftest import DATA
+
+    definitions.deploy((DATA / "engine_complaint.bpmn").read_bytes(), actor=actors["owner"])
+    inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key="JOB-CTE")
+    instance_id = inst.id
+    register = db.session.scalar(select(HumanTask.id).filter_by(instance_id=instance_id, element_id="register"))
+    rows_before = db.session.scalar(select(func.count()).select_from(HistoryEvent).filter_by(instance_id=instance_id))
+    tasks.complete(register, {"matter": "m"}, actor=actors["agent"])
+    rectify = db.session.scalar(select(HumanTask.id).filter_by(instance_id=instance_id, element_id="rectify"))
+    rows = db.session.scalars(select(HistoryEvent).filter_by(instance_id=instance_id).order_by(HistoryEvent.id)).all()
+    assert len(rows) == rows_before + 1 and rows[-1].user_id == actors["agent"].user_id
+    assert [e.event for e in history.for_instance(instance_id)][-2:] == ["task_completed", "task_created"]
+    mail = db.session.scalars(select(Job).where(Job.kind == TASK_MAIL, Job.payload["task_id"].as_integer() == rectify)).all()
+    assert [(j.state, j.attempts, j.instance_id, j.retries_left) for j in mail] == [("pending", 0, None, 5)]
+    assert mail[0].created_at is not None and mail[0].due_at is not None
