@@ -32,7 +32,8 @@ from app.models import ProcessInstance
 
 def detail(inst: ProcessInstance, who, *, workable_forms: bool = False) -> dict:
     variables = pii.masked_variables(runtime.variables_of(inst)) if who.sees_process_data else None
-    return shared(InstanceSchema).dump(instance_dict(inst, variables=variables, open_tasks=queries.open_now(inst),
+    open_tasks = queries.open_after(inst, inst.id)
+    return shared(InstanceSchema).dump(instance_dict(inst, variables=variables, open_tasks=open_tasks,
                                                      viewer=who, workable_forms=workable_forms))
 
 

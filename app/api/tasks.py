@@ -256,7 +256,7 @@ class TasksApi(EngineApi):
 
         def build(done) -> dict:
             result = task_dict(done, who, detail=True)
-            result["next"] = next_dict(done.instance, queries.next_open(done), who)
+            result["next"] = next_dict(done.instance, queries.open_after(done, done.instance_id), who)
             return shared(CompletedTaskSchema).dump(result)
 
         answer = Answer(200, build)

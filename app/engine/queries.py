@@ -96,18 +96,11 @@ def open_tasks(instance_id: int) -> list[HumanTask]:
                                    .options(joinedload(HumanTask.candidates))).unique())
 
 
-def next_open(done: HumanTask) -> list[HumanTask]:
-    """The open tasks of a completed task's instance, oldest first: those ``tasks.complete`` had in hand
-    (``open_after``: no query), else read."""
-    known = getattr(done, "open_after", None)
-    return known if known is not None else open_tasks(done.instance_id)
-
-
-def open_now(inst: ProcessInstance) -> list[HumanTask]:
-    """The open tasks of an instance just started, oldest first: those ``start_process`` made (no
-    query), else read."""
-    known = getattr(inst, "open_after", None)
-    return known if known is not None else open_tasks(inst.id)
+def open_after(step: HumanTask | ProcessInstance, instance_id: int) -> list[HumanTask]:
+    """The open tasks of an instance after a step (a start, a completion), oldest first: those the step had
+    in hand (``open_after``, set by ``runtime.start_process`` and ``tasks.complete``: no query), else read."""
+    known = getattr(step, "open_after", None)
+    return known if known is not None else open_tasks(instance_id)
 
 
 def workable_task(instance_id: int, actor: Actor) -> HumanTask | None:

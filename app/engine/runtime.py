@@ -188,7 +188,7 @@ def start_process(key: str, *, actor: Actor, business_key: str | None = None, va
     open_rows = {} if message is None else None
     sync.advance(inst, wf, actor=actor, timer_job=None, open_rows=open_rows)
     save_workflow(inst, wf)
-    inst.open_after = sync.open_after(inst, open_rows)  # the answer's open tasks (``queries.open_now``)
+    inst.open_after = sync.open_after(inst, open_rows)  # the answer's open tasks (``queries.open_after``)
     if commit:
         if before_commit is not None:
             before_commit(inst)

@@ -478,7 +478,7 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         hooks.emit(hooks.TASK_COMPLETED, inst, task)
         sync.advance(inst, wf, actor=actor, open_rows=open_rows)
         runtime.save_workflow(inst, wf)  # compare-and-set on the instance's rev: a concurrent step makes this one retry
-        # the instance's open tasks now, when known without a query (``next_open``)
+        # the instance's open tasks now, when known without a query (``queries.open_after``)
         task.open_after = sync.open_after(inst, open_rows)
         return task
 
