@@ -38,7 +38,6 @@ ACCESS_FORMAT = "%(m)s %(U)s %(s)s %({remote_port}e)s"  # gunicorn puts REMOTE_P
 WHY = (
     (r"^COMMIT$", "the step's one transaction"),
     # PostgreSQL: writes that belong together in one statement (data-modifying CTEs), one round trip each
-    (r"^WITH closed AS", "close the task (compare-and-set: one completion wins) and withdraw its offer"),
     (r"^WITH new_task AS", "the next user task's row with its candidate groups (group inbox)"),
     (r"^WITH history_row AS.*job_row AS", "write the engine state (optimistic rev check) with the step's history "
                                           "row and the new task's task_mail job"),
@@ -49,9 +48,9 @@ WHY = (
     (r"^SELECT new_hire", "pre-post training check after a security change (then cached per worker)"),
     (r"FROM human_task LEFT OUTER JOIN task_candidate", "the answer's next tasks with their offers"),
     (r"FROM human_task .*WHERE human_task\.id = ", "load the task, instance and offers (API visibility, engine)"),
-    (r"^UPDATE human_task SET state", "close the task (compare-and-set: one completion wins)"),
+    (r"^UPDATE human_task SET state", "close the task (compare-and-set: one completion wins; its offer is "
+                                      "withdrawn by the database's trigger)"),
     (r"^UPDATE human_task", "claim the task (compare-and-set)"),
-    (r"^UPDATE task_candidate", "mirror the task's offer for the group inbox (an unclaimed task, claimed on the way)"),
     (r"FROM human_task WHERE .*task_guid IN", "sync: the instance's task rows vs the engine's ready tasks"),
     (r"FROM human_task WHERE .*ORDER BY", "the answer's next tasks (the instance's open tasks)"),
     (r"^INSERT INTO history_event", "audit history (one row per event)"),

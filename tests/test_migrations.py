@@ -57,3 +57,17 @@ def test_upgrade_downgrade_upgrade(scratch_url):
             db.engine.dispose()
     finally:
         engine.dispose()
+
+
+def test_the_task_offer_trigger_is_there_at_the_head(app_ctx):
+    """Group tasks read the copies the trigger ``human_task_offer`` keeps (migration e2b7c9d4f160). On
+    SQLite a batch migration that copies ``human_task`` drops its triggers: it must create it again."""
+    from app.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        found = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgname = 'human_task_offer' "
+                                       "AND tgrelid = 'human_task'::regclass"))
+    else:
+        found = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                       "AND name = 'human_task_offer' AND tbl_name = 'human_task'"))
+    assert found == 1

@@ -143,7 +143,7 @@ def take_row(session: Session) -> dict[str, Any] | None:
 def write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(_INSERT, rows_of(pending))
+        session.connection().execute(_INSERT, rows_of(pending))
 
 
 @sa_event.listens_for(Session, "before_commit")

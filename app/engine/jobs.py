@@ -114,7 +114,7 @@ def enqueue(kind: str, payload: dict, *, due_at: datetime | None = None, instanc
         if writes_together(session) and not session.in_nested_transaction():
             session.info.setdefault(_WAITING, []).append(values)
         else:
-            session.execute(_INSERT, values)
+            session.connection().execute(_INSERT, values)
         return None
     job = Job(**values)
     db.session.add(job)
@@ -135,7 +135,7 @@ def take_row(session: Session) -> dict | None:
 @sa_event.listens_for(Session, "before_commit")
 def _write_waiting(session: Session) -> None:
     if not session.in_nested_transaction() and (waiting := session.info.pop(_WAITING, None)):
-        session.execute(_INSERT, waiting)
+        session.connection().execute(_INSERT, waiting)
 
 
 @sa_event.listens_for(Session, "after_transaction_end")

@@ -70,7 +70,7 @@ def save_workflow(inst: ProcessInstance, wf: BpmnWorkflow) -> None:
             if (row := take(session)) is not None:
                 params |= row
                 ctes.append(cte)
-    done = session.execute(_save_with(*ctes) if ctes else _SAVE, params)
+    done = session.connection().execute(_save_with(*ctes) if ctes else _SAVE, params)
     if done.rowcount != 1:
         raise StaleDataError(f"process instance {inst.id} was saved by someone else meanwhile")
     set_committed_value(inst, "state", blob)

@@ -39,7 +39,7 @@ from app.engine.bpmn.timers import TIMER_ERROR, TIMER_LATE, element_label, error
 from app.engine.scripting import script_engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskCandidate
-from app.models.engine import insert_task
+from app.models.engine import insert_task, transient
 
 log = logging.getLogger(__name__)
 MAX_CONDITION_ROUNDS = 20
@@ -68,8 +68,16 @@ class ElementError(Exception):
         self.task = task
 
 
+def _every_task(wf):
+    """The tasks of the workflow and of its subprocesses, in no order: where order does not matter, a
+    look at each is cheaper than ``get_tasks``' walk of the tree (issue 22), and it sees all the walk sees."""
+    yield from wf.tasks.values()
+    for sub in wf.subprocesses.values():
+        yield from sub.tasks.values()
+
+
 def _finished_ids(wf) -> set[UUID]:
-    return {t.id for t in wf.get_tasks(state=TaskState.FINISHED_MASK)}
+    return {t.id for t in _every_task(wf) if t.state & TaskState.FINISHED_MASK}
 
 
 def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP,
@@ -95,10 +103,14 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP,
     failed = _timer_error(wf)
     if failed is not None and inst.status != "incident":  # an earlier incident is fixed first
         _raise_incident(inst, wf, failed, actor)
-    finished = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.id not in before]  # by this step
+    finished, ready = [], []  # completed by this step; the READY human tasks, for the rows and the stall check
+    for t in wf.get_tasks():  # one walk of the task tree for both, in its order
+        if t.state == TaskState.COMPLETED and t.id not in before:
+            finished.append(t)
+        elif t.state == TaskState.READY and t.task_spec.manual:
+            ready.append(t)
     _record_finished(inst, finished, actor)
     _broadcast_signals(inst, finished)
-    ready = ready_human_tasks(wf)  # one walk of the task tree for the rows and the stall check
     sync_tasks(inst, wf, actor=actor, open_rows=open_rows, ready=ready)
     stalled = stall_reason(inst, wf, ready)
     if stalled is not None:
@@ -358,7 +370,7 @@ def open_rows_in_hand(inst: ProcessInstance, wf, row: HumanTask) -> dict[str, Hu
     ``sync_tasks``). None otherwise: read them."""
     if inst.status != "running" or wf.task_tree.internal_data.get(STALLED):
         return None
-    ready = ready_human_tasks(wf)
+    ready = [t for t in _every_task(wf) if t.state == TaskState.READY and t.task_spec.manual]
     return {row.task_guid: row} if len(ready) == 1 and str(ready[0].id) == row.task_guid else None
 
 
@@ -436,48 +448,41 @@ def _resolve_groups(values: list[str], task) -> list[str]:
 
 
 def new_task_row(inst: ProcessInstance, task) -> HumanTask:
+    """The row (transient) of a READY human task, with its candidate rows."""
     meta = human_task_meta(task.task_spec)
     spec = task.task_spec
     name = spec.bpmn_name or spec.bpmn_id or spec.name
     if task_names.has_expressions(name):  # "复核整改结果：${person.name}": one name per person, as Camunda does
         name = _attribute("name", task_names.render, name, lambda source: _evaluate(task, source))
-    row = HumanTask(
-        instance_id=inst.id, task_guid=str(task.id), element_id=spec.bpmn_id or spec.name,
-        name=name[:200], process_key=inst.process_key,
-        process_name=definitions.name_of(inst.definition_id) or inst.process_key,
-        business_key=inst.business_key, customer=inst.customer, state="open",
-        created_at=clock.now(),
-    )
+    row = dict(instance_id=inst.id, task_guid=str(task.id), element_id=spec.bpmn_id or spec.name,
+               name=name[:200], process_key=inst.process_key,
+               process_name=definitions.name_of(inst.definition_id) or inst.process_key,
+               business_key=inst.business_key, customer=inst.customer, state="open", created_at=clock.now())
     if meta is None:
-        row.confirm_only, row.form = True, []
-        return row
-    row.documentation = meta.documentation or None
-    row.confirm_only = bool(meta.confirm_only)
-    row.form = [f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form]
+        return transient(HumanTask, row | {"confirm_only": True, "form": []}, candidates=[])
+    row.update(documentation=meta.documentation or None, confirm_only=bool(meta.confirm_only),
+               form=[f.to_dict() if hasattr(f, "to_dict") else f for f in meta.form])
     if getattr(meta, "form_ref", None):  # a Camunda Form: its fields are validated like formData
         form = _attribute("formRef", lambda: form_defs.resolve(meta.form_ref, deployed_at=inst.definition.deployed_at))
-        row.form, row.form_id = form.fields, form.id
-    row.draft = _expression_defaults(task, row.form) or None
+        row.update(form=form.fields, form_id=form.id)
+    row["draft"] = _expression_defaults(task, row["form"]) or None
     if meta.due_date:
-        row.due_at = _attribute("dueDate", _instant, task, meta.due_date)
+        row["due_at"] = _attribute("dueDate", _instant, task, meta.due_date)
     if meta.follow_up_date:
-        row.follow_up_at = _attribute("followUpDate", _instant, task, meta.follow_up_date)
+        row["follow_up_at"] = _attribute("followUpDate", _instant, task, meta.follow_up_date)
     if meta.priority not in (None, ""):
         value = str(meta.priority)
         literal = value.strip().lstrip("-").isdigit()
-        row.priority = int(value) if literal else _attribute("priority", lambda: int(_evaluate(task, value)))
+        row["priority"] = int(value) if literal else _attribute("priority", lambda: int(_evaluate(task, value)))
     if meta.assignee:
         users = _attribute("assignee", _resolve_users, [meta.assignee], task)
-        row.assignee_id = users[0] if users else None
-        row.claimed_at = row.created_at if users else None
+        row.update(assignee_id=users[0] if users else None, claimed_at=row["created_at"] if users else None)
     # Evaluated before any candidate row exists: a failure leaves nothing half-made in the session.
     candidate_users = _attribute("candidateUsers", _resolve_users, list(meta.candidate_users), task)
     groups = _attribute("candidateGroups", _resolve_groups, meta.candidate_groups, task)
-    for user_id in candidate_users:
-        row.candidates.append(TaskCandidate(user_id=user_id))
-    for group in groups:
-        row.candidates.append(TaskCandidate(role_name=group))
-    return row
+    candidates = [transient(TaskCandidate, {"user_id": user_id}) for user_id in candidate_users]
+    candidates += [transient(TaskCandidate, {"role_name": group}) for group in groups]
+    return transient(HumanTask, row, candidates=candidates)
 
 
 def any_task_spec(wf, predicate: Callable) -> bool:

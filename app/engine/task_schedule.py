@@ -90,7 +90,7 @@ def reschedule(task_id: int, *, due=None, priority=None, reason: str, actor: Act
     if errors:
         raise Invalid("The change was not recorded.", fields=errors)
     old_due, old_priority = task.due_at, task.priority
-    task.due_at, task.priority = new_due, new_priority  # the candidate rows follow in the flush (mirror_offer)
+    task.due_at, task.priority = new_due, new_priority  # the candidate rows follow by trigger (TaskCandidate)
     history.record(task.instance_id, "task_rescheduled", actor=actor, task_id=task.id, element_id=task.element_id,
                    element_name=task.name, data={
                        "old_due": old_due.isoformat() if old_due else None,

@@ -15,7 +15,7 @@ from uuid import UUID
 from flask_appbuilder.security.sqla.models import Group, Role, User
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, tuple_, union, union_all, update
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.engine import clock, content, history, hooks, people, runtime, sync, work_calendar
@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import (
     ConversationAttachment, ConversationMessage, Department, HumanTask, ProcessInstance, TaskCandidate, UserProfile,
 )
-from app.models.engine import mirror_offer, writes_together
+from app.models.engine import read_task
 
 sla_state = sla_rule.task_state  # on_time / at_risk / overdue / none: the rule is ``sla``'s (views and tests ask here)
 SORTABLE = {"due": HumanTask.due_at, "created": HumanTask.created_at, "priority": HumanTask.priority,
@@ -297,16 +297,9 @@ def count_open(actor: Actor) -> dict[str, int]:
     return {"mine": count_mine(actor), "group": count_claimable(actor)}
 
 
-@cache
-def _task_query():
-    """The task with its instance and candidates: one query for what every operation reads
-    (built once: composing the statement cost more CPU than running it)."""
-    return select(HumanTask).where(HumanTask.id == bindparam("task_id")).options(
-        joinedload(HumanTask.instance), joinedload(HumanTask.candidates))
-
-
 def get_task(task_id: int) -> HumanTask:
-    task = db.session.scalars(_task_query(), {"task_id": task_id}).unique().first()
+    """The task with its instance and candidates: what every operation reads (one statement)."""
+    task = read_task(db.session(), task_id)
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.", task_id=task_id)
     return task
@@ -331,7 +324,6 @@ def _set_assignee(task: HumanTask, expected: int | None, new: int | None) -> boo
                                 .values(assignee_id=new, claimed_at=clock.now() if new else None)
                                 .execution_options(synchronize_session=False))
     db.session.refresh(task)
-    mirror_offer(task)
     return result.rowcount == 1
 
 
@@ -416,16 +408,11 @@ def save_draft(task_id: int, data: dict, *, actor: Actor) -> HumanTask:
 
 
 _TASKS = HumanTask.__table__
-# Close an open task, compare-and-set (one completion wins); built once, a Core UPDATE (issue 22).
+# Close an open task, compare-and-set (one completion wins); built once, a Core UPDATE (issue 22). Its
+# candidate rows follow by trigger (``TaskCandidate``).
 _CLOSE = _TASKS.update().where(_TASKS.c.id == bindparam("c_id"), _TASKS.c.state == "open").values(
     {name: bindparam("c_" + name) for name in
      ("state", "completed_at", "completed_by_id", "assignee_id", "submitted", "draft")})
-# PostgreSQL, an offered task: its candidate rows told in the same statement (one round trip), as
-# ``mirror_offer`` does after ``_CLOSE`` elsewhere. The count is the closed tasks: 1, or 0 if someone was faster.
-_CLOSED = _CLOSE.returning(_TASKS.c.id).cte("closed")
-_CLOSE_OFFERED = select(func.count()).select_from(_CLOSED).add_cte(
-    TaskCandidate.__table__.update().where(TaskCandidate.__table__.c.task_id.in_(select(_CLOSED.c.id)))
-    .values(claimable=False, due_at=bindparam("m_due")).cte("offer"))
 
 
 def complete(task_id: int, data: dict | None = None, *, actor: Actor,
@@ -438,7 +425,6 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
 
     def operation() -> HumanTask:
         task = first.pop() if first else get_task(task_id)  # a retry reads it afresh
-        offered = task.state == "open" and task.assignee_id is None  # its candidate rows say claimable
         require(task, actor, "complete")  # an unclaimed task is claimed on the way
         cleaned, errors = _validate(task, data)  # the one rule for the web page and the API
         if errors:
@@ -456,19 +442,12 @@ def complete(task_id: int, data: dict | None = None, *, actor: Actor,
         values = dict(state="completed", completed_at=clock.now(), completed_by_id=actor.user_id,
                       assignee_id=actor.user_id, submitted=cleaned, draft=None)
         params = {"c_" + key: value for key, value in values.items()} | {"c_id": task.id}
-        together = offered and writes_together(db.session())
-        if together:
-            closed = db.session.scalar(_CLOSE_OFFERED, params | {"m_due": task.due_at})
-        else:
-            closed = db.session.execute(_CLOSE, params).rowcount
-        if closed != 1:  # someone was faster: say who
+        if db.session.connection().execute(_CLOSE, params).rowcount != 1:  # someone was faster: say who
             db.session.rollback()
             require(get_task(task_id), actor, "complete")
             raise TaskAlreadyCompleted(f"Task '{task.name}' is no longer open.")
         for key, value in values.items():  # mirror the UPDATE without reloading the row
             set_committed_value(task, key, value)
-        if offered and not together:  # a claimed task's candidate rows already say "not claimable" (same due date)
-            mirror_offer(task)
         spiff_task.data.update(cleaned)
         for key in left_out:
             spiff_task.data.setdefault(key, None)

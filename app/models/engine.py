@@ -3,6 +3,10 @@
 Inbox queries read ``human_task``/``task_candidate`` only and never
 deserialize a workflow; the workflow state is one compressed blob per instance
 and the parsed spec is stored once per definition version.
+
+A step's writes are Core statements built once, run on ``session.connection()``:
+``Session.execute`` would add its ORM dispatch (about a third of a small statement's
+CPU) and autoflushes no Core statement either (issue 22).
 """
 import functools
 
@@ -24,9 +28,9 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, deferred, make_transient_to_detached, relationship
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.models.base import CompactJSON, JSONType, UtcDateTime, utcnow
 
@@ -129,9 +133,12 @@ class TaskCandidate(Model):
     """A role or a user who may claim a task (BPMN's candidateGroups name roles: ``role_name``).
 
     ``claimable`` (the task is open and unassigned) and ``due_at`` are copies of
-    the task's, kept by ``_mirror_task_offer`` and ``mirror_offer``: the *Group
-    tasks* inbox and its count then read one small partial index in due order
-    instead of testing every open task (1 M tasks: ~1 s -> a few ms)."""
+    the task's: the *Group tasks* inbox and its count then read one small partial
+    index in due order instead of testing every open task (1 M tasks: ~1 s -> a few
+    ms). A new row takes them when written (``insert_task``, ``_offer_new_candidates``);
+    after that the database keeps them: the trigger ``human_task_offer`` (migration
+    e2b7c9d4f160) copies them on every UPDATE of the task's state, assignee or due
+    date, whatever statement makes it."""
 
     __tablename__ = "task_candidate"
     __table_args__ = (
@@ -155,16 +162,6 @@ def _claimable(task: HumanTask) -> bool:
     return task.state == "open" and task.assignee_id is None
 
 
-_MIRROR = (TaskCandidate.__table__.update().where(TaskCandidate.__table__.c.task_id == bindparam("m_task"))
-           .values(claimable=bindparam("m_claimable"), due_at=bindparam("m_due")))  # built once: a Core UPDATE
-
-
-def mirror_offer(task: HumanTask) -> None:
-    """Copy the task's claimability and due date to its candidate rows (after a Core UPDATE of the task)."""
-    Session.object_session(task).execute(_MIRROR, {"m_task": task.id, "m_claimable": _claimable(task),
-                                                   "m_due": task.due_at})
-
-
 def writes_together(session) -> bool:
     """PostgreSQL runs data-modifying CTEs (``WITH x AS (INSERT ...) UPDATE ...``): writes of one step that
     belong together go in one statement, a round trip fewer each (issue 22). SQLite has none."""
@@ -176,21 +173,25 @@ def _insert_statement(table):
     return table.insert()  # built once per table, as the step's other statements
 
 
+@functools.cache
+def _insert_columns(table) -> tuple:
+    """(key, Python default or None) of the columns an INSERT writes: all but the primary key."""
+    return tuple((c.key, c.default) for c in table.columns if not c.primary_key)
+
+
 def _values(obj, extra: dict) -> tuple[dict, list[str]]:
     """What an INSERT of ``obj`` writes: every column its set value or its Python default, as the ORM
     would have written it; and the columns left out (SQL NULL: a JSON None would be 'null')."""
-    values, unset = {}, []
-    for column in obj.__table__.columns:
-        if column.primary_key:
-            continue
-        if column.key in extra:
-            values[column.key] = extra[column.key]
-        elif column.key in obj.__dict__:
-            values[column.key] = obj.__dict__[column.key]
-        elif column.default is not None:
-            values[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+    values, unset, held = {}, [], obj.__dict__
+    for key, default in _insert_columns(obj.__table__):
+        if key in extra:
+            values[key] = extra[key]
+        elif key in held:
+            values[key] = held[key]
+        elif default is not None:
+            values[key] = default.arg(None) if default.is_callable else default.arg
         else:
-            unset.append(column.key)
+            unset.append(key)
     return values, unset
 
 
@@ -205,10 +206,26 @@ def _written(obj, values: dict, unset: list[str], pk) -> None:
     make_transient_to_detached(obj)
 
 
+def transient(cls, values: dict, **related):
+    """A new ``cls`` object (transient) holding ``values`` and the ``related`` objects (a collection: a
+    list) as its state, without the ORM's attribute events: building a task row through them cost
+    as much as writing it (issue 22). A collection's objects get the back reference."""
+    obj = cls.__mapper__.class_manager.new_instance()
+    vars(obj).update(values)
+    for key, value in related.items():
+        set_committed_value(obj, key, value)
+        backref = cls.__mapper__.relationships[key].back_populates
+        if backref and isinstance(value, list):
+            for other in value:
+                set_committed_value(other, backref, obj)
+    return obj
+
+
 def _insert(session, obj, **extra) -> None:
     """INSERT ``obj`` (transient) as one Core statement; ``obj`` is then detached, as read back."""
     values, unset = _values(obj, extra)
-    _written(obj, values, unset, session.execute(_insert_statement(obj.__table__), values).inserted_primary_key[0])
+    written = session.connection().execute(_insert_statement(obj.__table__), values)
+    _written(obj, values, unset, written.inserted_primary_key[0])
 
 
 def insert_instance(session, inst: ProcessInstance) -> None:
@@ -225,7 +242,7 @@ def insert_instance(session, inst: ProcessInstance) -> None:
 def insert_task(session, task: HumanTask) -> None:
     """Write a new task row and its candidate rows without the unit of work (issue 22: a flush of
     the two cost more CPU than their INSERTs), and make them persistent in ``session``. The offer is
-    mirrored onto the candidates here, as ``_mirror_task_offer`` does for rows added to the session."""
+    copied onto the candidates here, as ``_offer_new_candidates`` does for rows added to the session."""
     candidates = list(task.candidates)
     offer = {"claimable": _claimable(task), "due_at": task.due_at}
     if candidates and writes_together(session):
@@ -261,7 +278,7 @@ def _insert_with_candidates(session, task: HumanTask, candidates: list, offer: d
     params |= {"c_claimable": offer["claimable"], "c_due_at": offer["due_at"]}
     for i, cand in enumerate(candidates):
         params |= {f"r{i}": cand.role_name, f"u{i}": cand.user_id}
-    written = session.execute(_task_with_candidates(tuple(values), len(candidates)), params).all()
+    written = session.connection().execute(_task_with_candidates(tuple(values), len(candidates)), params).all()
     _written(task, values, unset, written[0].task_id)
     ids = {}  # a role or user offered twice gets two rows: any of them fits either object
     for row in written:
@@ -271,19 +288,80 @@ def _insert_with_candidates(session, task: HumanTask, candidates: list, offer: d
                  ids[(cand.role_name, cand.user_id)].pop())
 
 
+_READ = ((HumanTask, "t"), (ProcessInstance, "i"), (TaskCandidate, "c"))
+
+
+@functools.cache
+def _task_read():
+    """The task, its instance and its candidate rows (one result row per candidate), their columns
+    in table order, one table after the other: what ``_loaded`` slices."""
+    tasks, insts, cands = HumanTask.__table__, ProcessInstance.__table__, TaskCandidate.__table__
+    columns = [c.label(f"{prefix}_{c.key}") for cls, prefix in _READ for c in cls.__table__.columns]
+    return (select(*columns).join_from(tasks, insts, insts.c.id == tasks.c.instance_id)
+            .outerjoin(cands, cands.c.task_id == tasks.c.id).where(tasks.c.id == bindparam("task_id"))
+            .order_by(cands.c.id))
+
+
+@functools.cache
+def _slices() -> dict:
+    """{class: (column keys, where its columns start in a ``_task_read`` row, where its id is)}."""
+    out, start = {}, 0
+    for cls, _ in _READ:
+        keys = [c.key for c in cls.__table__.columns]
+        out[cls] = (keys, start, start + keys.index("id"))
+        start += len(keys)
+    return out
+
+
+def _loaded(session, cls, row):
+    """``cls``'s object of a ``_task_read`` row, as the ORM loads it: the one the session holds, its
+    unloaded (expired) columns filled in, else a new one, detached."""
+    keys, start, pk = _slices()[cls]
+    values = zip(keys, row[start:start + len(keys)])
+    held = session.identity_map.get(identity_key(cls, row[pk]))
+    if held is None:
+        obj = cls.__mapper__.class_manager.new_instance()
+        vars(obj).update(values)
+        make_transient_to_detached(obj)
+        return obj
+    loaded = vars(held)
+    for key, value in values:
+        if key not in loaded:
+            set_committed_value(held, key, value)
+    return held
+
+
+def read_task(session, task_id: int) -> "HumanTask | None":
+    """The task with its instance and candidates, read with one Core SELECT and made persistent in
+    ``session`` as the ORM's joined load would (issue 22: building its loaders cost more CPU than the
+    statement): what the session holds is kept, what it lacks is filled in. None if there is no such task."""
+    if session.autoflush:
+        session.flush()  # as a query's autoflush: pending changes first
+    rows = session.connection().execute(_task_read(), {"task_id": task_id}).all()
+    if not rows:
+        return None
+    task, inst = _loaded(session, HumanTask, rows[0]), _loaded(session, ProcessInstance, rows[0])
+    candidates = [_loaded(session, TaskCandidate, row) for row in rows if row.c_id is not None]
+    for obj, key, value in ((task, "instance", inst), (task, "candidates", candidates),
+                            *((cand, "task", task) for cand in candidates)):
+        if key not in vars(obj):
+            set_committed_value(obj, key, value)
+    for obj in (task, inst, *candidates):
+        if obj not in session:  # adding the task cascades to the others
+            session.add(obj)
+    return task
+
+
 @event.listens_for(Session, "before_flush")
-def _mirror_task_offer(session, _context, _instances) -> None:
-    """ORM changes of a task's state, assignee or due date reach its candidate rows in the same flush."""
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, TaskCandidate) and obj in session.new and obj.task is not None:
+def _offer_new_candidates(session, _context, _instances) -> None:
+    """Candidate rows added through the session take their task's offer (an UPDATE of the task
+    reaches them by trigger)."""
+    for obj in session.new:
+        if isinstance(obj, TaskCandidate) and obj.task is not None:
             obj.claimable, obj.due_at = _claimable(obj.task), obj.task.due_at
-        elif isinstance(obj, HumanTask) and obj in session.new:
+        elif isinstance(obj, HumanTask):
             for cand in obj.candidates:
                 cand.claimable, cand.due_at = _claimable(obj), obj.due_at
-        elif isinstance(obj, HumanTask) and session.is_modified(obj, include_collections=False):
-            attrs = sa_inspect(obj).attrs
-            if any(attrs[a].history.has_changes() for a in ("state", "assignee_id", "due_at")):
-                mirror_offer(obj)
 
 
 class HistoryEvent(Model):

@@ -60,6 +60,33 @@ def test_orm_changes_of_state_and_due_date_reach_the_copies(app_ctx, actors, com
     assert _copies(task.id) == [(False, later)]
 
 
+def test_any_update_of_a_task_reaches_the_copies_even_plain_sql(app_ctx, actors, complaint_def):
+    """Issue 22: the database keeps the copies (trigger ``human_task_offer``), not each code path: a
+    statement the engine never wrote (a DBA's fix, a report tool) moves the task in and out of Group
+    tasks as a claim does, and a write that changes none of the three columns leaves them alone."""
+    from sqlalchemy import text
+
+    agent = actors["agent"]
+    task = _task(_start(1, actors, prefix="GQ-SQL")[0])
+    later = datetime(2031, 5, 6, 7, 8, tzinfo=timezone.utc)
+    db.session.execute(text("UPDATE human_task SET assignee_id = :u WHERE id = :id"),
+                       {"u": agent.user_id, "id": task.id})
+    db.session.commit()
+    assert _copies(task.id) == [(False, task.due_at)] and task.id not in _group_ids(agent)
+    db.session.execute(text("UPDATE human_task SET assignee_id = NULL WHERE id = :id"), {"id": task.id})
+    db.session.execute(HumanTask.__table__.update().where(HumanTask.id == task.id).values(due_at=later))
+    db.session.commit()
+    assert _copies(task.id) == [(True, later)] and task.id in _group_ids(agent)
+    db.session.execute(text("UPDATE task_candidate SET claimable = :no WHERE task_id = :id"),
+                       {"no": False, "id": task.id})
+    db.session.execute(text("UPDATE human_task SET priority = 90 WHERE id = :id"), {"id": task.id})
+    db.session.commit()
+    assert _copies(task.id) == [(False, later)]  # the trigger fired on none of its columns: left as it was
+    db.session.execute(text("UPDATE human_task SET state = 'cancelled' WHERE id = :id"), {"id": task.id})
+    db.session.commit()
+    assert _copies(task.id) == [(False, later)] and task.id not in _group_ids(agent)
+
+
 def test_a_task_offered_to_two_of_my_roles_is_listed_and_counted_once(app_ctx, actors, complaint_def):
     task = _task(_start(1, actors, "TWO")[0])
     task.candidates.append(TaskCandidate(role_name="TechSupport"))

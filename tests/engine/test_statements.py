@@ -104,23 +104,24 @@ def test_each_step_writes_the_instance_once(app_ctx, actors, complaint_def):
 def test_a_completion_puts_what_belongs_together_in_one_statement_on_postgresql(app_ctx, actors, complaint_def):
     """Issue 22: "Engine / durable floor ≥ 0.5 on SQLite and PostgreSQL". Every statement is a round trip to
     PostgreSQL, so there a completion writes what belongs together in one statement (data-modifying CTEs):
-    the task closed with its offer withdrawn, the next task with its candidates, the state with the step's
-    history row and the new task's mail job. SQLite has no such CTEs and no round trips: one statement each."""
+    the next task with its candidates, the state with the step's history row and the new task's mail job.
+    SQLite has no such CTEs and no round trips: one statement each. On both, the closed task's offer is
+    withdrawn by the database (trigger ``human_task_offer``), not by a statement of the step."""
     inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key="STMT-TRIPS")
     task_id = open_task_id(inst, "register")
     db.session.commit()
     with statements() as seen:
         tasks.complete(task_id, {"matter": "m"}, actor=actors["agent"])
     shapes = [" ".join(s.split()[:3]) for s in seen if "calendar_override" not in s]
+    read = "SELECT human_task.id AS"  # the task with its instance and candidates (``read_task``)
     if db.engine.dialect.name == "postgresql":
-        assert shapes == ["SELECT human_task.id, human_task.instance_id,", "WITH closed AS",
-                          "WITH new_task AS", "WITH history_row AS"]
-        assert "UPDATE task_candidate" in seen[1] and "INSERT INTO task_candidate" in seen[2]
+        assert shapes == [read, "UPDATE human_task SET", "WITH new_task AS", "WITH history_row AS"]
+        assert "INSERT INTO task_candidate" in seen[2]
         assert "INSERT INTO job" in seen[-1] and "UPDATE process_instance" in seen[-1]
     else:
-        assert shapes == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
-                          "UPDATE task_candidate SET", "INSERT INTO human_task", "INSERT INTO task_candidate",
+        assert shapes == [read, "UPDATE human_task SET", "INSERT INTO human_task", "INSERT INTO task_candidate",
                           "INSERT INTO job", "UPDATE process_instance SET", "INSERT INTO history_event"]
+    assert "JOIN process_instance" in seen[0] and "JOIN task_candidate" in seen[0]
     instance_id = inst.id
     db.session.expunge_all()
     done = db.session.get(HumanTask, task_id)
@@ -158,3 +159,49 @@ def test_a_task_offered_to_several_roles_and_users_reads_back_as_written(app_ctx
         ("CustomerService", None), ("TechSupport", None), (None, actors["admin"].user_id),
         (None, actors["owner"].user_id)}
     assert all(claimable and at == due for *_, claimable, at in stored)
+
+
+def test_reading_a_task_builds_what_the_orm_would_in_one_statement(app_ctx, actors, complaint_def):
+    """Issue 22: a task, its instance and its candidates are read with one Core SELECT (``read_task``) and
+    made persistent as the ORM's joined load would make them: nothing is read again, an object the session
+    holds stays the one it holds (its unsaved value kept, as the ORM keeps it), one expired by a commit
+    takes the row's values, and a task offered to nobody reads with no candidates."""
+    from sqlalchemy import inspect, text
+
+    inst = runtime.start_process("engine_complaint", actor=actors["agent"], business_key="STMT-READ")
+    task_id, instance_id = open_task_id(inst, "register"), inst.id
+    db.session.commit()
+    db.session.expunge_all()
+    with statements() as seen:
+        task = tasks.get_task(task_id)
+        read = (task.name, task.instance.state, task.instance.rev, [c.role_name for c in task.candidates],
+                task.candidates[0].task is task, task.form)
+    assert len(seen) == 1 and read[0] and read[1] and read[3] == ["CustomerService"] and read[4] and read[5]
+    assert inspect(task).persistent and inspect(task.instance).persistent and task in db.session
+    assert tasks.get_task(task_id) is task
+
+    priority = task.priority
+    task.priority = priority + 1  # an unsaved change: the read flushes it first, as a query's autoflush would
+    assert tasks.get_task(task_id).priority == priority + 1
+    db.session.rollback()
+    db.session.execute(text("UPDATE human_task SET name = 'Renamed' WHERE id = :id"), {"id": task_id})
+    db.session.commit()  # expires what the session holds
+    with statements() as seen:
+        again = tasks.get_task(task_id)
+        assert (again.name, again.priority, again.instance.id) == ("Renamed", priority, instance_id)
+    assert again is task and len(seen) == 1
+
+    from app.engine import definitions
+    from tests.api.helpers import diagram, flow, unique
+
+    key = unique("nobody")
+    definitions.deploy(diagram(key, '<bpmn:startEvent id="s"/><bpmn:userTask id="t" name="Alone" '
+                                    'camunda:assignee="agent"/><bpmn:endEvent id="e"/>' + flow("s", "t")
+                               + flow("t", "e")), actor=actors["owner"])
+    alone = runtime.start_process(key, actor=actors["agent"], business_key=unique("NB"))
+    alone_id, alone_instance = open_task_id(alone, "t"), alone.id
+    db.session.commit()
+    db.session.expunge_all()
+    loaded = tasks.get_task(alone_id)
+    assert loaded.candidates == [] and loaded.assignee_id == actors["agent"].user_id
+    assert loaded.instance.id == alone_instance
