@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from app.engine import clock
 from app.extensions import db
 from app.models import Job, ProcessInstance
-from app.models.engine import writes_together
+from app.models.engine import python_default, writes_together
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # default of JOB_LEASE_SECONDS
@@ -127,8 +127,7 @@ def take_row(session: Session) -> dict | None:
     if not waiting or len(waiting) != 1:
         return None
     values = session.info.pop(_WAITING)[0]
-    defaults = {key: Job.__table__.c[key].default for key in _COLUMNS if key not in values}
-    values |= {key: d.arg(None) if d.is_callable else d.arg for key, d in defaults.items()}
+    values |= {key: python_default(Job.__table__.c[key].default) for key in _COLUMNS if key not in values}
     return {"j_" + key: value for key, value in values.items()}
 
 

@@ -76,6 +76,10 @@ def _every_task(wf):
         yield from sub.tasks.values()
 
 
+def _ready_human(task) -> bool:
+    return task.state == TaskState.READY and task.task_spec.manual
+
+
 def _finished_ids(wf) -> set[UUID]:
     return {t.id for t in _every_task(wf) if t.state & TaskState.FINISHED_MASK}
 
@@ -107,7 +111,7 @@ def advance(inst: ProcessInstance, wf, *, actor=None, timer_job=LOOK_UP,
     for t in wf.get_tasks():  # one walk of the task tree for both, in its order
         if t.state == TaskState.COMPLETED and t.id not in before:
             finished.append(t)
-        elif t.state == TaskState.READY and t.task_spec.manual:
+        elif _ready_human(t):
             ready.append(t)
     _record_finished(inst, finished, actor)
     _broadcast_signals(inst, finished)
@@ -370,7 +374,7 @@ def open_rows_in_hand(inst: ProcessInstance, wf, row: HumanTask) -> dict[str, Hu
     ``sync_tasks``). None otherwise: read them."""
     if inst.status != "running" or wf.task_tree.internal_data.get(STALLED):
         return None
-    ready = [t for t in _every_task(wf) if t.state == TaskState.READY and t.task_spec.manual]
+    ready = [t for t in _every_task(wf) if _ready_human(t)]
     return {row.task_guid: row} if len(ready) == 1 and str(ready[0].id) == row.task_guid else None
 
 

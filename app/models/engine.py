@@ -179,6 +179,11 @@ def _insert_columns(table) -> tuple:
     return tuple((c.key, c.default) for c in table.columns if not c.primary_key)
 
 
+def python_default(default):
+    """The value a column's Python-side default gives a new row (as the ORM's INSERT computes it)."""
+    return default.arg(None) if default.is_callable else default.arg
+
+
 def _values(obj, extra: dict) -> tuple[dict, list[str]]:
     """What an INSERT of ``obj`` writes: every column its set value or its Python default, as the ORM
     would have written it; and the columns left out (SQL NULL: a JSON None would be 'null')."""
@@ -189,7 +194,7 @@ def _values(obj, extra: dict) -> tuple[dict, list[str]]:
         elif key in held:
             values[key] = held[key]
         elif default is not None:
-            values[key] = default.arg(None) if default.is_callable else default.arg
+            values[key] = python_default(default)
         else:
             unset.append(key)
     return values, unset
@@ -320,8 +325,7 @@ def _loaded(session, cls, row):
     values = zip(keys, row[start:start + len(keys)])
     held = session.identity_map.get(identity_key(cls, row[pk]))
     if held is None:
-        obj = cls.__mapper__.class_manager.new_instance()
-        vars(obj).update(values)
+        obj = transient(cls, dict(values))
         make_transient_to_detached(obj)
         return obj
     loaded = vars(held)
